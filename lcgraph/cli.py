@@ -1,0 +1,330 @@
+"""The ``lcgraph`` command line: a thin shell over the services.
+
+For data stewards and researchers. Every command takes ``--data DIR`` (or
+``LCGRAPH_DATA``); errors are one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+
+from lcgraph import __version__, resources
+from lcgraph.config import Settings
+from lcgraph.namespaces import GRAPH_ONTOLOGY, GRAPH_SHAPES, GRAPH_VOCAB, PREFIXES
+from lcgraph.store import Dataset, LoadError, UnknownFormat, by_name, format_names
+
+app = typer.Typer(
+    name="lcgraph",
+    help="lcgraph: the Learning City knowledge graph (RDF store, SHACL, gap analysis, SPARQL service).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", "-d", help="Data directory of the store (default: $LCGRAPH_DATA or ./var/lcgraph)."),
+]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one line naming the problem and exit (2 = bad input)."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings_for(data: Path | None) -> Settings:
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        fail(str(exc))
+    return settings.with_overrides(data_dir=data)
+
+
+def open_dataset(data: Path | None, *, must_exist: bool = True) -> Dataset:
+    """Open the store in the data directory, with a clear error if it is missing."""
+    settings = settings_for(data)
+    path = settings.data_dir
+    if must_exist and not path.exists():
+        fail(f"no store at {path}: run `lcgraph init --data {path}` first")
+    try:
+        return Dataset.open(path)
+    except OSError as exc:
+        fail(f"cannot open the store at {path}: {exc}")
+
+
+def _progress() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+
+
+def load_with_progress(ds: Dataset, path: Path, *, graph: str | None, fmt: str | None) -> None:
+    """Load one file with a progress bar; raises LoadError."""
+    size = path.stat().st_size if path.is_file() else None
+    with _progress() as bar:
+        task = bar.add_task(path.name, total=size)
+        result = ds.load_path(path, graph=graph, format=fmt,
+                              progress=lambda done: bar.update(task, completed=done))
+    err_console.print(
+        f"loaded {path}: {result.quads_added:,} quads added in {result.seconds:.2f} s", highlight=False
+    )
+
+
+def replace_graph_from_files(ds: Dataset, graph: str, files: list[Path]) -> int:
+    """Make ``graph`` hold exactly the triples of ``files`` (parsed first, then swapped in)."""
+    import pyoxigraph as ox
+
+    scratch = Dataset.memory()
+    for f in files:
+        scratch.load_path(f, graph=graph)
+    ds.store.remove_graph(ox.NamedNode(graph))
+    ds.store.extend(scratch.quads())
+    return scratch.count(graph)
+
+
+@app.command()
+def version() -> None:
+    """Print the lcgraph version."""
+    console.print(__version__)
+
+
+@app.command()
+def init(
+    data: DataOption = None,
+    examples: Annotated[bool, typer.Option(help="Also load the illustrative examples (data/examples).")] = False,
+    check: Annotated[bool, typer.Option(help="Validate the loaded data against the shapes.")] = True,
+) -> None:
+    """Create the store and load the ontology, vocabularies, shapes and seed facts."""
+    ds = open_dataset(data, must_exist=False)
+    try:
+        n = replace_graph_from_files(ds, str(GRAPH_ONTOLOGY), [resources.ONTOLOGY_FILE])
+        err_console.print(f"ontology: {n:,} triples")
+        n = replace_graph_from_files(ds, str(GRAPH_VOCAB), resources.vocab_files())
+        err_console.print(f"vocabularies: {n:,} triples")
+        n = replace_graph_from_files(ds, str(GRAPH_SHAPES), resources.shape_files())
+        err_console.print(f"shapes: {n:,} triples")
+        files = resources.seed_files() + (resources.example_files() if examples else [])
+        for f in files:
+            _replace_dataset_file(ds, f)
+    except LoadError as exc:
+        fail(str(exc))
+    ds.flush()
+    if check:
+        _check_conformance(ds)
+    err_console.print(f"store ready at {ds.path}")
+
+
+def _replace_dataset_file(ds: Dataset, path: Path) -> None:
+    """Load a TriG file so that each graph it names holds exactly its content."""
+    import pyoxigraph as ox
+
+    scratch = Dataset.memory()
+    scratch.load_path(path)
+    graphs = scratch.graphs()
+    for g in graphs:
+        ds.store.remove_graph(ox.NamedNode(g))
+    ds.store.extend(scratch.quads())
+    err_console.print(f"{path.name}: {scratch.count():,} quads in {len(graphs)} graph(s)")
+
+
+def _check_conformance(ds: Dataset) -> None:
+    from lcgraph.validation.commands import report_store_conformance
+
+    if not report_store_conformance(ds, err_console):
+        fail("the loaded data does not conform to the shapes (see the report above)", code=1)
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="RDF files (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD).")],
+    data: DataOption = None,
+    graph: Annotated[str | None, typer.Option("--graph", "-g", help="Named graph for triple formats.")] = None,
+    format: Annotated[str | None, typer.Option("--format", "-f", help=f"One of: {', '.join(format_names())}.")] = None,
+) -> None:
+    """Load RDF files into the store, each all-or-nothing."""
+    ds = open_dataset(data, must_exist=False)
+    for path in files:
+        try:
+            load_with_progress(ds, path, graph=graph, fmt=format)
+        except LoadError as exc:
+            fail(str(exc))
+
+
+_RESULT_FORMATS = {"json": "JSON", "xml": "XML", "csv": "CSV", "tsv": "TSV"}
+
+
+@app.command()
+def query(
+    sparql: Annotated[str | None, typer.Argument(help="The SPARQL query (or use --file).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the query from a file.")] = None,
+    data: DataOption = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json, xml, csv, tsv; or an RDF format for CONSTRUCT.")] = "table",
+) -> None:
+    """Run a SPARQL query against the store (default graph = union of all graphs)."""
+    import pyoxigraph as ox
+
+    text = _query_text(sparql, file)
+    ds = open_dataset(data)
+    try:
+        result = ds.query(text)
+    except SyntaxError as exc:
+        fail(f"SPARQL syntax error: {exc}")
+    except (OSError, RuntimeError, ValueError) as exc:
+        fail(f"query failed: {exc}")
+    out = sys.stdout.buffer
+    if isinstance(result, ox.QueryTriples):
+        try:
+            rdf = by_name("turtle" if format == "table" else format)
+        except UnknownFormat as exc:
+            fail(str(exc))
+        result.serialize(out, rdf.rdf_format)
+        return
+    if format == "table":
+        _print_table(result)
+        return
+    key = _RESULT_FORMATS.get(format.lower())
+    if key is None:
+        fail(f"unknown result format {format!r}; use table, json, xml, csv or tsv")
+    result.serialize(out, getattr(ox.QueryResultsFormat, key))
+    out.write(b"\n")
+
+
+def _query_text(sparql: str | None, file: Path | None) -> str:
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read {file}: {exc}")
+    if not sparql:
+        fail("give a query as an argument or with --file")
+    return sparql
+
+
+def _short(term: object) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        for prefix, ns in PREFIXES.items():
+            if term.value.startswith(ns):
+                return f"{prefix}:{term.value[len(ns):]}"
+        return term.value
+    if isinstance(term, ox.Literal):
+        return term.value
+    return "" if term is None else str(term)
+
+
+def _print_table(result: object) -> None:
+    import pyoxigraph as ox
+
+    if isinstance(result, ox.QueryBoolean):
+        console.print("true" if bool(result) else "false")
+        return
+    assert isinstance(result, ox.QuerySolutions)
+    names = [v.value for v in result.variables]
+    table = Table(*names)
+    rows = 0
+    for row in result:
+        table.add_row(*(_short(row[n]) for n in names))
+        rows += 1
+    console.print(table)
+    err_console.print(f"{rows} row(s)")
+
+
+@app.command()
+def export(
+    data: DataOption = None,
+    format: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(format_names())}.")] = "trig",
+    graph: Annotated[str | None, typer.Option("--graph", "-g", help="Export only this named graph.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (default: standard output).")] = None,
+) -> None:
+    """Export the dataset (or one graph) in any RDF format, streamed by the engine."""
+    ds = open_dataset(data)
+    try:
+        fmt = by_name(format)
+        if graph is not None and not ds.has_graph(graph):
+            fail(f"no graph {graph!r} in the store; graphs: {', '.join(ds.graphs()) or '(none)'}")
+        target = out if out is not None else sys.stdout.buffer
+        ds.dump(target, fmt, graph=graph, default_graph=graph is None and not fmt.is_dataset,
+                prefixes=PREFIXES)
+    except UnknownFormat as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(f"invalid graph IRI: {exc}")
+
+
+@app.command()
+def stats(
+    data: DataOption = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Show triples per graph and instances per class."""
+    ds = open_dataset(data)
+    info = ds.stats()
+    if json_output:
+        import json
+
+        console.print_json(json.dumps(info))
+        return
+    graphs = Table("graph", "triples", title=f"{info['quads']:,} quads in {ds.path}")
+    graphs.add_row("(default graph)", f"{info['default_graph']:,}")
+    for g, n in info["graphs"].items():
+        graphs.add_row(_short_iri(g), f"{n:,}")
+    console.print(graphs)
+    classes = Table("class", "instances")
+    for c, n in info["classes"].items():
+        classes.add_row(_short_iri(c), f"{n:,}")
+    console.print(classes)
+
+
+def _short_iri(iri: str) -> str:
+    import pyoxigraph as ox
+
+    return _short(ox.NamedNode(iri))
+
+
+def _register_optional_commands() -> None:
+    """Add the commands that other service packages contribute."""
+    import importlib
+
+    for module in (
+        "lcgraph.validation.commands",
+        "lcgraph.ingest.commands",
+        "lcgraph.synthetic_commands",
+        "lcgraph.analysis.commands",
+        "lcgraph.server_commands",
+        "lcgraph.publish.commands",
+    ):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue  # that service package is not part of this build
+            raise
+        mod.register(app)
+
+
+_register_optional_commands()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
