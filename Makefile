@@ -36,7 +36,7 @@ test-fast: venv
 	$(BIN)/python -m pytest -q -m 'not slow and not browser'
 
 bench: venv
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 lint: venv
 	$(BIN)/ruff check lcgraph tests bench
