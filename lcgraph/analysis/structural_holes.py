@@ -147,9 +147,10 @@ def betweenness(g: nx.Graph, max_sources: int = 256, seed: int = 7, delta: float
     """Normalised betweenness: exact on small graphs, source-sampled on large ones.
 
     With ``k`` sources drawn uniformly (Brandes & Pich 2007) each source adds
-    a dependency in ``[0, 1]`` once normalised by ``n - 2``, so by Hoeffding's
-    inequality and a union bound over the ``n`` nodes every estimate is
-    within ``eps = sqrt(ln(2n/delta) / (2k))`` of the exact value with
+    a term in ``[0, n/(n-1)]`` to the estimate's mean, so by Hoeffding's
+    inequality (which also holds for sampling without replacement) and a
+    union bound over the ``n`` nodes every estimate is within
+    ``eps = n/(n-1) * sqrt(ln(2n/delta) / (2k))`` of the exact value with
     probability ``1 - delta``. The bound is loose for ranking (top brokers
     separate much faster than this worst case), and it is reported as is.
     """
@@ -160,5 +161,5 @@ def betweenness(g: nx.Graph, max_sources: int = 256, seed: int = 7, delta: float
         values = nx.betweenness_centrality(g, normalized=True)
         return BetweennessEstimate(values, n, True, 0.0, 0.0)
     values = nx.betweenness_centrality(g, k=max_sources, normalized=True, seed=seed)
-    eps = math.sqrt(math.log(2 * n / delta) / (2 * max_sources))
+    eps = n / (n - 1) * math.sqrt(math.log(2 * n / delta) / (2 * max_sources))
     return BetweennessEstimate(values, max_sources, False, eps, delta)

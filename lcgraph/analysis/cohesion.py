@@ -1,0 +1,231 @@
+"""Cohesion of the collaboration network: who is on the edge, what holds it together.
+
+For analysts asking "who is left out, which single actor or tie holds a part
+of the network on, and how split is the network into clusters?". Every
+function takes an undirected networkx graph and returns plain records; the
+wording of findings lives in :mod:`lcgraph.analysis.findings`.
+
+References
+----------
+Seidman, S. B. (1983). Network structure and minimum degree. *Social
+Networks* 5(3):269–287 (k-cores).
+Hopcroft, J., & Tarjan, R. (1973). Efficient algorithms for graph
+manipulation. *CACM* 16(6):372–378 (biconnected components).
+Blondel, V. D., et al. (2008). Fast unfolding of communities in large
+networks. *J. Stat. Mech.* P10008 (Louvain).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+# Node kinds whose separation from the network is worth a finding.
+KEY_KINDS = ("city", "partner")
+
+
+@dataclass(frozen=True)
+class Periphery:
+    """Actors at the edge: no ties, one tie, or only in the outer 1-core."""
+
+    isolated: list[Hashable]
+    pendant: list[Hashable]
+    low_core: list[Hashable]
+    core_number: dict[Hashable, int]
+
+
+def periphery(g: nx.Graph) -> Periphery:
+    """Isolated (degree 0), pendant (degree 1) and low-core actors.
+
+    Low-core actors have two or more ties but core number 1: they hang on
+    the network through a chain or tree of single ties.
+    """
+    simple = nx.Graph(g)
+    simple.remove_edges_from(nx.selfloop_edges(simple))
+    core = nx.core_number(simple) if simple.number_of_nodes() else {}
+    isolated = [n for n in simple if simple.degree(n) == 0]
+    pendant = [n for n in simple if simple.degree(n) == 1]
+    low_core = [n for n in simple if simple.degree(n) >= 2 and core[n] <= 1]
+    return Periphery(isolated, pendant, low_core, core)
+
+
+@dataclass
+class Piece:
+    """A part of the network that falls off when a cut vertex or bridge goes."""
+
+    nodes: int = 0
+    kinds: Counter = field(default_factory=Counter)
+    sample: list[Hashable] = field(default_factory=list)
+    via_bridge: bool = False  # hangs on a single tie (reported as a bridge too)
+
+    def add(self, other: Piece, sample_size: int = 5) -> None:
+        self.nodes += other.nodes
+        self.kinds.update(other.kinds)
+        room = sample_size - len(self.sample)
+        if room > 0:
+            self.sample.extend(other.sample[:room])
+
+
+@dataclass(frozen=True)
+class CutPoint:
+    """A cut vertex (``kind='articulation'``) or a bridge (``kind='bridge'``).
+
+    ``pieces`` are what it cuts off from the larger rest of its component.
+    """
+
+    kind: str
+    where: tuple[Hashable, ...]
+    pieces: list[Piece]
+    component_size: int
+
+    @property
+    def cut_off(self) -> Piece:
+        total = Piece()
+        for p in self.pieces:
+            total.add(p)
+        return total
+
+
+def _own_piece(members: list[Hashable], kind_of: dict[Hashable, str]) -> Piece:
+    kinds = Counter(kind_of.get(n, "actor") for n in members)
+    return Piece(len(members), kinds, sorted(members, key=str)[:5])
+
+
+def _block_cut_tree(comp: nx.Graph) -> tuple[nx.Graph, list[set]]:
+    """The block-cut tree of a connected graph: block ids (ints) and cut vertices."""
+    blocks = [set(b) for b in nx.biconnected_components(comp)]
+    cuts = set(nx.articulation_points(comp))
+    tree = nx.Graph()
+    for i, block in enumerate(blocks):
+        tree.add_node(("block", i))
+        for v in block & cuts:
+            tree.add_edge(("block", i), ("cut", v))
+    return tree, blocks
+
+
+def _subtree_pieces(
+    tree: nx.Graph, blocks: list[set], root: tuple, kind_of: dict[Hashable, str]
+) -> dict[tuple, Piece]:
+    """For each tree node, the graph nodes in its subtree (rooted at ``root``)."""
+    cuts = {t[1] for t in tree if t[0] == "cut"}
+    pieces: dict[tuple, Piece] = {}
+    order = list(nx.dfs_postorder_nodes(tree, root))
+    parent = dict(nx.dfs_predecessors(tree, root))
+    for t in order:
+        if t[0] == "block":
+            piece = _own_piece([v for v in blocks[t[1]] if v not in cuts], kind_of)
+        else:
+            piece = _own_piece([t[1]], kind_of)
+        for child in tree[t]:
+            if parent.get(child) == t:
+                piece.add(pieces[child])
+        pieces[t] = piece
+    return pieces
+
+
+def cut_points(g: nx.Graph, kind_attr: str = "kind") -> list[CutPoint]:
+    """Articulation points and bridges, with what each one cuts off.
+
+    In each connected component the block-cut tree is rooted at the largest
+    block; a cut vertex cuts off the subtrees below it, a bridge (a block of
+    exactly two nodes) cuts off the side further from the root. Linear time.
+    """
+    kind_of = {n: d.get(kind_attr, "actor") for n, d in g.nodes(data=True)}
+    simple = nx.Graph(g)
+    simple.remove_edges_from(nx.selfloop_edges(simple))
+    result: list[CutPoint] = []
+    for members in nx.connected_components(simple):
+        if len(members) < 3:
+            continue
+        comp = simple.subgraph(members)
+        tree, blocks = _block_cut_tree(comp)
+        root = ("block", max(range(len(blocks)), key=lambda i: len(blocks[i])))
+        pieces = _subtree_pieces(tree, blocks, root, kind_of)
+        parent = dict(nx.dfs_predecessors(tree, root))
+        for t in tree:
+            children = [c for c in tree[t] if parent.get(c) == t]
+            if t[0] == "cut":
+                cut_off = [_marked(pieces[c], len(blocks[c[1]]) == 2) for c in children]
+                result.append(CutPoint("articulation", (t[1],), cut_off, len(members)))
+            elif len(blocks[t[1]]) == 2 and t != root:
+                # The bridge joins this block's far end to its parent cut vertex.
+                u = parent[t][1]
+                (v,) = blocks[t[1]] - {u}
+                result.append(CutPoint("bridge", (u, v), [pieces[t]], len(members)))
+            elif len(blocks[t[1]]) == 2:
+                result.append(_root_bridge(blocks[t[1]], tree, pieces, kind_of, len(members)))
+    return result
+
+
+def _marked(piece: Piece, via_bridge: bool) -> Piece:
+    return Piece(piece.nodes, piece.kinds, piece.sample, via_bridge)
+
+
+def _root_bridge(block: set, tree: nx.Graph, pieces: dict, kind_of: dict, size: int) -> CutPoint:
+    """A bridge that is itself the root block: it cuts off the smaller side."""
+    sides = []
+    for v in sorted(block, key=str):
+        side = pieces[("cut", v)] if ("cut", v) in tree else _own_piece([v], kind_of)
+        sides.append((side.nodes, str(v), v, side))
+    sides.sort(key=lambda s: (s[0], s[1]))
+    small, large = sides[0], sides[1]
+    return CutPoint("bridge", (large[2], small[2]), [small[3]], size)
+
+
+@dataclass(frozen=True)
+class Fragmentation:
+    """Communities and how thinly they are tied to each other."""
+
+    communities: list[set]
+    membership: dict[Hashable, int]
+    modularity: float
+    quotient: nx.Graph  # community id -> community id, weight = tie weight between them
+    brokers_between: dict[tuple[int, int], set]  # actors that carry the ties between two communities
+    components: list[set]
+
+
+def fragmentation(
+    g: nx.Graph,
+    seed: int = 7,
+    weight: str = "weight",
+    resolution: float = 1.0,
+    communities: list[set] | None = None,
+) -> Fragmentation:
+    """Louvain communities (seeded, so repeatable) and their quotient graph.
+
+    Communities are numbered by decreasing size. The quotient graph has a
+    node per community (attribute ``size``) and an edge where ties cross
+    between two communities, with the summed tie weight and the number of
+    ties (``ties``). ``brokers_between`` names the actors on either end of
+    those crossing ties. Pass ``communities`` to use a partition found
+    another way.
+    """
+    components = sorted(nx.connected_components(g), key=len, reverse=True)
+    if communities is not None:
+        found = communities
+    elif g.number_of_edges() == 0:
+        found = [{n} for n in g]
+    else:
+        found = nx.community.louvain_communities(g, weight=weight, seed=seed, resolution=resolution)
+    communities = sorted(found, key=lambda c: (-len(c), min(map(str, c))))
+    membership = {n: i for i, c in enumerate(communities) for n in c}
+    modularity = nx.community.modularity(g, communities, weight=weight) if g.number_of_edges() else 0.0
+    quotient = nx.Graph()
+    for i, c in enumerate(communities):
+        quotient.add_node(i, size=len(c))
+    brokers: dict[tuple[int, int], set] = defaultdict(set)
+    for u, v, d in g.edges(data=True):
+        a, b = membership[u], membership[v]
+        if a == b:
+            continue
+        key = (min(a, b), max(a, b))
+        if quotient.has_edge(*key):
+            quotient[a][b]["weight"] += d.get(weight, 1)
+            quotient[a][b]["ties"] += 1
+        else:
+            quotient.add_edge(*key, weight=d.get(weight, 1), ties=1)
+        brokers[key].update((u, v))
+    return Fragmentation(communities, membership, modularity, quotient, dict(brokers), components)

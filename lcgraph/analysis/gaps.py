@@ -1,0 +1,241 @@
+"""The network-gap analysis end to end: store in, ranked findings out.
+
+For the CLI (``lcgraph gaps``), the API (``/analysis/...``) and the
+benchmark. :func:`analyse` projects the networks by SPARQL, computes the
+measures (each stage timed, with the process's peak memory), turns them into
+findings, a scorecard per city and partnership suggestions.
+
+Scale: exact on small networks; on large ones the costly measures are
+bounded by :class:`Options` — betweenness from a sample of sources (with a
+stated error bound), constraint, effective size and brokerage roles only
+for the top candidates by degree, link prediction only over distance-2
+pairs reached through non-hub contacts.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import networkx as nx
+
+from lcgraph.analysis import network_findings as nf
+from lcgraph.analysis.brokerage import BrokerageRoles, brokerage_roles
+from lcgraph.analysis.cohesion import Fragmentation, cut_points, fragmentation, periphery
+from lcgraph.analysis.coverage import coverage_findings
+from lcgraph.analysis.findings import Finding, for_city, rank
+from lcgraph.analysis.networks import AnalysisInputError, Projections, project, resolve_city, short_name
+from lcgraph.analysis.recommend import CandidateSearch, Recommendation, recommend
+from lcgraph.analysis.scorecard import Scorecard, scorecard
+from lcgraph.analysis.structural_holes import BetweennessEstimate, betweenness, constraint, effective_size
+from lcgraph.store import Dataset
+
+@dataclass(frozen=True)
+class Options:
+    """Knobs that bound the cost of the analysis on large networks."""
+
+    seed: int = 7
+    betweenness_sources: int = 256  # exact below this many nodes
+    hole_candidates: int = 300  # constraint / effective size / brokerage for the top-k by degree
+    brokers_reported: int = 5
+    recommendations: int = 50
+    hub_cap: int = 200
+    max_candidate_pairs: int = 2_000_000
+    louvain_max_nodes: int = 200_000  # above this, communities come from label propagation
+
+
+@dataclass
+class Stage:
+    """Time and memory of one stage of the analysis."""
+
+    name: str
+    seconds: float
+    peak_rss_mb: float
+
+
+@dataclass
+class Measures:
+    """The measures behind the findings (kept for reports, plots and exports)."""
+
+    fragmentation: Fragmentation
+    betweenness: BetweennessEstimate
+    constraint: dict
+    effective_size: dict
+    roles_by_city: dict[str, BrokerageRoles]
+    roles_by_sector: dict[str, BrokerageRoles]
+    community_method: str
+    candidate_search: CandidateSearch | None = None
+
+
+@dataclass
+class GapReport:
+    """Everything one run of the analysis produced."""
+
+    projections: Projections
+    measures: Measures
+    findings: list[Finding]
+    recommendations: list[Recommendation]
+    scorecards: dict[str, Scorecard]
+    city: str | None
+    generated_at: datetime
+    stages: list[Stage] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        g = self.projections.collaboration
+        bc = self.measures.betweenness
+        return {
+            "city": self.city,
+            "generated_at": self.generated_at.isoformat(),
+            "actors": g.number_of_nodes(),
+            "ties": g.number_of_edges(),
+            "cities": len(self.projections.cities()),
+            "components": len(self.measures.fragmentation.components),
+            "communities": len(self.measures.fragmentation.communities),
+            "community_method": self.measures.community_method,
+            "modularity": round(self.measures.fragmentation.modularity, 4),
+            "betweenness": {"exact": bc.exact, "sources": bc.sources, "error_bound": round(bc.error_bound, 4),
+                            "confidence": 1 - bc.confidence_miss},
+            "findings": len(self.findings),
+            "findings_by_severity": {s: sum(f.severity == s for f in self.findings) for s in ("high", "medium", "low")},
+            "graphs_analysed": self.projections.graphs_used,
+        }
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far, in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _Stages:
+    def __init__(self, on_stage: Callable[[Stage], None] | None) -> None:
+        self.done: list[Stage] = []
+        self.on_stage = on_stage
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        stage = Stage(name, time.perf_counter() - start, peak_rss_mb())
+        self.done.append(stage)
+        if self.on_stage:
+            self.on_stage(stage)
+
+
+def _check_input(ds: Dataset) -> None:
+    if ds.is_empty():
+        raise AnalysisInputError("the store is empty: load data first (lcgraph init, then lcgraph load FILE)")
+
+
+def _communities(g: nx.Graph, opts: Options) -> tuple[Fragmentation, str]:
+    if g.number_of_nodes() <= opts.louvain_max_nodes:
+        return fragmentation(g, seed=opts.seed), "louvain"
+    # Louvain in networkx takes minutes at this size (DOMAIN.md): fall back to
+    # semi-synchronous label propagation, linear in the ties, and say so.
+    found = nx.community.fast_label_propagation_communities(g, weight="weight", seed=opts.seed)
+    return fragmentation_from(g, list(found)), "fast-label-propagation"
+
+
+def fragmentation_from(g: nx.Graph, communities: list[set]) -> Fragmentation:
+    """A :class:`Fragmentation` for communities found elsewhere."""
+    return fragmentation(g, communities=communities)
+
+
+def _candidates(g: nx.Graph, k: int) -> list[str]:
+    """Cities, partners and administrators with the most ties (ties broken by IRI)."""
+    kinds = ("city", "partner", "administrator")
+    nodes = [n for n, d in g.nodes(data=True) if d.get("kind") in kinds and g.degree(n) > 0]
+    return sorted(nodes, key=lambda n: (-g.degree(n), str(n)))[:k]
+
+
+def _groups(g: nx.Graph) -> tuple[dict, dict]:
+    """Group of each node by city and by sector, for brokerage roles."""
+    by_city, by_sector = {}, {}
+    for n, d in g.nodes(data=True):
+        by_city[n] = d.get("city") or "no-city"
+        by_sector[n] = short_name(d["sector"]) if d.get("sector") else d.get("kind", "other")
+    return by_city, by_sector
+
+
+def _measure(g: nx.Graph, opts: Options, stage: _Stages) -> Measures:
+    with stage("communities"):
+        frag, method = _communities(g, opts)
+    with stage("betweenness"):
+        bc = betweenness(g, max_sources=opts.betweenness_sources, seed=opts.seed)
+    candidates = _candidates(g, opts.hole_candidates)
+    with stage("structural holes"):
+        con = constraint(g, candidates)
+        eff = effective_size(g, candidates)
+    with stage("brokerage roles"):
+        by_city, by_sector = _groups(g)
+        roles_city = brokerage_roles(g, by_city, candidates)
+        roles_sector = brokerage_roles(g, by_sector, candidates)
+    return Measures(frag, bc, con, eff, roles_city, roles_sector, method)
+
+
+def _findings(p: Projections, m: Measures, opts: Options, stage: _Stages) -> list[Finding]:
+    g = p.collaboration
+    out: list[Finding] = []
+    if g.number_of_edges() == 0:
+        out.append(nf.no_ties_finding(g))
+    with stage("periphery and cut points"):
+        per = periphery(g)
+        out += nf.isolated_findings(p, per)
+        out += nf.peripheral_findings(p, per)
+        out += nf.cut_findings(p, cut_points(g))
+    out += nf.fragment_findings(p, m.fragmentation)
+    candidates = list(m.constraint)
+    out += nf.broker_findings(p, candidates, m.betweenness.values, m.constraint, m.effective_size,
+                              m.roles_by_city, m.roles_by_sector, top=opts.brokers_reported)
+    out += nf.open_city_findings(p, m.effective_size, m.constraint)
+    with stage("coverage"):
+        out += coverage_findings(p, p.cities())
+    return rank(out)
+
+
+def analyse(
+    ds: Dataset,
+    city: str | None = None,
+    options: Options | None = None,
+    on_stage: Callable[[Stage], None] | None = None,
+) -> GapReport:
+    """Run the gap analysis on the store, for the whole network or one city.
+
+    Structure is always measured on the whole network (a city can only be
+    cut off from something); ``city`` (IRI, slug or label) keeps the findings,
+    suggestions and scorecard that concern that city. Raises
+    :class:`AnalysisInputError` for an empty store or an unknown city.
+    """
+    opts = options or Options()
+    stage = _Stages(on_stage)
+    _check_input(ds)
+    with stage("projection (SPARQL)"):
+        p = project(ds)
+    if p.collaboration.number_of_nodes() == 0:
+        raise AnalysisInputError(
+            "the store holds no actors to analyse (no lc:LearningCity, lc:PartnerOrganisation or "
+            "lc:CityLearningAdministrator): load the examples or your own data first"
+        )
+    city_iri = resolve_city(p, city) if city else None
+    m = _measure(p.collaboration, opts, stage)
+    findings = _findings(p, m, opts, stage)
+    with stage("recommendations"):
+        recs, search = recommend(p, m.fragmentation.membership, top=opts.recommendations * (4 if city else 1),
+                                 hub_cap=opts.hub_cap, max_pairs=opts.max_candidate_pairs, seed=opts.seed)
+        m.candidate_search = search
+    with stage("scorecards"):
+        cities = [city_iri] if city_iri else p.cities()
+        cards = {c: scorecard(p, c) for c in cities}
+    if city_iri:
+        findings = for_city(findings, city_iri)
+        recs = [r for r in recs if _concerns(p, r, city_iri)][: opts.recommendations]
+    return GapReport(p, m, findings, recs, cards, city_iri, datetime.now(UTC), stage.done)
+
+
+def _concerns(p: Projections, r: Recommendation, city: str) -> bool:
+    g = p.collaboration
+    return city in (r.a, r.b) or city in (g.nodes[r.a].get("city"), g.nodes[r.b].get("city"))

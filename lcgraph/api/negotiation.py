@@ -1,0 +1,192 @@
+"""Content negotiation for every route of the HTTP layer, done once, here.
+
+For the SPARQL and Graph Store routers. A client names what it wants with
+an ``Accept`` header (q-values, wildcards, several types) or, from a browser
+address bar, with a ``format=`` parameter (a short name such as ``csv`` or a
+media type). :func:`negotiate` picks one of the formats the route offers or
+raises :class:`NotAcceptable` (406) naming what is on offer. The chosen
+:class:`MediaFormat` carries the pyoxigraph format object, so the engine
+serialises the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pyoxigraph import QueryResultsFormat, RdfFormat
+
+from lcgraph.api.errors import NotAcceptable
+
+
+@dataclass(frozen=True)
+class MediaFormat:
+    """One serialisation the service can answer in.
+
+    ``media_type`` is what we send in ``Content-Type``; ``also`` lists other
+    media types clients use for the same format; ``names`` are the short
+    names accepted by ``format=``.
+    """
+
+    key: str
+    media_type: str
+    engine: QueryResultsFormat | RdfFormat
+    names: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` header value (text types say UTF-8)."""
+        textual = self.media_type.startswith("text/") or self.media_type in _UTF8_TYPES
+        return f"{self.media_type}; charset=utf-8" if textual else self.media_type
+
+    def answers_to(self, media_type: str) -> bool:
+        return media_type == self.media_type or media_type in self.also
+
+
+_UTF8_TYPES = {"application/n-triples", "application/n-quads", "application/trig"}
+
+SPARQL_JSON = MediaFormat("json", "application/sparql-results+json", QueryResultsFormat.JSON,
+                          ("json", "srj"), ("application/json",))
+SPARQL_XML = MediaFormat("xml", "application/sparql-results+xml", QueryResultsFormat.XML,
+                         ("xml", "srx"), ("application/xml", "text/xml"))
+SPARQL_CSV = MediaFormat("csv", "text/csv", QueryResultsFormat.CSV, ("csv",))
+SPARQL_TSV = MediaFormat("tsv", "text/tab-separated-values", QueryResultsFormat.TSV, ("tsv",))
+
+TURTLE = MediaFormat("turtle", "text/turtle", RdfFormat.TURTLE, ("turtle", "ttl"), ("application/x-turtle",))
+N_TRIPLES = MediaFormat("ntriples", "application/n-triples", RdfFormat.N_TRIPLES,
+                        ("ntriples", "nt", "n-triples"), ("text/plain",))
+RDF_XML = MediaFormat("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("rdfxml", "rdf", "xml"),
+                      ("application/xml", "text/xml"))
+JSON_LD = MediaFormat("jsonld", "application/ld+json", RdfFormat.JSON_LD, ("jsonld", "json-ld", "json"),
+                      ("application/json",))
+N3 = MediaFormat("n3", "text/n3", RdfFormat.N3, ("n3",))
+N_QUADS = MediaFormat("nquads", "application/n-quads", RdfFormat.N_QUADS, ("nquads", "nq", "n-quads"))
+TRIG = MediaFormat("trig", "application/trig", RdfFormat.TRIG, ("trig",))
+
+#: SELECT and ASK answers, in the order we prefer them (ASK in CSV/TSV is a bare true/false).
+RESULTS_FORMATS: tuple[MediaFormat, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
+#: CONSTRUCT and DESCRIBE answers, and GET of one graph.
+GRAPH_FORMATS: tuple[MediaFormat, ...] = (TURTLE, N_TRIPLES, RDF_XML, JSON_LD, N3, N_QUADS, TRIG)
+#: Whole-dataset GET of the Graph Store.
+DATASET_FORMATS: tuple[MediaFormat, ...] = (TRIG, N_QUADS)
+
+ALL_FORMATS: tuple[MediaFormat, ...] = (*RESULTS_FORMATS, *GRAPH_FORMATS)
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One entry of an ``Accept`` header."""
+
+    type: str
+    subtype: str
+    q: float
+    order: int
+
+    def matches(self, media_type: str) -> int:
+        """How specifically this range matches ``media_type``: 2 exact, 1 ``type/*``, 0 ``*/*``, -1 no."""
+        main, _, sub = media_type.partition("/")
+        if self.type == "*" and self.subtype == "*":
+            return 0
+        if self.type != main:
+            return -1
+        if self.subtype == "*":
+            return 1
+        return 2 if self.subtype == sub else -1
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """Parse an ``Accept`` header; malformed entries are skipped, not fatal."""
+    if not header or not header.strip():
+        return [MediaRange("*", "*", 1.0, 0)]
+    ranges: list[MediaRange] = []
+    for order, item in enumerate(header.split(",")):
+        parts = [p.strip() for p in item.split(";")]
+        media = parts[0].lower()
+        if "/" not in media:
+            if media == "*":
+                media = "*/*"
+            else:
+                continue
+        main, _, sub = media.partition("/")
+        if not main or not sub:
+            continue
+        ranges.append(MediaRange(main, sub, _q_value(parts[1:]), order))
+    return ranges
+
+
+def _q_value(params: list[str]) -> float:
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return min(max(float(value.strip()), 0.0), 1.0)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def _quality(ranges: Sequence[MediaRange], fmt: MediaFormat) -> float:
+    """The q the client gives to ``fmt``: that of its most specific matching range."""
+    best: tuple[int, float] | None = None
+    for media_type in (fmt.media_type, *fmt.also):
+        for r in ranges:
+            specificity = r.matches(media_type)
+            # An alias (e.g. application/json) only counts when named exactly.
+            if specificity < 0 or (media_type != fmt.media_type and specificity < 2):
+                continue
+            if best is None or (specificity, r.q) > best:
+                best = (specificity, r.q)
+    return best[1] if best else 0.0
+
+
+def by_format_parameter(value: str, offered: Sequence[MediaFormat]) -> MediaFormat | None:
+    """The offered format a ``format=`` value names (short name or media type), if any."""
+    wanted = value.strip().lower()
+    bare = wanted.split(";", 1)[0].strip()
+    for fmt in offered:
+        if wanted in fmt.names or fmt.answers_to(bare):
+            return fmt
+    return None
+
+
+def choose(accept: str | None, offered: Sequence[MediaFormat], format_param: str | None = None
+           ) -> MediaFormat | None:
+    """The best offered format for this client, or ``None`` if it accepts none.
+
+    ``format=`` wins over ``Accept``. Among formats with the same q the
+    route's own order decides (its first format is its default).
+    """
+    if format_param:
+        return by_format_parameter(format_param, offered)
+    ranges = parse_accept(accept)
+    best: MediaFormat | None = None
+    best_q = 0.0
+    for fmt in offered:
+        q = _quality(ranges, fmt)
+        if q > best_q:
+            best, best_q = fmt, q
+    return best
+
+
+def negotiate(accept: str | None, offered: Sequence[MediaFormat], format_param: str | None = None,
+              *, what: str = "this answer") -> MediaFormat:
+    """Like :func:`choose`, but a client that accepts nothing on offer gets a 406."""
+    fmt = choose(accept, offered, format_param)
+    if fmt is None:
+        raise NotAcceptable(not_acceptable_message(offered, what, format_param))
+    return fmt
+
+
+def not_acceptable_message(offered: Sequence[MediaFormat], what: str, format_param: str | None) -> str:
+    asked = f"format={format_param!r}" if format_param else "the Accept header"
+    names = ", ".join(f"{f.media_type} (format={f.names[0]})" for f in offered)
+    return f"{asked} allows none of the formats available for {what}: {names}"
+
+
+def by_key(key: str) -> MediaFormat:
+    """Look a format up by its key (used across the process boundary)."""
+    for fmt in (*ALL_FORMATS, *DATASET_FORMATS):
+        if fmt.key == key:
+            return fmt
+    raise KeyError(key)

@@ -1,0 +1,216 @@
+"""Query evaluation outside the web server, so a runaway query can be stopped.
+
+For :mod:`lcgraph.api.query_pool`. pyoxigraph cannot interrupt a running
+evaluation from another Python thread, so each query runs in a worker
+process over a read-only snapshot of the store (a RocksDB checkpoint, see
+:mod:`lcgraph.api.snapshots`); on timeout the server kills the process and
+starts a fresh one. The engine evaluates and serialises; this module only
+moves the bytes it writes back to the server, in frames over a socket:
+
+    tag (1 byte) | length (4 bytes, big-endian) | payload
+
+Server → worker: ``Q`` a job (JSON). Worker → server: ``R`` ready, ``H`` head
+(JSON: result kind and format), ``D`` data, ``E`` end (JSON), ``X`` error
+(JSON: status and message). :func:`evaluate` is also used in-thread for
+in-memory datasets (tests, scratch stores), where no process can share the
+store.
+
+This module imports only pyoxigraph and the standard library, so a worker
+starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pyoxigraph as ox
+
+HEADER = struct.Struct(">cI")
+CHUNK = 256 * 1024
+
+Emit = Callable[[bytes, bytes], None]
+"""Send one frame: ``emit(tag, payload)``."""
+
+
+class ResultTooLarge(Exception):
+    """The serialised answer passed the configured byte limit."""
+
+
+class _FrameWriter:
+    """A binary file-like object the engine serialises into; sends ``D`` frames.
+
+    Output is held back until :data:`CHUNK` bytes are ready, so a small answer
+    travels as one frame. Past ``max_bytes`` it raises, which makes the engine
+    stop serialising (and so stop evaluating).
+    """
+
+    def __init__(self, emit: Emit, head: dict[str, Any], max_bytes: int) -> None:
+        self._emit = emit
+        self._head = head
+        self._max = max_bytes
+        self._parts: list[bytes] = []
+        self._held = 0
+        self.total = 0
+        self.too_large = False
+        self.head_sent = False
+
+    def write(self, data: bytes) -> int:
+        n = len(data)
+        self.total += n
+        if self._max and self.total > self._max:
+            self.too_large = True
+            raise ResultTooLarge()
+        self._parts.append(bytes(data))
+        self._held += n
+        if self._held >= CHUNK:
+            self.flush()
+        return n
+
+    def flush(self) -> None:
+        if not self.head_sent:
+            self._emit(b"H", json.dumps(self._head).encode())
+            self.head_sent = True
+        if self._parts:
+            self._emit(b"D", b"".join(self._parts))
+            self._parts, self._held = [], 0
+
+
+def _graph_term(iri: str) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
+
+
+def _dataset_options(store: ox.Store, job: dict[str, Any]) -> dict[str, Any]:
+    """The engine's dataset arguments for a job.
+
+    ``hidden`` graphs (e.g. personal data) are left out of the union default
+    graph and of the named graphs the query may see.
+    """
+    options: dict[str, Any] = {"base_iri": job["base_iri"]} if job.get("base_iri") else {}
+    hidden = set(job.get("hidden") or ())
+    default = job.get("default_graph")
+    named = job.get("named_graphs")
+    if default is None and named is None and hidden:
+        visible = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in hidden]
+        options["default_graph"] = [ox.DefaultGraph(), *visible]
+        options["named_graphs"] = visible
+        return options
+    if default is not None:
+        options["default_graph"] = [_graph_term(g) for g in default]
+    elif job.get("union", True):
+        options["use_default_graph_as_union"] = True
+    if named is not None:
+        options["named_graphs"] = [ox.NamedNode(g) for g in named]
+    elif hidden:
+        options["named_graphs"] = [
+            g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in hidden
+        ]
+    return options
+
+
+def _error(emit: Emit, status: int, message: str) -> None:
+    emit(b"X", json.dumps({"status": status, "message": message}).encode())
+
+
+def _syntax_message(exc: SyntaxError) -> str:
+    text = exc.msg or str(exc)
+    if exc.lineno is not None:
+        return f"syntax error in the query at line {exc.lineno}, column {exc.offset}: {text}"
+    return f"syntax error in the query: {text}"
+
+
+def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit) -> None:
+    """Evaluate one job against ``store`` and send its frames (never raises for bad input)."""
+    started = time.perf_counter()
+    try:
+        result = store.query(job["query"], **_dataset_options(store, job))
+    except SyntaxError as exc:
+        return _error(emit, 400, _syntax_message(exc))
+    except (ValueError, TypeError) as exc:
+        return _error(emit, 400, f"the query cannot be evaluated: {exc}")
+    except OSError as exc:
+        return _error(emit, 503, f"the store could not be read: {exc}")
+    if isinstance(result, ox.QuerySolutions):
+        kind, fmt_name = "results", job.get("results_format")
+    elif isinstance(result, ox.QueryBoolean):
+        kind, fmt_name = "boolean", job.get("results_format")
+    else:
+        kind, fmt_name = "graph", job.get("graph_format")
+    if not fmt_name:
+        return _error(emit, 406, job.get("not_acceptable", {}).get(kind, "no acceptable format"))
+    engine_format = getattr(ox.QueryResultsFormat if kind != "graph" else ox.RdfFormat, fmt_name)
+    writer = _FrameWriter(emit, {"kind": kind, "format": fmt_name}, int(job.get("max_bytes") or 0))
+    try:
+        result.serialize(writer, engine_format)
+    except Exception as exc:  # the engine reports lazy evaluation errors while writing
+        if writer.too_large:
+            return _error(emit, 422, (
+                f"the answer is larger than this service's limit of {job['max_bytes']} bytes; "
+                "narrow the query or add a LIMIT"
+            ))
+        return _error(emit, 400, f"the query failed during evaluation: {exc}")
+    writer.flush()
+    emit(b"E", json.dumps({"bytes": writer.total, "seconds": time.perf_counter() - started}).encode())
+
+
+# -- the worker process --------------------------------------------------------
+
+
+def _read_exact(sock: socket.socket, n: int) -> bytes | None:
+    buf = bytearray()
+    while len(buf) < n:
+        part = sock.recv(n - len(buf))
+        if not part:
+            return None
+        buf += part
+    return bytes(buf)
+
+
+def _serve(sock: socket.socket) -> None:
+    store: ox.Store | None = None
+    opened: str | None = None
+    out: list[bytes] = []
+
+    def emit(tag: bytes, payload: bytes) -> None:
+        out.append(HEADER.pack(tag, len(payload)) + payload)
+        # Data frames go out at once (streaming); the rest waits for the end.
+        if tag == b"D" and len(payload) >= CHUNK:
+            sock.sendall(b"".join(out))
+            out.clear()
+
+    sock.sendall(HEADER.pack(b"R", 0))
+    while True:
+        header = _read_exact(sock, HEADER.size)
+        if header is None:
+            return
+        tag, size = HEADER.unpack(header)
+        payload = _read_exact(sock, size) or b""
+        if tag != b"Q":
+            continue
+        job = json.loads(payload)
+        if job["snapshot"] != opened:
+            store = None  # close the old snapshot before opening the new one
+            store = ox.Store.read_only(job["snapshot"])
+            opened = job["snapshot"]
+        assert store is not None
+        evaluate(store, job, emit)
+        sock.sendall(b"".join(out))
+        out.clear()
+
+
+def main(argv: list[str]) -> None:
+    """Entry point of a worker process: ``python -m lcgraph.api.query_worker FD``."""
+    sock = socket.socket(fileno=int(argv[1]))
+    try:
+        _serve(sock)
+    except (BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        pass
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,1 @@
+"""Partner data import: spreadsheet templates, Thai/Common Era dates, provenance, history."""

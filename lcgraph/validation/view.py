@@ -1,0 +1,80 @@
+"""The store as it would be after a change, without writing the change.
+
+For the validation layer. SHACL here validates the *union* of all graphs
+(the same default graph researchers query). A :class:`ChangeView` answers
+triple patterns over "store minus removed quads plus added quads", reading
+the store by index lookups, so the cost follows the size of the change and
+not the size of the store.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+import pyoxigraph as ox
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Triple = tuple[Term, Term, Term]
+
+
+class ChangeView:
+    """Read-only triples of ``store - remove + add`` (union of all graphs)."""
+
+    def __init__(self, store: ox.Store, add: Iterable[ox.Quad] = (), remove: Iterable[ox.Quad] = ()) -> None:
+        self.store = store
+        self.add = set(add)
+        self.remove = set(remove)
+        self._by_s: dict[Term, set[Triple]] = defaultdict(set)
+        self._by_o: dict[Term, set[Triple]] = defaultdict(set)
+        self._by_p: dict[Term, set[Triple]] = defaultdict(set)
+        for q in self.add:
+            t = (q.subject, q.predicate, q.object)
+            self._by_s[t[0]].add(t)
+            self._by_o[t[2]].add(t)
+            self._by_p[t[1]].add(t)
+
+    def _added(self, s: Term | None, p: Term | None, o: Term | None) -> Iterable[Triple]:
+        if s is not None:
+            pool: Iterable[Triple] = self._by_s.get(s, ())
+        elif o is not None:
+            pool = self._by_o.get(o, ())
+        elif p is not None:
+            pool = self._by_p.get(p, ())
+        else:
+            pool = (t for ts in self._by_s.values() for t in ts)
+        return [t for t in pool if (p is None or t[1] == p) and (o is None or t[2] == o)
+                and (s is None or t[0] == s)]
+
+    def triples(self, s: Term | None, p: Term | None, o: Term | None) -> Iterator[Triple]:
+        """Distinct triples matching the pattern after the change."""
+        seen: set[Triple] = set()
+        for q in self.store.quads_for_pattern(s, p, o, None):
+            if self.remove and q in self.remove:
+                continue
+            t = (q.subject, q.predicate, q.object)
+            if t not in seen:
+                seen.add(t)
+                yield t
+        for t in self._added(s, p, o):
+            if t not in seen:
+                seen.add(t)
+                yield t
+
+    def has(self, s: Term, p: Term, o: Term) -> bool:
+        for _ in self.triples(s, p, o):
+            return True
+        return False
+
+    def types(self, node: Term) -> set[Term]:
+        return {t[2] for t in self.triples(node, ox.NamedNode(RDF_TYPE), None)}
+
+    def changed_triples(self) -> Iterator[tuple[Triple, bool]]:
+        """Each added (True) or removed (False) quad as a triple."""
+        for q in self.add:
+            yield (q.subject, q.predicate, q.object), True
+        for q in self.remove:
+            yield (q.subject, q.predicate, q.object), False
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -1,0 +1,274 @@
+"""Pages of the web UI: home, query editor, explore, gaps dashboard.
+
+For researchers and analysts in a browser. Pages are rendered on the server
+(Jinja2) from SPARQL the engine evaluates; the query page's JavaScript talks
+to the standard ``/sparql`` endpoint like any other client would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from lcgraph.namespaces import GRAPH_HISTORY, LC, sparql_prefixes
+from lcgraph.store import Dataset
+from lcgraph.web.i18n import pick_language, translator
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+RESOURCE_LINK = "/resource?iri="
+
+router = APIRouter(include_in_schema=False)
+templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
+
+
+def static_files() -> StaticFiles:
+    """The UI's CSS and JavaScript, mounted at ``/static``."""
+    return StaticFiles(directory=STATIC_DIR)
+
+
+def resource_link(iri: str) -> str:
+    """Where the UI links an IRI to: its linked-data page."""
+    return RESOURCE_LINK + quote(iri, safe="")
+
+
+def render(request: Request, name: str, active: str, **context: Any) -> HTMLResponse:
+    lang = pick_language(request)
+
+    def switch_query(to: str) -> str:
+        params = dict(request.query_params)
+        params["lang"] = to
+        return urlencode(params)
+
+    html = templates.get_template(name).render(
+        lang=lang, t=translator(lang), active=active, switch_query=switch_query,
+        static_url=lambda f: f"/static/{f}", resource_link=resource_link, **context,
+    )
+    response = HTMLResponse(html)
+    if request.query_params.get("lang") in ("th", "en"):
+        response.set_cookie("lcgraph_lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+def dataset(request: Request) -> Dataset:
+    return request.app.state.dataset
+
+
+# -- home ------------------------------------------------------------------
+
+COUNTS = sparql_prefixes("lc") + """
+SELECT
+  (COUNT(DISTINCT ?city) AS ?cities) (COUNT(DISTINCT ?space) AS ?spaces)
+  (COUNT(DISTINCT ?activity) AS ?activities) (COUNT(DISTINCT ?asset) AS ?assets)
+  (COUNT(DISTINCT ?partner) AS ?partners) (COUNT(DISTINCT ?admin) AS ?administrators)
+WHERE {
+  { ?city a lc:LearningCity } UNION { ?space a lc:LearningSpace } UNION
+  { ?activity a lc:LearningActivity } UNION { ?asset a lc:KnowledgeAsset } UNION
+  { ?partner a lc:PartnerOrganisation } UNION { ?admin a lc:CityLearningAdministrator }
+}
+"""
+
+LAST_CHANGE = sparql_prefixes("prov") + f"""
+SELECT (MAX(?t) AS ?last) WHERE {{ GRAPH <{GRAPH_HISTORY}> {{ ?change prov:endedAtTime ?t }} }}
+"""
+
+
+def home_counts(ds: Dataset) -> list[tuple[str, int]]:
+    row = ds.select(COUNTS)[0]
+    keys = ("cities", "spaces", "activities", "assets", "partners", "administrators")
+    return [(k, int(row[k].value) if k in row else 0) for k in keys]
+
+
+def last_update(ds: Dataset) -> dt.datetime | None:
+    rows = ds.select(LAST_CHANGE)
+    if rows and "last" in rows[0]:
+        try:
+            return dt.datetime.fromisoformat(rows[0]["last"].value)
+        except ValueError:
+            pass
+    if ds.path is not None and ds.path.exists():
+        return dt.datetime.fromtimestamp(ds.path.stat().st_mtime, dt.UTC)
+    return None
+
+
+def format_when(when: dt.datetime | None, lang: str) -> str:
+    """A timestamp as Thai readers expect it (Buddhist Era) or in English."""
+    if when is None:
+        return "—"
+    if lang == "th":
+        from lcgraph.ingest.dates import to_buddhist_era
+
+        return f"{to_buddhist_era(when.date())} {when:%H:%M} น."
+    return when.strftime("%d %B %Y %H:%M")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    ds = dataset(request)
+    lang = pick_language(request)
+    counts = home_counts(ds)
+    counts.append(("triples", ds.count()))
+    when = last_update(ds)
+    return render(request, "home.html", "home", counts=counts,
+                  last_update_iso=when.isoformat() if when else "",
+                  last_update_text=format_when(when, lang))
+
+
+# -- query -----------------------------------------------------------------
+
+DEFAULT_QUERY = sparql_prefixes("lc", "rdfs") + """
+SELECT ?city ?label (COUNT(?activity) AS ?activities)
+WHERE {
+  ?city a lc:LearningCity ; rdfs:label ?label .
+  FILTER(LANG(?label) = "th")
+  OPTIONAL { ?activity a lc:LearningActivity ; lc:city ?city }
+}
+GROUP BY ?city ?label
+ORDER BY DESC(?activities)
+"""
+
+EXAMPLES = [
+    {
+        "title": {"th": "ภาคีเครือข่ายแยกตามภาคส่วน", "en": "Partners by sector"},
+        "sparql": sparql_prefixes("lc", "skos") + """
+SELECT ?sector (COUNT(?partner) AS ?partners) WHERE {
+  ?partner a lc:PartnerOrganisation ; lc:sector/skos:prefLabel ?sector .
+  FILTER(LANG(?sector) = "en")
+} GROUP BY ?sector ORDER BY DESC(?partners)
+""",
+    },
+    {
+        "title": {"th": "สมาชิก GNLC ของไทยและปีที่เข้าร่วม", "en": "Thai GNLC members and joining year"},
+        "sparql": sparql_prefixes("org", "time", "rdfs") + """
+SELECT ?member ?label ?year WHERE {
+  ?m org:organization <https://w3id.org/lcgraph/id/network/gnlc> ; org:member ?member .
+  OPTIONAL { ?m org:memberDuring/time:hasBeginning/time:inXSDgYear ?year }
+  OPTIONAL { ?member rdfs:label ?label FILTER(LANG(?label) = "en") }
+} ORDER BY ?year ?label
+""",
+    },
+    {
+        "title": {"th": "กิจกรรมตามช่วงวัย (ทุกเมือง)", "en": "Activities per age group (all cities)"},
+        "sparql": sparql_prefixes("lc", "skos") + """
+SELECT ?ageGroup (COUNT(?activity) AS ?activities) WHERE {
+  ?activity a lc:LearningActivity ; lc:ageGroup/skos:prefLabel ?ageGroup .
+  FILTER(LANG(?ageGroup) = "en")
+} GROUP BY ?ageGroup ORDER BY DESC(?activities)
+""",
+    },
+]
+
+
+@router.get("/query", response_class=HTMLResponse)
+def query_page(request: Request) -> HTMLResponse:
+    lang = pick_language(request)
+    registry = request.app.state.queries
+    canned = [registry.get(n) for n in registry.names()]
+    initial = request.query_params.get("query") or DEFAULT_QUERY.strip()
+    page_data = {
+        "lang": lang,
+        "resource_link": RESOURCE_LINK,
+        "autorun": "query" in request.query_params,
+        "text": {"rows": translator(lang)("rows")},
+        "canned": {q.name: {"sparql": q.sparql} for q in canned},
+        "examples": EXAMPLES,
+    }
+    return render(request, "query.html", "query", canned=canned, examples=EXAMPLES,
+                  initial_query=initial, page_data=page_data)
+
+
+# -- explore ---------------------------------------------------------------
+
+CLASSES = sparql_prefixes("rdfs", "owl") + """
+SELECT ?class (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  GRAPH <https://w3id.org/lcgraph/graph/ontology> { ?class a owl:Class }
+  ?s a ?class .
+  OPTIONAL { ?class rdfs:label ?l FILTER(LANG(?l) = ?lang) }
+} GROUP BY ?class ORDER BY DESC(?n)
+"""
+
+CITIES = sparql_prefixes("lc", "rdfs") + """
+SELECT ?city (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?thing) AS ?n) WHERE {
+  ?city a lc:LearningCity .
+  OPTIONAL { ?city rdfs:label ?l FILTER(LANG(?l) = ?lang) }
+  OPTIONAL { ?thing lc:city ?city }
+} GROUP BY ?city ORDER BY DESC(?n) ?label
+"""
+
+INSTANCES = sparql_prefixes("rdfs", "skos") + """
+SELECT ?s (SAMPLE(?l) AS ?label) WHERE {
+  ?s a ?class .
+  OPTIONAL { ?s rdfs:label|skos:prefLabel ?l FILTER(LANG(?l) = ?lang) }
+} GROUP BY ?s ORDER BY ?label ?s LIMIT 1000
+"""
+
+IN_CITY = sparql_prefixes("lc", "rdfs") + """
+SELECT ?s ?type (SAMPLE(?l) AS ?label) (SAMPLE(?tl) AS ?typeLabel) WHERE {
+  ?s lc:city ?city ; a ?type .
+  FILTER(STRSTARTS(STR(?type), STR(lc:)))
+  OPTIONAL { ?s rdfs:label ?l FILTER(LANG(?l) = ?lang) }
+  OPTIONAL { ?type rdfs:label ?tl FILTER(LANG(?tl) = ?lang) }
+} GROUP BY ?s ?type ORDER BY ?typeLabel ?label
+"""
+
+
+def _lang_term(lang: str) -> Any:
+    import pyoxigraph as ox
+
+    return ox.Literal(lang)
+
+
+def _label(row: dict[str, Any], key: str, fallback: str) -> str:
+    return row[key].value if key in row else fallback
+
+
+@router.get("/explore", response_class=HTMLResponse)
+def explore(request: Request) -> HTMLResponse:
+    import pyoxigraph as ox
+
+    ds = dataset(request)
+    lang = pick_language(request)
+    subs = {"lang": _lang_term(lang)}
+    class_iri = request.query_params.get("class")
+    city_iri = request.query_params.get("city")
+    if class_iri or city_iri:
+        try:
+            node = ox.NamedNode(class_iri or city_iri or "")
+        except ValueError:
+            return render(request, "explore.html", "explore", items=[], heading="?")
+        if class_iri:
+            rows = ds.select(_project(INSTANCES, "?class ?lang"), substitutions={**subs, "class": node})
+            items = [(class_iri, [{"iri": r["s"].value, "label": _label(r, "label", r["s"].value)} for r in rows])]
+            return render(request, "explore.html", "explore", items=items, heading=class_iri.rsplit("#", 1)[-1])
+        rows = ds.select(_project(IN_CITY, "?city ?lang"), substitutions={**subs, "city": node})
+        groups: dict[str, list[dict[str, str]]] = {}
+        for r in rows:
+            group = _label(r, "typeLabel", r["type"].value)
+            groups.setdefault(group, []).append({"iri": r["s"].value, "label": _label(r, "label", r["s"].value)})
+        return render(request, "explore.html", "explore", items=list(groups.items()),
+                      heading=_city_label(ds, node, lang))
+    classes = [{"iri": r["class"].value, "label": _label(r, "label", r["class"].value), "count": int(r["n"].value)}
+               for r in ds.select(_project(CLASSES, "?lang"), substitutions=subs)
+               if r["class"].value.startswith(str(LC))]
+    cities = [{"iri": r["city"].value, "label": _label(r, "label", r["city"].value), "count": int(r["n"].value)}
+              for r in ds.select(_project(CITIES, "?lang"), substitutions=subs)]
+    return render(request, "explore.html", "explore", classes=classes, cities=cities, items=None, heading="")
+
+
+def _project(query: str, extra: str) -> str:
+    """Add the bound parameters to the projection (the engine substitutes only projected variables)."""
+    return query.replace("SELECT ", f"SELECT {extra} ", 1)
+
+
+def _city_label(ds: Dataset, node: Any, lang: str) -> str:
+    rows = ds.select(sparql_prefixes("rdfs") + "SELECT ?city ?lang ?l WHERE { ?city rdfs:label ?l "
+                     "FILTER(LANG(?l) = ?lang) } LIMIT 1",
+                     substitutions={"city": node, "lang": _lang_term(lang)})
+    return rows[0]["l"].value if rows else node.value
