@@ -194,6 +194,9 @@ def test_every_labelled_resource_has_thai_and_english_labels(seed: rdflib.Datase
             problems.append(f"{subject}: label languages {sorted(map(str, languages))}")
         if None in languages:
             problems.append(f"{subject}: a label without a language tag")
+        if len(labels) != len(languages):
+            # A resource described in both graphs must carry the same labels in each.
+            problems.append(f"{subject}: more than one label in a language: {sorted(labels)}")
     assert not problems, "\n".join(problems)
 
 
@@ -253,36 +256,45 @@ def test_lc_terms_used_are_declared_in_the_ontology(seed: rdflib.Dataset) -> Non
 
 
 def test_learning_city_days_ran_22_to_23_august_2023(store: Dataset) -> None:
-    rows = select(store, """
+    rows = select(
+        store,
+        """
         SELECT ?start ?end WHERE {
             GRAPH lcg:seed\\/learning-city-days-2023 {
                 ?event a lc:LearningCityEvent ; schema:startDate ?start ; schema:endDate ?end .
             }
-        }""")
+        }""",
+    )
     assert [(r["start"].value, r["end"].value) for r in rows] == [("2023-08-22", "2023-08-23")]
     assert rows[0]["start"].datatype.value == str(XSD.date)
 
 
 def test_the_declared_cooperation_has_the_seven_partners(store: Dataset) -> None:
-    rows = select(store, f"""
+    rows = select(
+        store,
+        f"""
         SELECT ?partnership ?party (COUNT(DISTINCT ?sector) AS ?sectors) WHERE {{
             ?partnership a lc:Partnership ; lc:declaredAt <{EVENT}> ; lc:party ?party .
             ?party a lc:PartnerOrganisation .
             OPTIONAL {{ ?party lc:sector ?sector }}
-        }} GROUP BY ?partnership ?party""")
+        }} GROUP BY ?partnership ?party""",
+    )
     assert {r["partnership"].value for r in rows} == {str(PARTNERSHIP)}
     assert {URIRef(r["party"].value) for r in rows} == SEVEN_PARTNERS
     assert all(int(r["sectors"].value) == 1 for r in rows)
 
 
 def test_the_event_was_opened_by_the_director_of_pmua(store: Dataset) -> None:
-    assert store.ask(sparql_prefixes() + f"""
+    assert store.ask(
+        sparql_prefixes()
+        + f"""
         ASK {{
             <{EVENT}> lc:openedBy ?post ; schema:location ?venue .
             ?post a org:Post ; org:postIn lcid:partner\\/pmua .
             ?venue a schema:Place .
             FILTER NOT EXISTS {{ ?venue geo:lat ?lat }}
-        }}""")
+        }}"""
+    )
 
 
 def test_the_release_figures_and_the_fy2567_call(seed: rdflib.Dataset) -> None:
@@ -299,11 +311,14 @@ def test_the_release_figures_and_the_fy2567_call(seed: rdflib.Dataset) -> None:
 
 
 def test_phayao_and_hat_yai_entered_the_gnlc_through_the_programme(store: Dataset) -> None:
-    rows = select(store, """
+    rows = select(
+        store,
+        """
         SELECT ?city WHERE {
             ?m a org:Membership ; org:member ?city ; org:organization lcid:network\\/gnlc ;
                prov:wasInfluencedBy lcid:programme\\/pmua-learning-city .
-        }""")
+        }""",
+    )
     assert {r["city"].value for r in rows} == {str(LCID["city/phayao"]), str(LCID["city/hat-yai"])}
 
 
@@ -311,26 +326,32 @@ def test_phayao_and_hat_yai_entered_the_gnlc_through_the_programme(store: Datase
 
 
 def test_gnlc_members_and_their_joining_years(store: Dataset) -> None:
-    rows = select(store, """
+    rows = select(
+        store,
+        """
         SELECT ?city ?year WHERE {
             GRAPH lcg:seed\\/gnlc-members {
                 ?m a org:Membership ; org:member ?city ; org:organization lcid:network\\/gnlc ;
                    org:role lcv:membership-role\\/member ;
                    org:memberDuring/time:hasBeginning/time:inXSDgYear ?year .
             }
-        }""")
+        }""",
+    )
     found = {r["city"].value.removeprefix(str(LCID["city/"])): int(r["year"].value) for r in rows}
     assert len(rows) == len(GNLC_YEARS)
     assert found == GNLC_YEARS
 
 
 def test_every_member_city_has_one_province_and_one_level(store: Dataset) -> None:
-    rows = select(store, """
+    rows = select(
+        store,
+        """
         SELECT ?city (COUNT(DISTINCT ?p) AS ?provinces) (COUNT(DISTINCT ?l) AS ?levels) WHERE {
             ?city a lc:LearningCity .
             OPTIONAL { ?city lc:province ?p }
             OPTIONAL { ?city lc:administrativeLevel ?l }
-        } GROUP BY ?city""")
+        } GROUP BY ?city""",
+    )
     assert len(rows) == len(GNLC_YEARS)
     bad = [r["city"].value for r in rows if (int(r["provinces"].value), int(r["levels"].value)) != (1, 1)]
     assert not bad, bad

@@ -131,8 +131,11 @@ def _piece_text(piece: Piece, p: Projections, lang: str) -> str:
 
 
 def _matters(piece: Piece) -> bool:
-    """A piece worth a finding: it holds a city, or at least two actors with a partner."""
-    return piece.kinds.get("city", 0) > 0 or (piece.nodes >= 2 and piece.kinds.get("partner", 0) > 0)
+    """A piece worth a finding: two or more actors, with a city or a partner among them.
+
+    A single actor hanging on one tie is already reported as peripheral.
+    """
+    return piece.nodes >= 2 and (piece.kinds.get("city", 0) > 0 or piece.kinds.get("partner", 0) > 0)
 
 
 def cut_findings(p: Projections, cuts: list[CutPoint]) -> list[Finding]:
@@ -257,18 +260,20 @@ def broker_findings(
     roles_city: dict,
     roles_sector: dict,
     top: int = 5,
+    min_betweenness: float = 0.1,
 ) -> list[Finding]:
     """Brokers the network depends on: the top cities/partners by betweenness.
 
     A broker is a strength and a risk: if it stops, the groups it links lose
-    their path. Only actors that actually broker between groups (some
-    liaison/gatekeeper/representative/itinerant paths) are reported.
+    their path. Only actors on at least ``min_betweenness`` of the shortest
+    paths between others, that broker between groups (some liaison,
+    gatekeeper, representative or itinerant paths), are reported.
     """
     g = p.collaboration
     ranked = sorted(candidates, key=lambda n: (-betweenness.get(n, 0.0), str(n)))
     out = []
     for n in ranked:
-        if len(out) >= top or betweenness.get(n, 0.0) <= 0.0:
+        if len(out) >= top or betweenness.get(n, 0.0) < min_betweenness:
             break
         rc, rs = roles_city.get(n), roles_sector.get(n)
         across = (rc.total - rc.coordinator) if rc else 0.0

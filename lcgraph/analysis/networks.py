@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pyoxigraph as ox
 
-from lcgraph.namespaces import LCID, LCV, sparql_prefixes
+from lcgraph.namespaces import GRAPH_FINDINGS, GRAPH_PRIVATE, LCID, LCV, sparql_prefixes
 from lcgraph.store import Dataset
 
 TIE_KINDS = ("activity", "space", "asset", "partnership", "affiliation")
@@ -58,15 +58,27 @@ _TAKES_PART = {
 
 
 class AnalysisInputError(ValueError):
-    """The store cannot be analysed as asked (empty, unknown city, no ties)."""
+    """The store cannot be analysed as asked (empty store, no actors, unknown city)."""
+
+
+class UnknownCity(AnalysisInputError):
+    """The city asked for is not a learning city in the store."""
 
 
 def _q(body: str) -> str:
     return _PREFIXES + body
 
 
+def analysed_graphs(ds: Dataset) -> list[str]:
+    """The named graphs the analysis reads: all but its own findings and the personal-data graph."""
+    skip = {str(GRAPH_FINDINGS), str(GRAPH_PRIVATE)}
+    return [g for g in ds.graphs() if g not in skip]
+
+
 def _rows(ds: Dataset, body: str) -> Iterator[ox.QuerySolution]:
-    result = ds.query(_q(body))
+    # The default graph of every query is the default graph plus the analysed
+    # graphs: old findings must not feed new ones, and personal data is not needed.
+    result = ds.query(_q(body), default_graph=[None, *analysed_graphs(ds)])
     assert isinstance(result, ox.QuerySolutions)
     yield from result
 
@@ -320,12 +332,6 @@ def _memberships(ds: Dataset) -> dict[str, list[tuple[str, str | None, str | Non
     return out
 
 
-def _graphs_used(ds: Dataset) -> list[str]:
-    from lcgraph.namespaces import GRAPH_FINDINGS
-
-    return [g for g in ds.graphs() if g != str(GRAPH_FINDINGS)]
-
-
 def project(ds: Dataset) -> Projections:
     """Run every projection query and gather the results (the analysis input)."""
     g = collaboration_network(ds)
@@ -344,14 +350,14 @@ def project(ds: Dataset) -> Projections:
         concepts=_concepts(ds),
         city_facts=facts,
         memberships=_memberships(ds),
-        graphs_used=_graphs_used(ds),
+        graphs_used=analysed_graphs(ds),
     )
 
 
 def resolve_city(projections: Projections, text: str) -> str:
     """The IRI of the city named by ``text``: an IRI, a slug (``phayao``) or a label.
 
-    Raises :class:`AnalysisInputError` listing the known cities when none matches.
+    Raises :class:`UnknownCity` listing the known cities when none matches.
     """
     cities = projections.cities()
     wanted = text.strip()
@@ -365,7 +371,7 @@ def resolve_city(projections: Projections, text: str) -> str:
         if folded in {d.get("label_th", "").casefold(), d.get("label_en", "").casefold(), short_name(c)}:
             return c
     known = ", ".join(short_name(c) for c in cities[:30]) or "none: the store has no lc:LearningCity"
-    raise AnalysisInputError(f"no learning city called {text!r}; known cities: {known}")
+    raise UnknownCity(f"no learning city called {text!r}; known cities: {known}")
 
 
 def concept_iri(scheme: str, code: str) -> str:

@@ -107,14 +107,17 @@ class TokenRegistry:
 
     def _lookup(self, secret: str, name: str | None = None) -> Principal:
         for token in self._tokens:
-            # Compare every token in constant time; do not stop early on a match of the name.
+            # Constant-time comparison, so the answer time does not leak how much of a token matched.
             if hmac.compare_digest(token.secret.encode(), secret.encode()) and name in (None, token.name):
                 return Principal(token.name, token.scopes)
         raise Forbidden("the credentials are not valid for this service")
 
     def identify(self, request: Request) -> Principal:
         """The caller of ``request``; a malformed or wrong credential is refused at once."""
-        header = request.headers.get("authorization")
+        return self.identify_header(request.headers.get("authorization"))
+
+    def identify_header(self, header: str | None) -> Principal:
+        """The caller presenting this ``Authorization`` header value (``None``: anonymous)."""
         if not header:
             return ANONYMOUS
         scheme, _, value = header.strip().partition(" ")

@@ -30,9 +30,18 @@ class MediaFormat:
 
     key: str
     media_type: str
-    engine: QueryResultsFormat | RdfFormat
+    engine_attr: str  # attribute of QueryResultsFormat / RdfFormat (crosses the process boundary)
     names: tuple[str, ...] = ()
     also: tuple[str, ...] = ()
+
+    @property
+    def is_results(self) -> bool:
+        return self.key in _RESULT_KEYS
+
+    @property
+    def engine(self) -> QueryResultsFormat | RdfFormat:
+        owner = QueryResultsFormat if self.is_results else RdfFormat
+        return getattr(owner, self.engine_attr)
 
     @property
     def content_type(self) -> str:
@@ -45,24 +54,25 @@ class MediaFormat:
 
 
 _UTF8_TYPES = {"application/n-triples", "application/n-quads", "application/trig"}
+_RESULT_KEYS = {"json", "xml", "csv", "tsv"}
 
-SPARQL_JSON = MediaFormat("json", "application/sparql-results+json", QueryResultsFormat.JSON,
+SPARQL_JSON = MediaFormat("json", "application/sparql-results+json", "JSON",
                           ("json", "srj"), ("application/json",))
-SPARQL_XML = MediaFormat("xml", "application/sparql-results+xml", QueryResultsFormat.XML,
+SPARQL_XML = MediaFormat("xml", "application/sparql-results+xml", "XML",
                          ("xml", "srx"), ("application/xml", "text/xml"))
-SPARQL_CSV = MediaFormat("csv", "text/csv", QueryResultsFormat.CSV, ("csv",))
-SPARQL_TSV = MediaFormat("tsv", "text/tab-separated-values", QueryResultsFormat.TSV, ("tsv",))
+SPARQL_CSV = MediaFormat("csv", "text/csv", "CSV", ("csv",))
+SPARQL_TSV = MediaFormat("tsv", "text/tab-separated-values", "TSV", ("tsv",))
 
-TURTLE = MediaFormat("turtle", "text/turtle", RdfFormat.TURTLE, ("turtle", "ttl"), ("application/x-turtle",))
-N_TRIPLES = MediaFormat("ntriples", "application/n-triples", RdfFormat.N_TRIPLES,
+TURTLE = MediaFormat("turtle", "text/turtle", "TURTLE", ("turtle", "ttl"), ("application/x-turtle",))
+N_TRIPLES = MediaFormat("ntriples", "application/n-triples", "N_TRIPLES",
                         ("ntriples", "nt", "n-triples"), ("text/plain",))
-RDF_XML = MediaFormat("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("rdfxml", "rdf", "xml"),
+RDF_XML = MediaFormat("rdfxml", "application/rdf+xml", "RDF_XML", ("rdfxml", "rdf", "xml"),
                       ("application/xml", "text/xml"))
-JSON_LD = MediaFormat("jsonld", "application/ld+json", RdfFormat.JSON_LD, ("jsonld", "json-ld", "json"),
+JSON_LD = MediaFormat("jsonld", "application/ld+json", "JSON_LD", ("jsonld", "json-ld", "json"),
                       ("application/json",))
-N3 = MediaFormat("n3", "text/n3", RdfFormat.N3, ("n3",))
-N_QUADS = MediaFormat("nquads", "application/n-quads", RdfFormat.N_QUADS, ("nquads", "nq", "n-quads"))
-TRIG = MediaFormat("trig", "application/trig", RdfFormat.TRIG, ("trig",))
+N3 = MediaFormat("n3", "text/n3", "N3", ("n3",))
+N_QUADS = MediaFormat("nquads", "application/n-quads", "N_QUADS", ("nquads", "nq", "n-quads"))
+TRIG = MediaFormat("trig", "application/trig", "TRIG", ("trig",))
 
 #: SELECT and ASK answers, in the order we prefer them (ASK in CSV/TSV is a bare true/false).
 RESULTS_FORMATS: tuple[MediaFormat, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
@@ -184,9 +194,9 @@ def not_acceptable_message(offered: Sequence[MediaFormat], what: str, format_par
     return f"{asked} allows none of the formats available for {what}: {names}"
 
 
-def by_key(key: str) -> MediaFormat:
-    """Look a format up by its key (used across the process boundary)."""
-    for fmt in (*ALL_FORMATS, *DATASET_FORMATS):
-        if fmt.key == key:
+def by_engine_attr(engine_attr: str, results: bool) -> MediaFormat:
+    """The format a worker answered in (``results``: SELECT/ASK, else CONSTRUCT/DESCRIBE)."""
+    for fmt in RESULTS_FORMATS if results else GRAPH_FORMATS:
+        if fmt.engine_attr == engine_attr:
             return fmt
-    raise KeyError(key)
+    raise KeyError(engine_attr)

@@ -70,13 +70,14 @@ def _time_limit_message(seconds: float) -> str:
 # -- process workers -------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class _Worker:
     process: subprocess.Popen[bytes]
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     snapshot: str | None = None
     alive: bool = True
+    idle: bool = True
 
     async def read_frame(self) -> tuple[bytes, bytes]:
         tag, size = HEADER.unpack(await self.reader.readexactly(HEADER.size))
@@ -105,7 +106,7 @@ class QueryPool:
         """Start the workers and wait until they are ready."""
         workers = await asyncio.gather(*(self._spawn() for _ in range(self.size)))
         for worker in workers:
-            self._idle.put_nowait(worker)
+            self._give_back(worker)
 
     async def close(self) -> None:
         """Stop every worker (queries in flight are cut)."""
@@ -150,19 +151,21 @@ class QueryPool:
 
     async def _respawn(self) -> None:
         try:
-            self._idle.put_nowait(await self._spawn())
+            self._give_back(await self._spawn())
         except Exception:  # noqa: BLE001 - logged; the pool runs on with one worker fewer
             log.exception("could not start a replacement query worker")
 
     async def run(self, job: dict[str, Any], timeout: float) -> Answer:
         """Evaluate ``job`` within ``timeout`` seconds; raise :class:`ApiError` on failure."""
-        deadline = time.monotonic() + timeout
+        deadline = asyncio.get_running_loop().time() + timeout
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout)
+            async with asyncio.timeout_at(deadline):
+                worker = await self._idle.get()
         except TimeoutError:
             raise QueryTimeout(
                 f"every query worker stayed busy for the whole time limit ({timeout:g} s); try again later"
             ) from None
+        worker.idle = False
         try:
             snapshot = await self.snapshots.current()
             if worker.snapshot != snapshot.path:
@@ -172,18 +175,29 @@ class QueryPool:
                 worker.snapshot = snapshot.path
             payload = json.dumps({**job, "snapshot": snapshot.path}).encode()
             worker.writer.write(HEADER.pack(b"Q", len(payload)) + payload)
-            return await self._first_part(worker, deadline, timeout)
-        except BaseException:
+            answer = await self._first_part(worker, deadline, timeout)
+        except (ConnectionError, RuntimeError) as exc:
+            # The worker process is gone (its socket is closed): start another one.
             if worker.alive:
                 self._replace(worker)
+            raise ServiceUnavailable(f"the query worker stopped unexpectedly ({exc}); try again") from None
+        except BaseException:
+            # Cancelled or failed while the worker was busy: its state is unknown.
+            if worker.alive and not worker.idle:
+                self._replace(worker)
             raise
+        if isinstance(answer, ApiError):
+            raise answer
+        return answer
+
+    def _give_back(self, worker: _Worker) -> None:
+        worker.idle = True
+        self._idle.put_nowait(worker)
 
     async def _frame(self, worker: _Worker, deadline: float, timeout: float) -> tuple[bytes, bytes]:
-        remaining = deadline - time.monotonic()
         try:
-            if remaining <= 0:
-                raise TimeoutError
-            return await asyncio.wait_for(worker.read_frame(), remaining)
+            async with asyncio.timeout_at(deadline):
+                return await worker.read_frame()
         except TimeoutError:
             self._replace(worker)
             raise QueryTimeout(_time_limit_message(timeout)) from None
@@ -191,23 +205,28 @@ class QueryPool:
             self._replace(worker)
             raise ServiceUnavailable("the query worker stopped unexpectedly; try again") from None
 
-    async def _first_part(self, worker: _Worker, deadline: float, timeout: float) -> Answer:
+    async def _first_part(self, worker: _Worker, deadline: float, timeout: float) -> Answer | ApiError:
         head: dict[str, Any] | None = None
         parts: list[bytes] = []
         held = 0
         while True:
             tag, payload = await self._frame(worker, deadline, timeout)
             if tag == b"X":
-                self._idle.put_nowait(worker)
+                self._give_back(worker)
                 error = json.loads(payload)
-                raise ApiError(error["message"], status=error["status"])
+                return ApiError(error["message"], status=error["status"])
+            if tag == b"A":
+                self._give_back(worker)
+                head_text, _, body = payload.partition(b"\n")
+                head = json.loads(head_text)
+                return Answer(head["kind"], head["format"], body=body)
             if tag == b"H":
                 head = json.loads(payload)
             elif tag == b"D":
                 parts.append(payload)
                 held += len(payload)
             elif tag == b"E":
-                self._idle.put_nowait(worker)
+                self._give_back(worker)
                 assert head is not None
                 return Answer(head["kind"], head["format"], body=b"".join(parts))
             if head is not None and held >= HOLD_BACK:
@@ -231,11 +250,11 @@ class QueryPool:
                     yield payload
                 elif tag == b"E":
                     finished = True
-                    self._idle.put_nowait(worker)
+                    self._give_back(worker)
                     return
                 elif tag == b"X":
                     finished = True
-                    self._idle.put_nowait(worker)
+                    self._give_back(worker)
                     raise AbortedStream(json.loads(payload)["message"])
         finally:
             if not finished and worker.alive:
@@ -280,7 +299,11 @@ class InlineEvaluator:
             if tag == b"X":
                 error = json.loads(payload)
                 raise ApiError(error["message"], status=error["status"])
-            if tag == b"H":
+            if tag == b"A":
+                head_text, _, whole = payload.partition(b"\n")
+                head = json.loads(head_text)
+                body.append(whole)
+            elif tag == b"H":
                 head = json.loads(payload)
             elif tag == b"D":
                 body.append(payload)

@@ -9,9 +9,10 @@ moves the bytes it writes back to the server, in frames over a socket:
 
     tag (1 byte) | length (4 bytes, big-endian) | payload
 
-Server → worker: ``Q`` a job (JSON). Worker → server: ``R`` ready, ``H`` head
-(JSON: result kind and format), ``D`` data, ``E`` end (JSON), ``X`` error
-(JSON: status and message). :func:`evaluate` is also used in-thread for
+Server → worker: ``Q`` a job (JSON). Worker → server: ``R`` ready; ``A`` a
+whole small answer (head JSON, newline, body); or for a big one ``H`` head
+(JSON: result kind and format), ``D`` data…, ``E`` end (JSON); ``X`` error
+(JSON: status and message; for 406 the message is the result kind). :func:`evaluate` is also used in-thread for
 in-memory datasets (tests, scratch stores), where no process can share the
 store.
 
@@ -72,6 +73,14 @@ class _FrameWriter:
             self.flush()
         return n
 
+    def finish(self) -> None:
+        """Send what is held: one ``A`` frame if nothing went out yet, else the last ``D``."""
+        if self.head_sent:
+            self.flush()
+        else:
+            self._emit(b"A", json.dumps(self._head).encode() + b"\n" + b"".join(self._parts))
+            self._parts, self._held = [], 0
+
     def flush(self) -> None:
         if not self.head_sent:
             self._emit(b"H", json.dumps(self._head).encode())
@@ -85,6 +94,27 @@ def _graph_term(iri: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
 
 
+_visible_cache: dict[tuple[str, frozenset[str]], list[ox.NamedNode] | None] = {}
+
+
+def _visible(store: ox.Store, hidden: frozenset[str], snapshot: str | None) -> list[ox.NamedNode] | None:
+    """The named graphs a caller may see, or ``None`` when no hidden graph exists in ``store``.
+
+    Cached per snapshot (a snapshot never changes); a live store (``snapshot``
+    ``None``) is asked every time.
+    """
+    key = (snapshot or "", hidden)
+    if snapshot is not None and key in _visible_cache:
+        return _visible_cache[key]
+    visible: list[ox.NamedNode] | None = None
+    if any(store.contains_named_graph(ox.NamedNode(g)) for g in hidden):
+        visible = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in hidden]
+    if snapshot is not None:
+        _visible_cache.clear()
+        _visible_cache[key] = visible
+    return visible
+
+
 def _dataset_options(store: ox.Store, job: dict[str, Any]) -> dict[str, Any]:
     """The engine's dataset arguments for a job.
 
@@ -92,24 +122,20 @@ def _dataset_options(store: ox.Store, job: dict[str, Any]) -> dict[str, Any]:
     graph and of the named graphs the query may see.
     """
     options: dict[str, Any] = {"base_iri": job["base_iri"]} if job.get("base_iri") else {}
-    hidden = set(job.get("hidden") or ())
+    hidden = frozenset(job.get("hidden") or ())
+    visible = _visible(store, hidden, job.get("snapshot")) if hidden else None
     default = job.get("default_graph")
     named = job.get("named_graphs")
-    if default is None and named is None and hidden:
-        visible = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in hidden]
-        options["default_graph"] = [ox.DefaultGraph(), *visible]
-        options["named_graphs"] = visible
-        return options
     if default is not None:
         options["default_graph"] = [_graph_term(g) for g in default]
-    elif job.get("union", True):
+    elif visible is not None:
+        options["default_graph"] = [ox.DefaultGraph(), *visible]
+    else:
         options["use_default_graph_as_union"] = True
     if named is not None:
         options["named_graphs"] = [ox.NamedNode(g) for g in named]
-    elif hidden:
-        options["named_graphs"] = [
-            g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in hidden
-        ]
+    elif visible is not None:
+        options["named_graphs"] = visible
     return options
 
 
@@ -119,6 +145,9 @@ def _error(emit: Emit, status: int, message: str) -> None:
 
 def _syntax_message(exc: SyntaxError) -> str:
     text = exc.msg or str(exc)
+    if len(text) > 240:
+        # The engine lists every expected token; the first few say enough.
+        text = text[:240].rsplit(",", 1)[0] + ", …"
     if exc.lineno is not None:
         return f"syntax error in the query at line {exc.lineno}, column {exc.offset}: {text}"
     return f"syntax error in the query: {text}"
@@ -142,7 +171,7 @@ def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit) -> None:
     else:
         kind, fmt_name = "graph", job.get("graph_format")
     if not fmt_name:
-        return _error(emit, 406, job.get("not_acceptable", {}).get(kind, "no acceptable format"))
+        return _error(emit, 406, kind)
     engine_format = getattr(ox.QueryResultsFormat if kind != "graph" else ox.RdfFormat, fmt_name)
     writer = _FrameWriter(emit, {"kind": kind, "format": fmt_name}, int(job.get("max_bytes") or 0))
     try:
@@ -154,8 +183,10 @@ def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit) -> None:
                 "narrow the query or add a LIMIT"
             ))
         return _error(emit, 400, f"the query failed during evaluation: {exc}")
-    writer.flush()
-    emit(b"E", json.dumps({"bytes": writer.total, "seconds": time.perf_counter() - started}).encode())
+    streamed = writer.head_sent
+    writer.finish()
+    if streamed:
+        emit(b"E", json.dumps({"bytes": writer.total, "seconds": time.perf_counter() - started}).encode())
 
 
 # -- the worker process --------------------------------------------------------

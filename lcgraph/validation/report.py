@@ -14,6 +14,7 @@ parameters, saying what is wrong and what to do.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -181,20 +182,18 @@ def term_text(term: object) -> str:
 
 
 def _finding(results: Graph, shapes: Graph, r: object, focus: str | None) -> Finding:
-    severity_node = results.value(r, SH.resultSeverity)
-    severity = str(severity_node).rsplit("#", 1)[-1] if severity_node is not None else "Violation"
     path_node = results.value(r, SH.resultPath)
     path = _path_text(results, path_node) if path_node is not None else None
     value = results.value(r, SH.value)
     component = results.value(r, SH.sourceConstraintComponent)
     shape = results.value(r, SH.sourceShape)
-    messages = {m.language: str(m) for m in results.objects(r, SH.resultMessage) if isinstance(m, Literal)}
+    constraint = results.value(r, SH.sourceConstraint)
     th, en = default_message(shapes, shape, component, path, value)
-    plain = messages.get(None)
+    messages = _messages(results, shapes, r, (constraint, shape))
     return Finding(
-        severity=severity if severity in SEVERITIES else "Violation",
+        severity=_severity(results, shapes, r, constraint),
         message_th=messages.get("th") or th,
-        message_en=messages.get("en") or (plain if plain and not _is_generated(plain) else en),
+        message_en=messages.get("en") or messages.get(None) or en,
         focus_node=focus,
         path=path,
         value=str(value) if value is not None else None,
@@ -203,11 +202,49 @@ def _finding(results: Graph, shapes: Graph, r: object, focus: str | None) -> Fin
     )
 
 
-def _is_generated(message: str) -> bool:
-    """pyshacl's own English messages are less helpful than ours."""
-    return any(message.startswith(p) for p in (
-        "Less than ", "More than ", "Value ", "Node ", "Focus node ", "Value does not", "Results in",
-        "String language", "Missing expected value"))
+def _severity(results: Graph, shapes: Graph, r: object, constraint: object) -> str:
+    """The result's severity; a SPARQL constraint's own sh:severity wins.
+
+    Our shapes put sh:severity on sh:SPARQLConstraint nodes (an Info-level
+    advice next to Violation-level rules in one node shape); pyshacl reports
+    the node shape's severity there, so we apply the constraint's.
+    """
+    node = shapes.value(constraint, SH.severity) if constraint is not None else None  # type: ignore[arg-type]
+    if node is None:
+        node = results.value(r, SH.resultSeverity)
+    name = str(node).rsplit("#", 1)[-1] if node is not None else "Violation"
+    return name if name in SEVERITIES else "Violation"
+
+
+def _messages(results: Graph, shapes: Graph, r: object, holders: tuple[object, ...]) -> dict[str | None, str]:
+    """The result's messages by language.
+
+    pyshacl fills ``{?var}`` placeholders but drops the language tags of
+    ``sh:message``; we give each filled message the language of the shapes'
+    template it matches (or Thai if it has Thai letters, else English).
+    """
+    templates: dict[str | None, str] = {}
+    for holder in holders:
+        if holder is not None and not templates:
+            templates = {m.language: str(m) for m in shapes.objects(holder, SH.message)  # type: ignore[arg-type]
+                         if isinstance(m, Literal)}
+    found: dict[str | None, str] = {}
+    for m in results.objects(r, SH.resultMessage):  # type: ignore[arg-type]
+        text = str(m)
+        lang = getattr(m, "language", None) or _template_language(text, templates)
+        found.setdefault(lang, text)
+    return found
+
+
+def _template_language(text: str, templates: dict[str | None, str]) -> str:
+    for lang, template in templates.items():
+        pattern = re.sub(r"\\\{\\?[?$]\w+\\\}", ".*?", re.escape(template))
+        if lang and re.fullmatch(pattern, text, re.S):
+            return lang
+    return "th" if _THAI.search(text) else "en"
+
+
+_THAI = re.compile("[\u0e00-\u0e7f]")
 
 
 def _path_text(g: Graph, node: object) -> str:

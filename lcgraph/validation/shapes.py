@@ -34,7 +34,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
-from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.algebra import translateGroupGraphPattern, translateQuery
 
 from lcgraph.validation.paths import Alt, AnyStep, Path, Pred, Repeat, Seq, Step, concat
 from lcgraph.validation.view import ChangeView, Term, Triple
@@ -92,6 +92,9 @@ class TargetedShape:
     subjects_of: set[str] = field(default_factory=set)
     objects_of: set[str] = field(default_factory=set)
     reach: Reach = field(default_factory=Reach)
+    # Named shapes this one uses (sh:property, sh:node, …): pyshacl skips
+    # named shapes left out of ``use_shapes``, so they are passed along.
+    referenced: set[str] = field(default_factory=set)
     global_reaches: list[GlobalReach] = field(default_factory=list)
 
     @cached_property
@@ -139,12 +142,33 @@ def compile_shapes(g: Graph, sources: list[str]) -> ShapeSet:
         ts = TargetedShape(node)
         _read_targets(g, node, ts)
         compiler = _Compiler(g, ts)
+        ts.referenced = _referenced(g, node)
         if (node, SH.path, None) in g:
             compiler.property_shape(node, ts.reach, 0)
         else:
             compiler.node_constraints(node, ts.reach, 0)
         found.append(ts)
     return ShapeSet(g, found, sources)
+
+
+_SHAPE_LINKS = (SH.property, SH.node, SH.qualifiedValueShape, SH["not"])
+
+
+def _referenced(g: Graph, root: object) -> set[str]:
+    """IRIs of the shapes reachable from ``root`` through shape-valued parameters."""
+    seen: set[object] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for link in _SHAPE_LINKS:
+            todo.extend(g.objects(node, link))
+        for lst in _NESTED_LISTS:
+            for head in g.objects(node, lst):
+                todo.extend(Collection(g, head))
+    return {str(n) for n in seen if isinstance(n, URIRef)}
 
 
 def _targeted_nodes(g: Graph) -> set[URIRef | BNode]:
@@ -175,6 +199,7 @@ class _Compiler:
     def __init__(self, g: Graph, ts: TargetedShape) -> None:
         self.g = g
         self.ts = ts
+        self.components = _components(g)
 
     def node_constraints(self, shape: object, here: Reach, depth: int) -> None:
         """Constraints of ``shape`` applied to the nodes at ``here``."""
@@ -191,6 +216,16 @@ class _Compiler:
             self.node_constraints(nested, here, depth + 1)
         for sparql in g.objects(shape, SH.sparql):
             self.sparql_constraint(sparql, here, None)
+        for validator in self._custom_validators(shape, SH.nodeValidator):
+            self.sparql_constraint(validator, here, None)
+
+    def _custom_validators(self, shape: object, kind: URIRef) -> Iterator[object]:
+        """Validators of SPARQL-based constraint components whose parameters ``shape`` sets."""
+        for params, validators in self.components:
+            if params and all((shape, p, None) in self.g for p in params):
+                chosen = validators.get(kind) or validators.get(SH.validator)
+                if chosen is not None:
+                    yield chosen
 
     def property_shape(self, prop: object, parent: Reach, depth: int) -> None:
         """A property shape on the nodes at ``parent``: follow its path."""
@@ -209,6 +244,8 @@ class _Compiler:
         self.node_constraints_values(prop, child, depth)
         for sparql in g.objects(prop, SH.sparql):
             self.sparql_constraint(sparql, parent, path)
+        for validator in self._custom_validators(prop, SH.propertyValidator):
+            self.sparql_constraint(validator, parent, path)
 
     def node_constraints_values(self, prop: object, child: Reach, depth: int) -> None:
         g = self.g
@@ -234,12 +271,19 @@ class _Compiler:
         g = self.g
         if (sparql, SH.deactivated, Literal(True)) in g:
             return
-        text = g.value(sparql, SH.select)
+        text = g.value(sparql, SH.select) or g.value(sparql, SH.ask)
         if text is None:
-            raise ShapesError(f"SPARQL constraint {sparql} has no sh:select")
-        patterns = _query_patterns(_prefix_header(g, sparql) + str(text).replace("$PATH", "?lcgraphPATH"))
+            raise ShapesError(f"SPARQL constraint {sparql} has no sh:select or sh:ask")
+        query = str(text)
         if path is not None:
-            patterns.append((Variable("this"), path, Variable("lcgraphPATH")))
+            query = query.replace("$PATH", path.to_sparql())
+        patterns = _query_patterns(_prefix_header(g, sparql) + query)
+        # ASK validators test each value node as $value.
+        value = Variable("value")
+        if path is not None:
+            patterns.append((Variable("this"), path, value))
+        else:
+            patterns = [tuple(Variable("this") if t == value else t for t in p) for p in patterns]
         _, rest = _tree_from(patterns, Variable("this"), here)
         while rest:
             root = Reach()
@@ -274,6 +318,18 @@ class GlobalReach:
             return
         starts = {t[0] for t in view.triples(None, ox.NamedNode(self.seed), None)}
         self.reach.walk(view, starts, out)
+
+
+def _components(g: Graph) -> list[tuple[list[object], dict[object, object]]]:
+    """SPARQL-based constraint components: their parameters and validators."""
+    found = []
+    for c in g.subjects(RDF.type, SH.ConstraintComponent):
+        params = [g.value(p, SH.path) for p in g.objects(c, SH.parameter)
+                  if (p, SH.optional, Literal(True)) not in g]
+        validators = {kind: g.value(c, kind) for kind in (SH.validator, SH.nodeValidator, SH.propertyValidator)
+                      if g.value(c, kind) is not None}
+        found.append((params, validators))
+    return found
 
 
 def _global_start(patterns: list[tuple[object, object, object]]) -> object | None:
@@ -363,6 +419,13 @@ def _collect(node: object, found: list[tuple[object, object, object]], seen: set
     if isinstance(node, CompValue):
         if node.name == "BGP":
             found.extend(tuple(t) for t in node.get("triples", []))  # type: ignore[misc]
+        elif node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS") and node.get("graph") is not None:
+            # rdflib leaves the pattern inside EXISTS untranslated until evaluation.
+            graph = node["graph"]
+            if getattr(graph, "name", "") == "GroupGraphPatternSub":
+                graph = translateGroupGraphPattern(graph)
+            _collect(graph, found, seen)
+            return
         for value in node.values():
             _collect(value, found, seen)
     elif isinstance(node, (list, tuple)):

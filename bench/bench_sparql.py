@@ -1,0 +1,282 @@
+"""SPARQL service benchmark: lcgraph's ``/sparql`` beside ``oxigraph serve``, same data, same run.
+
+Run with ``python -m bench sparql`` (or ``make bench BENCH=sparql``). Both
+servers serve the same ~1M-triple synthetic network (``lcgraph.synthetic``,
+95 cities, loaded once and cached in ``bench/out``; the Oxigraph server reads
+a checkpoint of the same store). The same lean HTTP/1.1 keep-alive client
+(asyncio, one process) drives both:
+
+(a) throughput of a selective SELECT (two patterns on one IRI, JSON) at
+    concurrency 16 for a fixed number of requests — goal: lcgraph >= 0.5x;
+(b) end-to-end time of a 40,000-row SELECT as JSON and as CSV — goal <= 1.3x;
+(c) end-to-end time of a CONSTRUCT of 100,000 triples as Turtle — goal <= 1.3x.
+
+Medians of several rounds are printed beside each other with the ratio.
+Environment: ``BENCH_SPARQL_REQUESTS`` (default 4000), ``BENCH_SPARQL_ROUNDS`` (5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.common import OUT_DIR, VENV_BIN, median
+
+CITIES = 95
+CONCURRENCY = 16
+REQUESTS = int(os.environ.get("BENCH_SPARQL_REQUESTS", "4000"))
+ROUNDS = int(os.environ.get("BENCH_SPARQL_ROUNDS", "5"))
+
+PREFIXES = """PREFIX lc: <https://w3id.org/lcgraph/def#>
+PREFIX schema: <https://schema.org/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+SELECTIVE = PREFIXES + "SELECT ?label ?city WHERE {{ <{iri}> rdfs:label ?label ; lc:city ?city }}"
+ROWS_40K = PREFIXES + (
+    "SELECT ?activity ?start WHERE { ?activity a lc:LearningActivity ; schema:startDate ?start } LIMIT 40000"
+)
+CONSTRUCT_100K = PREFIXES + (
+    "CONSTRUCT { ?activity schema:organizer ?who } WHERE { ?activity schema:organizer ?who } LIMIT 100000"
+)
+
+JSON = "application/sparql-results+json"
+CSV = "text/csv"
+TURTLE = "text/turtle"
+
+
+# -- data --------------------------------------------------------------------------
+
+
+def _data_file() -> Path:
+    from lcgraph.synthetic import generate
+
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUT_DIR / f"sparql-synthetic-c{CITIES}.nq"
+    if not path.exists():
+        tmp = path.with_suffix(".partial")
+        with open(tmp, "wb") as out:
+            generate(CITIES, 1, out, "nq")
+        tmp.rename(path)
+    return path
+
+
+def _stores() -> tuple[Path, Path, int]:
+    """Our store and a checkpoint of it for Oxigraph (made once, reused by later runs)."""
+    import pyoxigraph as ox
+
+    from lcgraph.store import Dataset
+
+    ours = OUT_DIR / f"sparql-store-c{CITIES}"
+    peer = OUT_DIR / f"sparql-store-c{CITIES}-oxigraph"
+    marker = ours.with_suffix(".loaded")
+    if not marker.exists():
+        shutil.rmtree(ours, ignore_errors=True)
+        shutil.rmtree(peer, ignore_errors=True)
+        started = time.perf_counter()
+        ds = Dataset.open(ours)
+        ds.load_path(_data_file())
+        ds.store.optimize()
+        ds.flush()
+        print(f"loaded {ds.count()} quads in {time.perf_counter() - started:.1f} s")
+        ds.store.backup(str(peer))
+        del ds
+        marker.write_text("ok\n")
+    count = sum(1 for _ in ox.Store.read_only(str(ours)).quads_for_pattern(None, None, None, None))
+    return ours, peer, count
+
+
+def _space_iris(store_dir: Path, n: int = 200) -> list[str]:
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(store_dir))
+    q = PREFIXES + f"SELECT ?s WHERE {{ ?s a lc:LearningSpace }} LIMIT {n}"
+    return [row["s"].value for row in store.query(q, use_default_graph_as_union=True)]
+
+
+# -- servers -----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_LCGRAPH = """
+import logging, sys, uvicorn
+from pathlib import Path
+from lcgraph.api.app import create_app
+from lcgraph.config import Settings
+from lcgraph.server_commands import _configure_logging
+_configure_logging("info")
+log = logging.FileHandler(sys.argv[3])
+for name in ("lcgraph", "lcgraph.access", "lcgraph.api"):
+    logging.getLogger(name).handlers = [log]
+settings = Settings(data_dir=Path(sys.argv[1]), port=int(sys.argv[2]))
+uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), access_log=False,
+            log_level="warning")
+"""
+
+
+def _wait(server: Server, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            asyncio.run(_one(server, "ASK {}", JSON))
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+def _start_lcgraph(store: Path) -> tuple[subprocess.Popen[bytes], Server]:
+    server = Server(_free_port(), "/sparql")
+    log = OUT_DIR / "sparql-bench-access.log"
+    proc = subprocess.Popen([sys.executable, "-c", _LCGRAPH, str(store), str(server.port), str(log)])
+    _wait(server, proc)
+    return proc, server
+
+
+def _start_oxigraph(store: Path) -> tuple[subprocess.Popen[bytes], Server]:
+    server = Server(_free_port(), "/query")
+    proc = subprocess.Popen([str(VENV_BIN / "oxigraph"), "serve", "--location", str(store), "--bind",
+                             f"127.0.0.1:{server.port}", "--union-default-graph"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait(server, proc)
+    return proc, server
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+# -- a lean HTTP/1.1 client ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+    endpoint: str
+
+    def request(self, query: str, accept: str) -> bytes:
+        path = self.endpoint + "?" + urlencode({"query": query})
+        return (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nAccept: {accept}\r\n"
+                "Connection: keep-alive\r\n\r\n").encode()
+
+
+async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    if "content-length" in headers:
+        return status, await reader.readexactly(int(headers["content-length"]))
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        parts = []
+        while True:
+            size = int((await reader.readline()).split(b";")[0], 16)
+            if size == 0:
+                await reader.readline()
+                return status, b"".join(parts)
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+    return status, await reader.read()
+
+
+async def _one(server: Server, query: str, accept: str) -> tuple[int, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port, limit=1 << 24)
+    try:
+        writer.write(server.request(query, accept))
+        return await _response(reader)
+    finally:
+        writer.close()
+
+
+async def _throughput(server: Server, queries: list[str], total: int) -> float:
+    requests = [server.request(q, JSON) for q in queries]
+    counter = iter(range(total))
+    failures = 0
+
+    async def client() -> None:
+        nonlocal failures
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        for i in counter:
+            writer.write(requests[i % len(requests)])
+            status, _ = await _response(reader)
+            failures += status != 200
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"{failures} requests failed")
+    return total / elapsed
+
+
+def _timed(server: Server, query: str, accept: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    status, body = asyncio.run(_one(server, query, accept))
+    elapsed = time.perf_counter() - started
+    if status != 200:
+        raise RuntimeError(f"status {status}: {body[:300]!r}")
+    return elapsed, len(body)
+
+
+def _measure(name: str, server: Server, iris: list[str]) -> dict[str, float]:
+    selective = [SELECTIVE.format(iri=iri) for iri in iris]
+    asyncio.run(_throughput(server, selective, 500))  # warm-up
+    results: dict[str, list[float]] = {"qps": [], "json": [], "csv": [], "turtle": []}
+    sizes: dict[str, int] = {}
+    for _ in range(ROUNDS):
+        results["qps"].append(asyncio.run(_throughput(server, selective, REQUESTS)))
+        for key, query, accept in (("json", ROWS_40K, JSON), ("csv", ROWS_40K, CSV),
+                                   ("turtle", CONSTRUCT_100K, TURTLE)):
+            seconds, size = _timed(server, query, accept)
+            results[key].append(seconds)
+            sizes[key] = size
+    print(f"{name}: answer sizes in bytes {sizes}")
+    return {key: median(values) for key, values in results.items()}
+
+
+def main() -> None:
+    ours_dir, peer_dir, count = _stores()
+    print(f"data: {count} quads ({CITIES} synthetic cities); {REQUESTS} requests x {ROUNDS} rounds, "
+          f"concurrency {CONCURRENCY}; {os.cpu_count()} cores")
+    iris = _space_iris(ours_dir)
+    figures = {}
+    for name, start, directory in (("lcgraph", _start_lcgraph, ours_dir),
+                                   ("oxigraph", _start_oxigraph, peer_dir)):
+        proc, server = start(directory)
+        try:
+            figures[name] = _measure(name, server, iris)
+        finally:
+            _stop(proc)
+    ours, peer = figures["lcgraph"], figures["oxigraph"]
+    print("\n== SPARQL service, lcgraph vs oxigraph serve (same data, same client, same run)")
+    print(f"{'measure':46} {'lcgraph':>12} {'oxigraph':>12} {'ratio':>8}  goal")
+    rows = [
+        ("(a) selective SELECT, conc. 16 (requests/s)", "qps", ">= 0.5x"),
+        ("(b) 40k-row SELECT as JSON (ms)", "json", "<= 1.3x"),
+        ("(b) 40k-row SELECT as CSV (ms)", "csv", "<= 1.3x"),
+        ("(c) CONSTRUCT 100k triples as Turtle (ms)", "turtle", "<= 1.3x"),
+    ]
+    for label, key, goal in rows:
+        scale = 1 if key == "qps" else 1000
+        a, b = ours[key] * scale, peer[key] * scale
+        print(f"{label:46} {a:>12.1f} {b:>12.1f} {a / b:>7.2f}x  {goal}")

@@ -1,0 +1,90 @@
+"""HTTP routes of the network-gap analysis (``/analysis/...``), for analysts' tools and dashboards.
+
+* ``GET /analysis/gaps?city=&format=json|csv|html`` — ranked findings (JSON by
+  default; CSV; or the self-contained HTML report);
+* ``GET /analysis/recommendations?city=&top=`` — partnership suggestions;
+* ``GET /analysis/scorecard/{city}`` — a city's GNLC-readiness scorecard;
+* ``GET /analysis/network.gexf`` / ``/analysis/network.graphml`` — the
+  collaboration network with the measures, for Gephi.
+
+These routes only read the store (GET is safe); ``lcgraph gaps`` writes the
+findings graph. Bad input (empty store, unknown city) is a 4xx with a
+sentence that says what to do, through the API's one error type.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from lcgraph.analysis.exports import FORMATS, network_bytes
+from lcgraph.analysis.gaps import GapReport, analyse
+from lcgraph.analysis.networks import AnalysisInputError, UnknownCity
+from lcgraph.analysis.report import as_json, findings_csv, render_html
+from lcgraph.api.errors import BadRequest, NotFound, Unprocessable
+
+router = APIRouter(prefix="/analysis", tags=["analysis"])
+
+CityParam = Annotated[str | None, Query(description="A city: slug (phayao), IRI or label.")]
+
+
+def _report(request: Request, city: str | None) -> GapReport:
+    try:
+        return analyse(request.app.state.dataset, city=city)
+    except UnknownCity as exc:
+        raise NotFound(str(exc)) from None
+    except AnalysisInputError as exc:
+        raise Unprocessable(str(exc)) from None
+
+
+def _json(data: object) -> JSONResponse:
+    return JSONResponse(data, media_type="application/json; charset=utf-8")
+
+
+@router.get("/gaps", summary="Ranked findings of the gap analysis")
+def gaps(request: Request, city: CityParam = None, format: str = "json") -> Response:
+    """The findings, most severe first, with evidence and what to do (Thai and English)."""
+    if format not in ("json", "csv", "html"):
+        raise BadRequest(f"format must be json, csv or html, not {format!r}")
+    report = _report(request, city)
+    if format == "csv":
+        return Response(findings_csv(report.findings), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="findings.csv"'})
+    if format == "html":
+        return HTMLResponse(render_html(report))
+    data = as_json(report)
+    return _json({"summary": data["summary"], "findings": data["findings"], "stages": data["stages"]})
+
+
+@router.get("/recommendations", summary="Suggested partnerships with their reasons")
+def recommendations(
+    request: Request, city: CityParam = None, top: Annotated[int, Query(ge=1, le=500)] = 20
+) -> Response:
+    """Who should work with whom, ranked, each with reasons in words."""
+    report = _report(request, city)
+    search = report.measures.candidate_search
+    return _json({
+        "city": report.city,
+        "recommendations": [r.as_dict() for r in report.recommendations[:top]],
+        "candidate_search": search.__dict__ if search else None,
+    })
+
+
+@router.get("/scorecard/{city}", summary="A city's GNLC-readiness scorecard")
+def scorecard(request: Request, city: str) -> Response:
+    """The UNESCO GNLC Key Features areas and sub-areas: what the graph shows, what is missing."""
+    report = _report(request, city)
+    assert report.city is not None
+    return _json(report.scorecards[report.city].as_dict())
+
+
+@router.get("/network.{fmt}", summary="The collaboration network for Gephi (GEXF or GraphML)")
+def network(request: Request, fmt: str) -> Response:
+    """The collaboration network with each node's community, betweenness and broker flag."""
+    if fmt not in FORMATS:
+        raise NotFound(f"no network format {fmt!r}: use /analysis/network.gexf or /analysis/network.graphml")
+    report = _report(request, None)
+    return Response(network_bytes(report, fmt), media_type=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="lcgraph-network.{fmt}"'})

@@ -1,0 +1,148 @@
+"""The lcgraph web service: ``create_app(settings)`` builds the FastAPI app.
+
+For ``lcgraph serve`` (see :mod:`lcgraph.server_commands`) and the tests.
+It opens the dataset (``app.state.dataset``), wires the SPARQL Protocol
+(``/sparql``), the Graph Store Protocol (``/store``), ``/health`` and the
+routers other modules contribute (analysis, writes, publish) when they are
+present, and installs the error handlers, CORS for reads, the body limit,
+the access log and write tracking. Query workers start with the app's
+lifespan and stop with it (uvicorn lets in-flight requests finish first).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect
+from starlette.responses import JSONResponse
+
+from lcgraph import __version__
+from lcgraph.api import graph_store, sparql
+from lcgraph.api.errors import error_response, install_error_handlers
+from lcgraph.api.middleware import AccessLog, BodyLimit, WriteTracker
+from lcgraph.api.runtime import ServiceRuntime, runtime
+from lcgraph.config import Settings
+from lcgraph.store import Dataset, LoadError
+
+log = logging.getLogger("lcgraph.api")
+
+#: Routers other modules own; included when the module exists (``router`` attribute).
+OPTIONAL_ROUTERS = ("lcgraph.api.analysis", "lcgraph.api.writes", "lcgraph.api.publish")
+
+
+def _optional_router(module_name: str) -> Any | None:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+    return getattr(module, "router", None)
+
+
+async def _load_error(request: Request, exc: Exception) -> Any:
+    return error_response(request, 400, f"the RDF in the request cannot be read: {exc}")
+
+
+async def _client_disconnect(request: Request, exc: Exception) -> Any:
+    return error_response(request, 400, "the request body ended before its declared length")
+
+
+def _guarded_write_handlers(app: FastAPI) -> None:
+    """Map the guarded write path's errors (issue 4) to HTTP: refused data 422, bad updates 400."""
+    try:
+        guarded = importlib.import_module("lcgraph.validation.guarded")
+        updates = importlib.import_module("lcgraph.validation.updates")
+    except ImportError:
+        return
+
+    async def refused(request: Request, exc: Exception) -> Any:
+        report = getattr(exc, "report", None)
+        if report is not None and "json" in request.headers.get("accept", ""):
+            return JSONResponse({"status": 422, "error": "Unprocessable Content",
+                                 "message": "the data would break the lcgraph shapes; nothing was written",
+                                 "report": report.to_json()}, status_code=422)
+        return error_response(request, 422, f"the data would break the lcgraph shapes; nothing was written.\n{exc}")
+
+    async def bad_update(request: Request, exc: Exception) -> Any:
+        return error_response(request, 400, str(exc))
+
+    for name, handler, module in (("ValidationFailed", refused, guarded),
+                                  ("UpdateSyntaxError", bad_update, updates),
+                                  ("UpdateNotSupported", bad_update, updates)):
+        error_type = getattr(module, name, None)
+        if error_type is not None:
+            app.add_exception_handler(error_type, handler)
+
+
+def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
+    """Build the app over ``dataset`` (default: the on-disk store in ``settings.data_dir``)."""
+    ds = dataset if dataset is not None else Dataset.open(settings.data_dir)
+    rt = ServiceRuntime.create(settings, ds)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await rt.start()
+        try:
+            yield
+        finally:
+            await rt.stop()
+
+    app = FastAPI(
+        title="lcgraph",
+        version=__version__,
+        description=(
+            "The Learning City knowledge graph: SPARQL 1.1 Protocol at `/sparql`, Graph Store "
+            "Protocol at `/store`. Reads are open (except personal data); writes need a bearer token."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.dataset = ds
+    app.state.runtime = rt
+    app.state.tokens = rt.tokens
+    install_error_handlers(app)
+    app.add_exception_handler(LoadError, _load_error)
+    app.add_exception_handler(ClientDisconnect, _client_disconnect)
+    _guarded_write_handlers(app)
+
+    app.include_router(sparql.router)
+    app.include_router(graph_store.router)
+    app.add_api_route("/health", health, methods=["GET"], summary="Liveness and store status",
+                      tags=["operations"])
+    for name in OPTIONAL_ROUTERS:
+        router = _optional_router(name)
+        if router is not None:
+            app.include_router(router)
+
+    # Outermost last: the access log sees every answer, including 413s and CORS preflights.
+    app.add_middleware(sparql.QueryFastPath)
+    app.add_middleware(WriteTracker)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["Accept", "Content-Type"],
+            expose_headers=["Location", "Content-Type"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
+    return app
+
+
+async def health(request: Request) -> dict[str, Any]:
+    """``{"status": "ok", …}`` while the store and the query workers are up."""
+    rt = runtime(request)
+    return {
+        "status": "ok",
+        "version": __version__,
+        "store": str(rt.dataset.path) if rt.dataset.path else "memory",
+        "query_workers": getattr(rt.evaluator, "size", 0),
+        "writable": rt.tokens.writable,
+        "query_timeout_s": rt.settings.query_timeout,
+    }

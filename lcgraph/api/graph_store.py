@@ -1,0 +1,284 @@
+"""``/store``: the SPARQL 1.1 Graph Store HTTP Protocol (indirect identification).
+
+For maintainers who load and fetch whole graphs. ``?graph=IRI`` names a
+named graph, ``?default`` the default graph, and neither the whole dataset
+(TriG/N-Quads). GET/HEAD read (404 for a missing graph); PUT replaces, POST
+adds (``multipart/form-data`` sends several files into one graph), DELETE
+drops: 201 when a graph is created, 204 otherwise. POST of triples to
+``/store`` itself creates a new graph and answers its IRI in ``Location``.
+Writes need a ``write`` token and are all-or-nothing: an unparsable body
+answers 400 naming the line and column and leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import uuid
+from pathlib import Path
+from collections.abc import AsyncIterator, Callable
+from typing import IO
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
+from starlette.responses import Response, StreamingResponse
+
+from lcgraph.api.auth import WRITE, Principal
+from lcgraph.api.errors import BadRequest, NotFound, UnsupportedMediaType
+from lcgraph.api.negotiation import DATASET_FORMATS, GRAPH_FORMATS, MediaFormat, negotiate
+from lcgraph.api.protocol_request import check_iri, media_type_of
+from lcgraph.api.runtime import ServiceRuntime, runtime
+from lcgraph.api.write_path import (
+    Part,
+    add_to_dataset,
+    add_to_graph,
+    delete_graph,
+    graph_exists,
+    replace_dataset,
+    replace_graph,
+)
+from lcgraph.namespaces import LCG, PREFIXES
+from lcgraph.store import Format, UnknownFormat, by_media_type, for_path
+
+router = APIRouter(tags=["SPARQL 1.1 Graph Store Protocol"])
+
+_ALL = object()  # the target "whole dataset"
+Target = str | None | object  # a graph IRI, None for the default graph, or _ALL
+
+_DOC = """Graph Store Protocol, indirect identification: `?graph=IRI`, `?default`, or neither
+(the whole dataset, in TriG or N-Quads). Writes need a `write` token."""
+
+
+def _target(request: Request) -> Target:
+    params = request.query_params
+    graphs = params.getlist("graph")
+    has_default = "default" in params
+    if graphs and has_default:
+        raise BadRequest("name either ?graph=IRI or ?default, not both")
+    if len(graphs) > 1:
+        raise BadRequest(f"the request names {len(graphs)} graphs; name one ?graph=IRI")
+    if graphs:
+        return check_iri(graphs[0], "graph")
+    return None if has_default else _ALL
+
+
+def _label(target: Target) -> str:
+    if target is _ALL:
+        return "the whole store"
+    return "the default graph" if target is None else f"graph <{target}>"
+
+
+def _input_format(content_type: str | None, filename: str | None = None) -> Format:
+    media, _ = media_type_of(content_type)
+    if media and media not in ("application/octet-stream",):
+        try:
+            return by_media_type(media)
+        except UnknownFormat as exc:
+            raise UnsupportedMediaType(str(exc)) from None
+    if filename:
+        try:
+            return for_path(Path(filename))
+        except UnknownFormat as exc:
+            raise UnsupportedMediaType(str(exc)) from None
+    raise UnsupportedMediaType("the request has no Content-Type: name the RDF format (e.g. text/turtle)")
+
+
+async def _parts(request: Request) -> list[Part]:
+    content_type = request.headers.get("content-type")
+    media, params = media_type_of(content_type)
+    if media == "multipart/form-data":
+        return await _multipart_parts(request)
+    fmt = _input_format(content_type)
+    charset = params.get("charset")
+    if charset and charset.lower() not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"charset={charset} is not supported; send UTF-8")
+    return [Part(await request.body(), fmt)]
+
+
+async def _multipart_parts(request: Request) -> list[Part]:
+    parts: list[Part] = []
+    async with request.form() as form:
+        for name, value in form.multi_items():
+            if not isinstance(value, UploadFile):
+                raise BadRequest(f"form field {name!r} is not a file; send each RDF document as a file part")
+            fmt = _input_format(value.content_type, value.filename)
+            parts.append(Part(await value.read(), fmt, value.filename or name))
+    if not parts:
+        raise BadRequest("the multipart body has no file parts")
+    return parts
+
+
+def _check_private(rt: ServiceRuntime, principal: Principal, target: Target) -> None:
+    if isinstance(target, str):
+        rt.check_readable(principal, [target])
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+class _ChunkQueue(IO[bytes]):
+    """A file-like object the engine writes into from a thread; chunks flow to an async stream."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
+        self._buffer: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._buffer.append(bytes(data))
+        self._size += len(data)
+        if self._size >= 256 * 1024:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._queue.put(b"".join(self._buffer))
+            self._buffer, self._size = [], 0
+
+    def finish(self, error: BaseException | None = None) -> None:
+        self.flush()
+        self._queue.put(error)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        while True:
+            item = await asyncio.to_thread(self._queue.get)
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+
+def _stream(write: Callable[[IO[bytes]], None]) -> AsyncIterator[bytes]:
+    sink = _ChunkQueue()
+
+    def work() -> None:
+        try:
+            write(sink)
+        except BaseException as exc:  # noqa: BLE001 - handed to the response stream
+            sink.finish(exc)
+        else:
+            sink.finish()
+
+    threading.Thread(target=work, daemon=True).start()
+    return sink.chunks()
+
+
+def _dump(rt: ServiceRuntime, target: Target, fmt: MediaFormat, hidden: tuple[str, ...]
+          ) -> Callable[[IO[bytes]], None]:
+    store = rt.dataset.store
+    prefixes = PREFIXES if fmt.key in ("turtle", "trig", "n3") else None
+
+    def write(output: IO[bytes]) -> None:
+        if target is _ALL and hidden:
+            quads = (q for q in store.quads_for_pattern(None, None, None, None)
+                     if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in hidden))
+            ox.serialize(quads, output, fmt.engine, prefixes=prefixes)
+        elif target is _ALL:
+            store.dump(output, fmt.engine, prefixes=prefixes)
+        else:
+            graph = ox.DefaultGraph() if target is None else ox.NamedNode(str(target))
+            store.dump(output, fmt.engine, from_graph=graph, prefixes=prefixes)
+
+    return write
+
+
+@router.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store: read a graph or the whole store",
+                  description=_DOC, response_class=Response)
+async def store_get(request: Request) -> Response:
+    rt = runtime(request)
+    target = _target(request)
+    principal = rt.tokens.identify(request)
+    _check_private(rt, principal, target)
+    offered = DATASET_FORMATS if target is _ALL else GRAPH_FORMATS
+    fmt = negotiate(request.headers.get("accept"), offered, request.query_params.get("format"),
+                    what=_label(target))
+    if target is not _ALL and not await rt.blocking(graph_exists, rt.dataset, target):
+        raise NotFound(f"{_label(target)} does not exist in this store")
+    headers = {"Vary": "Accept"}
+    if request.method == "HEAD":
+        return Response(media_type=fmt.content_type, headers=headers)
+    stream = _stream(_dump(rt, target, fmt, rt.hidden_for(principal)))
+    return StreamingResponse(stream, media_type=fmt.content_type, headers=headers)
+
+
+# -- writing -----------------------------------------------------------------------
+
+
+def _written(rt: ServiceRuntime, created: bool, location: str | None = None) -> Response:
+    rt.mark_written()
+    if created:
+        headers = {"Location": location} if location else None
+        return Response(status_code=201, headers=headers)
+    return Response(status_code=204)
+
+
+@router.put("/store", summary="Graph Store: replace a graph or the whole store", description=_DOC,
+            response_class=Response, status_code=204)
+async def store_put(request: Request) -> Response:
+    rt = runtime(request)
+    target = _target(request)
+    principal = rt.tokens.require(request, WRITE, f"replacing {_label(target)}")
+    _check_private(rt, principal, target)
+    parts = await _parts(request)
+    if target is _ALL:
+        hidden = rt.hidden_for(principal)
+        await rt.blocking(_refuse_hidden_quads, parts, hidden, rt, principal)
+        await rt.blocking(replace_dataset, rt.dataset, parts, keep=hidden, agent=principal.name)
+        return _written(rt, False)
+    created = await rt.blocking(replace_graph, rt.dataset, target, parts, agent=principal.name)
+    return _written(rt, created)
+
+
+@router.post("/store", summary="Graph Store: add to a graph, to the store, or create a new graph",
+             description=_DOC, response_class=Response, status_code=204)
+async def store_post(request: Request) -> Response:
+    rt = runtime(request)
+    target = _target(request)
+    principal = rt.tokens.require(request, WRITE, f"adding to {_label(target)}")
+    _check_private(rt, principal, target)
+    parts = await _parts(request)
+    if target is _ALL and all(p.format.is_dataset for p in parts):
+        await rt.blocking(_refuse_hidden_quads, parts, rt.hidden_for(principal), rt, principal)
+        await rt.blocking(add_to_dataset, rt.dataset, parts, agent=principal.name)
+        return _written(rt, False)
+    if target is _ALL:
+        # Triples posted to the store itself: a new graph, named by us (GSP §5.5).
+        new_graph = str(LCG[f"upload/{uuid.uuid4().hex}"])
+        await rt.blocking(add_to_graph, rt.dataset, new_graph, parts, agent=principal.name)
+        return _written(rt, True, new_graph)
+    created = await rt.blocking(add_to_graph, rt.dataset, target, parts, agent=principal.name)
+    return _written(rt, created)
+
+
+@router.delete("/store", summary="Graph Store: delete a graph", description=_DOC, response_class=Response,
+               status_code=204)
+async def store_delete(request: Request) -> Response:
+    rt = runtime(request)
+    target = _target(request)
+    if target is _ALL:
+        raise BadRequest("DELETE needs ?graph=IRI or ?default; the whole store is not deleted over HTTP")
+    principal = rt.tokens.require(request, WRITE, f"deleting {_label(target)}")
+    _check_private(rt, principal, target)
+    if not await rt.blocking(delete_graph, rt.dataset, target, agent=principal.name):
+        raise NotFound(f"{_label(target)} does not exist in this store")
+    return _written(rt, False)
+
+
+def _refuse_hidden_quads(parts: list[Part], hidden: tuple[str, ...], rt: ServiceRuntime,
+                         principal: Principal) -> None:
+    """A dataset body may not write into a graph the caller cannot read."""
+    if not hidden:
+        return
+    for part in parts:
+        if not part.format.is_dataset:
+            continue
+        try:
+            for quad in ox.parse(part.data, format=part.format.rdf_format):
+                if isinstance(quad.graph_name, ox.NamedNode):
+                    rt.check_readable(principal, [quad.graph_name.value])
+        except (SyntaxError, ValueError):
+            return  # the write path reports the syntax error with its line and column

@@ -1,0 +1,193 @@
+"""Every write the SPARQL service makes, in one place (the seam to guarded writes).
+
+For the ``/sparql`` (update) and ``/store`` (Graph Store) routers. Each
+function here is blocking (run it with ``asyncio.to_thread``), all-or-nothing
+and serialised by one lock, so "did this graph exist?" and the write that
+follows cannot interleave with another write.
+
+Coordination note for issue 4 (``lcgraph/validation/guarded.py``): when that
+module offers ``apply_change(ds, add_quads=..., remove_quads=..., source=...,
+agent=...)`` raising ``ValidationFailed``, the Graph Store writes below call
+it (the quads to add and remove are known here), and
+:func:`run_update` calls ``apply_update(ds, sparql, ...)`` if it exists.
+Until then they write directly. ``ValidationFailed`` becomes HTTP 422 with
+the report (see ``lcgraph.api.app``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+from lcgraph.store import Dataset, Format, LoadError
+
+_write_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One RDF document of a request body (a multipart request has several)."""
+
+    data: bytes
+    format: Format
+    name: str = "request body"
+
+
+def _guarded(name: str) -> Callable[..., Any] | None:
+    """The guarded-write function ``name`` of issue 4, once it exists."""
+    try:
+        module = importlib.import_module("lcgraph.validation.guarded")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+
+
+def parse_parts(parts: Sequence[Part], graph: str | None, *, base_iri: str | None = None,
+                dataset: bool = False) -> list[ox.Quad]:
+    """Parse every part completely before anything is written; errors name part, line and column."""
+    quads: list[ox.Quad] = []
+    target = _graph_term(graph)
+    for part in parts:
+        if part.format.is_dataset and not dataset:
+            raise LoadError(f"{part.format.name} carries named graphs; send it to the whole store "
+                            "(no graph= or default parameter) or use a triple format", source=part.name)
+        into = ox.DefaultGraph() if dataset else target
+        try:
+            # Fresh blank-node ids: two files (or a file and the store) never share one by accident.
+            for item in ox.parse(part.data, format=part.format.rdf_format, base_iri=base_iri,
+                                 rename_blank_nodes=True):
+                quads.append(item if part.format.is_dataset
+                             else ox.Quad(item.subject, item.predicate, item.object, into))
+        except SyntaxError as exc:
+            raise LoadError(exc.msg or str(exc), source=part.name, line=exc.lineno, column=exc.offset) from None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise LoadError(str(exc), source=part.name) from None
+    return quads
+
+
+def graph_exists(ds: Dataset, graph: str | None) -> bool:
+    """A named graph exists once created; the default graph always exists."""
+    return graph is None or ds.store.contains_named_graph(ox.NamedNode(graph))
+
+
+def _quads_of(ds: Dataset, graph: str | None) -> list[ox.Quad]:
+    return list(ds.store.quads_for_pattern(None, None, None, _graph_term(graph)))
+
+
+def _insert_data(quads: Sequence[ox.Quad]) -> str:
+    """``INSERT DATA`` text for ``quads``, written by the engine (N-Quads lines are valid there)."""
+    by_graph: dict[str, list[ox.Triple]] = {}
+    for q in quads:
+        key = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+        by_graph.setdefault(key, []).append(ox.Triple(q.subject, q.predicate, q.object))
+    blocks = []
+    for key, triples in by_graph.items():
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        blocks.append(f"GRAPH {key} {{\n{body}}}" if key else body)
+    return "INSERT DATA {\n" + "\n".join(blocks) + "\n}" if blocks else ""
+
+
+def _replace(ds: Dataset, clear: str, quads: Sequence[ox.Quad], create: str = "") -> None:
+    """Clear and insert in one engine transaction (one update request)."""
+    operations = [clear, create, _insert_data(quads)]
+    ds.update(" ;\n".join(op for op in operations if op))
+
+
+def replace_graph(ds: Dataset, graph: str | None, parts: Sequence[Part], *, agent: str | None = None,
+                  base_iri: str | None = None) -> bool:
+    """GSP PUT: the graph's content becomes the parts' triples. Returns True if the graph is new."""
+    quads = parse_parts(parts, graph, base_iri=base_iri)
+    with _write_lock:
+        created = not graph_exists(ds, graph)
+        apply_change = _guarded("apply_change")
+        if apply_change is not None:
+            apply_change(ds, add_quads=quads, remove_quads=_quads_of(ds, graph), source="graph store PUT",
+                         agent=agent)
+            if graph is not None:
+                ds.store.add_graph(ox.NamedNode(graph))
+        elif graph is None:
+            _replace(ds, "CLEAR SILENT DEFAULT", quads)
+        else:
+            _replace(ds, f"DROP SILENT GRAPH <{graph}>", quads, f"CREATE SILENT GRAPH <{graph}>")
+    return created
+
+
+def add_to_graph(ds: Dataset, graph: str | None, parts: Sequence[Part], *, agent: str | None = None,
+                 base_iri: str | None = None) -> bool:
+    """GSP POST: add the parts' triples to the graph. Returns True if the graph is new."""
+    quads = parse_parts(parts, graph, base_iri=base_iri)
+    with _write_lock:
+        created = not graph_exists(ds, graph)
+        apply_change = _guarded("apply_change")
+        if apply_change is not None:
+            apply_change(ds, add_quads=quads, remove_quads=[], source="graph store POST", agent=agent)
+        else:
+            ds.store.extend(quads)
+        if graph is not None:
+            ds.store.add_graph(ox.NamedNode(graph))
+    return created
+
+
+def delete_graph(ds: Dataset, graph: str | None, *, agent: str | None = None) -> bool:
+    """GSP DELETE: drop a named graph (or empty the default one). Returns False if it did not exist."""
+    with _write_lock:
+        if not graph_exists(ds, graph):
+            return False
+        apply_change = _guarded("apply_change")
+        if apply_change is not None:
+            apply_change(ds, add_quads=[], remove_quads=_quads_of(ds, graph), source="graph store DELETE",
+                         agent=agent)
+        if graph is None:
+            ds.store.clear_graph(ox.DefaultGraph())
+        else:
+            ds.store.remove_graph(ox.NamedNode(graph))
+    return True
+
+
+def replace_dataset(ds: Dataset, parts: Sequence[Part], *, keep: Sequence[str] = (),
+                    agent: str | None = None, base_iri: str | None = None) -> None:
+    """GSP PUT on the whole store: every graph is replaced by the body's (except ``keep``)."""
+    quads = parse_parts(parts, None, base_iri=base_iri, dataset=True)
+    with _write_lock:
+        apply_change = _guarded("apply_change")
+        kept = set(keep)
+        if apply_change is not None:
+            old = [q for q in ds.store.quads_for_pattern(None, None, None, None)
+                   if str(q.graph_name) not in {f"<{k}>" for k in kept}]
+            apply_change(ds, add_quads=quads, remove_quads=old, source="graph store PUT (dataset)", agent=agent)
+            return
+        clears = ["CLEAR SILENT DEFAULT"] + [
+            f"DROP SILENT GRAPH <{g}>" for g in ds.graphs() if g not in kept
+        ]
+        _replace(ds, " ;\n".join(clears), quads)
+
+
+def add_to_dataset(ds: Dataset, parts: Sequence[Part], *, agent: str | None = None,
+                   base_iri: str | None = None) -> None:
+    """GSP POST on the whole store: add the body's quads, graphs and all."""
+    quads = parse_parts(parts, None, base_iri=base_iri, dataset=True)
+    with _write_lock:
+        apply_change = _guarded("apply_change")
+        if apply_change is not None:
+            apply_change(ds, add_quads=quads, remove_quads=[], source="graph store POST (dataset)", agent=agent)
+        else:
+            ds.store.extend(quads)
+
+
+def run_update(ds: Dataset, update: str, *, base_iri: str | None = None, agent: str | None = None) -> None:
+    """Apply a SPARQL update (already carrying the protocol's USING clauses) in one transaction."""
+    with _write_lock:
+        apply_update = _guarded("apply_update")
+        if apply_update is not None:
+            apply_update(ds, update, base_iri=base_iri, agent=agent)
+        else:
+            ds.update(update, base_iri=base_iri)

@@ -1,0 +1,141 @@
+"""HTTP routes for dry-run validation and partner imports (issue 4).
+
+For partner organisations and data officers:
+
+* ``POST /validate`` — an RDF body (Turtle, TriG, N-Triples, JSON-LD…) is
+  checked as it would land in the store; ``?alone=true`` checks it by itself;
+  ``?all=true`` (no body) validates the whole store. Nothing is written.
+  Answers 200 with the report (``conforms`` says whether it passed).
+* ``POST /import/{template}`` — a filled-in CSV or XLSX template (multipart
+  field ``file``, or the raw body with ``?filename=``) is imported whole, or
+  not at all: 200 with the result, 422 with the report, 413 if too large.
+  ``?dry_run=true`` only checks. Needs a ``write`` token; ``?force=true``
+  (write despite violations, logged) needs an ``admin`` token.
+
+Reports are JSON by default and the standard ``sh:ValidationReport`` when the
+client asks for ``text/turtle`` or ``application/ld+json``
+(:func:`report_response`, which the 422 handler for refused writes can use too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, Response
+
+from lcgraph.api.auth import WRITE, registry
+from lcgraph.api.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
+from lcgraph.ingest.importer import import_bytes
+from lcgraph.ingest.sheets import MAX_BYTES
+from lcgraph.ingest.templates import TEMPLATES, UnknownTemplate, get_template
+from lcgraph.store import LoadError, UnknownFormat, by_media_type
+from lcgraph.validation.files import parse_bytes
+from lcgraph.validation.guarded import check_change, default_shapes
+from lcgraph.validation.incremental import triples_graph, validate_full
+from lcgraph.validation.report import ValidationReport, input_error
+
+ADMIN = "admin"
+
+router = APIRouter(tags=["writes"])
+
+
+def report_response(request: Request, report: ValidationReport, status: int = 200,
+                    extra: dict[str, Any] | None = None) -> Response:
+    """The report in the form the client asks for: JSON (default), Turtle or JSON-LD."""
+    accept = request.headers.get("accept", "")
+    if "text/turtle" in accept:
+        return Response(report.serialize("text/turtle"), status_code=status, media_type="text/turtle")
+    if "application/ld+json" in accept:
+        return Response(report.serialize("application/ld+json"), status_code=status,
+                        media_type="application/ld+json")
+    body = dict(extra or {})
+    body["report"] = report.to_json()
+    body.setdefault("conforms", report.conforms)
+    return Response(json.dumps(body, ensure_ascii=False), status_code=status, media_type="application/json")
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+@router.post("/validate", summary="Check RDF (or the whole store) against the shapes; writes nothing")
+async def validate(request: Request) -> Response:
+    ds = request.app.state.dataset
+    if _flag(request, "all"):
+        report = await asyncio.to_thread(validate_full, default_shapes(), ds.store)
+        return report_response(request, report)
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    if not body.strip():
+        raise BadRequest("send the RDF to check in the request body (or use ?all=true for the whole store)")
+    try:
+        fmt = by_media_type(content_type or "text/turtle")
+    except UnknownFormat as exc:
+        raise UnsupportedMediaType(str(exc)) from None
+    graph = request.query_params.get("graph")
+    try:
+        quads = parse_bytes(body, fmt, graph=graph, source="request body")
+    except LoadError as exc:
+        report = ValidationReport([input_error(f"อ่าน RDF ไม่ได้: {exc.problem}", f"cannot read the RDF: {exc.problem}",
+                                               source="request body", line=exc.line, column=exc.column,
+                                               constraint="https://w3id.org/lcgraph/def#ParseError")])
+        return report_response(request, report, 400)
+    if _flag(request, "alone"):
+        data = triples_graph((q.subject, q.predicate, q.object) for q in quads)
+        report = await asyncio.to_thread(validate_full, default_shapes(), None, data)
+    else:
+        report = await asyncio.to_thread(check_change, ds, add_quads=quads)
+    return report_response(request, report)
+
+
+async def _upload(request: Request) -> tuple[bytes, str]:
+    """The uploaded sheet and its file name (multipart ``file`` or raw body)."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise BadRequest("send the sheet as the multipart field 'file'")
+        return await upload.read(), upload.filename or "upload"
+    name = request.query_params.get("filename")
+    if not name:
+        name = "upload.xlsx" if "spreadsheetml" in content_type else "upload.csv"
+    return await request.body(), name
+
+
+@router.post("/import/{template}", summary="Import a filled-in CSV/XLSX template, all rows or none")
+async def import_template(template: str, request: Request) -> Response:
+    try:
+        chosen = get_template(template)
+    except UnknownTemplate as exc:
+        raise NotFound(f"{exc}; templates: {', '.join(TEMPLATES)}") from None
+    dry_run = _flag(request, "dry_run")
+    principal = None if dry_run else registry(request).require(request, WRITE, "importing data")
+    force = _flag(request, "force")
+    if force and (principal is None or not principal.can(ADMIN)):
+        raise Forbidden("?force=true needs a token with the 'admin' scope")
+    data, filename = await _upload(request)
+    if len(data) > MAX_BYTES:
+        report = ValidationReport([input_error(
+            f"ไฟล์ใหญ่เกินไป ({len(data) / 1048576:.1f} MB) รับได้ไม่เกิน {MAX_BYTES // 1048576} MB: แบ่งเป็นหลายไฟล์",
+            f"the file is too large ({len(data) / 1048576:.1f} MB; the limit is {MAX_BYTES // 1048576} MB): "
+            "split it", source=filename)], mode="import")
+        return report_response(request, report, 413, {"written": False})
+    ds = request.app.state.dataset
+    agent = principal.name if principal is not None else None
+    result = await asyncio.to_thread(import_bytes, ds, chosen.name, data, filename, agent=agent, force=force,
+                                     dry_run=dry_run)
+    extra = {k: v for k, v in result.to_json().items() if k != "report"}
+    status = 200 if result.ok or result.written else 422
+    return report_response(request, result.report, status, extra)
+
+
+@router.get("/import", summary="The import templates and their columns")
+async def list_templates() -> JSONResponse:
+    return JSONResponse({name: {"label": {"th": t.label_th, "en": t.label_en}, "class": t.rdf_class,
+                                "columns": [{"header": c.header, "key": c.key, "required": c.required,
+                                             "help": {"th": c.help_th, "en": c.help_en}} for c in t.columns]}
+                         for name, t in TEMPLATES.items()})

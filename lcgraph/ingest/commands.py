@@ -1,0 +1,92 @@
+"""``lcgraph import`` and ``lcgraph history``: partner spreadsheets in, change-sets out.
+
+For data officers. ``lcgraph import spaces filled.xlsx`` reads a filled-in
+template and writes it whole (or nothing, with a bilingual report naming
+row and column); ``--dry-run`` only checks. ``lcgraph history`` lists the
+latest accepted writes. ``lcgraph templates DIR`` writes blank templates.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def import_(
+    template: Annotated[str, typer.Argument(help="spaces, activities, assets, partners or administrators.")],
+    file: Annotated[Path, typer.Argument(help="The filled-in template (.csv or .xlsx).")],
+    data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Who is importing (recorded in PROV).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Administrators: write despite violations (logged).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Import a filled-in template: all rows or none."""
+    import getpass
+
+    from lcgraph.cli import console, open_dataset
+    from lcgraph.ingest.importer import import_file
+
+    ds = open_dataset(data)
+    result = import_file(ds, template, file, agent=agent or getpass.getuser(), force=force, dry_run=dry_run)
+    if as_json:
+        console.print(json.dumps(result.to_json(), ensure_ascii=False, indent=1), highlight=False,
+                      markup=False, soft_wrap=True)
+    else:
+        console.print(result.report.text(limit=200), highlight=False, markup=False, soft_wrap=True)
+        if result.written:
+            console.print(f"imported {len(result.entities)} {result.template} from {result.source} into "
+                          f"<{result.graph}>: {result.added} triples added, {result.removed} removed "
+                          f"in {result.seconds:.2f} s", highlight=False, markup=False, soft_wrap=True)
+        elif dry_run and result.ok:
+            console.print(f"dry run: {len(result.entities)} {result.template} would be imported; nothing written",
+                          highlight=False, markup=False)
+        else:
+            console.print("nothing was written", highlight=False, markup=False)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def history(
+    data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many change-sets.")] = 20,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only changes by this agent.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only changes since this time (ISO 8601).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the latest accepted writes (change-sets recorded with PROV-O)."""
+    from rich.table import Table
+
+    from lcgraph.cli import console, open_dataset
+    from lcgraph.ingest.history import list_changes
+
+    changes = list_changes(open_dataset(data), limit=limit, agent=agent, since=since)
+    if as_json:
+        console.print(json.dumps([c.to_json() for c in changes], ensure_ascii=False, indent=1),
+                      highlight=False, markup=False, soft_wrap=True)
+        return
+    table = Table("time", "agent", "added", "removed", "source", "forced", "graphs")
+    for c in changes:
+        table.add_row(c.time, c.agent, str(c.added), str(c.removed), c.source, "yes" if c.forced else "",
+                      "\n".join(c.graphs))
+    console.print(table)
+
+
+def templates(
+    directory: Annotated[Path, typer.Argument(help="Where to write the blank templates.")] = Path("templates"),
+) -> None:
+    """Write the blank CSV and XLSX templates (headers in Thai and English)."""
+    from lcgraph.cli import console
+    from lcgraph.ingest.templates import write_blank_templates
+
+    for path in write_blank_templates(directory):
+        console.print(str(path), highlight=False, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``import``, ``history`` and ``templates`` to the ``lcgraph`` command line."""
+    app.command("import")(import_)
+    app.command("history")(history)
+    app.command("templates")(templates)

@@ -1,0 +1,211 @@
+"""Turning what people write in a cell into the IRIs the graph uses.
+
+For the importer. Everything is looked up in the store (the vocabularies in
+``lcg:vocab`` and the entities already there), once per import, by engine
+queries: provinces by Thai or English name, alternative label or ISO/DOPA
+code; concepts of a code list by code, label or notation; cities, partners,
+spaces… by IRI, ``kind/slug``, slug or exact name; age ranges such as
+``60+``, ``15-24`` or ``ทุกช่วงวัย``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from lcgraph.namespaces import LCID, LCV, sparql_prefixes
+
+KIND_CLASSES = {
+    "city": "LearningCity", "partner": "PartnerOrganisation", "network": "Network",
+    "administrator": "CityLearningAdministrator", "space": "LearningSpace", "asset": "KnowledgeAsset",
+    "activity": "LearningActivity",
+}
+ALL_AGES = ("ทุกช่วงวัย", "ทุกวัย", "ทุกเพศทุกวัย", "all ages", "all-ages", "all", "everyone", "ทุกคน")
+_PREFIXES = sparql_prefixes("skos", "rdfs", "lc", "schema", "rdf")
+
+
+def normalise(text: str) -> str:
+    """Case-, space- and dash-insensitive form of a name, for matching."""
+    text = unicodedata.normalize("NFC", str(text)).strip().lower()
+    text = re.sub(r"^จังหวัด\s*", "", text)
+    text = re.sub(r"\s+province$", "", text)
+    return re.sub(r"[\s_\-–.]+", "", text)
+
+
+class LookupError_(ValueError):  # noqa: N801 - "LookupError" is a builtin
+    """A cell names something we cannot find; messages in Thai and English."""
+
+    def __init__(self, message_th: str, message_en: str) -> None:
+        self.message_th = message_th
+        self.message_en = message_en
+        super().__init__(f"{message_en} / {message_th}")
+
+
+@dataclass(frozen=True)
+class AgeGroup:
+    iri: str
+    low: int
+    high: int
+
+
+class Lookups:
+    """Name -> IRI tables built from the store (one query per table)."""
+
+    def __init__(self, ds: object) -> None:
+        self.ds = ds
+        self._schemes: dict[str, dict[str, set[str]]] = {}
+        self._entities: dict[str, dict[str, set[str]]] = {}
+        self._city_province: dict[str, str] | None = None
+        self._age_groups: list[AgeGroup] | None = None
+
+    def _rows(self, sparql: str) -> list[dict[str, object]]:
+        return self.ds.select(_PREFIXES + sparql)  # type: ignore[attr-defined]
+
+    # -- code lists -----------------------------------------------------------
+
+    def scheme(self, name: str) -> dict[str, set[str]]:
+        if name not in self._schemes:
+            table: dict[str, set[str]] = defaultdict(set)
+            rows = self._rows(f"""SELECT ?c ?name WHERE {{
+                ?c skos:inScheme <{LCV}{name}> .
+                OPTIONAL {{ ?c skos:prefLabel|skos:altLabel|skos:notation ?name }} }}""")
+            for row in rows:
+                iri = row["c"].value  # type: ignore[attr-defined]
+                if "name" in row:
+                    table[normalise(row["name"].value)].add(iri)  # type: ignore[attr-defined]
+                table[normalise(iri.rsplit("/", 1)[-1])].add(iri)
+                table[iri].add(iri)
+            self._schemes[name] = table
+        return self._schemes[name]
+
+    def concept(self, scheme: str, text: str) -> str:
+        found = self.scheme(scheme).get(normalise(text), set())
+        if len(found) == 1:
+            return next(iter(found))
+        if not self.scheme(scheme):
+            raise LookupError_(f"ไม่พบรายการรหัส lcv:{scheme} ในระบบ (ยังไม่ได้โหลดคำศัพท์)",
+                               f"the code list lcv:{scheme} is not in the store (vocabularies not loaded)")
+        if found:
+            raise LookupError_(f"'{text}' ตรงกับหลายค่าใน lcv:{scheme}: ใช้รหัสแทน",
+                               f"'{text}' matches several lcv:{scheme} concepts: use the code")
+        examples = ", ".join(sorted({i.rsplit("/", 1)[-1] for s in self.scheme(scheme).values() for i in s})[:8])
+        raise LookupError_(f"ไม่รู้จัก '{text}' ในรายการ lcv:{scheme} (เช่น {examples})",
+                           f"'{text}' is not in the lcv:{scheme} list (e.g. {examples})")
+
+    def province(self, text: str) -> str:
+        try:
+            return self.concept("province", text)
+        except LookupError_:
+            raise LookupError_(f"ไม่รู้จักจังหวัด '{text}': ใช้ชื่อจังหวัดภาษาไทยหรืออังกฤษ หรือรหัส เช่น TH-56",
+                               f"unknown province '{text}': write its Thai or English name or its code, "
+                               "e.g. TH-56") from None
+
+    # -- entities ---------------------------------------------------------------
+
+    def entities(self, kind: str) -> dict[str, set[str]]:
+        if kind not in self._entities:
+            table: dict[str, set[str]] = defaultdict(set)
+            rows = self._rows(f"""SELECT ?s ?label WHERE {{ ?s a lc:{KIND_CLASSES[kind]} .
+                OPTIONAL {{ ?s rdfs:label ?label }} }}""")
+            for row in rows:
+                iri = row["s"].value  # type: ignore[attr-defined]
+                self._add_entity(table, kind, iri, row["label"].value if "label" in row else None)  # type: ignore[attr-defined]
+            self._entities[kind] = table
+        return self._entities[kind]
+
+    @staticmethod
+    def _add_entity(table: dict[str, set[str]], kind: str, iri: str, label: str | None) -> None:
+        table[iri].add(iri)
+        if iri.startswith(str(LCID)):
+            local = iri[len(str(LCID)):]
+            table[normalise(local)].add(iri)
+            if local.startswith(kind + "/"):
+                table[normalise(local[len(kind) + 1:])].add(iri)
+        if label:
+            table[normalise(label)].add(iri)
+
+    def remember(self, kind: str, iri: str, labels: list[str]) -> None:
+        """Make a row of this import findable by later rows."""
+        table = self.entities(kind)
+        for label in labels or [None]:  # type: ignore[list-item]
+            self._add_entity(table, kind, iri, label)
+
+    def entity(self, kinds: tuple[str, ...], text: str) -> str:
+        key = text.strip()
+        found: set[str] = set()
+        for kind in kinds:
+            table = self.entities(kind)
+            found |= table.get(key, set()) | table.get(normalise(key), set())
+        if len(found) == 1:
+            return next(iter(found))
+        what_th = {"city": "เมือง", "space": "พื้นที่การเรียนรู้", "asset": "ตัวความรู้"}.get(kinds[0], "หน่วยงาน")
+        what_en = {"city": "learning city", "space": "learning space", "asset": "knowledge asset"}.get(
+            kinds[0], "organisation or person")
+        if found:
+            raise LookupError_(f"'{text}' ตรงกับ{what_th}หลายรายการ: ใช้รหัสแทน เช่น {sorted(found)[0]}",
+                               f"'{text}' matches several: use the id, e.g. {sorted(found)[0]}")
+        raise LookupError_(f"ไม่พบ{what_th} '{text}' ในระบบ: ตรวจชื่อหรือนำเข้าข้อมูลนั้นก่อน",
+                           f"no {what_en} '{text}' in the graph: check the name or import it first")
+
+    def city_province(self, city: str) -> str | None:
+        if self._city_province is None:
+            rows = self._rows("SELECT ?c ?p WHERE { ?c a lc:LearningCity ; lc:province ?p }")
+            self._city_province = {r["c"].value: r["p"].value for r in rows}  # type: ignore[attr-defined]
+        return self._city_province.get(city)
+
+    def city_in_province(self, province: str) -> str:
+        self.city_province("")  # fills the table
+        cities = sorted(c for c, p in (self._city_province or {}).items() if p == province)
+        if len(cities) == 1:
+            return cities[0]
+        raise LookupError_("ระบุเมืองในคอลัมน์เมือง (จังหวัดนี้มีเมืองแห่งการเรียนรู้ "
+                           f"{len(cities)} เมือง)", f"give the city (the province has {len(cities)} learning cities)")
+
+    # -- age ranges ---------------------------------------------------------------
+
+    def age_groups(self) -> list[AgeGroup]:
+        if self._age_groups is None:
+            rows = self._rows(f"""SELECT ?c ?lo ?hi WHERE {{ ?c skos:inScheme <{LCV}age-group> ;
+                schema:suggestedMinAge ?lo ; schema:suggestedMaxAge ?hi }}""")
+            self._age_groups = sorted((AgeGroup(r["c"].value, int(r["lo"].value), int(r["hi"].value))  # type: ignore[attr-defined]
+                                       for r in rows), key=lambda a: (a.low, a.high))
+        return self._age_groups
+
+    def age_range(self, text: str) -> tuple[list[str], int | None, int | None]:
+        """Age groups and (min, max) ages for a cell such as ``60+``, ``15-24`` or ``เยาวชน``."""
+        raw = str(text).strip().translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789"))
+        low_high = _parse_ages(raw)
+        groups = self.age_groups()
+        if not groups:
+            raise LookupError_("ไม่พบรายการช่วงวัย lcv:age-group ในระบบ",
+                               "the lcv:age-group list is not in the store (vocabularies not loaded)")
+        whole = next((g for g in groups if g.low == 0 and g.high >= 120), None)
+        if low_high is None:
+            if normalise(raw) in {normalise(a) for a in ALL_AGES} and whole:
+                return [whole.iri], 0, 120
+            return [self.concept("age-group", raw)], None, None
+        low, high = low_high
+        if low > high or high > 120:
+            raise LookupError_(f"ช่วงอายุ '{text}' ไม่ถูกต้อง (0–120 ปี อายุต่ำสุดไม่เกินอายุสูงสุด)",
+                               f"the age range '{text}' is not valid (0-120 years, lowest first)")
+        if whole and low == 0 and high >= 120:
+            return [whole.iri], low, high
+        chosen = [g.iri for g in groups if g is not whole and g.low <= high and low <= g.high]
+        return chosen, low, high
+
+
+_PLUS = re.compile(r"^(\d{1,3})\s*(?:\+|ปีขึ้นไป|ขึ้นไป|years?\s*(?:and|&)\s*(?:over|older)|and over)$", re.I)
+_RANGE = re.compile(r"^(\d{1,3})\s*(?:-|–|—|to|ถึง)\s*(\d{1,3})\s*(?:ปี|years?)?$", re.I)
+
+
+def _parse_ages(text: str) -> tuple[int, int] | None:
+    m = _PLUS.match(text)
+    if m:
+        return int(m.group(1)), 120
+    m = _RANGE.match(text)
+    if m:
+        return int(m.group(1)), int(m.group(2))
+    return None
+

@@ -1,0 +1,324 @@
+"""Personal data under Thailand's PDPA: what is personal, where it lives, what the public sees.
+
+For every publishing path (SPARQL endpoint, Graph Store GET, IRI pages,
+exports, search) and for the write path. The rules, in one place:
+
+- A property is *personal* when the ontology marks it ``lc:personalData
+  true`` (e-mail, telephone, personal address, birth date, national ID …).
+  A statement is personal when its property is personal and its subject is
+  not known to be an organisation or a place (an office e-mail is public; an
+  administrator's is not; an untyped subject is treated as a person).
+- Personal statements live in the named graph ``lcg:private``.
+- The *public view* of the dataset is every graph except ``lcg:private``:
+  its default graph is the union of the store's default graph and the public
+  named graphs, its named graphs are the public ones. A request with a
+  read-private token sees everything.
+
+:func:`public_dataset` is the single function the SPARQL service calls to
+turn a query (and the protocol's ``default-graph-uri``/``named-graph-uri``)
+into the graphs the engine may read. Because pyoxigraph lets an explicit
+dataset override the query's own ``FROM``/``FROM NAMED``, the query's
+dataset clause is read here, honoured, and stripped of the private graph.
+``SERVICE`` is refused on the public endpoint: the engine would otherwise
+fetch remote (or loopback) URLs on the caller's behalf.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import pyoxigraph as ox
+
+from lcgraph.namespaces import FOAF, GRAPH_PRIVATE, LC, ORG, RDF, RDFS, SCHEMA, sparql_prefixes
+from lcgraph.store import Dataset
+
+PRIVATE_GRAPH = str(GRAPH_PRIVATE)
+
+#: Used when the store holds no ontology (a bare store, a test): the same
+#: properties ontology/lcgraph.ttl marks with ``lc:personalData true``.
+BUILT_IN_PERSONAL = frozenset(
+    str(p)
+    for p in (SCHEMA.email, SCHEMA.telephone, SCHEMA.address, SCHEMA.birthDate, FOAF.mbox,
+              FOAF.phone, LC.nationalId)
+)
+
+#: Classes whose instances are not people (and the ontology's sub-classes of them).
+NON_PERSON_ROOTS = tuple(
+    str(c) for c in (ORG.Organization, SCHEMA.Organization, FOAF.Organization, SCHEMA.Place)
+)
+
+
+class QueryRefused(Exception):
+    """A query or graph request the public view cannot answer (HTTP 403)."""
+
+    status = 403
+
+
+# -- which graphs are public -------------------------------------------------
+
+
+def public_graphs(ds: Dataset) -> list[str]:
+    """The named graphs everyone may read (all but ``lcg:private``), sorted."""
+    return [g for g in ds.graphs() if g != PRIVATE_GRAPH]
+
+
+def readable_graphs(ds: Dataset, may_read_private: bool) -> list[str]:
+    """The named graphs a caller may read."""
+    return ds.graphs() if may_read_private else public_graphs(ds)
+
+
+def graph_readable(graph: str, may_read_private: bool) -> bool:
+    """May this caller read ``graph`` (e.g. by a Graph Store GET)?"""
+    return may_read_private or graph != PRIVATE_GRAPH
+
+
+def check_graph_readable(graph: str, may_read_private: bool) -> None:
+    """Raise :class:`QueryRefused` if ``graph`` is private and the caller may not read it."""
+    if not graph_readable(graph, may_read_private):
+        raise QueryRefused(
+            f"the graph <{graph}> holds personal data (Thailand PDPA); reading it needs a token "
+            "with the read-private scope"
+        )
+
+
+# -- the dataset a query may see ---------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][\w\u00b7\u00c0-\uffff]+)
+  | (?P<name>[\w\u00c0-\uffff]*:[\w\-.:%\\\u00b7\u00c0-\uffff]*|[A-Za-z_][\w\-]*)
+  | (?P<punct>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass
+class DatasetClause:
+    """What a query says about its own dataset (``FROM``, ``FROM NAMED``, ``SERVICE``)."""
+
+    default: list[str] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)
+    uses_service: bool = False
+
+    @property
+    def names_dataset(self) -> bool:
+        return bool(self.default or self.named)
+
+
+def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
+    """(kind, text, brace depth) of each significant token; strings and comments are skipped."""
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "punct"
+        if kind in ("ws", "comment", "string"):
+            continue
+        value = m.group()
+        yield kind, value, depth
+        if value == "{":
+            depth += 1
+        elif value == "}":
+            depth = max(depth - 1, 0)
+
+
+def read_dataset_clause(query: str) -> DatasetClause:
+    """Read ``FROM``/``FROM NAMED`` IRIs (resolved against ``PREFIX``/``BASE``) and spot ``SERVICE``.
+
+    Raises :class:`QueryRefused` for a ``FROM`` whose graph cannot be resolved,
+    since we could not then tell whether it names the private graph.
+    """
+    clause = DatasetClause()
+    prefixes: dict[str, str] = {}
+    base = ""
+    toks = list(_tokens(query))
+    i = 0
+    while i < len(toks):
+        kind, value, depth = toks[i]
+        word = value.upper() if kind == "name" and ":" not in value else None
+        if word == "SERVICE":
+            clause.uses_service = True
+        elif word == "PREFIX" and i + 2 < len(toks):
+            prefixes[toks[i + 1][1].rstrip(":")] = _resolve_iri(toks[i + 2][1], base)
+            i += 2
+        elif word == "BASE" and i + 1 < len(toks):
+            base = _resolve_iri(toks[i + 1][1], base)
+            i += 1
+        elif word == "FROM" and depth == 0:
+            named = i + 1 < len(toks) and toks[i + 1][1].upper() == "NAMED"
+            j = i + 2 if named else i + 1
+            if j >= len(toks):
+                break
+            iri = _term_iri(toks[j], prefixes, base)
+            (clause.named if named else clause.default).append(iri)
+            i = j
+        i += 1
+    return clause
+
+
+def _resolve_iri(token: str, base: str) -> str:
+    iri = token[1:-1] if token.startswith("<") else token
+    return urljoin(base, iri) if base else iri
+
+
+def _term_iri(token: tuple[str, str, int], prefixes: dict[str, str], base: str) -> str:
+    kind, value, _ = token
+    if kind == "iri":
+        return _resolve_iri(value, base)
+    if kind == "name" and ":" in value:
+        prefix, _, local = value.partition(":")
+        if prefix in prefixes:
+            # A local name never ends with "." (that dot ends a triple).
+            return prefixes[prefix] + local.rstrip(".").replace("\\", "")
+    raise QueryRefused(f"cannot resolve the graph {value!r} named after FROM; use a full <IRI>")
+
+
+GraphList = list[str | None]
+"""Graphs for the engine; ``None`` is the store's default graph."""
+
+
+def public_dataset(
+    ds: Dataset,
+    query_text: str,
+    default_graph_uris: Sequence[str] | None = None,
+    named_graph_uris: Sequence[str] | None = None,
+    may_read_private: bool = False,
+) -> tuple[GraphList | None, list[str] | None]:
+    """The (default graphs, named graphs) to give the engine for this query and caller.
+
+    ``default_graph_uris``/``named_graph_uris`` are the SPARQL Protocol's
+    parameters (``None`` when absent); when either is given they replace the
+    query's ``FROM``/``FROM NAMED``, as the Protocol says. ``(None, None)``
+    means "let the engine use its usual dataset" (only for callers who may
+    read private data and name no dataset). Pass the result to
+    ``Dataset.query(default_graph=…, named_graphs=…)``: explicit lists
+    override the query's own dataset clause inside pyoxigraph.
+
+    Raises :class:`QueryRefused` for ``SERVICE`` on the public endpoint and
+    for a request that names the private graph without the right.
+    """
+    clause = read_dataset_clause(query_text)
+    if clause.uses_service and not may_read_private:
+        raise QueryRefused(
+            "SERVICE (federated query) is not allowed on the public endpoint; run the remote part "
+            "on its own endpoint, or use a token with the read-private scope"
+        )
+    if default_graph_uris is not None or named_graph_uris is not None:
+        default, named = list(default_graph_uris or ()), list(named_graph_uris or ())
+    elif clause.names_dataset:
+        default, named = clause.default, clause.named
+    elif may_read_private:
+        return None, None
+    else:
+        graphs = public_graphs(ds)
+        return [None, *graphs], graphs
+    if not may_read_private:
+        for g in (*default, *named):
+            check_graph_readable(g, may_read_private)
+    return list(default), named
+
+
+# -- which statements are personal ---------------------------------------------
+
+
+def personal_properties(ds: Dataset) -> frozenset[str]:
+    """Properties marked ``lc:personalData true`` in the store's ontology (plus the built-in list)."""
+    rows = ds.select(sparql_prefixes("lc", "xsd") + "SELECT DISTINCT ?p { ?p lc:personalData ?flag "
+                     "FILTER(?flag = true || STR(?flag) = 'true') }")
+    return BUILT_IN_PERSONAL | {r["p"].value for r in rows if isinstance(r["p"], ox.NamedNode)}
+
+
+def non_person_classes(ds: Dataset) -> frozenset[str]:
+    """Organisation and place classes (with their sub-classes in the ontology)."""
+    values = " ".join(f"<{c}>" for c in NON_PERSON_ROOTS)
+    rows = ds.select(f"SELECT DISTINCT ?c {{ VALUES ?root {{ {values} }} ?c <{RDFS.subClassOf}>* ?root }}")
+    return frozenset(NON_PERSON_ROOTS) | {r["c"].value for r in rows if isinstance(r["c"], ox.NamedNode)}
+
+
+class PersonalFilter:
+    """Tells personal statements from public ones, for one store state.
+
+    Build it once per export or page (two small queries), then call
+    :meth:`is_personal` per quad: only quads with a personal property cost a
+    lookup, and subjects are cached.
+    """
+
+    def __init__(self, ds: Dataset, extra_types: Iterable[ox.Quad] = ()) -> None:
+        self._ds = ds
+        self.properties = personal_properties(ds)
+        self._non_person = non_person_classes(ds)
+        self._cache: dict[ox.NamedNode | ox.BlankNode, bool] = {}
+        self._pending_types: dict[object, set[str]] = {}
+        for q in extra_types:
+            if q.predicate.value == str(RDF.type) and isinstance(q.object, ox.NamedNode):
+                self._pending_types.setdefault(q.subject, set()).add(q.object.value)
+
+    def is_personal(self, quad: ox.Quad | ox.Triple) -> bool:
+        """True if this statement is personal data (PDPA) and so belongs in ``lcg:private``."""
+        if quad.predicate.value not in self.properties:
+            return False
+        subject = quad.subject
+        if subject not in self._cache:
+            self._cache[subject] = not self._is_non_person(subject)
+        return self._cache[subject]
+
+    def _is_non_person(self, subject: object) -> bool:
+        if self._pending_types.get(subject, set()) & self._non_person:
+            return True
+        if not isinstance(subject, ox.NamedNode):
+            return False
+        rows = self._ds.select(f"SELECT DISTINCT ?c {{ {subject} a ?c }}")
+        return any(r["c"].value in self._non_person for r in rows if "c" in r)
+
+
+def route_personal(quads: Iterable[ox.Quad], personal: PersonalFilter) -> Iterator[ox.Quad]:
+    """For the write path: the same quads, with personal statements moved to ``lcg:private``."""
+    private = ox.NamedNode(PRIVATE_GRAPH)
+    for q in quads:
+        if personal.is_personal(q) and q.graph_name != private:
+            yield ox.Quad(q.subject, q.predicate, q.object, private)
+        else:
+            yield q
+
+
+def misplaced_personal(ds: Dataset) -> list[ox.Quad]:
+    """Personal statements found outside ``lcg:private`` (each one is a PDPA leak to fix)."""
+    personal = PersonalFilter(ds)
+    found: list[ox.Quad] = []
+    for p in sorted(personal.properties):
+        for q in ds.store.quads_for_pattern(None, ox.NamedNode(p), None, None):
+            in_private = isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == PRIVATE_GRAPH
+            if not in_private and personal.is_personal(q):
+                found.append(q)
+    return found
+
+
+def move_misplaced_personal(ds: Dataset) -> int:
+    """Move misplaced personal statements into ``lcg:private`` in one transaction; return how many.
+
+    Statements about blank nodes cannot be named in an update: they stay in
+    :func:`misplaced_personal`'s report for a data steward to fix at the source.
+    """
+    found = [q for q in misplaced_personal(ds) if not isinstance(q.subject, ox.BlankNode)
+             and not isinstance(q.object, ox.BlankNode)]
+    if not found:
+        return 0
+    private = ox.NamedNode(PRIVATE_GRAPH)
+    deletes = " ".join(_quad_pattern(q) for q in found)
+    inserts = " ".join(_quad_pattern(ox.Quad(q.subject, q.predicate, q.object, private)) for q in found)
+    ds.update(f"DELETE DATA {{ {deletes} }} ; INSERT DATA {{ {inserts} }}")
+    return len(found)
+
+
+def _quad_pattern(q: ox.Quad) -> str:
+    triple = f"{q.subject} {q.predicate} {q.object} ."
+    if isinstance(q.graph_name, ox.DefaultGraph):
+        return triple
+    return f"GRAPH {q.graph_name} {{ {triple} }}"

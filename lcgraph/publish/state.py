@@ -1,0 +1,38 @@
+"""A short tag that changes whenever the store's content changes, for ETags and caches.
+
+For the publishing routes (ETag headers) and the caches of the catalog and
+the search index. pyoxigraph keeps no version counter, so for an on-disk
+store the tag is a digest of the RocksDB directory listing (name, size and
+modification time of each file): every committed write appends to the
+write-ahead log or adds a table file, so the listing changes with it, even
+when another process wrote. Compaction also changes it, which only costs a
+needless refresh. An in-memory store (tests, scratch work) has no files; its
+tag is the number of quads per graph, which misses an edit that keeps the
+counts equal, so the caches there are also keyed by the Dataset object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from lcgraph.store import Dataset
+
+
+def state_tag(ds: Dataset) -> str:
+    """A 16-hex-digit tag of the store's current state."""
+    digest = hashlib.blake2b(digest_size=8)
+    if ds.path is not None:
+        with os.scandir(ds.path) as entries:
+            listing = sorted(
+                (e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file()
+            )
+        digest.update(repr(listing).encode())
+    else:
+        counts = ds.select(
+            "SELECT ?g (COUNT(*) AS ?n) { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } GROUP BY ?g",
+            union_default_graph=False,
+        )
+        digest.update(repr(sorted((str(r.get("g")), r["n"].value) for r in counts)).encode())
+        digest.update(str(id(ds)).encode())
+    return digest.hexdigest()
