@@ -149,9 +149,19 @@ def _start_lcgraph(store: Path) -> tuple[subprocess.Popen[bytes], Server]:
 
 def _start_oxigraph(store: Path) -> tuple[subprocess.Popen[bytes], Server]:
     server = Server(_free_port(), "/query")
-    proc = subprocess.Popen([str(VENV_BIN / "oxigraph"), "serve", "--location", str(store), "--bind",
-                             f"127.0.0.1:{server.port}", "--union-default-graph"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            str(VENV_BIN / "oxigraph"),
+            "serve",
+            "--location",
+            str(store),
+            "--bind",
+            f"127.0.0.1:{server.port}",
+            "--union-default-graph",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _wait(server, proc)
     return proc, server
 
@@ -175,15 +185,19 @@ class Server:
 
     def request(self, query: str, accept: str) -> bytes:
         path = self.endpoint + "?" + urlencode({"query": query})
-        return (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nAccept: {accept}\r\n"
-                "Connection: keep-alive\r\n\r\n").encode()
+        return (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nAccept: {accept}\r\n"
+            "Connection: keep-alive\r\n\r\n"
+        ).encode()
 
 
 async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ", 2)[1])
-    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    headers = {
+        k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
+    }
     if "content-length" in headers:
         return status, await reader.readexactly(int(headers["content-length"]))
     if headers.get("transfer-encoding", "").lower() == "chunked":
@@ -238,37 +252,47 @@ def _timed(server: Server, query: str, accept: str) -> tuple[float, int]:
     return elapsed, len(body)
 
 
-def _measure(name: str, server: Server, iris: list[str]) -> dict[str, float]:
-    selective = [SELECTIVE.format(iri=iri) for iri in iris]
-    asyncio.run(_throughput(server, selective, 500))  # warm-up
-    results: dict[str, list[float]] = {"qps": [], "json": [], "csv": [], "turtle": []}
-    sizes: dict[str, int] = {}
-    for _ in range(ROUNDS):
-        results["qps"].append(asyncio.run(_throughput(server, selective, REQUESTS)))
-        for key, query, accept in (("json", ROWS_40K, JSON), ("csv", ROWS_40K, CSV),
-                                   ("turtle", CONSTRUCT_100K, TURTLE)):
-            seconds, size = _timed(server, query, accept)
-            results[key].append(seconds)
-            sizes[key] = size
-    print(f"{name}: answer sizes in bytes {sizes}")
-    return {key: median(values) for key, values in results.items()}
+def _round(
+    server: Server, selective: list[str], results: dict[str, list[float]], sizes: dict[str, int]
+) -> None:
+    results["qps"].append(asyncio.run(_throughput(server, selective, REQUESTS)))
+    for key, query, accept in (
+        ("json", ROWS_40K, JSON),
+        ("csv", ROWS_40K, CSV),
+        ("turtle", CONSTRUCT_100K, TURTLE),
+    ):
+        seconds, size = _timed(server, query, accept)
+        results[key].append(seconds)
+        sizes[key] = size
 
 
 def main() -> None:
     ours_dir, peer_dir, count = _stores()
-    print(f"data: {count} quads ({CITIES} synthetic cities); {REQUESTS} requests x {ROUNDS} rounds, "
-          f"concurrency {CONCURRENCY}; {os.cpu_count()} cores")
+    print(
+        f"data: {count} quads ({CITIES} synthetic cities); {REQUESTS} requests x {ROUNDS} rounds, "
+        f"concurrency {CONCURRENCY}; {os.cpu_count()} cores; rounds alternate between the servers"
+    )
     iris = _space_iris(ours_dir)
-    figures = {}
-    for name, start, directory in (("lcgraph", _start_lcgraph, ours_dir),
-                                   ("oxigraph", _start_oxigraph, peer_dir)):
-        proc, server = start(directory)
-        try:
-            figures[name] = _measure(name, server, iris)
-        finally:
+    selective = [SELECTIVE.format(iri=iri) for iri in iris]
+    servers = {"lcgraph": _start_lcgraph(ours_dir), "oxigraph": _start_oxigraph(peer_dir)}
+    results = {name: {"qps": [], "json": [], "csv": [], "turtle": []} for name in servers}
+    sizes: dict[str, dict[str, int]] = {name: {} for name in servers}
+    try:
+        for _, server in servers.values():
+            asyncio.run(_throughput(server, selective, 500))  # warm-up
+        # Alternate the servers round by round, so a change in machine load hits both alike.
+        for _ in range(ROUNDS):
+            for name, (_, server) in servers.items():
+                _round(server, selective, results[name], sizes[name])
+    finally:
+        for proc, _ in servers.values():
             _stop(proc)
-    ours, peer = figures["lcgraph"], figures["oxigraph"]
-    print("\n== SPARQL service, lcgraph vs oxigraph serve (same data, same client, same run)")
+    if sizes["lcgraph"] != sizes["oxigraph"]:
+        raise RuntimeError(f"the servers' answers differ in size: {sizes}")
+    print(f"answer sizes in bytes (identical for both): {sizes['lcgraph']}")
+    ours = {key: median(values) for key, values in results["lcgraph"].items()}
+    peer = {key: median(values) for key, values in results["oxigraph"].items()}
+    print("\n== SPARQL service, lcgraph vs oxigraph serve (same data, same client, same run; medians)")
     print(f"{'measure':46} {'lcgraph':>12} {'oxigraph':>12} {'ratio':>8}  goal")
     rows = [
         ("(a) selective SELECT, conc. 16 (requests/s)", "qps", ">= 0.5x"),

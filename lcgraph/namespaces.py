@@ -56,6 +56,7 @@ GRAPH_EXAMPLES = LCG["examples"]
 GRAPH_FINDINGS = LCG["findings"]
 GRAPH_PRIVATE = LCG["private"]
 GRAPH_HISTORY = LCG["history"]
+GRAPH_SYNTHETIC = LCG["synthetic"]
 
 __all__ = [
     "DCAT",

@@ -36,10 +36,14 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def serve(
-        data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
+        data: Annotated[
+            Path | None, typer.Option("--data", "-d", help="Data directory of the store.")
+        ] = None,
         host: Annotated[str | None, typer.Option(help="Interface to listen on (default 127.0.0.1).")] = None,
         port: Annotated[int | None, typer.Option(help="TCP port (default 8000).")] = None,
-        timeout: Annotated[float | None, typer.Option(help="Query time limit in seconds (default 30).")] = None,
+        timeout: Annotated[
+            float | None, typer.Option(help="Query time limit in seconds (default 30).")
+        ] = None,
         grace: Annotated[float, typer.Option(help="Seconds to let requests finish on shutdown.")] = 30.0,
         log_level: Annotated[str, typer.Option(help="Log level of the lcgraph loggers.")] = "info",
     ) -> None:
@@ -50,8 +54,9 @@ def register(app: typer.Typer) -> None:
         from lcgraph.api.auth import TokenConfigError
 
         try:
-            settings = Settings.from_env().with_overrides(data_dir=data, host=host, port=port,
-                                                          query_timeout=timeout)
+            settings = Settings.from_env().with_overrides(
+                data_dir=data, host=host, port=port, query_timeout=timeout
+            )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -64,7 +69,17 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:
             typer.echo(f"error: cannot open the store in {settings.data_dir}: {exc}", err=True)
             raise typer.Exit(2) from None
-        typer.echo(f"lcgraph: serving {settings.data_dir} on http://{settings.host}:{settings.port}/sparql "
-                   f"(docs at /docs)", err=True)
-        uvicorn.run(web_app, host=settings.host, port=settings.port, access_log=False,
-                    log_level="warning", timeout_graceful_shutdown=int(grace), lifespan="on")
+        typer.echo(
+            f"lcgraph: serving {settings.data_dir} on http://{settings.host}:{settings.port}/sparql "
+            f"(docs at /docs)",
+            err=True,
+        )
+        uvicorn.run(
+            web_app,
+            host=settings.host,
+            port=settings.port,
+            access_log=False,
+            log_level="warning",
+            timeout_graceful_shutdown=int(grace),
+            lifespan="on",
+        )

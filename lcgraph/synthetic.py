@@ -28,8 +28,8 @@ What the network looks like, per city:
   each city leaves some age groups, themes, building blocks and sectors out,
   so the gap analysis has something to find.
 
-Sizes, measured with seeds 1-3: 29 cities give 330-360 thousand triples,
-100 cities 1.06-1.17 million. The ``benchmark`` profile is sized for the
+Sizes, measured with seeds 1-20: 29 cities give 290-370 thousand triples,
+100 cities 1.03-1.25 million. The ``benchmark`` profile is sized for the
 gap-analysis benchmark: ``lcgraph generate --cities 1000 --profile
 benchmark`` gives about 100k actors and 1M ties in the collaboration network.
 """
@@ -47,8 +47,8 @@ from lcgraph.namespaces import (
     DCAT,
     DCT,
     GEO,
+    GRAPH_SYNTHETIC,
     LC,
-    LCG,
     LCID,
     LCV,
     ORG,
@@ -61,7 +61,6 @@ from lcgraph.namespaces import (
 )
 
 FORMATS = ("nq", "nt")
-GRAPH_SYNTHETIC = LCG["synthetic"]
 
 # Approximate coordinates of each province's capital (ISO 3166-2:TH code,
 # latitude, longitude), used only to place synthetic spaces roughly where

@@ -90,8 +90,9 @@ def start_server(data_dir: Path, **overrides: Any) -> RunningServer:
     app = create_app(settings, dataset)
     sock = _free_socket()
     host, port = sock.getsockname()
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=10)
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -198,7 +199,7 @@ class W3CTest:
 def _status_codes(values: list[str]) -> set[int]:
     codes: set[int] = set()
     for value in values:
-        local = value[len(HTS):]
+        local = value[len(HTS) :]
         if local.startswith("StatusCode") and local.endswith("xx"):
             first = int(local[len("StatusCode")])
             codes |= set(range(first * 100, first * 100 + 100))
@@ -223,7 +224,9 @@ def read_manifest(path: Path) -> list[W3CTest]:
         lst = one(node, HT + "headers")
         if lst is None:
             return {}
-        return {str(one(h, HT + "fieldName")).lower(): str(one(h, HT + "fieldValue")) for h in Collection(g, lst)}
+        return {
+            str(one(h, HT + "fieldName")).lower(): str(one(h, HT + "fieldValue")) for h in Collection(g, lst)
+        }
 
     manifest = next(g.subjects(rdflib.RDF.type, u(MF + "Manifest")))
     tests: list[W3CTest] = []
@@ -233,38 +236,48 @@ def read_manifest(path: Path) -> list[W3CTest]:
         for req in Collection(g, one(action, HT + "requests")):
             body_node = one(req, HT + "body")
             text = str(one(body_node, CNT + "chars")) if body_node is not None else None
-            encoding = str(one(body_node, CNT + "characterEncoding") or "UTF-8") if body_node is not None else "UTF-8"
+            encoding = (
+                str(one(body_node, CNT + "characterEncoding") or "UTF-8")
+                if body_node is not None
+                else "UTF-8"
+            )
             resp = one(req, HT + "resp")
             expected_body_node = one(resp, HT + "body")
             boolean = one(resp, MF + "expectedBoolean")
-            requests.append(W3CRequest(
-                method=str(one(req, HT + "methodName")),
-                path=str(one(req, HT + "absolutePath")),
-                headers=headers_of(req),
-                body=None,
-                body_text=text,
-                encoding=encoding,
-                statuses=_status_codes([str(s) for s in g.objects(resp, u(MF + "expectedStatus"))]),
-                expected_boolean=bool(boolean.toPython()) if boolean is not None else None,
-                expected_format=str(one(resp, MF + "expectedFormat") or "") or None,
-                expected_location=str(one(resp, MF + "expectedLocation") or "") or None,
-                expected_headers=headers_of(resp),
-                expected_body=str(one(expected_body_node, CNT + "chars")) if expected_body_node is not None else None,
-            ))
+            requests.append(
+                W3CRequest(
+                    method=str(one(req, HT + "methodName")),
+                    path=str(one(req, HT + "absolutePath")),
+                    headers=headers_of(req),
+                    body=None,
+                    body_text=text,
+                    encoding=encoding,
+                    statuses=_status_codes([str(s) for s in g.objects(resp, u(MF + "expectedStatus"))]),
+                    expected_boolean=bool(boolean.toPython()) if boolean is not None else None,
+                    expected_format=str(one(resp, MF + "expectedFormat") or "") or None,
+                    expected_location=str(one(resp, MF + "expectedLocation") or "") or None,
+                    expected_headers=headers_of(resp),
+                    expected_body=str(one(expected_body_node, CNT + "chars"))
+                    if expected_body_node is not None
+                    else None,
+                )
+            )
         graph_data = [
             (path.parent / Path(str(one(gd, UT + "graph"))).name, str(one(gd, RDFS_LABEL)))
             for gd in g.objects(entry, u(UT + "graphData"))
         ]
-        tests.append(W3CTest(str(entry).rsplit("#", 1)[-1], str(one(entry, MF + "name")), graph_data, requests))
+        tests.append(
+            W3CTest(str(entry).rsplit("#", 1)[-1], str(one(entry, MF + "name")), graph_data, requests)
+        )
     return tests
 
 
 def _our_path(path: str) -> str:
     """Manifest paths start with /sparql/ or /gsp; ours are /sparql and /store."""
     if path.startswith("/sparql/"):
-        return "/sparql" + path[len("/sparql/"):]
+        return "/sparql" + path[len("/sparql/") :]
     if path.startswith("/gsp"):
-        return "/store" + path[len("/gsp"):]
+        return "/store" + path[len("/gsp") :]
     raise ValueError(f"unexpected manifest path {path}")
 
 
@@ -297,7 +310,9 @@ def _check_expected_body(request: W3CRequest, response: httpx.Response) -> None:
     assert got_type.split(";")[0].strip() == expected_type.split(";")[0].strip(), got_type
     expected = rdflib.Graph().parse(data=request.expected_body, format="turtle")
     got = rdflib.Graph().parse(data=response.text, format="turtle")
-    assert isomorphic(expected, got), f"graphs differ:\nexpected\n{request.expected_body}\ngot\n{response.text}"
+    assert isomorphic(expected, got), (
+        f"graphs differ:\nexpected\n{request.expected_body}\ngot\n{response.text}"
+    )
 
 
 def run_w3c_test(server: RunningServer, test: W3CTest) -> None:
@@ -313,12 +328,17 @@ def run_w3c_test(server: RunningServer, test: W3CTest) -> None:
             for name, value in variables.items():
                 path = path.replace(name, value)
                 text = text.replace(name, value) if text is not None else None
-            body = text.encode(request.encoding.lower().replace("utf-16", "utf-16")) if text is not None else None
+            body = (
+                text.encode(request.encoding.lower().replace("utf-16", "utf-16"))
+                if text is not None
+                else None
+            )
             headers = {**request.headers, **server.write_headers}
             response = client.request(request.method, _our_path(path), content=body, headers=headers)
             where = f"{test.id} request {number} ({request.method} {path[:80]})"
             assert response.status_code in request.statuses, (
-                f"{where}: status {response.status_code} not in {sorted(request.statuses)[:6]}: {response.text[:300]}"
+                f"{where}: status {response.status_code} not in {sorted(request.statuses)[:6]}: "
+                f"{response.text[:300]}"
             )
             if request.expected_location:
                 location = response.headers.get("location")

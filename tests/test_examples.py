@@ -172,7 +172,7 @@ def test_three_cities_in_real_provinces_with_10_to_20_activities_each(ds: Datase
         ds,
         """SELECT ?city ?province (COUNT(DISTINCT ?act) AS ?n) WHERE {
         ?city a lc:LearningCity ; lc:province ?province .
-        ?province skos:inScheme <https://w3id.org/lcgraph/vocab/province> .
+        ?province skos:inScheme lcv:province .
         ?act a lc:LearningActivity ; lc:city ?city } GROUP BY ?city ?province""",
     )
     assert {r[0] for r in rows} == CITIES
@@ -386,7 +386,7 @@ def test_building_block_gap(ds: Dataset) -> None:
 
 
 def test_theme_gap(ds: Dataset) -> None:
-    all_themes = column(ds, "SELECT ?t WHERE { ?t skos:inScheme <https://w3id.org/lcgraph/vocab/theme> }")
+    all_themes = column(ds, "SELECT ?t WHERE { ?t skos:inScheme lcv:theme }")
     assert len(all_themes) == 16
     themes = per_city(
         ds, "{ ?x a lc:LearningActivity } UNION { ?x a lc:KnowledgeAsset } ?x lc:city ?city ; lc:theme ?v"

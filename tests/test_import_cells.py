@@ -11,7 +11,7 @@ from test_validation_data import V
 
 from lcgraph import resources
 from lcgraph.ingest.dates import DateError, parse_date, to_buddhist_era
-from lcgraph.ingest.lookups import Lookups, LookupError_
+from lcgraph.ingest.lookups import LookupError_, Lookups
 from lcgraph.ingest.templates import TEMPLATES, get_template, write_blank_templates
 from lcgraph.namespaces import GRAPH_VOCAB
 from lcgraph.store import Dataset
@@ -19,20 +19,47 @@ from lcgraph.store import Dataset
 AUG_22 = dt.date(2023, 8, 22)
 
 
-@pytest.mark.parametrize("text", [
-    "2566-08-22", "22/08/2566", "22 สิงหาคม 2566", "2023-08-22", "22/8/2566", "22-08-2566", "22.08.2566",
-    "22 ส.ค. 2566", "22 สค 2566", "๒๒ สิงหาคม ๒๕๖๖", "22 สิงหาคม พ.ศ. 2566", "22 August 2023", "Aug 22, 2023", "22/08/2023", "22 Aug 2023 CE", "พ.ศ. 2566-08-22",
-    dt.date(2566, 8, 22), dt.datetime(2023, 8, 22, 0, 0),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2566-08-22",
+        "22/08/2566",
+        "22 สิงหาคม 2566",
+        "2023-08-22",
+        "22/8/2566",
+        "22-08-2566",
+        "22.08.2566",
+        "22 ส.ค. 2566",
+        "22 สค 2566",
+        "๒๒ สิงหาคม ๒๕๖๖",
+        "22 สิงหาคม พ.ศ. 2566",
+        "22 August 2023",
+        "Aug 22, 2023",
+        "22/08/2023",
+        "22 Aug 2023 CE",
+        "พ.ศ. 2566-08-22",
+        dt.date(2566, 8, 22),
+        dt.datetime(2023, 8, 22, 0, 0),
+    ],
+)
 def test_dates_in_either_era(text: object) -> None:
     assert parse_date(text) == AUG_22
 
 
-@pytest.mark.parametrize("text,why", [
-    ("31/02/2566", "does not exist"), ("29/02/2566", "does not exist"), ("32/01/2023", "does not exist"),
-    ("22/13/2566", "no month 13"), ("22 Foo 2566", "unknown month"), ("22/08/66", "cannot read"),
-    ("2350-01-01", "neither"), ("", "empty"), ("yesterday", "cannot read"),
-])
+@pytest.mark.parametrize(
+    "text,why",
+    [
+        ("31/02/2566", "does not exist"),
+        ("29/02/2566", "does not exist"),
+        ("32/01/2023", "does not exist"),
+        ("22/13/2566", "no month 13"),
+        ("22 Foo 2566", "unknown month"),
+        ("22/08/66", "cannot read"),
+        ("2350-01-01", "neither"),
+        ("", "empty"),
+        ("yesterday", "cannot read"),
+    ],
+)
 def test_impossible_dates_are_refused_in_both_languages(text: str, why: str) -> None:
     with pytest.raises(DateError) as info:
         parse_date(text)
@@ -66,19 +93,24 @@ def test_bangkok_and_unknown_province(lookups: Lookups) -> None:
     assert "unknown province 'Atlantis'" in info.value.message_en and "จังหวัด" in info.value.message_th
 
 
-@pytest.mark.parametrize("text,groups,low,high", [
-    ("60+", ["older-people"], 60, 120),
-    ("60 ปีขึ้นไป", ["older-people"], 60, 120),
-    ("15-24", ["youth"], 15, 24),
-    ("15 – 24 ปี", ["youth"], 15, 24),
-    ("10-30", ["school-age", "youth", "working-age"], 10, 30),
-    ("ทุกช่วงวัย", ["all-ages"], 0, 120),
-    ("all ages", ["all-ages"], 0, 120),
-    ("0-120", ["all-ages"], 0, 120),
-    ("เยาวชน", ["youth"], None, None),
-    ("older-people", ["older-people"], None, None),
-])
-def test_age_ranges(lookups: Lookups, text: str, groups: list[str], low: int | None, high: int | None) -> None:
+@pytest.mark.parametrize(
+    "text,groups,low,high",
+    [
+        ("60+", ["older-people"], 60, 120),
+        ("60 ปีขึ้นไป", ["older-people"], 60, 120),
+        ("15-24", ["youth"], 15, 24),
+        ("15 – 24 ปี", ["youth"], 15, 24),
+        ("10-30", ["school-age", "youth", "working-age"], 10, 30),
+        ("ทุกช่วงวัย", ["all-ages"], 0, 120),
+        ("all ages", ["all-ages"], 0, 120),
+        ("0-120", ["all-ages"], 0, 120),
+        ("เยาวชน", ["youth"], None, None),
+        ("older-people", ["older-people"], None, None),
+    ],
+)
+def test_age_ranges(
+    lookups: Lookups, text: str, groups: list[str], low: int | None, high: int | None
+) -> None:
     found, lo, hi = lookups.age_range(text)
     assert [g.rsplit("/", 1)[-1] for g in found] == groups
     assert (lo, hi) == (low, high)

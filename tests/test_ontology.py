@@ -83,6 +83,7 @@ MAPPINGS = [
     (LC.CityLearningAdministrator, FOAF.Person),
     (LC.CityLearningAdministrator, SCHEMA.Person),
     (LC.LearningSpace, SCHEMA.Place),
+    (LC.LearningSpace, Namespace("http://www.opengis.net/ont/geosparql#").Feature),
     (LC.KnowledgeAsset, SCHEMA.LearningResource),
     (LC.LearningActivity, SCHEMA.EducationEvent),
     (LC.PartnerOrganisation, ORG.Organization),

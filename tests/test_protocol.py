@@ -108,16 +108,21 @@ def test_malformed_accept_entries_are_skipped() -> None:
 
 
 def test_parse_get_query_with_dataset() -> None:
-    req = parse_request("GET", [("query", "ASK {}"), ("default-graph-uri", "http://a"),
-                                ("named-graph-uri", "http://b")], None, b"")
+    req = parse_request(
+        "GET",
+        [("query", "ASK {}"), ("default-graph-uri", "http://a"), ("named-graph-uri", "http://b")],
+        None,
+        b"",
+    )
     assert req.operation == QueryOperation("ASK {}", ("http://a",), ("http://b",))
 
 
 def test_parse_direct_and_form_posts() -> None:
-    direct = parse_request("POST", [], "application/sparql-query; charset=utf-8", "ASK {}".encode())
+    direct = parse_request("POST", [], "application/sparql-query; charset=utf-8", b"ASK {}")
     assert direct.operation == QueryOperation("ASK {}")
-    form = parse_request("POST", [("using-graph-uri", "http://g")], "application/x-www-form-urlencoded",
-                         b"update=CLEAR+ALL")
+    form = parse_request(
+        "POST", [("using-graph-uri", "http://g")], "application/x-www-form-urlencoded", b"update=CLEAR+ALL"
+    )
     assert form.operation == UpdateOperation("CLEAR ALL", ("http://g",), ())
     assert parse_request("GET", [], None, b"").operation == ServiceDescriptionRequest()
 
@@ -135,17 +140,30 @@ def test_parse_direct_and_form_posts() -> None:
         ("POST", [], "application/sparql-query", b"ASK { \xff }", 400, "UTF-8"),
         ("POST", [], "application/sparql-query", b"   ", 400, "empty"),
         ("POST", [("query", "ASK {}")], "application/sparql-query", b"ASK {}", 400, "URL"),
-        ("GET", [("query", "ASK {}"), ("default-graph-uri", "not an iri")], None, b"", 400, "default-graph-uri"),
+        (
+            "GET",
+            [("query", "ASK {}"), ("default-graph-uri", "not an iri")],
+            None,
+            b"",
+            400,
+            "default-graph-uri",
+        ),
         ("GET", [("query", "ASK {}"), ("using-graph-uri", "http://a")], None, b"", 400, "using-graph-uri"),
-        ("POST", [("default-graph-uri", "http://a")], "application/sparql-update", b"CLEAR ALL", 400,
-         "default-graph-uri"),
+        (
+            "POST",
+            [("default-graph-uri", "http://a")],
+            "application/sparql-update",
+            b"CLEAR ALL",
+            400,
+            "default-graph-uri",
+        ),
         ("GET", [("default-graph-uri", "http://a")], None, b"", 400, "no query"),
         ("POST", [], "application/x-www-form-urlencoded", b"nothing=here", 400, "neither"),
     ],
 )
-def test_bad_requests_are_refused_with_a_reason(method: str, params: list[tuple[str, str]],
-                                                content_type: str | None, body: bytes, status: int,
-                                                words: str) -> None:
+def test_bad_requests_are_refused_with_a_reason(
+    method: str, params: list[tuple[str, str]], content_type: str | None, body: bytes, status: int, words: str
+) -> None:
     with pytest.raises(ApiError) as info:
         parse_request(method, params, content_type, body)
     assert info.value.status == status
@@ -156,8 +174,10 @@ def test_bad_requests_are_refused_with_a_reason(method: str, params: list[tuple[
 
 
 def test_using_clauses_are_added_to_every_modify_operation() -> None:
-    update = ('PREFIX ex: <http://example.org/> INSERT DATA { ex:a ex:p "WHERE ; {" } ; '
-              "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o } ; DELETE WHERE { ?s ex:q ?o }")
+    update = (
+        'PREFIX ex: <http://example.org/> INSERT DATA { ex:a ex:p "WHERE ; {" } ; '
+        "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o } ; DELETE WHERE { ?s ex:q ?o }"
+    )
     rewritten = apply_using(update, ["http://g1"], ["http://g2"])
     assert rewritten.count("USING <http://g1> USING NAMED <http://g2>") == 2
     assert '"WHERE ; {"' in rewritten
@@ -166,16 +186,20 @@ def test_using_clauses_are_added_to_every_modify_operation() -> None:
 
 
 def test_with_and_using_conflict_with_protocol_graphs() -> None:
-    for update in ("WITH <http://a> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                   "DELETE { ?s ?p ?o } USING <http://a> WHERE { ?s ?p ?o }"):
+    for update in (
+        "WITH <http://a> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "DELETE { ?s ?p ?o } USING <http://a> WHERE { ?s ?p ?o }",
+    ):
         with pytest.raises(ApiError):
             apply_using(update, ["http://g"], [])
     assert apply_using("CLEAR ALL", [], []) == "CLEAR ALL"
 
 
 def test_from_clauses_are_read_with_prefixes_and_base() -> None:
-    query = ("BASE <http://example.org/> PREFIX g: <http://graphs/> "
-             "SELECT * FROM g:one FROM NAMED <two> WHERE { ?s ?p 'FROM <http://nope>' }")
+    query = (
+        "BASE <http://example.org/> PREFIX g: <http://graphs/> "
+        "SELECT * FROM g:one FROM NAMED <two> WHERE { ?s ?p 'FROM <http://nope>' }"
+    )
     assert dataset_clauses(query) == (["http://graphs/one"], ["http://example.org/two"])
 
 
@@ -192,8 +216,15 @@ SELECT = "PREFIX ex: <http://example.org/> SELECT ?s ?label WHERE { ?s rdfs:labe
 SELECT = SELECT.replace("PREFIX ex:", "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX ex:")
 
 
-@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml",
-                                    "text/csv", "text/tab-separated-values"])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+    ],
+)
 def test_select_in_every_results_format(loaded: RunningServer, accept: str) -> None:
     r = httpx.get(loaded.sparql, params={"query": SELECT}, headers={"Accept": accept})
     assert r.status_code == 200, r.text
@@ -219,22 +250,27 @@ def test_construct_in_every_graph_format(loaded: RunningServer, fmt) -> None:  #
 
 
 def test_format_parameter_for_browsers(loaded: RunningServer) -> None:
-    r = httpx.get(loaded.sparql, params={"query": SELECT, "format": "csv"},
-                  headers={"Accept": "text/html,*/*;q=0.8"})
+    r = httpx.get(
+        loaded.sparql, params={"query": SELECT, "format": "csv"}, headers={"Accept": "text/html,*/*;q=0.8"}
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
 
 
 def test_ask_and_describe(loaded: RunningServer) -> None:
     r = httpx.get(loaded.sparql, params={"query": "ASK { ?s ?p 2 }"})
     assert r.json() == {"head": {}, "boolean": True}
-    r = httpx.get(loaded.sparql, params={"query": "DESCRIBE <http://example.org/b>"},
-                  headers={"Accept": "application/n-triples"})
+    r = httpx.get(
+        loaded.sparql,
+        params={"query": "DESCRIBE <http://example.org/b>"},
+        headers={"Accept": "application/n-triples"},
+    )
     assert len(r.text.strip().splitlines()) == 2
 
 
 def test_406_when_the_query_form_has_no_acceptable_format(loaded: RunningServer) -> None:
-    r = httpx.get(loaded.sparql, params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
-                  headers={"Accept": "text/csv"})
+    r = httpx.get(
+        loaded.sparql, params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"}
+    )
     assert r.status_code == 406
     assert "text/turtle" in r.text
     r = httpx.get(loaded.sparql, params={"query": SELECT}, headers={"Accept": "image/png"})
@@ -264,16 +300,24 @@ def test_update_with_using_graph_uri_and_delete_where(server: RunningServer) -> 
     server.load("<http://x/a> <http://x/p> 1 .", graph="http://x/g1")
     server.load("<http://x/b> <http://x/p> 2 .", graph="http://x/g2")
     update = "INSERT { GRAPH <http://x/out> { ?s <http://x/copied> ?o } } WHERE { ?s <http://x/p> ?o }"
-    r = httpx.post(server.sparql, params={"using-graph-uri": "http://x/g1"}, content=update,
-                   headers={"Content-Type": "application/sparql-update", **server.write_headers})
+    r = httpx.post(
+        server.sparql,
+        params={"using-graph-uri": "http://x/g1"},
+        content=update,
+        headers={"Content-Type": "application/sparql-update", **server.write_headers},
+    )
     assert r.status_code == 204, r.text
-    ask = "ASK { GRAPH <http://x/out> { <http://x/a> <http://x/copied> 1 } FILTER NOT EXISTS { GRAPH <http://x/out> { <http://x/b> ?p ?o } } }"
+    ask = (
+        "ASK { GRAPH <http://x/out> { <http://x/a> <http://x/copied> 1 } "
+        "FILTER NOT EXISTS { GRAPH <http://x/out> { <http://x/b> ?p ?o } } }"
+    )
     assert httpx.get(server.sparql, params={"query": ask}).json()["boolean"] is True
 
 
 def test_results_larger_than_the_hold_back_buffer_stream_complete(server: RunningServer) -> None:
-    lines = "".join(f'<http://example.org/s{i}> <http://example.org/p> "value number {i:06d}" .\n'
-                    for i in range(30000))
+    lines = "".join(
+        f'<http://example.org/s{i}> <http://example.org/p> "value number {i:06d}" .\n' for i in range(30000)
+    )
     server.load(lines, graph="http://example.org/big", fmt=ox.RdfFormat.N_TRIPLES)
     r = httpx.get(server.sparql, params={"query": "SELECT ?s ?o WHERE { ?s ?p ?o }"}, timeout=60)
     assert r.status_code == 200
@@ -297,13 +341,18 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 def _description(server: RunningServer, accept: str = "text/turtle") -> rdflib.Graph:
     r = httpx.get(server.sparql, headers={"Accept": accept})
     assert r.status_code == 200, r.text
-    fmt = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld",
-           "application/n-triples": "nt"}[accept]
+    fmt = {
+        "text/turtle": "turtle",
+        "application/rdf+xml": "xml",
+        "application/ld+json": "json-ld",
+        "application/n-triples": "nt",
+    }[accept]
     return rdflib.Graph().parse(data=r.text, format=fmt)
 
 
-@pytest.mark.parametrize("accept", ["text/turtle", "application/rdf+xml", "application/ld+json",
-                                    "application/n-triples"])
+@pytest.mark.parametrize(
+    "accept", ["text/turtle", "application/rdf+xml", "application/ld+json", "application/n-triples"]
+)
 def test_w3c_service_description_returns_rdf_with_endpoint_triple(loaded: RunningServer, accept: str) -> None:
     g = _description(loaded, accept)
     endpoint = rdflib.URIRef(loaded.sparql)
@@ -316,7 +365,9 @@ def test_w3c_service_description_conforms_to_schema(loaded: RunningServer) -> No
     service = rdflib.URIRef(loaded.sparql)
     assert (service, rdflib.RDF.type, sd.Service) in g
     languages = set(g.objects(service, sd.supportedLanguage))
-    assert languages <= {sd.SPARQL10Query, sd.SPARQL11Query, sd.SPARQL11Update} and sd.SPARQL11Query in languages
+    assert (
+        languages <= {sd.SPARQL10Query, sd.SPARQL11Query, sd.SPARQL11Update} and sd.SPARQL11Query in languages
+    )
     dataset = g.value(service, sd.defaultDataset)
     assert (dataset, rdflib.RDF.type, sd.Dataset) in g
     for named in g.objects(dataset, sd.namedGraph):
@@ -329,8 +380,10 @@ def test_service_description_counts_triples_per_graph(loaded: RunningServer) -> 
     g = _description(loaded)
     void_triples = rdflib.URIRef("http://rdfs.org/ns/void#triples")
     sd = rdflib.Namespace(SD)
-    counts = {str(g.value(named, sd.name)): int(g.value(g.value(named, sd.graph), void_triples))
-              for named in g.subjects(rdflib.RDF.type, sd.NamedGraph)}
+    counts = {
+        str(g.value(named, sd.name)): int(g.value(g.value(named, sd.graph), void_triples))
+        for named in g.subjects(rdflib.RDF.type, sd.NamedGraph)
+    }
     assert counts["http://example.org/g1"] == 7
     loaded.load("<http://x/a> <http://x/b> <http://x/c> .", graph="http://x/g")
     g = _description(loaded)
@@ -350,8 +403,9 @@ def test_health_and_openapi_list_every_route(live_server: RunningServer) -> None
     assert httpx.get(live_server.url + "/docs").status_code == 200
 
 
-def test_access_log_is_one_json_line_per_request(live_server: RunningServer,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_access_log_is_one_json_line_per_request(
+    live_server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level("INFO", logger="lcgraph.access"):
         httpx.get(live_server.sparql, params={"query": "ASK {}", "secret": "x"})
     records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "lcgraph.access"]

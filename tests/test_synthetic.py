@@ -23,7 +23,7 @@ import pytest
 import rdflib
 
 from lcgraph import resources
-from lcgraph.namespaces import LCID, LCV, sparql_prefixes
+from lcgraph.namespaces import GRAPH_VOCAB, LCID, LCV, sparql_prefixes
 from lcgraph.store import Dataset
 from lcgraph.synthetic import DEFAULT_PROFILE, GRAPH_SYNTHETIC, PROFILES, PROVINCE_CAPITALS, Profile, generate
 
@@ -53,7 +53,7 @@ def three_cities(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, int
     ds = Dataset.open(tmp_path_factory.mktemp("synthetic") / "store")
     ds.load_bytes(data, "nq")
     for f in resources.vocab_files():
-        ds.load_path(f, graph="https://w3id.org/lcgraph/graph/vocab")
+        ds.load_path(f, graph=str(GRAPH_VOCAB))
     return ds, n
 
 

@@ -24,8 +24,10 @@ DATA_GRAPH = "https://w3id.org/lcgraph/graph/test-data"
 KEEP_PROVINCES = ("TH-56", "TH-57")
 
 _SCHEMES = ("province", "admin-level", "sector", "space-type", "asset-type", "theme", "age-group", "gnlc")
-ECOLOGY = sparql_prefixes("lc", "lcv", "lcid", "org", "schema", "rdfs", "xsd", "geo") + "".join(
-    f"PREFIX {s.replace('-', '')}: <{V}{s}/>\n" for s in _SCHEMES) + """
+ECOLOGY = (
+    sparql_prefixes("lc", "lcv", "lcid", "org", "schema", "rdfs", "xsd", "geo")
+    + "".join(f"PREFIX {s.replace('-', '')}: <{V}{s}/>\n" for s in _SCHEMES)
+    + """
 INSERT DATA { GRAPH <GRAPH> {
 lcid:city\\/test-a a lc:LearningCity ; rdfs:label "เมืองทดสอบ ก"@th, "Test City A"@en ;
     lc:province province:TH-56 ; lc:administrativeLevel adminlevel:province .
@@ -53,6 +55,7 @@ lcid:activity\\/e2 a lc:LearningActivity ; rdfs:label "กิจกรรม อ
     lc:theme theme:environment ; schema:startDate "2024-01-10"^^xsd:date .
 } }
 """.replace("GRAPH>", DATA_GRAPH + ">")
+)
 
 
 def trimmed_vocab() -> Graph:
@@ -95,5 +98,4 @@ def quad(s: str, p: str, o: ox.NamedNode | ox.Literal | ox.BlankNode, g: str = D
 
 
 def finding_keys(report: object) -> set[tuple]:
-    return {(f.severity, f.focus_node, f.path, f.constraint, f.shape, f.value)
-            for f in report.findings}  # type: ignore[attr-defined]
+    return {(f.severity, f.focus_node, f.path, f.constraint, f.shape, f.value) for f in report.findings}  # type: ignore[attr-defined]

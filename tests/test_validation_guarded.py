@@ -34,11 +34,13 @@ def ds(tmp_path: Path) -> Dataset:
 
 
 def new_space(name: str = "space/new", city: str = "city/test-b") -> list[ox.Quad]:
-    return [quad(name, RDF_TYPE, ox.NamedNode(LC + "LearningSpace")),
-            quad(name, LABEL, ox.Literal("พื้นที่ใหม่", language="th")),
-            quad(name, LABEL, ox.Literal("New space", language="en")),
-            quad(name, LC + "city", ox.NamedNode(ID + city)),
-            quad(name, LC + "spaceType", ox.NamedNode(V + "space-type/online"))]
+    return [
+        quad(name, RDF_TYPE, ox.NamedNode(LC + "LearningSpace")),
+        quad(name, LABEL, ox.Literal("พื้นที่ใหม่", language="th")),
+        quad(name, LABEL, ox.Literal("New space", language="en")),
+        quad(name, LC + "city", ox.NamedNode(ID + city)),
+        quad(name, LC + "spaceType", ox.NamedNode(V + "space-type/online")),
+    ]
 
 
 def test_valid_change_lands_with_history(ds: Dataset) -> None:
@@ -47,7 +49,9 @@ def test_valid_change_lands_with_history(ds: Dataset) -> None:
     assert result.report.conforms
     assert all(q in ds.store for q in new_space())
     changes = list_changes(ds)
-    assert [(c.agent, c.added, c.removed, c.source, c.forced) for c in changes] == [("steward", 5, 0, "test", False)]
+    assert [(c.agent, c.added, c.removed, c.source, c.forced) for c in changes] == [
+        ("steward", 5, 0, "test", False)
+    ]
     assert changes[0].graphs == (DATA_GRAPH,)
     assert changes[0].iri == result.change
 
@@ -69,7 +73,9 @@ def test_invalid_change_is_refused_and_store_unchanged(ds: Dataset) -> None:
 
 
 def test_warnings_pass_and_come_back(ds: Dataset) -> None:
-    no_english = [q for q in new_space() if not (isinstance(q.object, ox.Literal) and q.object.language == "en")]
+    no_english = [
+        q for q in new_space() if not (isinstance(q.object, ox.Literal) and q.object.language == "en")
+    ]
     result = apply_change(ds, add_quads=no_english, source="test", agent="steward")
     assert [f.severity for f in result.report.findings] == ["Warning"]
     assert "English" in result.report.findings[0].message_en
@@ -85,10 +91,14 @@ def test_report_as_json_and_shacl_graph(ds: Dataset) -> None:
     turtle = report.serialize("text/turtle")
     g = ox.Store()
     g.load(turtle.encode(), format=ox.RdfFormat.TURTLE)
-    assert bool(g.query("PREFIX sh: <http://www.w3.org/ns/shacl#> "
-                        "ASK { ?r a sh:ValidationReport ; sh:conforms false ; sh:result ?x . "
-                        "?x sh:focusNode ?f ; sh:resultSeverity sh:Violation ; sh:resultMessage ?m "
-                        "FILTER(lang(?m) = 'th') }"))
+    assert bool(
+        g.query(
+            "PREFIX sh: <http://www.w3.org/ns/shacl#> "
+            "ASK { ?r a sh:ValidationReport ; sh:conforms false ; sh:result ?x . "
+            "?x sh:focusNode ?f ; sh:resultSeverity sh:Violation ; sh:resultMessage ?m "
+            "FILTER(lang(?m) = 'th') }"
+        )
+    )
 
 
 def test_forced_write_is_logged_and_marked(ds: Dataset, caplog: pytest.LogCaptureFixture) -> None:
@@ -129,8 +139,12 @@ def test_same_quad_added_and_removed_stays(ds: Dataset) -> None:
 
 
 def test_schema_http_is_normalised(ds: Dataset) -> None:
-    q = ox.Quad(ox.NamedNode(ID + "space/s1"), ox.NamedNode("http://schema.org/description"),
-                ox.Literal("คำอธิบาย", language="th"), ox.NamedNode(DATA_GRAPH))
+    q = ox.Quad(
+        ox.NamedNode(ID + "space/s1"),
+        ox.NamedNode("http://schema.org/description"),
+        ox.Literal("คำอธิบาย", language="th"),
+        ox.NamedNode(DATA_GRAPH),
+    )
     apply_change(ds, add_quads=[q], source="test", agent="steward")
     assert list(ds.store.quads_for_pattern(None, ox.NamedNode("https://schema.org/description"), None))
     assert not list(ds.store.quads_for_pattern(None, ox.NamedNode("http://schema.org/description"), None))
@@ -162,14 +176,21 @@ def test_update_errors(ds: Dataset) -> None:
 
 UPDATE_CASES = [
     "DELETE WHERE { ?s ex:p ?o }",
-    "WITH ex:g DELETE { ?s ex:p ?o } INSERT { ?s ex:p2 ?o . GRAPH ex:k { ?s ex:was ?o } } WHERE { ?s ex:p ?o }",
+    "WITH ex:g DELETE { ?s ex:p ?o } INSERT { ?s ex:p2 ?o . GRAPH ex:k { ?s ex:was ?o } } "
+    "WHERE { ?s ex:p ?o }",
     "INSERT { ?s ex:n [ ex:v ?o ] } WHERE { ?s ex:p ?o FILTER(?o < 2) }",
     "INSERT DATA { ex:new ex:p 5 } ; DELETE { ?s ex:p ?o } WHERE { ?s ex:p ?o FILTER(?o > 4) }",
-    "CLEAR GRAPH ex:g", "DROP ALL", "CLEAR NAMED", "CLEAR DEFAULT", "ADD ex:g TO DEFAULT", "MOVE ex:g TO ex:h",
-    "COPY DEFAULT TO ex:h", "CREATE GRAPH ex:new",
+    "CLEAR GRAPH ex:g",
+    "DROP ALL",
+    "CLEAR NAMED",
+    "CLEAR DEFAULT",
+    "ADD ex:g TO DEFAULT",
+    "MOVE ex:g TO ex:h",
+    "COPY DEFAULT TO ex:h",
+    "CREATE GRAPH ex:new",
     "DELETE { GRAPH ?g { ?s ?p ?o } } USING NAMED ex:g WHERE { GRAPH ?g { ?s ?p ?o } }",
     "DELETE { ?s ?p ?o } USING ex:g WHERE { ?s ?p ?o }",
-    "# a comment with WHERE {\n INSERT { ?s ex:label \"WHERE { }\" } WHERE { ?s ex:q ?x }",
+    '# a comment with WHERE {\n INSERT { ?s ex:label "WHERE { }" } WHERE { ?s ex:q ?x }',
     "DELETE DATA { ex:a ex:p 1 } ; INSERT DATA { ex:a ex:p 1 }",
     "INSERT { GRAPH ex:h { ?s ex:copy ?o } } WHERE { ?s ex:p ?o } ; DELETE { GRAPH ex:h { ?s ?p ?o } } "
     "WHERE { GRAPH ex:h { ?s ex:copy ?o . ?s ?p ?o } }",
@@ -177,8 +198,12 @@ UPDATE_CASES = [
 
 
 def _canonical(store: ox.Store) -> list[str]:
-    return sorted(f"_ {q.predicate} {q.graph_name}" if isinstance(q.subject, ox.BlankNode) or
-                  isinstance(q.object, ox.BlankNode) else str(q) for q in store)
+    return sorted(
+        f"_ {q.predicate} {q.graph_name}"
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+        else str(q)
+        for q in store
+    )
 
 
 @pytest.mark.parametrize("on_disk", [False, True])
@@ -186,8 +211,10 @@ def _canonical(store: ox.Store) -> list[str]:
 def test_update_change_matches_the_engine(update: str, on_disk: bool, tmp_path: Path) -> None:
     prefix = "PREFIX ex: <http://ex/>\n"
     ds = Dataset.open(tmp_path / "s") if on_disk else Dataset.memory()
-    ds.update(prefix + "INSERT DATA { ex:a ex:p 1 . ex:b ex:p 2 . ex:c ex:q \"x\" . ex:z ex:p 7 . "
-              "GRAPH ex:g { ex:a ex:p 3 . ex:d ex:r ex:a } GRAPH ex:h { ex:z ex:p 9 } }")
+    ds.update(
+        prefix + 'INSERT DATA { ex:a ex:p 1 . ex:b ex:p 2 . ex:c ex:q "x" . ex:z ex:p 7 . '
+        "GRAPH ex:g { ex:a ex:p 3 . ex:d ex:r ex:a } GRAPH ex:h { ex:z ex:p 9 } }"
+    )
     before = set(ds.store)
     add, remove = update_change(ds, prefix + update)
     assert set(ds.store) == before  # nothing was run on the store itself
@@ -202,7 +229,7 @@ def test_update_change_matches_the_engine(update: str, on_disk: bool, tmp_path: 
 
 def test_load_file_names_line_and_column(ds: Dataset, tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
-    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e \"unterminated .\n")
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e "unterminated .\n')
     before = dump(ds)
     with pytest.raises(LoadError) as info:
         load_file(ds, bad)

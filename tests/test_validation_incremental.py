@@ -29,14 +29,49 @@ ORG = "http://www.w3.org/ns/org#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 OTHER_GRAPH = "https://w3id.org/lcgraph/graph/test-other"
 
-SUBJECTS = [ID + s for s in ("city/test-a", "city/test-b", "partner/p1", "partner/p2", "space/s1", "space/s2",
-                             "asset/a1", "activity/e1", "activity/e2", "activity/new", "space/new")]
+SUBJECTS = [
+    ID + s
+    for s in (
+        "city/test-a",
+        "city/test-b",
+        "partner/p1",
+        "partner/p2",
+        "space/s1",
+        "space/s2",
+        "asset/a1",
+        "activity/e1",
+        "activity/e2",
+        "activity/new",
+        "space/new",
+    )
+]
 SUBJECTS += [V + "theme/history", V + "space-type/library", V + "gnlc/learning-families-communities"]
-PREDICATES = [RDF_TYPE, LABEL, LC + "city", LC + "spaceType", LC + "theme", LC + "ageGroup", LC + "buildingBlock",
-              LC + "usesAsset", LC + "managedBy", LC + "province", LC + "sector", LC + "minAge", LC + "maxAge",
-              SCHEMA + "location", SCHEMA + "organizer", SCHEMA + "startDate", SCHEMA + "endDate",
-              SCHEMA + "provider", SCHEMA + "url", GEO + "lat", GEO + "long", SKOS + "inScheme",
-              SKOS + "broader", ORG + "subOrganizationOf"]
+PREDICATES = [
+    RDF_TYPE,
+    LABEL,
+    LC + "city",
+    LC + "spaceType",
+    LC + "theme",
+    LC + "ageGroup",
+    LC + "buildingBlock",
+    LC + "usesAsset",
+    LC + "managedBy",
+    LC + "province",
+    LC + "sector",
+    LC + "minAge",
+    LC + "maxAge",
+    SCHEMA + "location",
+    SCHEMA + "organizer",
+    SCHEMA + "startDate",
+    SCHEMA + "endDate",
+    SCHEMA + "provider",
+    SCHEMA + "url",
+    GEO + "lat",
+    GEO + "long",
+    SKOS + "inScheme",
+    SKOS + "broader",
+    ORG + "subOrganizationOf",
+]
 
 
 def _lit(value: str, datatype: str | None = None, lang: str | None = None) -> ox.Literal:
@@ -45,51 +80,102 @@ def _lit(value: str, datatype: str | None = None, lang: str | None = None) -> ox
     return ox.Literal(value, datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(value)
 
 
-OBJECTS: list[ox.NamedNode | ox.Literal] = [ox.NamedNode(s) for s in SUBJECTS] + [
-    ox.NamedNode(LC + c) for c in ("LearningCity", "LearningSpace", "KnowledgeAsset", "LearningActivity",
-                                   "PartnerOrganisation")
-] + [ox.NamedNode(V + c) for c in ("theme/environment", "space-type/museum", "age-group/older-people",
-                                   "gnlc/building-blocks", "gnlc/political-will", "sector/private",
-                                   "province/TH-56", "theme", "space-type")] + [
-    _lit("ชื่อไทย", lang="th"), _lit("English name", lang="en"), _lit("no language"),
-    _lit("19.5", XSD + "decimal"), _lit("50.0", XSD + "decimal"), _lit("100.1", XSD + "decimal"),
-    _lit("7", XSD + "integer"), _lit("150", XSD + "integer"), _lit("30", XSD + "integer"),
-    _lit("2023-01-01", XSD + "date"), _lit("2566-01-01", XSD + "date"), _lit("2022-12-31", XSD + "date"),
-    _lit("https://example.org/"), ox.NamedNode("https://example.org/"),
-]
+OBJECTS: list[ox.NamedNode | ox.Literal] = (
+    [ox.NamedNode(s) for s in SUBJECTS]
+    + [
+        ox.NamedNode(LC + c)
+        for c in (
+            "LearningCity",
+            "LearningSpace",
+            "KnowledgeAsset",
+            "LearningActivity",
+            "PartnerOrganisation",
+        )
+    ]
+    + [
+        ox.NamedNode(V + c)
+        for c in (
+            "theme/environment",
+            "space-type/museum",
+            "age-group/older-people",
+            "gnlc/building-blocks",
+            "gnlc/political-will",
+            "sector/private",
+            "province/TH-56",
+            "theme",
+            "space-type",
+        )
+    ]
+    + [
+        _lit("ชื่อไทย", lang="th"),
+        _lit("English name", lang="en"),
+        _lit("no language"),
+        _lit("19.5", XSD + "decimal"),
+        _lit("50.0", XSD + "decimal"),
+        _lit("100.1", XSD + "decimal"),
+        _lit("7", XSD + "integer"),
+        _lit("150", XSD + "integer"),
+        _lit("30", XSD + "integer"),
+        _lit("2023-01-01", XSD + "date"),
+        _lit("2566-01-01", XSD + "date"),
+        _lit("2022-12-31", XSD + "date"),
+        _lit("https://example.org/"),
+        ox.NamedNode("https://example.org/"),
+    ]
+)
 
-add_op = st.tuples(st.just("add"), st.sampled_from(SUBJECTS), st.sampled_from(PREDICATES),
-                   st.sampled_from(OBJECTS), st.sampled_from([DATA_GRAPH, OTHER_GRAPH]))
+add_op = st.tuples(
+    st.just("add"),
+    st.sampled_from(SUBJECTS),
+    st.sampled_from(PREDICATES),
+    st.sampled_from(OBJECTS),
+    st.sampled_from([DATA_GRAPH, OTHER_GRAPH]),
+)
 remove_op = st.tuples(st.just("remove"), st.integers(min_value=0, max_value=10_000))
-hierarchy_op = st.tuples(st.just("hierarchy"), st.sampled_from([
-    (LC + "LearningCity", ORG + "Organization"), (LC + "PartnerOrganisation", ORG + "Organization")]))
+hierarchy_op = st.tuples(
+    st.just("hierarchy"),
+    st.sampled_from(
+        [(LC + "LearningCity", ORG + "Organization"), (LC + "PartnerOrganisation", ORG + "Organization")]
+    ),
+)
+
 
 def _valid_bundles() -> list[list[tuple[str, str, ox.NamedNode | ox.Literal]]]:
     """Changes that keep the store valid on their own (they may still combine badly)."""
     n = ox.NamedNode
-    space = [(ID + "space/new", RDF_TYPE, n(LC + "LearningSpace")),
-             (ID + "space/new", LABEL, _lit("พื้นที่ใหม่", lang="th")),
-             (ID + "space/new", LABEL, _lit("New space", lang="en")),
-             (ID + "space/new", LC + "city", n(ID + "city/test-b")),
-             (ID + "space/new", LC + "spaceType", n(V + "space-type/online"))]
-    activity = [(ID + "activity/new", RDF_TYPE, n(LC + "LearningActivity")),
-                (ID + "activity/new", LABEL, _lit("กิจกรรมใหม่", lang="th")),
-                (ID + "activity/new", LABEL, _lit("New activity", lang="en")),
-                (ID + "activity/new", LC + "city", n(ID + "city/test-a")),
-                (ID + "activity/new", SCHEMA + "organizer", n(ID + "partner/p2")),
-                (ID + "activity/new", LC + "ageGroup", n(V + "age-group/older-people")),
-                (ID + "activity/new", LC + "theme", n(V + "theme/environment")),
-                (ID + "activity/new", SCHEMA + "startDate", _lit("2023-01-01", XSD + "date"))]
-    return [space, activity,
-            [(ID + "activity/e2", LC + "theme", n(V + "theme/history"))],
-            [(ID + "activity/e1", SCHEMA + "organizer", n(ID + "city/test-a"))],
-            [(ID + "space/s2", LC + "managedBy", n(ID + "partner/p2"))]]
+    space = [
+        (ID + "space/new", RDF_TYPE, n(LC + "LearningSpace")),
+        (ID + "space/new", LABEL, _lit("พื้นที่ใหม่", lang="th")),
+        (ID + "space/new", LABEL, _lit("New space", lang="en")),
+        (ID + "space/new", LC + "city", n(ID + "city/test-b")),
+        (ID + "space/new", LC + "spaceType", n(V + "space-type/online")),
+    ]
+    activity = [
+        (ID + "activity/new", RDF_TYPE, n(LC + "LearningActivity")),
+        (ID + "activity/new", LABEL, _lit("กิจกรรมใหม่", lang="th")),
+        (ID + "activity/new", LABEL, _lit("New activity", lang="en")),
+        (ID + "activity/new", LC + "city", n(ID + "city/test-a")),
+        (ID + "activity/new", SCHEMA + "organizer", n(ID + "partner/p2")),
+        (ID + "activity/new", LC + "ageGroup", n(V + "age-group/older-people")),
+        (ID + "activity/new", LC + "theme", n(V + "theme/environment")),
+        (ID + "activity/new", SCHEMA + "startDate", _lit("2023-01-01", XSD + "date")),
+    ]
+    return [
+        space,
+        activity,
+        [(ID + "activity/e2", LC + "theme", n(V + "theme/history"))],
+        [(ID + "activity/e1", SCHEMA + "organizer", n(ID + "city/test-a"))],
+        [(ID + "space/s2", LC + "managedBy", n(ID + "partner/p2"))],
+    ]
 
 
 VALID_BUNDLES = _valid_bundles()
 bundle_op = st.tuples(st.just("bundle"), st.integers(min_value=0, max_value=len(VALID_BUNDLES) - 1))
-changes = st.lists(st.one_of(add_op, add_op, remove_op, remove_op, hierarchy_op, bundle_op, bundle_op, bundle_op),
-                   min_size=1, max_size=4)
+changes = st.lists(
+    st.one_of(add_op, add_op, remove_op, remove_op, hierarchy_op, bundle_op, bundle_op, bundle_op),
+    min_size=1,
+    max_size=4,
+)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +185,9 @@ def base() -> tuple[ox.Store, list[ox.Quad]]:
     return ds.store, quads
 
 
-def _change(ops: list[tuple], store: ox.Store, data_quads: list[ox.Quad]) -> tuple[set[ox.Quad], set[ox.Quad]]:
+def _change(
+    ops: list[tuple], store: ox.Store, data_quads: list[ox.Quad]
+) -> tuple[set[ox.Quad], set[ox.Quad]]:
     add: set[ox.Quad] = set()
     remove: set[ox.Quad] = set()
     for op in ops:
@@ -107,13 +195,17 @@ def _change(ops: list[tuple], store: ox.Store, data_quads: list[ox.Quad]) -> tup
             _, s, p, o, g = op
             add.add(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o, ox.NamedNode(g)))
         elif op[0] == "bundle":
-            add.update(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o, ox.NamedNode(DATA_GRAPH))
-                       for s, p, o in VALID_BUNDLES[op[1]])
+            add.update(
+                ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o, ox.NamedNode(DATA_GRAPH))
+                for s, p, o in VALID_BUNDLES[op[1]]
+            )
         elif op[0] == "remove":
             remove.add(data_quads[op[1] % len(data_quads)])
         else:
             sub, sup = op[1]
-            remove.update(store.quads_for_pattern(ox.NamedNode(sub), ox.NamedNode(SUBCLASS), ox.NamedNode(sup)))
+            remove.update(
+                store.quads_for_pattern(ox.NamedNode(sub), ox.NamedNode(SUBCLASS), ox.NamedNode(sup))
+            )
     add = {q for q in add if q not in store}
     return add, remove - add
 
@@ -159,7 +251,10 @@ def test_removing_a_city_type_reaches_everything_linked_to_it(base: tuple[ox.Sto
     report = validate_change(default_shapes(), store, [], [gone])
     assert not report.conforms
     assert {f.focus_node for f in report.findings if f.severity == "Violation"} >= {
-        ID + "space/s1", ID + "asset/a1", ID + "activity/e1"}
+        ID + "space/s1",
+        ID + "asset/a1",
+        ID + "activity/e1",
+    }
 
 
 def test_vocabulary_change_reaches_users_of_the_concept(base: tuple[ox.Store, list[ox.Quad]]) -> None:

@@ -94,27 +94,28 @@ def _own_piece(members: list[Hashable], kind_of: dict[Hashable, str]) -> Piece:
     return Piece(len(members), kinds, sorted(members, key=str)[:5])
 
 
-def _block_cut_tree(comp: nx.Graph) -> tuple[nx.Graph, list[set]]:
-    """The block-cut tree of a connected graph: block ids (ints) and cut vertices."""
-    blocks = [set(b) for b in nx.biconnected_components(comp)]
-    cuts = set(nx.articulation_points(comp))
+def _block_cut_forest(g: nx.Graph) -> tuple[nx.Graph, list[set], set]:
+    """The block-cut forest: a node per block ``("block", i)`` and per cut vertex ``("cut", v)``.
+
+    Cut vertices are the nodes in two or more blocks (Hopcroft–Tarjan).
+    """
+    blocks = [set(b) for b in nx.biconnected_components(g)]
+    seen: Counter = Counter(v for block in blocks for v in block)
+    cuts = {v for v, n in seen.items() if n > 1}
     tree = nx.Graph()
     for i, block in enumerate(blocks):
         tree.add_node(("block", i))
         for v in block & cuts:
             tree.add_edge(("block", i), ("cut", v))
-    return tree, blocks
+    return tree, blocks, cuts
 
 
 def _subtree_pieces(
-    tree: nx.Graph, blocks: list[set], root: tuple, kind_of: dict[Hashable, str]
+    tree: nx.Graph, blocks: list[set], cuts: set, root: tuple, parent: dict, kind_of: dict[Hashable, str]
 ) -> dict[tuple, Piece]:
     """For each tree node, the graph nodes in its subtree (rooted at ``root``)."""
-    cuts = {t[1] for t in tree if t[0] == "cut"}
     pieces: dict[tuple, Piece] = {}
-    order = list(nx.dfs_postorder_nodes(tree, root))
-    parent = dict(nx.dfs_predecessors(tree, root))
-    for t in order:
+    for t in nx.dfs_postorder_nodes(tree, root):
         if t[0] == "block":
             piece = _own_piece([v for v in blocks[t[1]] if v not in cuts], kind_of)
         else:
@@ -131,32 +132,35 @@ def cut_points(g: nx.Graph, kind_attr: str = "kind") -> list[CutPoint]:
 
     In each connected component the block-cut tree is rooted at the largest
     block; a cut vertex cuts off the subtrees below it, a bridge (a block of
-    exactly two nodes) cuts off the side further from the root. Linear time.
+    exactly two nodes) cuts off the side further from the root. Linear time,
+    on the whole graph at once (no per-component subgraph views).
     """
     kind_of = {n: d.get(kind_attr, "actor") for n, d in g.nodes(data=True)}
-    simple = nx.Graph(g)
-    simple.remove_edges_from(nx.selfloop_edges(simple))
+    if nx.number_of_selfloops(g):
+        g = nx.Graph(g)
+        g.remove_edges_from(nx.selfloop_edges(g))
+    tree, blocks, cuts = _block_cut_forest(g)
     result: list[CutPoint] = []
-    for members in nx.connected_components(simple):
-        if len(members) < 3:
+    for part in nx.connected_components(tree):
+        root = max((t for t in part if t[0] == "block"), key=lambda t: (len(blocks[t[1]]), -t[1]))
+        parent = {child: par for par, child in nx.bfs_edges(tree, root)}
+        pieces = _subtree_pieces(tree, blocks, cuts, root, parent, kind_of)
+        size = pieces[root].nodes
+        if size < 3:
             continue
-        comp = simple.subgraph(members)
-        tree, blocks = _block_cut_tree(comp)
-        root = ("block", max(range(len(blocks)), key=lambda i: len(blocks[i])))
-        pieces = _subtree_pieces(tree, blocks, root, kind_of)
-        parent = dict(nx.dfs_predecessors(tree, root))
-        for t in tree:
-            children = [c for c in tree[t] if parent.get(c) == t]
+        children: dict[tuple, list] = defaultdict(list)
+        for child, par in parent.items():
+            children[par].append(child)
+        for t in part:
             if t[0] == "cut":
-                cut_off = [_marked(pieces[c], len(blocks[c[1]]) == 2) for c in children]
-                result.append(CutPoint("articulation", (t[1],), cut_off, len(members)))
+                cut_off = [_marked(pieces[c], len(blocks[c[1]]) == 2) for c in children[t]]
+                result.append(CutPoint("articulation", (t[1],), cut_off, size))
             elif len(blocks[t[1]]) == 2 and t != root:
-                # The bridge joins this block's far end to its parent cut vertex.
-                u = parent[t][1]
+                u = parent[t][1]  # the bridge joins this block's far end to its parent cut vertex
                 (v,) = blocks[t[1]] - {u}
-                result.append(CutPoint("bridge", (u, v), [pieces[t]], len(members)))
+                result.append(CutPoint("bridge", (u, v), [pieces[t]], size))
             elif len(blocks[t[1]]) == 2:
-                result.append(_root_bridge(blocks[t[1]], tree, pieces, kind_of, len(members)))
+                result.append(_root_bridge(blocks[t[1]], tree, pieces, kind_of, size))
     return result
 
 

@@ -142,21 +142,25 @@ def recommend(
     if not pairs:
         return [], search
     scores = _scores(g, pairs)
-    ranked = []
+    ranked: list[tuple[float, tuple[str, str]]] = []
     for pair in pairs:
         cross = membership.get(pair[0]) != membership.get(pair[1])
         ranked.append((scores["ra"][pair] * (1 + CROSS_COMMUNITY_BONUS * cross), pair))
     ranked.sort(key=lambda t: (-t[0], t[1]))
-    return [_explain(p, g, pair, score, scores, membership) for score, pair in ranked[:top]], search
+    ranked = ranked[:top]
+    themes = p.themes_of(sorted({n for _, pair in ranked for n in pair}))
+    return [_explain(p, g, pair, score, scores, membership, themes) for score, pair in ranked], search
 
 
-def _explain(p: Projections, g: nx.Graph, pair: tuple, score: float, scores: dict, membership: dict) -> Recommendation:
+def _explain(
+    p: Projections, g: nx.Graph, pair: tuple, score: float, scores: dict, membership: dict, themes_of: dict
+) -> Recommendation:
     u, v = pair
     kinds = nx.get_node_attributes(p.collaboration, "kind")
     common = sorted(nx.common_neighbors(g, u, v))
     partners = [n for n in common if kinds.get(n) == "partner"]
     cities = [n for n in common if kinds.get(n) == "city"]
-    themes = sorted(p.actor_themes.get(u, set()) & p.actor_themes.get(v, set()))
+    themes = sorted(themes_of.get(u, set()) & themes_of.get(v, set()))
     cu, cv = membership.get(u, -1), membership.get(v, -1)
     reason_en, reason_th = _reasons(p, themes, partners, cities, common, cu, cv)
     return Recommendation(

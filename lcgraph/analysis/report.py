@@ -22,6 +22,7 @@ from lcgraph.analysis.gaps import GapReport
 from lcgraph.analysis.rdf_out import evidence_text
 
 TEMPLATES = Path(__file__).parent / "templates"
+HTML_FINDINGS = 300  # a slide-deck report: the rest are in the JSON/CSV and the findings graph
 SEVERITY_TH = {"high": "สูง", "medium": "กลาง", "low": "ต่ำ"}
 STATUS_TH = {"evident": "มีหลักฐาน", "partial": "บางส่วน", "missing": "ยังไม่มี"}
 CSV_COLUMNS = ("rank", "id", "severity", "kind", "subjects", "cities", "message_en", "message_th",
@@ -70,7 +71,8 @@ def render_html(report: GapReport) -> str:
         city_th=p.label(report.city, "th") if report.city else "",
         city_en=p.label(report.city, "en") if report.city else "",
         summary=report.summary(),
-        findings=report.findings,
+        findings=report.findings[:HTML_FINDINGS],
+        more_findings=max(0, len(report.findings) - HTML_FINDINGS),
         recommendations=report.recommendations,
         scorecards=list(report.scorecards.values()),
         network_svg=_inline_svg(plots.figure_bytes(plots.network_figure(report), "svg")),

@@ -65,17 +65,27 @@ def _guarded_write_handlers(app: FastAPI) -> None:
     async def refused(request: Request, exc: Exception) -> Any:
         report = getattr(exc, "report", None)
         if report is not None and "json" in request.headers.get("accept", ""):
-            return JSONResponse({"status": 422, "error": "Unprocessable Content",
-                                 "message": "the data would break the lcgraph shapes; nothing was written",
-                                 "report": report.to_json()}, status_code=422)
-        return error_response(request, 422, f"the data would break the lcgraph shapes; nothing was written.\n{exc}")
+            return JSONResponse(
+                {
+                    "status": 422,
+                    "error": "Unprocessable Content",
+                    "message": "the data would break the lcgraph shapes; nothing was written",
+                    "report": report.to_json(),
+                },
+                status_code=422,
+            )
+        return error_response(
+            request, 422, f"the data would break the lcgraph shapes; nothing was written.\n{exc}"
+        )
 
     async def bad_update(request: Request, exc: Exception) -> Any:
         return error_response(request, 400, str(exc))
 
-    for name, handler, module in (("ValidationFailed", refused, guarded),
-                                  ("UpdateSyntaxError", bad_update, updates),
-                                  ("UpdateNotSupported", bad_update, updates)):
+    for name, handler, module in (
+        ("ValidationFailed", refused, guarded),
+        ("UpdateSyntaxError", bad_update, updates),
+        ("UpdateNotSupported", bad_update, updates),
+    ):
         error_type = getattr(module, name, None)
         if error_type is not None:
             app.add_exception_handler(error_type, handler)
@@ -114,8 +124,9 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
 
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
-    app.add_api_route("/health", health, methods=["GET"], summary="Liveness and store status",
-                      tags=["operations"])
+    app.add_api_route(
+        "/health", health, methods=["GET"], summary="Liveness and store status", tags=["operations"]
+    )
     for name in OPTIONAL_ROUTERS:
         router = _optional_router(name)
         if router is not None:
@@ -126,8 +137,10 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
     app.add_middleware(WriteTracker)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["Accept", "Content-Type"],
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+            allow_headers=["Accept", "Content-Type"],
             expose_headers=["Location", "Content-Type"],
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -128,8 +128,9 @@ class TokenRegistry:
             try:
                 user, _, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
             except (binascii.Error, UnicodeDecodeError):
-                raise Unauthorized("the Basic credentials are not valid base64 user:password",
-                                   headers=CHALLENGE) from None
+                raise Unauthorized(
+                    "the Basic credentials are not valid base64 user:password", headers=CHALLENGE
+                ) from None
             return self._lookup(password, user)
         raise Unauthorized("send credentials as 'Authorization: Bearer <token>'", headers=CHALLENGE)
 
@@ -142,10 +143,13 @@ class TokenRegistry:
             )
         principal = self.identify(request)
         if principal is ANONYMOUS:
-            raise Unauthorized(f"{action} needs credentials: send 'Authorization: Bearer <token>'",
-                               headers=CHALLENGE)
+            raise Unauthorized(
+                f"{action} needs credentials: send 'Authorization: Bearer <token>'", headers=CHALLENGE
+            )
         if not principal.can(scope):
-            raise Forbidden(f"the token of {principal.name!r} does not have the {scope!r} scope needed for {action}")
+            raise Forbidden(
+                f"the token of {principal.name!r} does not have the {scope!r} scope needed for {action}"
+            )
         return principal
 
 

@@ -26,8 +26,9 @@ class ApiError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, *, status: int | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         if status is not None:
@@ -77,19 +78,22 @@ class ServiceUnavailable(ApiError):
     status = 503
 
 
-def render_error(accept: str | None, status: int, message: str,
-                 headers: dict[str, str] | None = None) -> Response:
+def render_error(
+    accept: str | None, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     """An error answer for a client that sent ``accept``: JSON if it asks for JSON, else text."""
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     accept = accept or ""
     if "application/json" in accept or "application/problem+json" in accept:
-        return JSONResponse({"status": status, "error": title, "message": message},
-                            status_code=status, headers=headers)
+        return JSONResponse(
+            {"status": status, "error": title, "message": message}, status_code=status, headers=headers
+        )
     return PlainTextResponse(f"{status} {title}: {message}\n", status_code=status, headers=headers)
 
 
-def error_response(request: Request, status: int, message: str,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     """The body and status of an error, in the form the client of ``request`` prefers."""
     return render_error(request.headers.get("accept"), status, message, headers)
 

@@ -16,8 +16,8 @@ import asyncio
 import queue
 import threading
 import uuid
-from pathlib import Path
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
@@ -118,6 +118,9 @@ def _check_private(rt: ServiceRuntime, principal: Principal, target: Target) -> 
 # -- reading -----------------------------------------------------------------------
 
 
+_EMPTY = object()
+
+
 class _ChunkQueue(IO[bytes]):
     """A file-like object the engine writes into from a thread; chunks flow to an async stream."""
 
@@ -125,8 +128,12 @@ class _ChunkQueue(IO[bytes]):
         self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
         self._buffer: list[bytes] = []
         self._size = 0
+        self.cancelled = False
 
     def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self.cancelled:
+            # The client went away: raising makes the engine stop writing.
+            raise BrokenPipeError("the client closed the connection")
         self._buffer.append(bytes(data))
         self._size += len(data)
         if self._size >= 256 * 1024:
@@ -135,21 +142,43 @@ class _ChunkQueue(IO[bytes]):
 
     def flush(self) -> None:
         if self._buffer:
-            self._queue.put(b"".join(self._buffer))
+            self._put(b"".join(self._buffer))
             self._buffer, self._size = [], 0
 
+    def _put(self, item: bytes | BaseException | None) -> None:
+        while not self.cancelled:
+            try:
+                self._queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
     def finish(self, error: BaseException | None = None) -> None:
-        self.flush()
-        self._queue.put(error)
+        if not self.cancelled:
+            self.flush()
+        self._put(error)
+
+    def _get(self) -> bytes | BaseException | object | None:
+        # A bounded wait, so no executor thread stays blocked after the client left.
+        try:
+            return self._queue.get(timeout=1.0)
+        except queue.Empty:
+            return _EMPTY
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        while True:
-            item = await asyncio.to_thread(self._queue.get)
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        try:
+            while True:
+                item = await asyncio.to_thread(self._get)
+                if item is _EMPTY:
+                    continue
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                assert isinstance(item, bytes)
+                yield item
+        finally:
+            self.cancelled = True
 
 
 def _stream(write: Callable[[IO[bytes]], None]) -> AsyncIterator[bytes]:
@@ -167,15 +196,22 @@ def _stream(write: Callable[[IO[bytes]], None]) -> AsyncIterator[bytes]:
     return sink.chunks()
 
 
-def _dump(rt: ServiceRuntime, target: Target, fmt: MediaFormat, hidden: tuple[str, ...]
-          ) -> Callable[[IO[bytes]], None]:
+def _dump(
+    rt: ServiceRuntime, target: Target, fmt: MediaFormat, hidden: tuple[str, ...]
+) -> Callable[[IO[bytes]], None]:
     store = rt.dataset.store
     prefixes = PREFIXES if fmt.key in ("turtle", "trig", "n3") else None
 
+    # Filtering quads in Python is slow: only when a hidden graph actually exists.
+    present = [g for g in hidden if store.contains_named_graph(ox.NamedNode(g))]
+
     def write(output: IO[bytes]) -> None:
-        if target is _ALL and hidden:
-            quads = (q for q in store.quads_for_pattern(None, None, None, None)
-                     if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in hidden))
+        if target is _ALL and present:
+            quads = (
+                q
+                for q in store.quads_for_pattern(None, None, None, None)
+                if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in present)
+            )
             ox.serialize(quads, output, fmt.engine, prefixes=prefixes)
         elif target is _ALL:
             store.dump(output, fmt.engine, prefixes=prefixes)
@@ -186,16 +222,22 @@ def _dump(rt: ServiceRuntime, target: Target, fmt: MediaFormat, hidden: tuple[st
     return write
 
 
-@router.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store: read a graph or the whole store",
-                  description=_DOC, response_class=Response)
+@router.api_route(
+    "/store",
+    methods=["GET", "HEAD"],
+    summary="Graph Store: read a graph or the whole store",
+    description=_DOC,
+    response_class=Response,
+)
 async def store_get(request: Request) -> Response:
     rt = runtime(request)
     target = _target(request)
     principal = rt.tokens.identify(request)
     _check_private(rt, principal, target)
     offered = DATASET_FORMATS if target is _ALL else GRAPH_FORMATS
-    fmt = negotiate(request.headers.get("accept"), offered, request.query_params.get("format"),
-                    what=_label(target))
+    fmt = negotiate(
+        request.headers.get("accept"), offered, request.query_params.get("format"), what=_label(target)
+    )
     if target is not _ALL and not await rt.blocking(graph_exists, rt.dataset, target):
         raise NotFound(f"{_label(target)} does not exist in this store")
     headers = {"Vary": "Accept"}
@@ -216,8 +258,13 @@ def _written(rt: ServiceRuntime, created: bool, location: str | None = None) -> 
     return Response(status_code=204)
 
 
-@router.put("/store", summary="Graph Store: replace a graph or the whole store", description=_DOC,
-            response_class=Response, status_code=204)
+@router.put(
+    "/store",
+    summary="Graph Store: replace a graph or the whole store",
+    description=_DOC,
+    response_class=Response,
+    status_code=204,
+)
 async def store_put(request: Request) -> Response:
     rt = runtime(request)
     target = _target(request)
@@ -233,8 +280,13 @@ async def store_put(request: Request) -> Response:
     return _written(rt, created)
 
 
-@router.post("/store", summary="Graph Store: add to a graph, to the store, or create a new graph",
-             description=_DOC, response_class=Response, status_code=204)
+@router.post(
+    "/store",
+    summary="Graph Store: add to a graph, to the store, or create a new graph",
+    description=_DOC,
+    response_class=Response,
+    status_code=204,
+)
 async def store_post(request: Request) -> Response:
     rt = runtime(request)
     target = _target(request)
@@ -254,8 +306,13 @@ async def store_post(request: Request) -> Response:
     return _written(rt, created)
 
 
-@router.delete("/store", summary="Graph Store: delete a graph", description=_DOC, response_class=Response,
-               status_code=204)
+@router.delete(
+    "/store",
+    summary="Graph Store: delete a graph",
+    description=_DOC,
+    response_class=Response,
+    status_code=204,
+)
 async def store_delete(request: Request) -> Response:
     rt = runtime(request)
     target = _target(request)
@@ -268,8 +325,9 @@ async def store_delete(request: Request) -> Response:
     return _written(rt, False)
 
 
-def _refuse_hidden_quads(parts: list[Part], hidden: tuple[str, ...], rt: ServiceRuntime,
-                         principal: Principal) -> None:
+def _refuse_hidden_quads(
+    parts: list[Part], hidden: tuple[str, ...], rt: ServiceRuntime, principal: Principal
+) -> None:
     """A dataset body may not write into a graph the caller cannot read."""
     if not hidden:
         return

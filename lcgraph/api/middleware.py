@@ -88,14 +88,18 @@ class AccessLog:
             await self.app(scope, receive, logging_send)
         finally:
             client = scope.get("client")
-            access_log.info(json.dumps({
-                "method": scope["method"],
-                "path": scope["path"],
-                "status": status or 500,
-                "bytes": sent,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-                "client": client[0] if client else None,
-            }))
+            access_log.info(
+                json.dumps(
+                    {
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status or 500,
+                        "bytes": sent,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "client": client[0] if client else None,
+                    }
+                )
+            )
 
 
 class WriteTracker:
@@ -127,8 +131,15 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 async def _plain(send: Send, status: int, message: str) -> None:
     body = f"{status} Payload Too Large: {message}\n".encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

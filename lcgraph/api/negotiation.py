@@ -56,20 +56,25 @@ class MediaFormat:
 _UTF8_TYPES = {"application/n-triples", "application/n-quads", "application/trig"}
 _RESULT_KEYS = {"json", "xml", "csv", "tsv"}
 
-SPARQL_JSON = MediaFormat("json", "application/sparql-results+json", "JSON",
-                          ("json", "srj"), ("application/json",))
-SPARQL_XML = MediaFormat("xml", "application/sparql-results+xml", "XML",
-                         ("xml", "srx"), ("application/xml", "text/xml"))
+SPARQL_JSON = MediaFormat(
+    "json", "application/sparql-results+json", "JSON", ("json", "srj"), ("application/json",)
+)
+SPARQL_XML = MediaFormat(
+    "xml", "application/sparql-results+xml", "XML", ("xml", "srx"), ("application/xml", "text/xml")
+)
 SPARQL_CSV = MediaFormat("csv", "text/csv", "CSV", ("csv",))
 SPARQL_TSV = MediaFormat("tsv", "text/tab-separated-values", "TSV", ("tsv",))
 
 TURTLE = MediaFormat("turtle", "text/turtle", "TURTLE", ("turtle", "ttl"), ("application/x-turtle",))
-N_TRIPLES = MediaFormat("ntriples", "application/n-triples", "N_TRIPLES",
-                        ("ntriples", "nt", "n-triples"), ("text/plain",))
-RDF_XML = MediaFormat("rdfxml", "application/rdf+xml", "RDF_XML", ("rdfxml", "rdf", "xml"),
-                      ("application/xml", "text/xml"))
-JSON_LD = MediaFormat("jsonld", "application/ld+json", "JSON_LD", ("jsonld", "json-ld", "json"),
-                      ("application/json",))
+N_TRIPLES = MediaFormat(
+    "ntriples", "application/n-triples", "N_TRIPLES", ("ntriples", "nt", "n-triples"), ("text/plain",)
+)
+RDF_XML = MediaFormat(
+    "rdfxml", "application/rdf+xml", "RDF_XML", ("rdfxml", "rdf", "xml"), ("application/xml", "text/xml")
+)
+JSON_LD = MediaFormat(
+    "jsonld", "application/ld+json", "JSON_LD", ("jsonld", "json-ld", "json"), ("application/json",)
+)
 N3 = MediaFormat("n3", "text/n3", "N3", ("n3",))
 N_QUADS = MediaFormat("nquads", "application/n-quads", "N_QUADS", ("nquads", "nq", "n-quads"))
 TRIG = MediaFormat("trig", "application/trig", "TRIG", ("trig",))
@@ -160,8 +165,9 @@ def by_format_parameter(value: str, offered: Sequence[MediaFormat]) -> MediaForm
     return None
 
 
-def choose(accept: str | None, offered: Sequence[MediaFormat], format_param: str | None = None
-           ) -> MediaFormat | None:
+def choose(
+    accept: str | None, offered: Sequence[MediaFormat], format_param: str | None = None
+) -> MediaFormat | None:
     """The best offered format for this client, or ``None`` if it accepts none.
 
     ``format=`` wins over ``Accept``. Among formats with the same q the
@@ -179,8 +185,13 @@ def choose(accept: str | None, offered: Sequence[MediaFormat], format_param: str
     return best
 
 
-def negotiate(accept: str | None, offered: Sequence[MediaFormat], format_param: str | None = None,
-              *, what: str = "this answer") -> MediaFormat:
+def negotiate(
+    accept: str | None,
+    offered: Sequence[MediaFormat],
+    format_param: str | None = None,
+    *,
+    what: str = "this answer",
+) -> MediaFormat:
     """Like :func:`choose`, but a client that accepts nothing on offer gets a 406."""
     fmt = choose(accept, offered, format_param)
     if fmt is None:

@@ -100,8 +100,7 @@ def decode_utf8(body: bytes, what: str) -> str:
         ) from None
 
 
-def parse_request(method: str, url_params: Params, content_type: str | None, body: bytes
-                  ) -> ProtocolRequest:
+def parse_request(method: str, url_params: Params, content_type: str | None, body: bytes) -> ProtocolRequest:
     """Turn the parts of an HTTP request into one protocol operation, or raise a 4xx."""
     method = method.upper()
     if method in ("GET", "HEAD"):
@@ -120,12 +119,12 @@ def parse_request(method: str, url_params: Params, content_type: str | None, bod
         require_utf8(content_type)
         _refuse_operation_params(url_params, "query", media)
         text = decode_utf8(body, "query")
-        return ProtocolRequest(_query(text, url_params), _single(url_params, "format"))
+        return ProtocolRequest(_query(text, url_params), _format(url_params))
     if media == SPARQL_UPDATE:
         require_utf8(content_type)
         _refuse_operation_params(url_params, "update", media)
         text = decode_utf8(body, "update")
-        return ProtocolRequest(_update(text, url_params), _single(url_params, "format"))
+        return ProtocolRequest(_update(text, url_params), _format(url_params))
     if not media:
         raise UnsupportedMediaType(
             "a POST to the SPARQL endpoint needs a Content-Type: application/x-www-form-urlencoded, "
@@ -140,7 +139,7 @@ def parse_request(method: str, url_params: Params, content_type: str | None, bod
 def _from_params(params: Params, *, via: str) -> ProtocolRequest:
     queries = _values(params, "query")
     updates = _values(params, "update")
-    fmt = _single(params, "format")
+    fmt = _format(params)
     if queries and updates:
         raise BadRequest("the request carries both query= and update=; send one operation per request")
     if len(queries) > 1:
@@ -169,7 +168,9 @@ def _query(text: str, params: Params) -> QueryOperation:
     _refuse(params, UPDATE_DATASET, "queries (use default-graph-uri / named-graph-uri)")
     default = _iris(params, "default-graph-uri")
     named = _iris(params, "named-graph-uri")
-    return QueryOperation(text, default or None, named or None) if (default or named) else QueryOperation(text)
+    return (
+        QueryOperation(text, default or None, named or None) if (default or named) else QueryOperation(text)
+    )
 
 
 def _update(text: str, params: Params) -> UpdateOperation:
@@ -183,11 +184,12 @@ def _values(params: Params, name: str) -> list[str]:
     return [v for k, v in params if k == name]
 
 
-def _single(params: Params, name: str) -> str | None:
-    values = _values(params, name)
-    if len(values) > 1:
-        raise BadRequest(f"the request carries {len(values)} {name}= parameters; send one")
-    return values[0] if values else None
+def _format(params: Params) -> str | None:
+    """The browser's ``format=`` choice: the first non-empty value.
+
+    Some clients (SPARQLWrapper) repeat it as a short name and a media type.
+    """
+    return next((v for v in _values(params, "format") if v.strip()), None)
 
 
 def _iris(params: Params, name: str) -> tuple[str, ...]:

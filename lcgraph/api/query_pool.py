@@ -63,8 +63,10 @@ class Answer:
 
 
 def _time_limit_message(seconds: float) -> str:
-    return (f"the query ran longer than this service's limit of {seconds:g} s and was stopped; "
-            "narrow it (more selective patterns, a LIMIT) and try again")
+    return (
+        f"the query ran longer than this service's limit of {seconds:g} s and was stopped; "
+        "narrow it (more selective patterns, a LIMIT) and try again"
+    )
 
 
 # -- process workers -------------------------------------------------------------
@@ -123,7 +125,9 @@ class QueryPool:
         try:
             process = subprocess.Popen(
                 [sys.executable, "-m", "lcgraph.api.query_worker", str(child.fileno())],
-                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, close_fds=True,
+                pass_fds=(child.fileno(),),
+                stdin=subprocess.DEVNULL,
+                close_fds=True,
             )
         finally:
             child.close()
@@ -233,8 +237,9 @@ class QueryPool:
                 stream = self._rest(worker, parts, deadline, timeout)
                 return Answer(head["kind"], head["format"], stream=stream)
 
-    async def _rest(self, worker: _Worker, held: list[bytes], deadline: float, timeout: float
-                    ) -> AsyncIterator[bytes]:
+    async def _rest(
+        self, worker: _Worker, held: list[bytes], deadline: float, timeout: float
+    ) -> AsyncIterator[bytes]:
         finished = False
         try:
             for part in held:

@@ -12,9 +12,9 @@ moves the bytes it writes back to the server, in frames over a socket:
 Server → worker: ``Q`` a job (JSON). Worker → server: ``R`` ready; ``A`` a
 whole small answer (head JSON, newline, body); or for a big one ``H`` head
 (JSON: result kind and format), ``D`` data…, ``E`` end (JSON); ``X`` error
-(JSON: status and message; for 406 the message is the result kind). :func:`evaluate` is also used in-thread for
-in-memory datasets (tests, scratch stores), where no process can share the
-store.
+(JSON: status and message; for 406 the message is the result kind).
+:func:`evaluate` is also used in-thread for in-memory datasets (tests,
+scratch stores), where no other process can share the store.
 
 This module imports only pyoxigraph and the standard library, so a worker
 starts fast.
@@ -22,6 +22,7 @@ starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
@@ -178,10 +179,14 @@ def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit) -> None:
         result.serialize(writer, engine_format)
     except Exception as exc:  # the engine reports lazy evaluation errors while writing
         if writer.too_large:
-            return _error(emit, 422, (
-                f"the answer is larger than this service's limit of {job['max_bytes']} bytes; "
-                "narrow the query or add a LIMIT"
-            ))
+            return _error(
+                emit,
+                422,
+                (
+                    f"the answer is larger than this service's limit of {job['max_bytes']} bytes; "
+                    "narrow the query or add a LIMIT"
+                ),
+            )
         return _error(emit, 400, f"the query failed during evaluation: {exc}")
     streamed = writer.head_sent
     writer.finish()
@@ -237,10 +242,8 @@ def _serve(sock: socket.socket) -> None:
 def main(argv: list[str]) -> None:
     """Entry point of a worker process: ``python -m lcgraph.api.query_worker FD``."""
     sock = socket.socket(fileno=int(argv[1]))
-    try:
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         _serve(sock)
-    except (BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
-        pass
 
 
 if __name__ == "__main__":

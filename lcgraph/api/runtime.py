@@ -97,8 +97,10 @@ class ServiceRuntime:
         hidden = set(self.hidden_for(principal))
         for graph in graphs or ():
             if graph in hidden:
-                message = (f"the graph <{graph}> holds personal data; reading it needs a token "
-                           "with the 'read-private' scope")
+                message = (
+                    f"the graph <{graph}> holds personal data; reading it needs a token "
+                    "with the 'read-private' scope"
+                )
                 if principal is ANONYMOUS:
                     raise Unauthorized(message, headers=CHALLENGE)
                 raise Forbidden(message)

@@ -28,16 +28,23 @@ def _sd(name: str) -> ox.NamedNode:
 def count_graphs(ds: Dataset) -> tuple[int, dict[str, int]]:
     """Triples in the default graph and in each named graph (engine-side counts)."""
     default = ds.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", union_default_graph=False)
-    named = ds.select("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-                      union_default_graph=False)
+    named = ds.select(
+        "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", union_default_graph=False
+    )
     counts = {row["g"].value: int(row["n"].value) for row in named if isinstance(row["g"], ox.NamedNode)}
     for graph in ds.graphs():
         counts.setdefault(graph, 0)
     return int(default[0]["n"].value), counts
 
 
-def describe(endpoint: str, *, writable: bool, default_count: int, graph_counts: dict[str, int],
-             hidden: tuple[str, ...]) -> list[ox.Triple]:
+def describe(
+    endpoint: str,
+    *,
+    writable: bool,
+    default_count: int,
+    graph_counts: dict[str, int],
+    hidden: tuple[str, ...],
+) -> list[ox.Triple]:
     """The description's triples; ``hidden`` graphs are neither listed nor counted."""
     service = ox.NamedNode(endpoint)
     triples = [
@@ -61,9 +68,14 @@ def describe(endpoint: str, *, writable: bool, default_count: int, graph_counts:
         ox.Triple(dataset, _sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, RDF_TYPE, _sd("Graph")),
         # The default graph a query sees is the union of the visible graphs.
-        ox.Triple(default_graph, ox.NamedNode(VOID + "triples"),
-                  ox.Literal(str(default_count + sum(visible.values())),
-                             datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+        ox.Triple(
+            default_graph,
+            ox.NamedNode(VOID + "triples"),
+            ox.Literal(
+                str(default_count + sum(visible.values())),
+                datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"),
+            ),
+        ),
     ]
     for graph, count in sorted(visible.items()):
         named, description = ox.BlankNode(), ox.BlankNode()
@@ -73,8 +85,11 @@ def describe(endpoint: str, *, writable: bool, default_count: int, graph_counts:
             ox.Triple(named, _sd("name"), ox.NamedNode(graph)),
             ox.Triple(named, _sd("graph"), description),
             ox.Triple(description, RDF_TYPE, _sd("Graph")),
-            ox.Triple(description, ox.NamedNode(VOID + "triples"),
-                      ox.Literal(str(count), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+            ox.Triple(
+                description,
+                ox.NamedNode(VOID + "triples"),
+                ox.Literal(str(count), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+            ),
         ]
     return triples
 
@@ -82,5 +97,7 @@ def describe(endpoint: str, *, writable: bool, default_count: int, graph_counts:
 def serialize(triples: list[ox.Triple], fmt: MediaFormat) -> bytes:
     """The description in ``fmt``, written by the engine."""
     assert isinstance(fmt.engine, ox.RdfFormat)
-    prefixes = SD_PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3) else None
+    prefixes = (
+        SD_PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3) else None
+    )
     return ox.serialize(triples, format=fmt.engine, prefixes=prefixes) or b""

@@ -56,19 +56,30 @@ _DOC = """SPARQL 1.1 Protocol endpoint.
 """
 
 
-@router.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL query, update and service description",
-                  description=_DOC, response_class=Response)
+@router.api_route(
+    "/sparql",
+    methods=["GET", "HEAD", "POST"],
+    summary="SPARQL query, update and service description",
+    description=_DOC,
+    response_class=Response,
+)
 async def sparql_endpoint(request: Request) -> Response:
     rt = runtime(request)
     body = await request.body() if request.method == "POST" else b""
-    parsed = parse_request(request.method, request.query_params.multi_items(),
-                           request.headers.get("content-type"), body)
+    parsed = parse_request(
+        request.method, request.query_params.multi_items(), request.headers.get("content-type"), body
+    )
     operation = parsed.operation
     if isinstance(operation, QueryOperation):
         request.state.lcgraph_read_only = True
-        return await answer_query(rt, operation, accept=request.headers.get("accept"),
-                                  authorization=request.headers.get("authorization"),
-                                  format_param=parsed.format, endpoint=_endpoint(request))
+        return await answer_query(
+            rt,
+            operation,
+            accept=request.headers.get("accept"),
+            authorization=request.headers.get("authorization"),
+            format_param=parsed.format,
+            endpoint=_endpoint(request),
+        )
     if isinstance(operation, UpdateOperation):
         principal = rt.tokens.require(request, WRITE, "a SPARQL update")
         return await _apply_update(request, rt, operation, principal)
@@ -79,7 +90,8 @@ async def sparql_endpoint(request: Request) -> Response:
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
 async def sparql_wrong_method(request: Request) -> Response:
     raise MethodNotAllowed(
-        f"{request.method} is not a SPARQL Protocol method: send queries with GET or POST and updates with POST",
+        f"{request.method} is not a SPARQL Protocol method: "
+        "send queries with GET or POST and updates with POST",
         headers={"Allow": ALLOWED_METHODS},
     )
 
@@ -94,8 +106,14 @@ def _formats(accept: str | None, format_param: str | None) -> tuple[MediaFormat 
     return choose(accept, RESULTS_FORMATS, format_param), choose(accept, GRAPH_FORMATS, format_param)
 
 
-def _job(rt: ServiceRuntime, op: QueryOperation, principal: Principal, accept: str | None,
-         format_param: str | None, endpoint: str) -> dict[str, Any]:
+def _job(
+    rt: ServiceRuntime,
+    op: QueryOperation,
+    principal: Principal,
+    accept: str | None,
+    format_param: str | None,
+    endpoint: str,
+) -> dict[str, Any]:
     results, graph = _formats(accept, format_param)
     hidden = rt.hidden_for(principal)
     default, named = op.default_graphs, op.named_graphs
@@ -117,8 +135,15 @@ def _job(rt: ServiceRuntime, op: QueryOperation, principal: Principal, accept: s
     }
 
 
-async def answer_query(rt: ServiceRuntime, op: QueryOperation, *, accept: str | None,
-                       authorization: str | None, format_param: str | None, endpoint: str) -> Response:
+async def answer_query(
+    rt: ServiceRuntime,
+    op: QueryOperation,
+    *,
+    accept: str | None,
+    authorization: str | None,
+    format_param: str | None,
+    endpoint: str,
+) -> Response:
     """Evaluate a query in a worker and answer in the negotiated format (or raise :class:`ApiError`)."""
     principal = rt.tokens.identify_header(authorization)
     job = _job(rt, op, principal, accept, format_param, endpoint)
@@ -175,9 +200,14 @@ class QueryFastPath:
         rt: ServiceRuntime = scope["app"].state.runtime
         accept = headers.get("accept")
         try:
-            response = await answer_query(rt, parsed.operation, accept=accept,
-                                          authorization=headers.get("authorization"),
-                                          format_param=parsed.format, endpoint=_scope_endpoint(scope, headers))
+            response = await answer_query(
+                rt,
+                parsed.operation,
+                accept=accept,
+                authorization=headers.get("authorization"),
+                format_param=parsed.format,
+                endpoint=_scope_endpoint(scope, headers),
+            )
         except ApiError as exc:
             response = render_error(accept, exc.status, exc.message, exc.headers)
         await response(scope, receive, send)
@@ -212,17 +242,19 @@ def _scope_endpoint(scope: Scope, headers: dict[str, str]) -> str:
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
 
 
-async def _apply_update(request: Request, rt: ServiceRuntime, op: UpdateOperation,
-                        principal: Principal) -> Response:
+async def _apply_update(
+    request: Request, rt: ServiceRuntime, op: UpdateOperation, principal: Principal
+) -> Response:
     text = apply_using(op.update, op.using_graphs, op.using_named_graphs)
-    await rt.blocking(run_update, rt.dataset, text, base_iri=_endpoint(request),
-                      agent=principal.name)
+    await rt.blocking(run_update, rt.dataset, text, base_iri=_endpoint(request), agent=principal.name)
     rt.mark_written()
     return Response(status_code=204)
 
 
 async def _describe_service(request: Request, rt: ServiceRuntime, format_param: str | None) -> Response:
-    fmt = negotiate(request.headers.get("accept"), GRAPH_FORMATS, format_param, what="the service description")
+    fmt = negotiate(
+        request.headers.get("accept"), GRAPH_FORMATS, format_param, what="the service description"
+    )
     cached = rt.description_counts
     if cached is None or cached[0] != rt.generation:
         generation = rt.generation
@@ -230,8 +262,11 @@ async def _describe_service(request: Request, rt: ServiceRuntime, format_param: 
         cached = rt.description_counts = (generation, default_count, counts)
     principal = rt.tokens.identify(request)
     triples = service_description.describe(
-        _endpoint(request), writable=rt.tokens.writable, default_count=cached[1],
-        graph_counts=cached[2], hidden=rt.hidden_for(principal),
+        _endpoint(request),
+        writable=rt.tokens.writable,
+        default_count=cached[1],
+        graph_counts=cached[2],
+        hidden=rt.hidden_for(principal),
     )
     body = await rt.blocking(service_description.serialize, triples, fmt)
     return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})

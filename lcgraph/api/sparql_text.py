@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
 from urllib.parse import urljoin
 
 from lcgraph.api.errors import BadRequest
@@ -140,8 +139,7 @@ def apply_using(update: str, using: Sequence[str], using_named: Sequence[str]) -
     return update
 
 
-def _rewrite_delete_where(text: str, body: list[_Token], where: _Token, clause: str
-                          ) -> tuple[int, int, str]:
+def _rewrite_delete_where(text: str, body: list[_Token], where: _Token, clause: str) -> tuple[int, int, str]:
     """``DELETE WHERE { P }`` → ``DELETE { P } USING … WHERE { P }``."""
     after = [t for t in body if t.start > where.start]
     if not after or after[0].text != "{":
@@ -149,7 +147,7 @@ def _rewrite_delete_where(text: str, body: list[_Token], where: _Token, clause: 
     close = next((t for t in after[1:] if t.text == "}" and t.depth == 1), None)
     if close is None:
         raise BadRequest("DELETE WHERE { … } is not closed")
-    pattern = text[after[0].start:close.end]
+    pattern = text[after[0].start : close.end]
     return where.start, close.end, f"{pattern}{clause}WHERE {pattern}"
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from lcgraph.namespaces import GRAPH_HISTORY
 from lcgraph.store import Dataset, Format, LoadError
 
 _write_lock = threading.Lock()
@@ -51,24 +52,34 @@ def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
 
 
-def parse_parts(parts: Sequence[Part], graph: str | None, *, base_iri: str | None = None,
-                dataset: bool = False) -> list[ox.Quad]:
+def parse_parts(
+    parts: Sequence[Part], graph: str | None, *, base_iri: str | None = None, dataset: bool = False
+) -> list[ox.Quad]:
     """Parse every part completely before anything is written; errors name part, line and column."""
     quads: list[ox.Quad] = []
     target = _graph_term(graph)
     for part in parts:
         if part.format.is_dataset and not dataset:
-            raise LoadError(f"{part.format.name} carries named graphs; send it to the whole store "
-                            "(no graph= or default parameter) or use a triple format", source=part.name)
+            raise LoadError(
+                f"{part.format.name} carries named graphs; send it to the whole store "
+                "(no graph= or default parameter) or use a triple format",
+                source=part.name,
+            )
         into = ox.DefaultGraph() if dataset else target
         try:
             # Fresh blank-node ids: two files (or a file and the store) never share one by accident.
-            for item in ox.parse(part.data, format=part.format.rdf_format, base_iri=base_iri,
-                                 rename_blank_nodes=True):
-                quads.append(item if part.format.is_dataset
-                             else ox.Quad(item.subject, item.predicate, item.object, into))
+            for item in ox.parse(
+                part.data, format=part.format.rdf_format, base_iri=base_iri, rename_blank_nodes=True
+            ):
+                quads.append(
+                    item
+                    if part.format.is_dataset
+                    else ox.Quad(item.subject, item.predicate, item.object, into)
+                )
         except SyntaxError as exc:
-            raise LoadError(exc.msg or str(exc), source=part.name, line=exc.lineno, column=exc.offset) from None
+            raise LoadError(
+                exc.msg or str(exc), source=part.name, line=exc.lineno, column=exc.offset
+            ) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise LoadError(str(exc), source=part.name) from None
     return quads
@@ -102,16 +113,23 @@ def _replace(ds: Dataset, clear: str, quads: Sequence[ox.Quad], create: str = ""
     ds.update(" ;\n".join(op for op in operations if op))
 
 
-def replace_graph(ds: Dataset, graph: str | None, parts: Sequence[Part], *, agent: str | None = None,
-                  base_iri: str | None = None) -> bool:
+def replace_graph(
+    ds: Dataset,
+    graph: str | None,
+    parts: Sequence[Part],
+    *,
+    agent: str | None = None,
+    base_iri: str | None = None,
+) -> bool:
     """GSP PUT: the graph's content becomes the parts' triples. Returns True if the graph is new."""
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
         created = not graph_exists(ds, graph)
         apply_change = _guarded("apply_change")
         if apply_change is not None:
-            apply_change(ds, add_quads=quads, remove_quads=_quads_of(ds, graph), source="graph store PUT",
-                         agent=agent)
+            apply_change(
+                ds, add_quads=quads, remove_quads=_quads_of(ds, graph), source="graph store PUT", agent=agent
+            )
             if graph is not None:
                 ds.store.add_graph(ox.NamedNode(graph))
         elif graph is None:
@@ -121,8 +139,14 @@ def replace_graph(ds: Dataset, graph: str | None, parts: Sequence[Part], *, agen
     return created
 
 
-def add_to_graph(ds: Dataset, graph: str | None, parts: Sequence[Part], *, agent: str | None = None,
-                 base_iri: str | None = None) -> bool:
+def add_to_graph(
+    ds: Dataset,
+    graph: str | None,
+    parts: Sequence[Part],
+    *,
+    agent: str | None = None,
+    base_iri: str | None = None,
+) -> bool:
     """GSP POST: add the parts' triples to the graph. Returns True if the graph is new."""
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
@@ -144,8 +168,9 @@ def delete_graph(ds: Dataset, graph: str | None, *, agent: str | None = None) ->
             return False
         apply_change = _guarded("apply_change")
         if apply_change is not None:
-            apply_change(ds, add_quads=[], remove_quads=_quads_of(ds, graph), source="graph store DELETE",
-                         agent=agent)
+            apply_change(
+                ds, add_quads=[], remove_quads=_quads_of(ds, graph), source="graph store DELETE", agent=agent
+            )
         if graph is None:
             ds.store.clear_graph(ox.DefaultGraph())
         else:
@@ -153,32 +178,53 @@ def delete_graph(ds: Dataset, graph: str | None, *, agent: str | None = None) ->
     return True
 
 
-def replace_dataset(ds: Dataset, parts: Sequence[Part], *, keep: Sequence[str] = (),
-                    agent: str | None = None, base_iri: str | None = None) -> None:
-    """GSP PUT on the whole store: every graph is replaced by the body's (except ``keep``)."""
+def replace_dataset(
+    ds: Dataset,
+    parts: Sequence[Part],
+    *,
+    keep: Sequence[str] = (),
+    agent: str | None = None,
+    base_iri: str | None = None,
+) -> None:
+    """GSP PUT on the whole store: every graph is replaced by the body's.
+
+    The graphs in ``keep`` (those the caller may not see) and the write
+    history ``lcg:history`` stay as they are.
+    """
     quads = parse_parts(parts, None, base_iri=base_iri, dataset=True)
+    kept = {*keep, str(GRAPH_HISTORY)}
     with _write_lock:
+        replaced = [g for g in ds.graphs() if g not in kept]
         apply_change = _guarded("apply_change")
-        kept = set(keep)
         if apply_change is not None:
-            old = [q for q in ds.store.quads_for_pattern(None, None, None, None)
-                   if str(q.graph_name) not in {f"<{k}>" for k in kept}]
-            apply_change(ds, add_quads=quads, remove_quads=old, source="graph store PUT (dataset)", agent=agent)
+            old = [
+                q
+                for q in ds.store.quads_for_pattern(None, None, None, None)
+                if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in kept)
+            ]
+            apply_change(
+                ds, add_quads=quads, remove_quads=old, source="graph store PUT (dataset)", agent=agent
+            )
+            written = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+            for graph in replaced:
+                if graph not in written:
+                    ds.store.remove_graph(ox.NamedNode(graph))  # empty now: drop the name too
             return
-        clears = ["CLEAR SILENT DEFAULT"] + [
-            f"DROP SILENT GRAPH <{g}>" for g in ds.graphs() if g not in kept
-        ]
+        clears = ["CLEAR SILENT DEFAULT"] + [f"DROP SILENT GRAPH <{g}>" for g in replaced]
         _replace(ds, " ;\n".join(clears), quads)
 
 
-def add_to_dataset(ds: Dataset, parts: Sequence[Part], *, agent: str | None = None,
-                   base_iri: str | None = None) -> None:
+def add_to_dataset(
+    ds: Dataset, parts: Sequence[Part], *, agent: str | None = None, base_iri: str | None = None
+) -> None:
     """GSP POST on the whole store: add the body's quads, graphs and all."""
     quads = parse_parts(parts, None, base_iri=base_iri, dataset=True)
     with _write_lock:
         apply_change = _guarded("apply_change")
         if apply_change is not None:
-            apply_change(ds, add_quads=quads, remove_quads=[], source="graph store POST (dataset)", agent=agent)
+            apply_change(
+                ds, add_quads=quads, remove_quads=[], source="graph store POST (dataset)", agent=agent
+            )
         else:
             ds.store.extend(quads)
 

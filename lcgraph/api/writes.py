@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from lcgraph.api.auth import WRITE, registry
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
 from lcgraph.ingest.importer import import_bytes
-from lcgraph.ingest.sheets import MAX_BYTES
+from lcgraph.ingest.sheets import SheetError, check_size
 from lcgraph.ingest.templates import TEMPLATES, UnknownTemplate, get_template
 from lcgraph.store import LoadError, UnknownFormat, by_media_type
 from lcgraph.validation.files import parse_bytes
@@ -42,15 +42,17 @@ ADMIN = "admin"
 router = APIRouter(tags=["writes"])
 
 
-def report_response(request: Request, report: ValidationReport, status: int = 200,
-                    extra: dict[str, Any] | None = None) -> Response:
+def report_response(
+    request: Request, report: ValidationReport, status: int = 200, extra: dict[str, Any] | None = None
+) -> Response:
     """The report in the form the client asks for: JSON (default), Turtle or JSON-LD."""
     accept = request.headers.get("accept", "")
     if "text/turtle" in accept:
         return Response(report.serialize("text/turtle"), status_code=status, media_type="text/turtle")
     if "application/ld+json" in accept:
-        return Response(report.serialize("application/ld+json"), status_code=status,
-                        media_type="application/ld+json")
+        return Response(
+            report.serialize("application/ld+json"), status_code=status, media_type="application/ld+json"
+        )
     body = dict(extra or {})
     body["report"] = report.to_json()
     body.setdefault("conforms", report.conforms)
@@ -79,9 +81,18 @@ async def validate(request: Request) -> Response:
     try:
         quads = parse_bytes(body, fmt, graph=graph, source="request body")
     except LoadError as exc:
-        report = ValidationReport([input_error(f"อ่าน RDF ไม่ได้: {exc.problem}", f"cannot read the RDF: {exc.problem}",
-                                               source="request body", line=exc.line, column=exc.column,
-                                               constraint="https://w3id.org/lcgraph/def#ParseError")])
+        report = ValidationReport(
+            [
+                input_error(
+                    f"อ่าน RDF ไม่ได้: {exc.problem}",
+                    f"cannot read the RDF: {exc.problem}",
+                    source="request body",
+                    line=exc.line,
+                    column=exc.column,
+                    constraint="https://w3id.org/lcgraph/def#ParseError",
+                )
+            ]
+        )
         return report_response(request, report, 400)
     if _flag(request, "alone"):
         data = triples_graph((q.subject, q.predicate, q.object) for q in quads)
@@ -118,16 +129,25 @@ async def import_template(template: str, request: Request) -> Response:
     if force and (principal is None or not principal.can(ADMIN)):
         raise Forbidden("?force=true needs a token with the 'admin' scope")
     data, filename = await _upload(request)
-    if len(data) > MAX_BYTES:
-        report = ValidationReport([input_error(
-            f"ไฟล์ใหญ่เกินไป ({len(data) / 1048576:.1f} MB) รับได้ไม่เกิน {MAX_BYTES // 1048576} MB: แบ่งเป็นหลายไฟล์",
-            f"the file is too large ({len(data) / 1048576:.1f} MB; the limit is {MAX_BYTES // 1048576} MB): "
-            "split it", source=filename)], mode="import")
+    try:
+        check_size(len(data))
+    except SheetError as exc:
+        report = ValidationReport(
+            [
+                input_error(
+                    exc.message_th,
+                    exc.message_en,
+                    source=filename,
+                )
+            ],
+            mode="import",
+        )
         return report_response(request, report, 413, {"written": False})
     ds = request.app.state.dataset
     agent = principal.name if principal is not None else None
-    result = await asyncio.to_thread(import_bytes, ds, chosen.name, data, filename, agent=agent, force=force,
-                                     dry_run=dry_run)
+    result = await asyncio.to_thread(
+        import_bytes, ds, chosen.name, data, filename, agent=agent, force=force, dry_run=dry_run
+    )
     extra = {k: v for k, v in result.to_json().items() if k != "report"}
     status = 200 if result.ok or result.written else 422
     return report_response(request, result.report, status, extra)
@@ -135,7 +155,21 @@ async def import_template(template: str, request: Request) -> Response:
 
 @router.get("/import", summary="The import templates and their columns")
 async def list_templates() -> JSONResponse:
-    return JSONResponse({name: {"label": {"th": t.label_th, "en": t.label_en}, "class": t.rdf_class,
-                                "columns": [{"header": c.header, "key": c.key, "required": c.required,
-                                             "help": {"th": c.help_th, "en": c.help_en}} for c in t.columns]}
-                         for name, t in TEMPLATES.items()})
+    return JSONResponse(
+        {
+            name: {
+                "label": {"th": t.label_th, "en": t.label_en},
+                "class": t.rdf_class,
+                "columns": [
+                    {
+                        "header": c.header,
+                        "key": c.key,
+                        "required": c.required,
+                        "help": {"th": c.help_th, "en": c.help_en},
+                    }
+                    for c in t.columns
+                ],
+            }
+            for name, t in TEMPLATES.items()
+        }
+    )

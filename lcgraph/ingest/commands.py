@@ -21,7 +21,9 @@ def import_(
     data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Who is importing (recorded in PROV).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Administrators: write despite violations (logged).")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Administrators: write despite violations (logged).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Import a filled-in template: all rows or none."""
@@ -33,17 +35,29 @@ def import_(
     ds = open_dataset(data)
     result = import_file(ds, template, file, agent=agent or getpass.getuser(), force=force, dry_run=dry_run)
     if as_json:
-        console.print(json.dumps(result.to_json(), ensure_ascii=False, indent=1), highlight=False,
-                      markup=False, soft_wrap=True)
+        console.print(
+            json.dumps(result.to_json(), ensure_ascii=False, indent=1),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     else:
         console.print(result.report.text(limit=200), highlight=False, markup=False, soft_wrap=True)
         if result.written:
-            console.print(f"imported {len(result.entities)} {result.template} from {result.source} into "
-                          f"<{result.graph}>: {result.added} triples added, {result.removed} removed "
-                          f"in {result.seconds:.2f} s", highlight=False, markup=False, soft_wrap=True)
+            console.print(
+                f"imported {len(result.entities)} {result.template} from {result.source} into "
+                f"<{result.graph}>: {result.added} triples added, {result.removed} removed "
+                f"in {result.seconds:.2f} s",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
         elif dry_run and result.ok:
-            console.print(f"dry run: {len(result.entities)} {result.template} would be imported; nothing written",
-                          highlight=False, markup=False)
+            console.print(
+                f"dry run: {len(result.entities)} {result.template} would be imported; nothing written",
+                highlight=False,
+                markup=False,
+            )
         else:
             console.print("nothing was written", highlight=False, markup=False)
     raise typer.Exit(0 if result.ok else 1)
@@ -53,7 +67,9 @@ def history(
     data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many change-sets.")] = 20,
     agent: Annotated[str | None, typer.Option("--agent", help="Only changes by this agent.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only changes since this time (ISO 8601).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only changes since this time (ISO 8601).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the latest accepted writes (change-sets recorded with PROV-O)."""
@@ -64,18 +80,31 @@ def history(
 
     changes = list_changes(open_dataset(data), limit=limit, agent=agent, since=since)
     if as_json:
-        console.print(json.dumps([c.to_json() for c in changes], ensure_ascii=False, indent=1),
-                      highlight=False, markup=False, soft_wrap=True)
+        console.print(
+            json.dumps([c.to_json() for c in changes], ensure_ascii=False, indent=1),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         return
     table = Table("time", "agent", "added", "removed", "source", "forced", "graphs")
     for c in changes:
-        table.add_row(c.time, c.agent, str(c.added), str(c.removed), c.source, "yes" if c.forced else "",
-                      "\n".join(c.graphs))
+        table.add_row(
+            c.time,
+            c.agent,
+            str(c.added),
+            str(c.removed),
+            c.source,
+            "yes" if c.forced else "",
+            "\n".join(c.graphs),
+        )
     console.print(table)
 
 
 def templates(
-    directory: Annotated[Path, typer.Argument(help="Where to write the blank templates.")] = Path("templates"),
+    directory: Annotated[Path, typer.Argument(help="Where to write the blank templates.")] = Path(
+        "templates"
+    ),
 ) -> None:
     """Write the blank CSV and XLSX templates (headers in Thai and English)."""
     from lcgraph.cli import console

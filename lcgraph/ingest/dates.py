@@ -29,14 +29,26 @@ CE_LIMIT = 2300
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 _ENGLISH_MONTHS = [
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ]
 
 
 def _month_names() -> dict[str, int]:
     names: dict[str, int] = {}
-    for i, (full, abbr, en) in enumerate(zip(thai_full_months, thai_abbr_months, _ENGLISH_MONTHS), 1):
+    for i, (full, abbr, en) in enumerate(
+        zip(thai_full_months, thai_abbr_months, _ENGLISH_MONTHS, strict=True), 1
+    ):
         names[full] = i
         names[abbr] = i
         names[abbr.replace(".", "")] = i  # "สค" written without dots
@@ -54,8 +66,7 @@ _ERA = rf"(?P<era>{_BE_MARK}|{_CE_MARK})?"
 
 _ISO = re.compile(rf"^{_ERA}\s*(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})$", re.I)
 _NUMERIC_DMY = re.compile(rf"^(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-]\s*{_ERA}\s*(?P<y>\d{{4}})$", re.I)
-_WORDS_DMY = re.compile(rf"^(?P<d>\d{{1,2}})\s*(?P<mon>[^\d\s,]+)\s*,?\s*{_ERA}\s*(?P<y>\d{{4}})$",
-                        re.I)
+_WORDS_DMY = re.compile(rf"^(?P<d>\d{{1,2}})\s*(?P<mon>[^\d\s,]+)\s*,?\s*{_ERA}\s*(?P<y>\d{{4}})$", re.I)
 _WORDS_MDY = re.compile(rf"^(?P<mon>[a-z]+\.?)\s+(?P<d>\d{{1,2}}),?\s+{_ERA}\s*(?P<y>\d{{4}})$", re.I)
 _ERA_AFTER = re.compile(rf"^(?P<body>.*?\d{{4}})\s*(?P<era>{_BE_MARK}|{_CE_MARK})$", re.I)
 
@@ -97,8 +108,9 @@ def _ce_year(year: int, era_is_be: bool | None, text: str) -> int:
 def _build(text: str, day: int, month: int, year: int, era_is_be: bool | None) -> dt.date:
     ce = _ce_year(year, era_is_be, text)
     if not 1 <= month <= 12:
-        raise DateError(text, f"ไม่มีเดือนที่ {month} (ต้องเป็น 1–12)",
-                        f"there is no month {month} (months are 1-12)")
+        raise DateError(
+            text, f"ไม่มีเดือนที่ {month} (ต้องเป็น 1–12)", f"there is no month {month} (months are 1-12)"
+        )
     try:
         return dt.date(ce, month, day)
     except ValueError:

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 from lcgraph.namespaces import GRAPH_HISTORY, sparql_prefixes
 
-HISTORY_QUERY = sparql_prefixes("prov", "lc", "dct", "rdfs", "xsd") + """
+HISTORY_QUERY = (
+    sparql_prefixes("prov", "lc", "dct", "rdfs", "xsd")
+    + """
 SELECT ?change ?time ?agent ?agentLabel ?added ?removed ?source ?forced
        (GROUP_CONCAT(DISTINCT STR(?graph); SEPARATOR=" ") AS ?graphs)
 WHERE { GRAPH <%s> {
@@ -38,6 +40,7 @@ GROUP BY ?change ?time ?agent ?agentLabel ?added ?removed ?source ?forced
 ORDER BY DESC(?time) ?change
 LIMIT %d
 """
+)
 
 
 @dataclass(frozen=True)
@@ -54,28 +57,42 @@ class ChangeSet:
     graphs: tuple[str, ...]
 
     def to_json(self) -> dict[str, object]:
-        return {"change": self.iri, "time": self.time, "agent": self.agent, "added": self.added,
-                "removed": self.removed, "source": self.source, "forced": self.forced,
-                "graphs": list(self.graphs)}
+        return {
+            "change": self.iri,
+            "time": self.time,
+            "agent": self.agent,
+            "added": self.added,
+            "removed": self.removed,
+            "source": self.source,
+            "forced": self.forced,
+            "graphs": list(self.graphs),
+        }
 
 
-def list_changes(ds: object, *, limit: int = 50, agent: str | None = None,
-                 since: str | None = None) -> list[ChangeSet]:
+def list_changes(
+    ds: object, *, limit: int = 50, agent: str | None = None, since: str | None = None
+) -> list[ChangeSet]:
     """The latest change-sets, newest first (optionally by one agent, or since an ISO time)."""
     filters = []
     if agent:
-        filters.append(f'FILTER(CONTAINS(LCASE(STR(?agentLabel)), LCASE({_string(agent)})))')
+        filters.append(f"FILTER(CONTAINS(LCASE(STR(?agentLabel)), LCASE({_string(agent)})))")
     if since:
-        filters.append(f'FILTER(?time >= {_string(since)}^^xsd:dateTime)')
+        filters.append(f"FILTER(?time >= {_string(since)}^^xsd:dateTime)")
     query = HISTORY_QUERY % (GRAPH_HISTORY, "\n  ".join(filters), max(1, limit))
     rows = ds.select(query, union_default_graph=False)  # type: ignore[attr-defined]
-    return [ChangeSet(
-        iri=r["change"].value, time=r["time"].value,
-        agent=r["agentLabel"].value if "agentLabel" in r else r["agent"].value,
-        added=int(r["added"].value), removed=int(r["removed"].value), source=r["source"].value,
-        forced="forced" in r and r["forced"].value == "true",
-        graphs=tuple(g for g in r["graphs"].value.split(" ") if g) if "graphs" in r else (),
-    ) for r in rows]
+    return [
+        ChangeSet(
+            iri=r["change"].value,
+            time=r["time"].value,
+            agent=r["agentLabel"].value if "agentLabel" in r else r["agent"].value,
+            added=int(r["added"].value),
+            removed=int(r["removed"].value),
+            source=r["source"].value,
+            forced="forced" in r and r["forced"].value == "true",
+            graphs=tuple(g for g in r["graphs"].value.split(" ") if g) if "graphs" in r else (),
+        )
+        for r in rows
+    ]
 
 
 def _string(text: str) -> str:

@@ -17,6 +17,7 @@ adding a second copy. People's e-mail and telephone go to ``lcg:private``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -28,7 +29,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from lcgraph.ingest.dates import DateError, parse_date
-from lcgraph.ingest.lookups import Lookups, LookupError_, normalise
+from lcgraph.ingest.lookups import LookupError_, Lookups, normalise
 from lcgraph.ingest.sheets import SheetError, Table, check_size, letter, read_table
 from lcgraph.ingest.templates import TEMPLATES, Column, Template, UnknownTemplate, get_template
 from lcgraph.namespaces import DCT, GRAPH_PRIVATE, LC, LCG, LCID, PROV, RDF, RDFS, SCHEMA, XSD
@@ -62,10 +63,19 @@ class ImportResult:
         return self.report.conforms
 
     def to_json(self) -> dict[str, object]:
-        return {"template": self.template, "source": self.source, "rows": self.rows,
-                "entities": len(self.entities), "graph": self.graph, "written": self.written,
-                "change": self.change, "added": self.added, "removed": self.removed,
-                "seconds": round(self.seconds, 3), "report": self.report.to_json()}
+        return {
+            "template": self.template,
+            "source": self.source,
+            "rows": self.rows,
+            "entities": len(self.entities),
+            "graph": self.graph,
+            "written": self.written,
+            "change": self.change,
+            "added": self.added,
+            "removed": self.removed,
+            "seconds": round(self.seconds, 3),
+            "report": self.report.to_json(),
+        }
 
 
 def slugify(text: str) -> str:
@@ -96,27 +106,53 @@ def map_header(table: Table, template: Template, source: str) -> tuple[dict[str,
             continue
         key = _header_key(header, template)
         if key is None:
-            findings.append(Finding("Warning", f"ไม่รู้จักคอลัมน์ '{header}': จะไม่นำเข้าคอลัมน์นี้",
-                                    f"unknown column '{header}': it is ignored", source=source, row=1,
-                                    column=letter(i), column_name=header))
+            findings.append(
+                Finding(
+                    "Warning",
+                    f"ไม่รู้จักคอลัมน์ '{header}': จะไม่นำเข้าคอลัมน์นี้",
+                    f"unknown column '{header}': it is ignored",
+                    source=source,
+                    row=1,
+                    column=letter(i),
+                    column_name=header,
+                )
+            )
         elif key in positions:
-            findings.append(input_error(f"คอลัมน์ '{header}' ซ้ำกับคอลัมน์ {letter(positions[key])}",
-                                        f"column '{header}' repeats column {letter(positions[key])}",
-                                        source=source, row=1, column=letter(i), column_name=header))
+            findings.append(
+                input_error(
+                    f"คอลัมน์ '{header}' ซ้ำกับคอลัมน์ {letter(positions[key])}",
+                    f"column '{header}' repeats column {letter(positions[key])}",
+                    source=source,
+                    row=1,
+                    column=letter(i),
+                    column_name=header,
+                )
+            )
         else:
             positions[key] = i
     missing = [c for c in template.required if c.key not in positions]
     for c in missing:
-        findings.append(input_error(f"ไม่มีคอลัมน์ที่จำเป็น '{c.header}' ในแม่แบบ{template.label_th}",
-                                    f"the required column '{c.header}' is missing ({template.label_en} template)",
-                                    source=source, row=1, column_name=c.header))
+        findings.append(
+            input_error(
+                f"ไม่มีคอลัมน์ที่จำเป็น '{c.header}' ในแม่แบบ{template.label_th}",
+                f"the required column '{c.header}' is missing ({template.label_en} template)",
+                source=source,
+                row=1,
+                column_name=c.header,
+            )
+        )
     if missing:
         better = _likelier_template(table, template)
         if better is not None:
-            findings.append(input_error(
-                f"ไฟล์นี้ดูเหมือนแม่แบบ '{better.name}' ({better.label_th}) ไม่ใช่ '{template.name}'",
-                f"this file looks like the '{better.name}' template ({better.label_en}), not '{template.name}'",
-                source=source, row=1))
+            findings.append(
+                input_error(
+                    f"ไฟล์นี้ดูเหมือนแม่แบบ '{better.name}' ({better.label_th}) ไม่ใช่ '{template.name}'",
+                    f"this file looks like the '{better.name}' template ({better.label_en}), "
+                    f"not '{template.name}'",
+                    source=source,
+                    row=1,
+                )
+            )
     return positions, findings
 
 
@@ -142,15 +178,24 @@ def _split(value: object) -> list[str]:
 
 
 def _text(value: object) -> str:
-    return "" if value is None else (value.strftime("%Y-%m-%d") if isinstance(value, dt.datetime)
-                                     else str(value)).strip()
+    return (
+        ""
+        if value is None
+        else (value.strftime("%Y-%m-%d") if isinstance(value, dt.datetime) else str(value)).strip()
+    )
 
 
 class _Builder:
     """Turns rows into quads, remembering which row and column made each triple."""
 
-    def __init__(self, template: Template, lookups: Lookups, positions: dict[str, int], table: Table,
-                 graph: ox.NamedNode) -> None:
+    def __init__(
+        self,
+        template: Template,
+        lookups: Lookups,
+        positions: dict[str, int],
+        table: Table,
+        graph: ox.NamedNode,
+    ) -> None:
         self.t = template
         self.lookups = lookups
         self.positions = positions
@@ -172,23 +217,42 @@ class _Builder:
     def error(self, row: int, key: str | None, th: str, en: str, value: object = None) -> None:
         i = self.positions.get(key) if key else None
         column = self.t.column(key) if key else None
-        self.findings.append(input_error(th, en, source=self.table.source, row=row,
-                                         column=letter(i) if i is not None else None,
-                                         column_name=column.header if column else None,
-                                         value=None if value is None else _text(value)))
+        self.findings.append(
+            input_error(
+                th,
+                en,
+                source=self.table.source,
+                row=row,
+                column=letter(i) if i is not None else None,
+                column_name=column.header if column else None,
+                value=None if value is None else _text(value),
+            )
+        )
 
-    def add(self, row: int, key: str | None, s: ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal,
-            private: bool = False) -> None:
+    def add(
+        self,
+        row: int,
+        key: str | None,
+        s: ox.NamedNode,
+        p: str,
+        o: ox.NamedNode | ox.Literal,
+        private: bool = False,
+    ) -> None:
         self.quads.append(ox.Quad(s, ox.NamedNode(p), o, self.private if private else self.graph))
         i = self.positions.get(key) if key else None
         column = self.t.column(key) if key else None
-        self.origin.setdefault((s.value, p), (row, letter(i) if i is not None else None,
-                                              column.header if column else None))
+        self.origin.setdefault(
+            (s.value, p), (row, letter(i) if i is not None else None, column.header if column else None)
+        )
         self.origin.setdefault((s.value, None), (row, None, None))
 
     def row(self, number: int, cells: list[object]) -> None:
-        missing = [c for c in self.t.required if self.cell(cells, c.key) is None
-                   and not (c.key == "city" and self.cell(cells, "province") is not None and c.kind == "entity")]
+        missing = [
+            c
+            for c in self.t.required
+            if self.cell(cells, c.key) is None
+            and not (c.key == "city" and self.cell(cells, "province") is not None and c.kind == "entity")
+        ]
         for c in missing:
             self.error(number, c.key, f"ต้องกรอก '{c.header}'", f"'{c.header}' is required")
         if missing:
@@ -202,8 +266,12 @@ class _Builder:
         if subject is None:
             return
         if subject.value in self.subjects:
-            self.error(number, "id", f"แถวนี้ซ้ำกับแถว {self.subjects[subject.value]} ({subject.value})",
-                       f"this row repeats row {self.subjects[subject.value]} (same entity {subject.value})")
+            self.error(
+                number,
+                "id",
+                f"แถวนี้ซ้ำกับแถว {self.subjects[subject.value]} ({subject.value})",
+                f"this row repeats row {self.subjects[subject.value]} (same entity {subject.value})",
+            )
             return
         self.subjects[subject.value] = number
         self.add(number, None, subject, str(RDF.type), ox.NamedNode(self.t.rdf_class))
@@ -237,16 +305,23 @@ class _Builder:
                 self.error(number, "province", exc.message_th, exc.message_en, province_text)
                 return None
         try:
-            city = (self.lookups.entity(("city",), _text(city_text)) if city_text is not None
-                    else self.lookups.city_in_province(province or ""))
+            city = (
+                self.lookups.entity(("city",), _text(city_text))
+                if city_text is not None
+                else self.lookups.city_in_province(province or "")
+            )
         except LookupError_ as exc:
             self.error(number, "city", exc.message_th, exc.message_en, city_text)
             return None
         actual = self.lookups.city_province(city)
         if province and actual and actual != province:
-            self.error(number, "province", f"เมือง {city_text} อยู่ในจังหวัด {actual.rsplit('/', 1)[-1]} "
-                       f"ไม่ใช่ {province_text}", f"the city {city_text} is in {actual.rsplit('/', 1)[-1]}, "
-                       f"not {province_text}", province_text)
+            self.error(
+                number,
+                "province",
+                f"เมือง {city_text} อยู่ในจังหวัด {actual.rsplit('/', 1)[-1]} ไม่ใช่ {province_text}",
+                f"the city {city_text} is in {actual.rsplit('/', 1)[-1]}, not {province_text}",
+                province_text,
+            )
             return None
         return city
 
@@ -257,8 +332,10 @@ class _Builder:
         if given is not None:
             slug = slugify(_text(given))
             if not slug or slug != _text(given).lower().replace(" ", "-").replace("_", "-").strip("-"):
-                raise _RowError("รหัสใช้ได้เฉพาะอักษรอังกฤษตัวเล็ก ตัวเลข และขีด (-)",
-                                "the id may hold only lower-case letters, digits and dashes")
+                raise _RowError(
+                    "รหัสใช้ได้เฉพาะอักษรอังกฤษตัวเล็ก ตัวเลข และขีด (-)",
+                    "the id may hold only lower-case letters, digits and dashes",
+                )
             return ox.NamedNode(f"{LCID}{self.t.kind}/{slug}")
         name_th = _text(self.cell(cells, "name_th"))
         name_en = _text(self.cell(cells, "name_en"))
@@ -271,10 +348,8 @@ class _Builder:
             base = f"{city.rsplit('/', 1)[-1]}-{base}"
         start = self.cell(cells, "start_date")
         if start is not None and self.t.kind == "activity":
-            try:
+            with contextlib.suppress(DateError):  # a bad date is reported with its column
                 base += "-" + parse_date(start).isoformat()
-            except DateError:
-                pass  # reported with the date column
         return ox.NamedNode(f"{LCID}{self.t.kind}/{base}")
 
     def _column(self, number: int, c: Column, s: ox.NamedNode, value: object) -> None:
@@ -304,13 +379,17 @@ class _Builder:
         elif c.kind == "decimal":
             number_text = text.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")).replace(" ", "")
             if not _NUMBER.match(number_text):
-                raise _RowError(f"'{text}' ไม่ใช่ตัวเลข: ใช้จุดทศนิยม เช่น 19.17",
-                                f"'{text}' is not a number: write digits with a decimal point, e.g. 19.17")
+                raise _RowError(
+                    f"'{text}' ไม่ใช่ตัวเลข: ใช้จุดทศนิยม เช่น 19.17",
+                    f"'{text}' is not a number: write digits with a decimal point, e.g. 19.17",
+                )
             self.add(number, c.key, s, p, ox.Literal(number_text, datatype=ox.NamedNode(str(XSD.decimal))))
         elif c.kind == "url":
             if not re.match(r"^https?://\S+$", text):
-                raise _RowError(f"'{text}' ไม่ใช่ที่อยู่เว็บ: ต้องขึ้นต้นด้วย http:// หรือ https://",
-                                f"'{text}' is not a web address: it must start with http:// or https://")
+                raise _RowError(
+                    f"'{text}' ไม่ใช่ที่อยู่เว็บ: ต้องขึ้นต้นด้วย http:// หรือ https://",
+                    f"'{text}' is not a web address: it must start with http:// or https://",
+                )
             self.add(number, c.key, s, p, ox.NamedNode(text))
         elif c.kind == "age_range":
             groups, low, high = self.lookups.age_range(text)
@@ -325,13 +404,20 @@ class _Builder:
 # -- provenance ------------------------------------------------------------------------
 
 
-def _provenance(graph: ox.NamedNode, activity: ox.NamedNode, template: Template, filename: str,
-                digest: str, agent: str | None, started: dt.datetime) -> list[ox.Quad]:
+def _provenance(
+    graph: ox.NamedNode,
+    activity: ox.NamedNode,
+    template: Template,
+    filename: str,
+    digest: str,
+    agent: str | None,
+    started: dt.datetime,
+) -> list[ox.Quad]:
     who = ox.NamedNode(agent_iri(agent))
     source = ox.NamedNode(f"{LCID}source/upload-{digest[:16]}")
     plan = ox.NamedNode(f"{LCID}template/{template.name}")
     stamp = ox.NamedNode(str(XSD.dateTime))
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
 
     def lit(d: dt.datetime) -> ox.Literal:
         return ox.Literal(d.isoformat(timespec="seconds").replace("+00:00", "Z"), datatype=stamp)
@@ -357,8 +443,11 @@ def _provenance(graph: ox.NamedNode, activity: ox.NamedNode, template: Template,
         q(source, RDF.type, ox.NamedNode(str(PROV.Entity))),
         q(source, DCT.title, ox.Literal(name)),
         q(source, DCT.identifier, ox.Literal(f"sha256:{digest}")),
-        q(source, SCHEMA.encodingFormat,
-          ox.Literal(_MEDIA.get(Path(name).suffix.lower(), "application/octet-stream"))),
+        q(
+            source,
+            SCHEMA.encodingFormat,
+            ox.Literal(_MEDIA.get(Path(name).suffix.lower(), "application/octet-stream")),
+        ),
         q(plan, RDF.type, ox.NamedNode(str(PROV.Plan))),
         q(plan, RDFS.label, ox.Literal(f"แม่แบบ{template.label_th}", language="th")),
         q(plan, RDFS.label, ox.Literal(f"{template.label_en} template", language="en")),
@@ -375,8 +464,11 @@ def _previous(ds: object, subjects: list[str], private_predicates: set[str]) -> 
     for s in subjects:
         for q in store.quads_for_pattern(ox.NamedNode(s), None, None, None):
             g = q.graph_name
-            if isinstance(g, ox.NamedNode) and (g.value.startswith(IMPORT_GRAPHS) or
-                                                 g.value == private and q.predicate.value in private_predicates):
+            if isinstance(g, ox.NamedNode) and (
+                g.value.startswith(IMPORT_GRAPHS)
+                or g.value == private
+                and q.predicate.value in private_predicates
+            ):
                 found.append(q)
     return found
 
@@ -384,8 +476,11 @@ def _previous(ds: object, subjects: list[str], private_predicates: set[str]) -> 
 # -- entry points ---------------------------------------------------------------------
 
 
-def _locate(findings: list[Finding], origin: dict[tuple[str, str | None], tuple[int, str | None, str | None]],
-            source: str) -> None:
+def _locate(
+    findings: list[Finding],
+    origin: dict[tuple[str, str | None], tuple[int, str | None, str | None]],
+    source: str,
+) -> None:
     for f in findings:
         f.source = f.source or source
         if f.focus_node is None or f.row is not None:
@@ -396,17 +491,26 @@ def _locate(findings: list[Finding], origin: dict[tuple[str, str | None], tuple[
             f.row, f.column, f.column_name = where
 
 
-def import_bytes(ds: object, template_name: str, data: bytes, filename: str, *, agent: str | None = None,
-                 force: bool = False, dry_run: bool = False) -> ImportResult:
+def import_bytes(
+    ds: object,
+    template_name: str,
+    data: bytes,
+    filename: str,
+    *,
+    agent: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
     """Import a filled-in template (CSV or XLSX bytes). Nothing is written unless all is valid."""
-    started_at = dt.datetime.now(dt.timezone.utc)
+    started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
     name = Path(filename).name or "upload"
     try:
         template = get_template(template_name)
     except UnknownTemplate as exc:
-        report = ValidationReport([input_error(str(exc).split(" / ")[1], str(exc).split(" / ")[0],
-                                               source=name)], mode="import")
+        report = ValidationReport(
+            [input_error(str(exc).split(" / ")[1], str(exc).split(" / ")[0], source=name)], mode="import"
+        )
         return ImportResult(template_name, name, report)
     result = ImportResult(template.name, name, ValidationReport(mode="import"))
     try:
@@ -429,8 +533,11 @@ def import_bytes(ds: object, template_name: str, data: bytes, filename: str, *, 
     result.report.findings.extend(builder.findings)
     result.entities = sorted(builder.subjects)
     if not table.rows:
-        result.report.findings.append(input_error("ไม่มีข้อมูลในไฟล์ (มีแต่หัวตาราง)",
-                                                  "the file has no data rows (only the header)", source=name))
+        result.report.findings.append(
+            input_error(
+                "ไม่มีข้อมูลในไฟล์ (มีแต่หัวตาราง)", "the file has no data rows (only the header)", source=name
+            )
+        )
     if not result.report.conforms:
         return result
     private = {c.predicate for c in template.columns if c.kind == "private" and c.predicate}
@@ -443,8 +550,15 @@ def import_bytes(ds: object, template_name: str, data: bytes, filename: str, *, 
         result.graph = graph.value
     else:
         try:
-            write = apply_change(ds, add_quads=add, remove_quads=remove, source=f"import {template.name} {name}",
-                                 agent=agent, force=force, informed_by=activity.value)
+            write = apply_change(
+                ds,
+                add_quads=add,
+                remove_quads=remove,
+                source=f"import {template.name} {name}",
+                agent=agent,
+                force=force,
+                informed_by=activity.value,
+            )
         except ValidationFailed as exc:
             _locate(exc.report.findings, builder.origin, name)
             result.report.extend(exc.report)
@@ -469,7 +583,8 @@ def import_file(ds: object, template_name: str, path: str | Path, **kwargs: obje
         report = ValidationReport([input_error(exc.message_th, exc.message_en, source=p.name)], mode="import")
         return ImportResult(template_name, p.name, report)
     except OSError as exc:
-        report = ValidationReport([input_error(f"อ่านไฟล์ไม่ได้: {exc}", f"cannot read the file: {exc}",
-                                               source=str(p))], mode="import")
+        report = ValidationReport(
+            [input_error(f"อ่านไฟล์ไม่ได้: {exc}", f"cannot read the file: {exc}", source=str(p))], mode="import"
+        )
         return ImportResult(template_name, str(p), report)
     return import_bytes(ds, template_name, data, p.name, **kwargs)  # type: ignore[arg-type]

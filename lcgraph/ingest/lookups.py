@@ -18,8 +18,12 @@ from dataclasses import dataclass
 from lcgraph.namespaces import LCID, LCV, sparql_prefixes
 
 KIND_CLASSES = {
-    "city": "LearningCity", "partner": "PartnerOrganisation", "network": "Network",
-    "administrator": "CityLearningAdministrator", "space": "LearningSpace", "asset": "KnowledgeAsset",
+    "city": "LearningCity",
+    "partner": "PartnerOrganisation",
+    "network": "Network",
+    "administrator": "CityLearningAdministrator",
+    "space": "LearningSpace",
+    "asset": "KnowledgeAsset",
     "activity": "LearningActivity",
 }
 ALL_AGES = ("ทุกช่วงวัย", "ทุกวัย", "ทุกเพศทุกวัย", "all ages", "all-ages", "all", "everyone", "ทุกคน")
@@ -85,22 +89,31 @@ class Lookups:
         if len(found) == 1:
             return next(iter(found))
         if not self.scheme(scheme):
-            raise LookupError_(f"ไม่พบรายการรหัส lcv:{scheme} ในระบบ (ยังไม่ได้โหลดคำศัพท์)",
-                               f"the code list lcv:{scheme} is not in the store (vocabularies not loaded)")
+            raise LookupError_(
+                f"ไม่พบรายการรหัส lcv:{scheme} ในระบบ (ยังไม่ได้โหลดคำศัพท์)",
+                f"the code list lcv:{scheme} is not in the store (vocabularies not loaded)",
+            )
         if found:
-            raise LookupError_(f"'{text}' ตรงกับหลายค่าใน lcv:{scheme}: ใช้รหัสแทน",
-                               f"'{text}' matches several lcv:{scheme} concepts: use the code")
-        examples = ", ".join(sorted({i.rsplit("/", 1)[-1] for s in self.scheme(scheme).values() for i in s})[:8])
-        raise LookupError_(f"ไม่รู้จัก '{text}' ในรายการ lcv:{scheme} (เช่น {examples})",
-                           f"'{text}' is not in the lcv:{scheme} list (e.g. {examples})")
+            raise LookupError_(
+                f"'{text}' ตรงกับหลายค่าใน lcv:{scheme}: ใช้รหัสแทน",
+                f"'{text}' matches several lcv:{scheme} concepts: use the code",
+            )
+        examples = ", ".join(
+            sorted({i.rsplit("/", 1)[-1] for s in self.scheme(scheme).values() for i in s})[:8]
+        )
+        raise LookupError_(
+            f"ไม่รู้จัก '{text}' ในรายการ lcv:{scheme} (เช่น {examples})",
+            f"'{text}' is not in the lcv:{scheme} list (e.g. {examples})",
+        )
 
     def province(self, text: str) -> str:
         try:
             return self.concept("province", text)
         except LookupError_:
-            raise LookupError_(f"ไม่รู้จักจังหวัด '{text}': ใช้ชื่อจังหวัดภาษาไทยหรืออังกฤษ หรือรหัส เช่น TH-56",
-                               f"unknown province '{text}': write its Thai or English name or its code, "
-                               "e.g. TH-56") from None
+            raise LookupError_(
+                f"ไม่รู้จักจังหวัด '{text}': ใช้ชื่อจังหวัดภาษาไทยหรืออังกฤษ หรือรหัส เช่น TH-56",
+                f"unknown province '{text}': write its Thai or English name or its code, e.g. TH-56",
+            ) from None
 
     # -- entities ---------------------------------------------------------------
 
@@ -119,10 +132,10 @@ class Lookups:
     def _add_entity(table: dict[str, set[str]], kind: str, iri: str, label: str | None) -> None:
         table[iri].add(iri)
         if iri.startswith(str(LCID)):
-            local = iri[len(str(LCID)):]
+            local = iri[len(str(LCID)) :]
             table[normalise(local)].add(iri)
             if local.startswith(kind + "/"):
-                table[normalise(local[len(kind) + 1:])].add(iri)
+                table[normalise(local[len(kind) + 1 :])].add(iri)
         if label:
             table[normalise(label)].add(iri)
 
@@ -142,12 +155,17 @@ class Lookups:
             return next(iter(found))
         what_th = {"city": "เมือง", "space": "พื้นที่การเรียนรู้", "asset": "ตัวความรู้"}.get(kinds[0], "หน่วยงาน")
         what_en = {"city": "learning city", "space": "learning space", "asset": "knowledge asset"}.get(
-            kinds[0], "organisation or person")
+            kinds[0], "organisation or person"
+        )
         if found:
-            raise LookupError_(f"'{text}' ตรงกับ{what_th}หลายรายการ: ใช้รหัสแทน เช่น {sorted(found)[0]}",
-                               f"'{text}' matches several: use the id, e.g. {sorted(found)[0]}")
-        raise LookupError_(f"ไม่พบ{what_th} '{text}' ในระบบ: ตรวจชื่อหรือนำเข้าข้อมูลนั้นก่อน",
-                           f"no {what_en} '{text}' in the graph: check the name or import it first")
+            raise LookupError_(
+                f"'{text}' ตรงกับ{what_th}หลายรายการ: ใช้รหัสแทน เช่น {sorted(found)[0]}",
+                f"'{text}' matches several: use the id, e.g. {sorted(found)[0]}",
+            )
+        raise LookupError_(
+            f"ไม่พบ{what_th} '{text}' ในระบบ: ตรวจชื่อหรือนำเข้าข้อมูลนั้นก่อน",
+            f"no {what_en} '{text}' in the graph: check the name or import it first",
+        )
 
     def city_province(self, city: str) -> str | None:
         if self._city_province is None:
@@ -160,8 +178,10 @@ class Lookups:
         cities = sorted(c for c, p in (self._city_province or {}).items() if p == province)
         if len(cities) == 1:
             return cities[0]
-        raise LookupError_("ระบุเมืองในคอลัมน์เมือง (จังหวัดนี้มีเมืองแห่งการเรียนรู้ "
-                           f"{len(cities)} เมือง)", f"give the city (the province has {len(cities)} learning cities)")
+        raise LookupError_(
+            f"ระบุเมืองในคอลัมน์เมือง (จังหวัดนี้มีเมืองแห่งการเรียนรู้ {len(cities)} เมือง)",
+            f"give the city (the province has {len(cities)} learning cities)",
+        )
 
     # -- age ranges ---------------------------------------------------------------
 
@@ -169,8 +189,13 @@ class Lookups:
         if self._age_groups is None:
             rows = self._rows(f"""SELECT ?c ?lo ?hi WHERE {{ ?c skos:inScheme <{LCV}age-group> ;
                 schema:suggestedMinAge ?lo ; schema:suggestedMaxAge ?hi }}""")
-            self._age_groups = sorted((AgeGroup(r["c"].value, int(r["lo"].value), int(r["hi"].value))  # type: ignore[attr-defined]
-                                       for r in rows), key=lambda a: (a.low, a.high))
+            self._age_groups = sorted(
+                (
+                    AgeGroup(r["c"].value, int(r["lo"].value), int(r["hi"].value))  # type: ignore[attr-defined]
+                    for r in rows
+                ),
+                key=lambda a: (a.low, a.high),
+            )
         return self._age_groups
 
     def age_range(self, text: str) -> tuple[list[str], int | None, int | None]:
@@ -179,8 +204,10 @@ class Lookups:
         low_high = _parse_ages(raw)
         groups = self.age_groups()
         if not groups:
-            raise LookupError_("ไม่พบรายการช่วงวัย lcv:age-group ในระบบ",
-                               "the lcv:age-group list is not in the store (vocabularies not loaded)")
+            raise LookupError_(
+                "ไม่พบรายการช่วงวัย lcv:age-group ในระบบ",
+                "the lcv:age-group list is not in the store (vocabularies not loaded)",
+            )
         whole = next((g for g in groups if g.low == 0 and g.high >= 120), None)
         if low_high is None:
             if normalise(raw) in {normalise(a) for a in ALL_AGES} and whole:
@@ -188,8 +215,10 @@ class Lookups:
             return [self.concept("age-group", raw)], None, None
         low, high = low_high
         if low > high or high > 120:
-            raise LookupError_(f"ช่วงอายุ '{text}' ไม่ถูกต้อง (0–120 ปี อายุต่ำสุดไม่เกินอายุสูงสุด)",
-                               f"the age range '{text}' is not valid (0-120 years, lowest first)")
+            raise LookupError_(
+                f"ช่วงอายุ '{text}' ไม่ถูกต้อง (0–120 ปี อายุต่ำสุดไม่เกินอายุสูงสุด)",
+                f"the age range '{text}' is not valid (0-120 years, lowest first)",
+            )
         if whole and low == 0 and high >= 120:
             return [whole.iri], low, high
         chosen = [g.iri for g in groups if g is not whole and g.low <= high and low <= g.high]
@@ -208,4 +237,3 @@ def _parse_ages(text: str) -> tuple[int, int] | None:
     if m:
         return int(m.group(1)), int(m.group(2))
     return None
-

@@ -60,7 +60,8 @@ def check_size(size: int) -> None:
         mb = size / 1024 / 1024
         raise SheetError(
             f"ไฟล์ใหญ่เกินไป ({mb:.1f} MB) รับได้ไม่เกิน {MAX_BYTES // 1024 // 1024} MB: แบ่งเป็นหลายไฟล์",
-            f"the file is too large ({mb:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB): split it")
+            f"the file is too large ({mb:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB): split it",
+        )
 
 
 def _decode(data: bytes) -> str:
@@ -69,8 +70,9 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise SheetError("อ่านตัวอักษรในไฟล์ไม่ได้: บันทึกเป็น CSV UTF-8",
-                     "cannot decode the text: save the sheet as CSV UTF-8")
+    raise SheetError(
+        "อ่านตัวอักษรในไฟล์ไม่ได้: บันทึกเป็น CSV UTF-8", "cannot decode the text: save the sheet as CSV UTF-8"
+    )
 
 
 def _read_csv(data: bytes, filename: str) -> Table:
@@ -89,8 +91,10 @@ def _read_csv(data: bytes, filename: str) -> Table:
         for number, row in enumerate(reader, start=2):
             _add_row(table, number, list(row))
     except csv.Error as exc:
-        raise SheetError(f"อ่าน CSV ไม่ได้ที่แถว {reader.line_num}: {exc}",
-                         f"cannot read the CSV at row {reader.line_num}: {exc}") from None
+        raise SheetError(
+            f"อ่าน CSV ไม่ได้ที่แถว {reader.line_num}: {exc}",
+            f"cannot read the CSV at row {reader.line_num}: {exc}",
+        ) from None
     return table
 
 
@@ -98,8 +102,9 @@ def _add_row(table: Table, number: int, cells: list[object]) -> None:
     if all(c is None or str(c).strip() == "" for c in cells):
         return
     if len(table.rows) >= MAX_ROWS:
-        raise SheetError(f"มีข้อมูลเกิน {MAX_ROWS:,} แถว: แบ่งเป็นหลายไฟล์",
-                         f"more than {MAX_ROWS:,} rows: split the file")
+        raise SheetError(
+            f"มีข้อมูลเกิน {MAX_ROWS:,} แถว: แบ่งเป็นหลายไฟล์", f"more than {MAX_ROWS:,} rows: split the file"
+        )
     table.rows.append((number, cells))
 
 
@@ -109,8 +114,9 @@ def _read_xlsx(data: bytes, filename: str) -> Table:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise SheetError(f"ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้: {exc}",
-                         f"not a readable Excel (.xlsx) file: {exc}") from None
+        raise SheetError(
+            f"ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้: {exc}", f"not a readable Excel (.xlsx) file: {exc}"
+        ) from None
     try:
         sheet = wb.worksheets[0]
         rows = sheet.iter_rows(values_only=True)

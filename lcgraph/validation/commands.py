@@ -38,12 +38,20 @@ def report_store_conformance(ds: object, console: Console) -> bool:
 
 
 def validate(
-    files: Annotated[list[Path] | None, typer.Argument(help="RDF files to check (Turtle, TriG, N-Triples…).")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="RDF files to check (Turtle, TriG, N-Triples…).")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Validate the whole store instead.")] = False,
-    alone: Annotated[bool, typer.Option("--alone", help="Check each file by itself, not against the store.")] = False,
+    alone: Annotated[
+        bool, typer.Option("--alone", help="Check each file by itself, not against the store.")
+    ] = False,
     data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
-    graph: Annotated[str | None, typer.Option("--graph", "-g", help="Named graph for triple formats.")] = None,
-    format: Annotated[str | None, typer.Option("--format", "-f", help="Input format (default: by extension).")] = None,
+    graph: Annotated[
+        str | None, typer.Option("--graph", "-g", help="Named graph for triple formats.")
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="Input format (default: by extension).")
+    ] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="text, json, turtle or jsonld.")] = "text",
 ) -> None:
     """Check files (or the store) against the shapes without writing anything."""

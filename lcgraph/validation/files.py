@@ -15,8 +15,14 @@ import pyoxigraph as ox
 from lcgraph.store import Format, LoadError, UnknownFormat, by_name, for_path
 
 
-def parse_bytes(data: bytes, fmt: Format | str, *, graph: str | None = None, source: str = "input",
-                base_iri: str | None = None) -> list[ox.Quad]:
+def parse_bytes(
+    data: bytes,
+    fmt: Format | str,
+    *,
+    graph: str | None = None,
+    source: str = "input",
+    base_iri: str | None = None,
+) -> list[ox.Quad]:
     """Every quad in ``data``; triple formats go to ``graph`` (default graph if ``None``)."""
     if isinstance(fmt, str):
         try:

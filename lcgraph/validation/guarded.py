@@ -86,8 +86,15 @@ class WriteResult:
     graphs: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
-        return {"change": self.change, "added": self.added, "removed": self.removed, "forced": self.forced,
-                "graphs": self.graphs, "seconds": round(self.seconds, 4), "report": self.report.to_json()}
+        return {
+            "change": self.change,
+            "added": self.added,
+            "removed": self.removed,
+            "forced": self.forced,
+            "graphs": self.graphs,
+            "seconds": round(self.seconds, 4),
+            "report": self.report.to_json(),
+        }
 
 
 @lru_cache(maxsize=4)
@@ -116,7 +123,7 @@ def _normalise(q: ox.Quad) -> ox.Quad:
 
     def fix(t: object) -> object:
         if isinstance(t, ox.NamedNode) and t.value.startswith(old):
-            return ox.NamedNode(new + t.value[len(old):])
+            return ox.NamedNode(new + t.value[len(old) :])
         return t
 
     if old not in str(q):
@@ -132,7 +139,7 @@ def compute_change(ds: object, add_quads: Iterable[ox.Quad], remove_quads: Itera
     per_graph: dict[ox.NamedNode | ox.DefaultGraph, int] = defaultdict(int)
     for q in wanted_remove:
         per_graph[q.graph_name] += 1
-    clear = [g for g, n in per_graph.items() if n == _graph_size(store, g)]
+    clear = [g for g in per_graph if _all_removed(store, g, wanted_remove)]
     cleared = set(clear)
     add = {q for q in wanted_add if q not in store or q in wanted_remove}
     keep = {q for q in add if q in wanted_remove}
@@ -143,22 +150,34 @@ def compute_change(ds: object, add_quads: Iterable[ox.Quad], remove_quads: Itera
     return Change(add, remove, clear, keep)
 
 
-def _graph_size(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> int:
-    where = "{ ?s ?p ?o }" if isinstance(graph, ox.DefaultGraph) else f"{{ GRAPH {graph} {{ ?s ?p ?o }} }}"
-    rows = list(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {where}"))
-    return int(rows[0]["n"].value)
+def _all_removed(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph, removing: set[ox.Quad]) -> bool:
+    """True if every quad of ``graph`` is being removed (stops at the first one that is not)."""
+    return all(q in removing for q in store.quads_for_pattern(None, None, None, graph))
 
 
-def check_change(ds: object, *, add_quads: Iterable[ox.Quad] = (), remove_quads: Iterable[ox.Quad] = (),
-                 shapes: ShapeSet | None = None) -> ValidationReport:
+def check_change(
+    ds: object,
+    *,
+    add_quads: Iterable[ox.Quad] = (),
+    remove_quads: Iterable[ox.Quad] = (),
+    shapes: ShapeSet | None = None,
+) -> ValidationReport:
     """Validate a change without writing it (``lcgraph validate``, ``POST /validate``)."""
     change = compute_change(ds, add_quads, remove_quads)
     return validate_change(shapes or default_shapes(), ds.store, change.add, change.remove)  # type: ignore[attr-defined]
 
 
-def apply_change(ds: object, *, add_quads: Iterable[ox.Quad] = (), remove_quads: Iterable[ox.Quad] = (),
-                 source: str = "unknown", agent: str | None = None, force: bool = False,
-                 shapes: ShapeSet | None = None, informed_by: str | None = None) -> WriteResult:
+def apply_change(
+    ds: object,
+    *,
+    add_quads: Iterable[ox.Quad] = (),
+    remove_quads: Iterable[ox.Quad] = (),
+    source: str = "unknown",
+    agent: str | None = None,
+    force: bool = False,
+    shapes: ShapeSet | None = None,
+    informed_by: str | None = None,
+) -> WriteResult:
     """Validate and commit a change (see the module docstring for the contract)."""
     started = time.perf_counter()
     with _lock:
@@ -168,18 +187,31 @@ def apply_change(ds: object, *, add_quads: Iterable[ox.Quad] = (), remove_quads:
         if not report.conforms:
             if not force:
                 raise ValidationFailed(report)
-            log.warning("FORCED write by %s from %s despite %d violation(s)", agent or "anonymous", source,
-                        report.count("Violation"))
+            log.warning(
+                "FORCED write by %s from %s despite %d violation(s)",
+                agent or "anonymous",
+                source,
+                report.count("Violation"),
+            )
         if not change.add and not change.remove:
-            return WriteResult(None, 0, 0, report, force and not report.conforms,
-                               time.perf_counter() - started)
+            return WriteResult(
+                None, 0, 0, report, force and not report.conforms, time.perf_counter() - started
+            )
         change_iri = f"{LCID}change/{uuid.uuid4().hex}"
         graphs = sorted({_graph_label(q.graph_name) for q in change.add | change.remove})
-        history = _history_quads(change_iri, change, source, agent, force and not report.conforms, graphs,
-                                 informed_by, report)
+        history = _history_quads(
+            change_iri, change, source, agent, force and not report.conforms, graphs, informed_by, report
+        )
         _commit(store, change, history)
-        return WriteResult(change_iri, len(change.add), len(change.remove), report,
-                           force and not report.conforms, time.perf_counter() - started, graphs)
+        return WriteResult(
+            change_iri,
+            len(change.add),
+            len(change.remove),
+            report,
+            force and not report.conforms,
+            time.perf_counter() - started,
+            graphs,
+        )
 
 
 def _graph_label(g: ox.NamedNode | ox.DefaultGraph) -> str:
@@ -208,8 +240,10 @@ def _commit(store: ox.Store, change: Change, history: list[ox.Quad]) -> None:
     removals = [q for q in change.remove if q.graph_name not in cleared]
     blank_removals = [q for q in removals if _has_blank(q)]
     plain_removals = [q for q in removals if not _has_blank(q)]
-    ops = [("CLEAR SILENT DEFAULT" if isinstance(g, ox.DefaultGraph) else f"CLEAR SILENT GRAPH {g}")
-           for g in change.clear]
+    ops = [
+        ("CLEAR SILENT DEFAULT" if isinstance(g, ox.DefaultGraph) else f"CLEAR SILENT GRAPH {g}")
+        for g in change.clear
+    ]
     if plain_removals:
         ops.append("DELETE DATA {\n" + _data_block(plain_removals) + "\n}")
     inserts = list(change.add) + list(change.keep) + history
@@ -260,12 +294,20 @@ def agent_iri(agent: str | None) -> str:
 
 
 def _now() -> ox.Literal:
-    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return ox.Literal(stamp, datatype=ox.NamedNode(str(XSD.dateTime)))
 
 
-def _history_quads(change_iri: str, change: Change, source: str, agent: str | None, forced: bool,
-                   graphs: list[str], informed_by: str | None, report: ValidationReport) -> list[ox.Quad]:
+def _history_quads(
+    change_iri: str,
+    change: Change,
+    source: str,
+    agent: str | None,
+    forced: bool,
+    graphs: list[str],
+    informed_by: str | None,
+    report: ValidationReport,
+) -> list[ox.Quad]:
     """The change-set as a PROV activity in ``lcg:history``."""
     g = ox.NamedNode(str(GRAPH_HISTORY))
     c = ox.NamedNode(change_iri)
@@ -297,19 +339,41 @@ def _history_quads(change_iri: str, change: Change, source: str, agent: str | No
     return quads
 
 
-def apply_update(ds: object, sparql: str, *, base_iri: str | None = None, agent: str | None = None,
-                 force: bool = False, shapes: ShapeSet | None = None) -> WriteResult:
+def apply_update(
+    ds: object,
+    sparql: str,
+    *,
+    base_iri: str | None = None,
+    agent: str | None = None,
+    force: bool = False,
+    shapes: ShapeSet | None = None,
+) -> WriteResult:
     """Validate and commit a SPARQL 1.1 Update (see the module docstring)."""
     from lcgraph.validation.updates import update_change
 
     with _lock:
         add, remove = update_change(ds, sparql, base_iri=base_iri)
-        return apply_change(ds, add_quads=add, remove_quads=remove, source="SPARQL UPDATE", agent=agent,
-                            force=force, shapes=shapes)
+        return apply_change(
+            ds,
+            add_quads=add,
+            remove_quads=remove,
+            source="SPARQL UPDATE",
+            agent=agent,
+            force=force,
+            shapes=shapes,
+        )
 
 
-def load_file(ds: object, path: str | Path, *, graph: str | None = None, format: str | None = None,
-              agent: str | None = None, force: bool = False, replace: bool = False) -> WriteResult:
+def load_file(
+    ds: object,
+    path: str | Path,
+    *,
+    graph: str | None = None,
+    format: str | None = None,
+    agent: str | None = None,
+    force: bool = False,
+    replace: bool = False,
+) -> WriteResult:
     """``lcgraph load`` through the guarded path: parse (errors name line/column), validate, commit.
 
     ``replace=True`` makes the target graph hold exactly the file's triples.
@@ -321,5 +385,6 @@ def load_file(ds: object, path: str | Path, *, graph: str | None = None, format:
     if replace:
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         remove = list(ds.store.quads_for_pattern(None, None, None, target))  # type: ignore[attr-defined]
-    return apply_change(ds, add_quads=quads, remove_quads=remove, source=f"file {Path(path).name}",
-                        agent=agent, force=force)
+    return apply_change(
+        ds, add_quads=quads, remove_quads=remove, source=f"file {Path(path).name}", agent=agent, force=force
+    )

@@ -39,7 +39,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
-from lcgraph.validation.paths import AnyStep, Path, Pred
+from lcgraph.validation.paths import AnyStep, Path
 from lcgraph.validation.report import ValidationReport, findings_from_results, term_text
 from lcgraph.validation.shapes import ShapeSet, TargetedShape
 from lcgraph.validation.view import ChangeView, Term, Triple
@@ -75,14 +75,28 @@ class PreparedQueryGraph(Graph):
     (pyparsing, ~30 ms) would cost more than evaluating it on a small graph.
     """
 
-    def query(self, query_object: object, processor: object = "sparql", result: object = "sparql",
-              initNs: object = None, initBindings: object = None,  # noqa: N803 - rdflib's names
-              use_store_provided: bool = True, **kwargs: object) -> object:
+    def query(
+        self,
+        query_object: object,
+        processor: object = "sparql",
+        result: object = "sparql",
+        initNs: object = None,
+        initBindings: object = None,  # noqa: N803 - rdflib's names
+        use_store_provided: bool = True,
+        **kwargs: object,
+    ) -> object:
         if isinstance(query_object, str):
             namespaces = tuple(sorted((str(k), str(v)) for k, v in dict(initNs or {}).items()))  # type: ignore[call-overload]
             query_object = _prepared(query_object, namespaces)
-        return super().query(query_object, processor, result, initNs, initBindings,  # type: ignore[arg-type]
-                             use_store_provided, **kwargs)
+        return super().query(
+            query_object,
+            processor,
+            result,
+            initNs,
+            initBindings,  # type: ignore[arg-type]
+            use_store_provided,
+            **kwargs,
+        )
 
 
 def triples_graph(triples: Iterable[Triple]) -> Graph:
@@ -141,7 +155,7 @@ def _walk_back(store: ox.Store, prefix: Path, starts: set[Term]) -> set[Term]:
     path = prefix.to_sparql()
     plain = [n for n in starts if not isinstance(n, ox.BlankNode)]
     for i in range(0, len(plain), _VALUES_CHUNK):
-        values = " ".join(str(n) for n in plain[i:i + _VALUES_CHUNK])
+        values = " ".join(str(n) for n in plain[i : i + _VALUES_CHUNK])
         q = f"SELECT DISTINCT ?f WHERE {{ VALUES ?n {{ {values} }} ?f {path} ?n }}"
         found.update(row["f"] for row in store.query(q, use_default_graph_as_union=True))
     for n in starts:
@@ -181,14 +195,16 @@ def affected_nodes(shapes: ShapeSet, view: ChangeView) -> dict[Term, set[int]]:
 
 
 def _global_hit(shape: TargetedShape, by_pred: dict[str, list[Triple]]) -> bool:
-    for step in shape.global_steps:
-        if isinstance(step, AnyStep) or step.iri in by_pred:  # type: ignore[union-attr]
-            return True
-    return False
+    return any(isinstance(step, AnyStep) or step.iri in by_pred for step in shape.global_steps)  # type: ignore[union-attr]
 
 
-def _candidates(shape: TargetedShape, by_pred: dict[str, list[Triple]], everything: list[Triple],
-                targets: Targets, store: ox.Store) -> set[Term]:
+def _candidates(
+    shape: TargetedShape,
+    by_pred: dict[str, list[Triple]],
+    everything: list[Triple],
+    targets: Targets,
+    store: ox.Store,
+) -> set[Term]:
     found: set[Term] = set()
     if shape.classes:
         classes = targets.classes(shape.classes)
@@ -242,14 +258,17 @@ def run_pyshacl(data: Graph, shapes: ShapeSet, use: list[TargetedShape] | None) 
         if not use:
             return Graph()
         if all(isinstance(s.node, URIRef) for s in use):
-            options["use_shapes"] = sorted({str(s.node) for s in use} | {r for s in use for r in s.referenced})
+            options["use_shapes"] = sorted(
+                {str(s.node) for s in use} | {r for s in use for r in s.referenced}
+            )
     validator = Validator(DataGraph.from_rdflib(data), shacl_graph=shapes.graph, options=options)
     _, results, _ = validator.run()
     return results
 
 
-def validate_change(shapes: ShapeSet, store: ox.Store, add: Iterable[ox.Quad] = (),
-                    remove: Iterable[ox.Quad] = ()) -> ValidationReport:
+def validate_change(
+    shapes: ShapeSet, store: ox.Store, add: Iterable[ox.Quad] = (), remove: Iterable[ox.Quad] = ()
+) -> ValidationReport:
     """Validate ``store - remove + add``, looking only at what the change can affect."""
     started = time.perf_counter()
     view = ChangeView(store, add, remove)
@@ -271,10 +290,14 @@ def validate_change(shapes: ShapeSet, store: ox.Store, add: Iterable[ox.Quad] = 
 
 def union_graph(store: ox.Store) -> Graph:
     """The union of every graph in the store as one rdflib graph (for full validation)."""
-    return triples_graph((q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None))
+    return triples_graph(
+        (q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None)
+    )
 
 
-def validate_full(shapes: ShapeSet, store: ox.Store | None = None, data: Graph | None = None) -> ValidationReport:
+def validate_full(
+    shapes: ShapeSet, store: ox.Store | None = None, data: Graph | None = None
+) -> ValidationReport:
     """Validate everything: the whole store (union of graphs) or a given rdflib graph."""
     started = time.perf_counter()
     if data is None:

@@ -142,9 +142,11 @@ class ValidationReport:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=1)
 
     def text(self, limit: int = 50) -> str:
-        head = (f"{'OK' if self.conforms else 'REJECTED'}: {self.count('Violation')} violation(s), "
-                f"{self.count('Warning')} warning(s), {self.count('Info')} info "
-                f"({self.focus_nodes} focus node(s) checked, {self.mode})")
+        head = (
+            f"{'OK' if self.conforms else 'REJECTED'}: {self.count('Violation')} violation(s), "
+            f"{self.count('Warning')} warning(s), {self.count('Info')} info "
+            f"({self.focus_nodes} focus node(s) checked, {self.mode})"
+        )
         lines = [head] + [f.one_line() for f in self.findings[:limit]]
         if len(self.findings) > limit:
             lines.append(f"... and {len(self.findings) - limit} more")
@@ -157,17 +159,26 @@ def _node(text: str) -> URIRef | BNode:
 
 def input_error(message_th: str, message_en: str, **where: Any) -> Finding:
     """A problem found while reading the input (before SHACL)."""
-    return Finding("Violation", message_th, message_en, constraint=where.pop("constraint", INPUT_ERROR), **where)
+    return Finding(
+        "Violation", message_th, message_en, constraint=where.pop("constraint", INPUT_ERROR), **where
+    )
 
 
 # -- reading pyshacl's results -------------------------------------------------
 
 
-def findings_from_results(results: Graph, shapes: Graph, keep: set[str] | None = None,
-                          label_of: dict[str, str] | None = None) -> list[Finding]:
+def findings_from_results(
+    results: Graph, shapes: Graph, keep: set[str] | None = None, label_of: dict[str, str] | None = None
+) -> list[Finding]:
     """Turn pyshacl's results graph into findings (only focus nodes in ``keep``)."""
     found: list[Finding] = []
-    for r in results.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: nested ones (sh:detail of sh:node) explain those.
+    top = [
+        r
+        for report in results.subjects(RDF.type, SH.ValidationReport)
+        for r in results.objects(report, SH.result)
+    ]
+    for r in top:
         focus = results.value(r, SH.focusNode)
         focus_text = term_text(focus) if focus is not None else None
         if keep is not None and focus_text not in keep:
@@ -226,8 +237,11 @@ def _messages(results: Graph, shapes: Graph, r: object, holders: tuple[object, .
     templates: dict[str | None, str] = {}
     for holder in holders:
         if holder is not None and not templates:
-            templates = {m.language: str(m) for m in shapes.objects(holder, SH.message)  # type: ignore[arg-type]
-                         if isinstance(m, Literal)}
+            templates = {
+                m.language: str(m)
+                for m in shapes.objects(holder, SH.message)  # type: ignore[arg-type]
+                if isinstance(m, Literal)
+            }
     found: dict[str | None, str] = {}
     for m in results.objects(r, SH.resultMessage):  # type: ignore[arg-type]
         text = str(m)
@@ -277,8 +291,9 @@ def _param(shapes: Graph, shape: object, name: str) -> object:
     return shapes.value(shape, SH[name]) if shape is not None else None  # type: ignore[arg-type]
 
 
-def default_message(shapes: Graph, shape: object, component: object, path: str | None,
-                    value: object) -> tuple[str, str]:
+def default_message(
+    shapes: Graph, shape: object, component: object, path: str | None, value: object
+) -> tuple[str, str]:
     """A Thai and an English message for a result whose shape gave none."""
     name = _short(component) if component is not None else "Constraint"
     name = name.removesuffix("ConstraintComponent")
@@ -287,44 +302,76 @@ def default_message(shapes: Graph, shape: object, component: object, path: str |
     val = f"'{value}'" if value is not None else ""
     p = lambda n: _param(shapes, shape, n)  # noqa: E731
     table: dict[str, tuple[str, str]] = {
-        "MinCount": (f"ต้องกรอก {prop} อย่างน้อย {p('minCount')} ค่า",
-                     f"{prop_en} is required: give at least {p('minCount')} value(s)"),
-        "MaxCount": (f"{prop} มีได้ไม่เกิน {p('maxCount')} ค่า: ลบค่าที่เกินออก",
-                     f"{prop_en} may have at most {p('maxCount')} value(s): remove the extra ones"),
-        "Class": (f"{prop} {val} ต้องเป็น {_short(p('class'))} ที่มีอยู่ในระบบ",
-                  f"{prop_en} {val} must be a known {_short(p('class'))}: check the identifier"),
-        "Datatype": (f"{prop} {val} ต้องเป็นชนิดข้อมูล {_short(p('datatype'))}",
-                     f"{prop_en} {val} must be of type {_short(p('datatype'))}"),
-        "NodeKind": (f"{prop} {val} เป็นชนิดโหนดที่ไม่ถูกต้อง ({_short(p('nodeKind'))})",
-                     f"{prop_en} {val} must be a {_short(p('nodeKind'))}"),
+        "MinCount": (
+            f"ต้องกรอก {prop} อย่างน้อย {p('minCount')} ค่า",
+            f"{prop_en} is required: give at least {p('minCount')} value(s)",
+        ),
+        "MaxCount": (
+            f"{prop} มีได้ไม่เกิน {p('maxCount')} ค่า: ลบค่าที่เกินออก",
+            f"{prop_en} may have at most {p('maxCount')} value(s): remove the extra ones",
+        ),
+        "Class": (
+            f"{prop} {val} ต้องเป็น {_short(p('class'))} ที่มีอยู่ในระบบ",
+            f"{prop_en} {val} must be a known {_short(p('class'))}: check the identifier",
+        ),
+        "Datatype": (
+            f"{prop} {val} ต้องเป็นชนิดข้อมูล {_short(p('datatype'))}",
+            f"{prop_en} {val} must be of type {_short(p('datatype'))}",
+        ),
+        "NodeKind": (
+            f"{prop} {val} เป็นชนิดโหนดที่ไม่ถูกต้อง ({_short(p('nodeKind'))})",
+            f"{prop_en} {val} must be a {_short(p('nodeKind'))}",
+        ),
         "In": (f"{prop} {val} ไม่อยู่ในรายการค่าที่อนุญาต", f"{prop_en} {val} is not one of the allowed values"),
         "HasValue": (f"{prop} ต้องมีค่า {p('hasValue')}", f"{prop_en} must include {p('hasValue')}"),
-        "MinInclusive": (f"{prop} {val} ต้องไม่น้อยกว่า {p('minInclusive')}",
-                         f"{prop_en} {val} must be at least {p('minInclusive')}"),
-        "MaxInclusive": (f"{prop} {val} ต้องไม่เกิน {p('maxInclusive')}",
-                         f"{prop_en} {val} must be at most {p('maxInclusive')}"),
-        "MinExclusive": (f"{prop} {val} ต้องมากกว่า {p('minExclusive')}",
-                         f"{prop_en} {val} must be greater than {p('minExclusive')}"),
-        "MaxExclusive": (f"{prop} {val} ต้องน้อยกว่า {p('maxExclusive')}",
-                         f"{prop_en} {val} must be less than {p('maxExclusive')}"),
-        "MinLength": (f"{prop} {val} สั้นเกินไป (อย่างน้อย {p('minLength')} ตัวอักษร)",
-                      f"{prop_en} {val} is too short (at least {p('minLength')} characters)"),
-        "MaxLength": (f"{prop} {val} ยาวเกินไป (ไม่เกิน {p('maxLength')} ตัวอักษร)",
-                      f"{prop_en} {val} is too long (at most {p('maxLength')} characters)"),
+        "MinInclusive": (
+            f"{prop} {val} ต้องไม่น้อยกว่า {p('minInclusive')}",
+            f"{prop_en} {val} must be at least {p('minInclusive')}",
+        ),
+        "MaxInclusive": (
+            f"{prop} {val} ต้องไม่เกิน {p('maxInclusive')}",
+            f"{prop_en} {val} must be at most {p('maxInclusive')}",
+        ),
+        "MinExclusive": (
+            f"{prop} {val} ต้องมากกว่า {p('minExclusive')}",
+            f"{prop_en} {val} must be greater than {p('minExclusive')}",
+        ),
+        "MaxExclusive": (
+            f"{prop} {val} ต้องน้อยกว่า {p('maxExclusive')}",
+            f"{prop_en} {val} must be less than {p('maxExclusive')}",
+        ),
+        "MinLength": (
+            f"{prop} {val} สั้นเกินไป (อย่างน้อย {p('minLength')} ตัวอักษร)",
+            f"{prop_en} {val} is too short (at least {p('minLength')} characters)",
+        ),
+        "MaxLength": (
+            f"{prop} {val} ยาวเกินไป (ไม่เกิน {p('maxLength')} ตัวอักษร)",
+            f"{prop_en} {val} is too long (at most {p('maxLength')} characters)",
+        ),
         "Pattern": (f"{prop} {val} ไม่ตรงรูปแบบที่กำหนด", f"{prop_en} {val} does not match the expected pattern"),
         "LanguageIn": (f"{prop} {val} ใช้ภาษาที่ไม่อนุญาต", f"{prop_en} {val} is in a language not allowed here"),
-        "UniqueLang": (f"{prop} มีหลายค่าในภาษาเดียวกัน: เหลือไว้ภาษาละหนึ่งค่า",
-                       f"{prop_en} has several values in one language: keep one per language"),
-        "LessThan": (f"{prop} {val} ต้องน้อยกว่า {_short(p('lessThan'))}",
-                     f"{prop_en} {val} must be less than {_short(p('lessThan'))}"),
-        "LessThanOrEquals": (f"{prop} {val} ต้องไม่มากกว่า {_short(p('lessThanOrEquals'))}",
-                             f"{prop_en} {val} must not be after/above {_short(p('lessThanOrEquals'))}"),
+        "UniqueLang": (
+            f"{prop} มีหลายค่าในภาษาเดียวกัน: เหลือไว้ภาษาละหนึ่งค่า",
+            f"{prop_en} has several values in one language: keep one per language",
+        ),
+        "LessThan": (
+            f"{prop} {val} ต้องน้อยกว่า {_short(p('lessThan'))}",
+            f"{prop_en} {val} must be less than {_short(p('lessThan'))}",
+        ),
+        "LessThanOrEquals": (
+            f"{prop} {val} ต้องไม่มากกว่า {_short(p('lessThanOrEquals'))}",
+            f"{prop_en} {val} must not be after/above {_short(p('lessThanOrEquals'))}",
+        ),
         "Equals": (f"{prop} ต้องเท่ากับ {_short(p('equals'))}", f"{prop_en} must equal {_short(p('equals'))}"),
-        "Disjoint": (f"{prop} ต้องไม่ซ้ำกับ {_short(p('disjoint'))}",
-                     f"{prop_en} must differ from {_short(p('disjoint'))}"),
+        "Disjoint": (
+            f"{prop} ต้องไม่ซ้ำกับ {_short(p('disjoint'))}",
+            f"{prop_en} must differ from {_short(p('disjoint'))}",
+        ),
         "Closed": (f"ไม่อนุญาตให้ใช้คุณสมบัติ {prop} ที่นี่", f"property {prop_en} is not allowed here"),
-        "Node": (f"{prop} {val} ไม่ผ่านเงื่อนไขของ {_short(p('node'))}",
-                 f"{prop_en} {val} does not meet {_short(p('node'))}"),
+        "Node": (
+            f"{prop} {val} ไม่ผ่านเงื่อนไขของ {_short(p('node'))}",
+            f"{prop_en} {val} does not meet {_short(p('node'))}",
+        ),
         "SPARQL": ("ข้อมูลไม่ผ่านเงื่อนไขที่กำหนด", "the data breaks a rule of this shape"),
     }
     default = (f"{prop} {val} ไม่ผ่านเงื่อนไข {name}", f"{prop_en} {val} breaks the {name} rule")

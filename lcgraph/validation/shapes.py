@@ -31,10 +31,10 @@ from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib import paths as rpaths
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
+from rdflib.plugins.sparql.algebra import translateGroupGraphPattern, translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
-from rdflib.plugins.sparql.algebra import translateGroupGraphPattern, translateQuery
 
 from lcgraph.validation.paths import Alt, AnyStep, Path, Pred, Repeat, Seq, Step, concat
 from lcgraph.validation.view import ChangeView, Term, Triple
@@ -184,7 +184,9 @@ def _targeted_nodes(g: Graph) -> set[URIRef | BNode]:
 
 def _read_targets(g: Graph, node: URIRef | BNode, ts: TargetedShape) -> None:
     if (node, SH.target, None) in g:
-        raise ShapesError(f"shape {node} uses sh:target (SPARQL-based targets), which lcgraph does not support")
+        raise ShapesError(
+            f"shape {node} uses sh:target (SPARQL-based targets), which lcgraph does not support"
+        )
     ts.classes.update(str(c) for c in g.objects(node, SH.targetClass))
     if (node, RDF.type, RDFS.Class) in g:
         ts.classes.add(str(node))
@@ -294,8 +296,10 @@ class _Compiler:
             else:
                 subject, predicate, _ = rest[0]
                 if not isinstance(predicate, URIRef):
-                    raise ShapesError(f"SPARQL constraint {sparql}: a pattern not connected to $this needs "
-                                      "a constant predicate or term")
+                    raise ShapesError(
+                        f"SPARQL constraint {sparql}: a pattern not connected to $this needs "
+                        "a constant predicate or term"
+                    )
                 seed, start = str(predicate), subject
             _, rest = _tree_from(rest, start, root)
             self.ts.global_reaches.append(GlobalReach(root, seed))
@@ -324,10 +328,16 @@ def _components(g: Graph) -> list[tuple[list[object], dict[object, object]]]:
     """SPARQL-based constraint components: their parameters and validators."""
     found = []
     for c in g.subjects(RDF.type, SH.ConstraintComponent):
-        params = [g.value(p, SH.path) for p in g.objects(c, SH.parameter)
-                  if (p, SH.optional, Literal(True)) not in g]
-        validators = {kind: g.value(c, kind) for kind in (SH.validator, SH.nodeValidator, SH.propertyValidator)
-                      if g.value(c, kind) is not None}
+        params = [
+            g.value(p, SH.path)
+            for p in g.objects(c, SH.parameter)
+            if (p, SH.optional, Literal(True)) not in g
+        ]
+        validators = {
+            kind: g.value(c, kind)
+            for kind in (SH.validator, SH.nodeValidator, SH.propertyValidator)
+            if g.value(c, kind) is not None
+        }
         found.append((params, validators))
     return found
 
@@ -341,32 +351,41 @@ def _global_start(patterns: list[tuple[object, object, object]]) -> object | Non
     return None
 
 
-def _tree_from(patterns: list[tuple[object, object, object]], start: object,
-               root: Reach) -> tuple[dict[object, Reach], list[tuple[object, object, object]]]:
-    """Breadth-first over the patterns from ``start``; returns reaches and unused patterns."""
+def _tree_from(
+    patterns: list[tuple[object, object, object]], start: object, root: Reach
+) -> tuple[dict[object, Reach], list[tuple[object, object, object]]]:
+    """Walk the patterns from ``start``; returns the reach of each term and the unused patterns.
+
+    Patterns are followed subject-to-object whenever possible and backwards
+    (object to subject) only when nothing else connects them: walking back
+    from a city over ``lc:city`` would reach everything in the city, so a
+    pattern like ``?space lc:city ?c`` is reached from ``?space``, not ``?c``.
+    """
     reaches: dict[object, Reach] = {start: root}
-    queue = [start]
     left = list(patterns)
-    while queue:
-        term = queue.pop(0)
-        still: list[tuple[object, object, object]] = []
-        for s, p, o in left:
-            if s == term or o == term:
-                path = _pattern_path(p)
-                other = o if s == term else s
-                if s != term:
-                    path = path.inverted()
-                if other in reaches:
-                    reaches[term].edges.append((path, Reach()))
-                else:
-                    anchor = to_ox(other) if isinstance(other, (URIRef, Literal)) else None
-                    child = Reach(anchor=anchor)
-                    reaches[other] = child
-                    reaches[term].edges.append((path, child))
-                    queue.append(other)
-            else:
-                still.append((s, p, o))
-        left = still
+
+    def follow(pattern: tuple[object, object, object], here: object, there: object, inverse: bool) -> None:
+        path = _pattern_path(pattern[1])
+        if inverse:
+            path = path.inverted()
+        if there in reaches:
+            reaches[here].edges.append((path, Reach()))
+        else:
+            anchor = to_ox(there) if isinstance(there, (URIRef, Literal)) else None
+            reaches[there] = Reach(anchor=anchor)
+            reaches[here].edges.append((path, reaches[there]))
+
+    while left:
+        forward = next((p for p in left if p[0] in reaches), None)
+        if forward is not None:
+            left.remove(forward)
+            follow(forward, forward[0], forward[2], inverse=False)
+            continue
+        backward = next((p for p in left if p[2] in reaches), None)
+        if backward is None:
+            break
+        left.remove(backward)
+        follow(backward, backward[2], backward[0], inverse=True)
     return reaches, left
 
 
@@ -445,8 +464,11 @@ def parse_path(g: Graph, node: object) -> Path:
     alt = g.value(node, SH.alternativePath)
     if alt is not None:
         return Alt(tuple(parse_path(g, item) for item in Collection(g, alt)))
-    for pred, min_one, once in ((SH.zeroOrMorePath, False, False), (SH.oneOrMorePath, True, False),
-                                (SH.zeroOrOnePath, False, True)):
+    for pred, min_one, once in (
+        (SH.zeroOrMorePath, False, False),
+        (SH.oneOrMorePath, True, False),
+        (SH.zeroOrOnePath, False, True),
+    ):
         inner = g.value(node, pred)
         if inner is not None:
             return Repeat(parse_path(g, inner), min_one, once)

@@ -96,12 +96,14 @@ def where_blocks(text: str) -> list[str]:
         elif c == "}":
             depth -= 1
             if depth == 0 and pending_where:
-                blocks.append(text[start:i + 1])
+                blocks.append(text[start : i + 1])
                 pending_where = False
         elif depth == 0 and (c.isalpha() or c == "_"):
             m = _WORD.match(text, i)
             assert m is not None
-            if m.group(0).upper() == "WHERE" and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in ":_?$")):
+            if m.group(0).upper() == "WHERE" and (
+                i == 0 or not (text[i - 1].isalnum() or text[i - 1] in ":_?$")
+            ):
                 pending_where = True
             i = m.end()
             continue
@@ -227,7 +229,9 @@ def _ground(quads: CompValue | None, default: GraphName) -> list[ox.Quad]:
     return out
 
 
-def _template(block: CompValue, default: GraphName) -> Iterator[tuple[GraphName | Variable, object, object, object]]:
+def _template(
+    block: CompValue, default: GraphName
+) -> Iterator[tuple[GraphName | Variable, object, object, object]]:
     for s, p, o in _get(block, "triples") or []:
         yield default, s, p, o
     for g, triples in (_get(block, "quads") or {}).items():
@@ -236,7 +240,18 @@ def _template(block: CompValue, default: GraphName) -> Iterator[tuple[GraphName 
             yield graph, s, p, o
 
 
-def _instantiate(block: CompValue | None, default: GraphName, solutions: list[ox.QuerySolution]) -> list[ox.Quad]:
+def _fill(t: object, row: ox.QuerySolution, fresh: dict[BNode, ox.BlankNode]) -> object:
+    """A template term for one solution (template blank nodes are fresh per solution)."""
+    if isinstance(t, Variable):
+        return row[str(t)]
+    if isinstance(t, BNode):
+        return fresh.setdefault(t, ox.BlankNode())
+    return _ox(t)
+
+
+def _instantiate(
+    block: CompValue | None, default: GraphName, solutions: list[ox.QuerySolution]
+) -> list[ox.Quad]:
     """Fill a DELETE/INSERT template with each solution (unbound or ill-formed quads are skipped)."""
     if block is None:
         return []
@@ -244,17 +259,9 @@ def _instantiate(block: CompValue | None, default: GraphName, solutions: list[ox
     out: list[ox.Quad] = []
     for row in solutions:
         fresh: dict[BNode, ox.BlankNode] = {}
-
-        def term(t: object) -> object:
-            if isinstance(t, Variable):
-                return row[str(t)]
-            if isinstance(t, BNode):
-                return fresh.setdefault(t, ox.BlankNode())
-            return _ox(t)
-
         for g, s, p, o in template:
-            graph = term(g) if isinstance(g, Variable) else g
-            s2, p2, o2 = term(s), term(p), term(o)
+            graph = _fill(g, row, fresh) if isinstance(g, Variable) else g
+            s2, p2, o2 = _fill(s, row, fresh), _fill(p, row, fresh), _fill(o, row, fresh)
             if None in (graph, s2, p2, o2) or isinstance(s2, ox.Literal) or not isinstance(p2, ox.NamedNode):
                 continue
             if not isinstance(graph, (ox.NamedNode, ox.DefaultGraph)):
@@ -312,8 +319,10 @@ def _parse(sparql: str, base_iri: str | None) -> list[CompValue]:
     ops = list(parsed.algebra)
     for op in ops:
         if op.name == "Load":
-            raise UpdateNotSupported("LOAD is not carried out here: the service does not fetch from the "
-                                     "network. POST the file to /store instead.")
+            raise UpdateNotSupported(
+                "LOAD is not carried out here: the service does not fetch from the "
+                "network. POST the file to /store instead."
+            )
     # The engine has the last word on syntax (it runs nothing on an empty store).
     try:
         ox.Store().update(sparql, base_iri=base_iri) if base_iri else ox.Store().update(sparql)
@@ -324,7 +333,9 @@ def _parse(sparql: str, base_iri: str | None) -> list[CompValue]:
     return ops
 
 
-def update_change(ds: object, sparql: str, *, base_iri: str | None = None) -> tuple[set[ox.Quad], set[ox.Quad]]:
+def update_change(
+    ds: object, sparql: str, *, base_iri: str | None = None
+) -> tuple[set[ox.Quad], set[ox.Quad]]:
     """The quads a SPARQL update would add and remove, given the store now."""
     ops = _parse(sparql, base_iri)
     wheres = iter(where_blocks(sparql))
@@ -332,8 +343,9 @@ def update_change(ds: object, sparql: str, *, base_iri: str | None = None) -> tu
     state = _State(ds)
     try:
         for op in ops:
-            default: GraphName = _graph(_get(op, "withClause")) if _get(op, "withClause") is not None \
-                else ox.DefaultGraph()
+            default: GraphName = (
+                _graph(_get(op, "withClause")) if _get(op, "withClause") is not None else ox.DefaultGraph()
+            )
             if op.name == "InsertData":
                 state.apply(_ground(op, default), [])
             elif op.name == "DeleteData":
@@ -346,8 +358,10 @@ def update_change(ds: object, sparql: str, *, base_iri: str | None = None) -> tu
                 if op.name == "DeleteWhere":
                     state.apply([], _instantiate(op, default, rows))
                 else:
-                    state.apply(_instantiate(_get(op, "insert"), default, rows),
-                                _instantiate(_get(op, "delete"), default, rows))
+                    state.apply(
+                        _instantiate(_get(op, "insert"), default, rows),
+                        _instantiate(_get(op, "delete"), default, rows),
+                    )
             else:
                 add, remove = _graph_op(state, op)
                 state.apply(add, remove)

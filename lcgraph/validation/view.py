@@ -43,8 +43,11 @@ class ChangeView:
             pool = self._by_p.get(p, ())
         else:
             pool = (t for ts in self._by_s.values() for t in ts)
-        return [t for t in pool if (p is None or t[1] == p) and (o is None or t[2] == o)
-                and (s is None or t[0] == s)]
+        return [
+            t
+            for t in pool
+            if (p is None or t[1] == p) and (o is None or t[2] == o) and (s is None or t[0] == s)
+        ]
 
     def triples(self, s: Term | None, p: Term | None, o: Term | None) -> Iterator[Triple]:
         """Distinct triples matching the pattern after the change."""

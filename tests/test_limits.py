@@ -1,0 +1,163 @@
+"""Limits that hold: query time limit, answer size limit, request body limit.
+
+The time limit is proven the hard way: a pathological query (a four-way
+cross product counted) is stopped — its worker process is killed, not left
+running — and cheap queries keep answering fast, during and after.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+from conftest import RunningServer
+
+PATHOLOGICAL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+CHEAP = "ASK { <http://example.org/s1> ?p ?o }"
+
+
+def _triples(n: int) -> str:
+    return "".join(f'<http://example.org/s{i}> <http://example.org/p> "value {i:07d}" .\n' for i in range(n))
+
+
+def _worker_pids(server: RunningServer) -> set[int]:
+    return {w.process.pid for w in server.app.state.runtime.evaluator._all}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A killed child that is not reaped yet is a zombie: not running.
+    with open(f"/proc/{pid}/stat") as fh:
+        return fh.read().split(")")[-1].split()[0] != "Z"
+
+
+def test_a_pathological_query_is_stopped_and_cheap_queries_stay_fast(server_factory) -> None:  # type: ignore[no-untyped-def]
+    server: RunningServer = server_factory(query_timeout=2.0)
+    server.load(_triples(300))
+    pids_before = _worker_pids(server)
+    outcome: dict[str, object] = {}
+
+    def slow() -> None:
+        started = time.monotonic()
+        outcome["response"] = httpx.get(server.sparql, params={"query": PATHOLOGICAL}, timeout=60)
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.5)
+    # While the runaway query holds one worker, the other answers at once.
+    started = time.monotonic()
+    assert httpx.get(server.sparql, params={"query": CHEAP}, timeout=10).json()["boolean"] is True
+    assert time.monotonic() - started < 1.0
+    thread.join(timeout=30)
+
+    response = outcome["response"]
+    assert isinstance(response, httpx.Response)
+    assert response.status_code == 503
+    assert "2 s" in response.text and "stopped" in response.text
+    assert 1.5 <= float(outcome["seconds"]) < 5  # type: ignore[arg-type]
+
+    # The worker that ran it was killed (not left computing) and replaced.
+    killed = pids_before - _worker_pids(server)
+    assert len(killed) == 1
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in killed) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in killed)
+
+    # And a cheap query right after answers fast.
+    started = time.monotonic()
+    assert httpx.get(server.sparql, params={"query": CHEAP}, timeout=10).status_code == 200
+    assert time.monotonic() - started < 1.0
+    deadline = time.monotonic() + 10
+    while len(_worker_pids(server)) < len(pids_before) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(_worker_pids(server)) == len(pids_before)
+
+
+def test_a_small_answer_over_the_size_limit_is_refused_clearly(server_factory) -> None:  # type: ignore[no-untyped-def]
+    server: RunningServer = server_factory(extra={"max_result_bytes": "2000"})
+    server.load(_triples(200))
+    r = httpx.get(server.sparql, params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert r.status_code == 422
+    assert "2000 bytes" in r.text and "LIMIT" in r.text
+    small = httpx.get(server.sparql, params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"})
+    assert small.status_code == 200 and len(small.json()["results"]["bindings"]) == 3
+
+
+def test_a_streamed_answer_over_the_size_limit_is_cut_not_passed_off_as_complete(server_factory) -> None:  # type: ignore[no-untyped-def]
+    server: RunningServer = server_factory(extra={"max_result_bytes": str(3 * 1024 * 1024)})
+    server.load(_triples(40000))
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.get(server.sparql, params={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=60)
+    assert httpx.get(server.sparql, params={"query": CHEAP}).status_code == 200
+
+
+def test_request_bodies_over_the_limit_get_413(server_factory) -> None:  # type: ignore[no-untyped-def]
+    server: RunningServer = server_factory(max_body_bytes=1000)
+    big = "ASK { " + " ".join(f"<http://example.org/{i}> ?p ?o ." for i in range(100)) + " }"
+    r = httpx.post(server.sparql, content=big, headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 413 and "1000 bytes" in r.text
+
+    def chunks():  # no Content-Length: the limit is enforced while reading
+        for _ in range(20):
+            yield b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"
+
+    r = httpx.put(
+        server.store,
+        params={"graph": "http://example.org/g"},
+        content=chunks(),
+        headers={"Content-Type": "application/n-triples", **server.write_headers},
+    )
+    assert r.status_code == 413
+    assert not server.dataset.store.contains_named_graph(
+        __import__("pyoxigraph").NamedNode("http://example.org/g")
+    )
+    assert (
+        httpx.post(
+            server.sparql, content="ASK {}", headers={"Content-Type": "application/sparql-query"}
+        ).status_code
+        == 200
+    )
+
+
+def test_a_truncated_body_changes_nothing_and_the_server_carries_on(server: RunningServer) -> None:
+    before = len(server.dataset.store)
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        body = b"<http://example.org/s> <http://example.org/p> "
+        sock.sendall(
+            b"PUT /store?graph=http://example.org/t HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/n-triples\r\n"
+            + f"Authorization: Bearer {server.write_headers['Authorization'].split()[1]}\r\n".encode()
+            + b"Content-Length: 500\r\n\r\n"
+            + body
+        )
+        sock.shutdown(socket.SHUT_WR)
+        answer = sock.recv(4096)
+    assert answer == b"" or answer.split(b" ")[1].startswith(b"4")
+    assert len(server.dataset.store) == before
+    assert httpx.get(server.url + "/health").status_code == 200
+
+
+def test_snapshots_do_not_pile_up(server: RunningServer) -> None:
+    snapshots = server.app.state.runtime.snapshots
+    workers = len(_worker_pids(server))
+    for i in range(12):
+        r = httpx.post(
+            server.store,
+            params={"graph": "http://example.org/g"},
+            content=f"<http://example.org/s> <http://example.org/n> {i} .",
+            headers={"Content-Type": "text/turtle", **server.write_headers},
+        )
+        assert r.status_code in (201, 204)
+        assert httpx.get(server.sparql, params={"query": CHEAP}).status_code == 200
+    # One checkpoint per worker at most, plus the current one; older ones are deleted.
+    assert len(list(snapshots.root.iterdir())) <= workers + 1
