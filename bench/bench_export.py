@@ -33,18 +33,24 @@ def _private_file(directory: Path, admins: int = 2000) -> Path:
     path = directory / "private.nq"
     with path.open("w", encoding="utf-8") as out:
         for i in range(admins):
-            out.write(f"<https://w3id.org/lcgraph/id/administrator/bench-{i}> <https://schema.org/email> "
-                      f'"bench-{i}@example.org" <{PRIVATE}> .\n')
+            out.write(
+                f"<https://w3id.org/lcgraph/id/administrator/bench-{i}> <https://schema.org/email> "
+                f'"bench-{i}@example.org" <{PRIVATE}> .\n'
+            )
     return path
 
 
 def _build_store(data: Path, work: Path) -> Path:
     store = work / "store"
     oxigraph = str(VENV_BIN / "oxigraph")
-    subprocess.run([oxigraph, "load", "--location", str(store), "--file", str(data)], check=True,
-                   capture_output=True)
-    subprocess.run([oxigraph, "load", "--location", str(store), "--file", str(_private_file(work))],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [oxigraph, "load", "--location", str(store), "--file", str(data)], check=True, capture_output=True
+    )
+    subprocess.run(
+        [oxigraph, "load", "--location", str(store), "--file", str(_private_file(work))],
+        check=True,
+        capture_output=True,
+    )
     return store
 
 
@@ -77,21 +83,51 @@ def main() -> None:
             for _ in range(REPEAT):
                 a, b = work / f"ours.{ext}", work / f"peer.{ext}"
                 ours.append(run_measured(_ours(store, name, a)))
-                peer.append(run_measured([VENV_BIN / "oxigraph", "dump", "--location", store, "--graph",
-                                          SYNTHETIC, "--format", ext, "--file", b]))
+                peer.append(
+                    run_measured(
+                        [
+                            VENV_BIN / "oxigraph",
+                            "dump",
+                            "--location",
+                            store,
+                            "--graph",
+                            SYNTHETIC,
+                            "--format",
+                            ext,
+                            "--file",
+                            b,
+                        ]
+                    )
+                )
             if name == "ntriples":
-                print(f"N-Triples lines: lcgraph {_lines(a):,}, oxigraph {_lines(b):,}; "
-                      f"private addresses in ours: {a.read_bytes().count(b'@example.org')}")
-            rows.append((f"{name}: wall time", median([s.seconds for s in ours]),
-                         median([s.seconds for s in peer]), "s"))
-            rows.append((f"{name}: peak RSS", median([s.peak_rss_mb for s in ours]),
-                         median([s.peak_rss_mb for s in peer]), "MB"))
+                print(
+                    f"N-Triples lines: lcgraph {_lines(a):,}, oxigraph {_lines(b):,}; "
+                    f"private addresses in ours: {a.read_bytes().count(b'@example.org')}"
+                )
+            rows.append(
+                (
+                    f"{name}: wall time",
+                    median([s.seconds for s in ours]),
+                    median([s.seconds for s in peer]),
+                    "s",
+                )
+            )
+            rows.append(
+                (
+                    f"{name}: peak RSS",
+                    median([s.peak_rss_mb for s in ours]),
+                    median([s.peak_rss_mb for s in peer]),
+                    "MB",
+                )
+            )
             a.unlink()
             b.unlink()
         report(f"export of {data.name} (public view) vs oxigraph dump, median of {REPEAT}", rows)
         city = run_measured(_ours(store, "ntriples", work / "city.nt", "syn-0001"))
-        print(f"city slice (first synthetic city, N-Triples): {city.seconds:.2f} s, "
-              f"peak RSS {city.peak_rss_mb:.0f} MB, {_lines(work / 'city.nt'):,} lines")
+        print(
+            f"city slice (first synthetic city, N-Triples): {city.seconds:.2f} s, "
+            f"peak RSS {city.peak_rss_mb:.0f} MB, {_lines(work / 'city.nt'):,} lines"
+        )
         shutil.rmtree(store)
 
 

@@ -57,7 +57,9 @@ def build_store(cities: int, seed: int, disk: Path | None, work: Path) -> Datase
     if disk is None or ds.is_empty():
         start = time.perf_counter()
         for path in resources.vocab_files():
-            ds.store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(GRAPH_VOCAB)))
+            ds.store.bulk_load(
+                path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(GRAPH_VOCAB))
+            )
         ds.store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
         ds.flush()
         print(f"loaded into the {'disk' if disk else 'memory'} store in {time.perf_counter() - start:.1f} s")
@@ -84,12 +86,16 @@ def run(ds: Dataset, opts: Options, out_dir: Path) -> float:
     (out_dir / "network.gexf").write_bytes(network_bytes(report, "gexf"))
     line("GEXF export (optional, --network)", time.perf_counter() - t, rss_mb())
     s = report.summary()
-    print(f"network: {s['actors']:,} actors, {s['ties']:,} ties, {s['cities']} cities, "
-          f"{s['communities']} communities ({s['community_method']}), {s['findings']:,} findings "
-          f"{s['findings_by_severity']}")
+    print(
+        f"network: {s['actors']:,} actors, {s['ties']:,} ties, {s['cities']} cities, "
+        f"{s['communities']} communities ({s['community_method']}), {s['findings']:,} findings "
+        f"{s['findings_by_severity']}"
+    )
     bc = s["betweenness"]
-    print(f"betweenness: {'exact' if bc['exact'] else 'sampled'} from {bc['sources']} sources, "
-          f"every value within ±{bc['error_bound']} with probability {bc['confidence']}")
+    print(
+        f"betweenness: {'exact' if bc['exact'] else 'sampled'} from {bc['sources']} sources, "
+        f"every value within ±{bc['error_bound']} with probability {bc['confidence']}"
+    )
     print(f"link prediction: {report.measures.candidate_search}")
     return total
 
@@ -105,12 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     ds = build_store(args.cities, args.seed, args.disk, args.work)
     opts = Options(betweenness_sources=args.betweenness_sources)
-    print(f"lcgraph gaps on {args.cities} synthetic cities ({'disk' if args.disk else 'memory'} store), "
-          f"peak RSS before the analysis {rss_mb():.0f} MB:")
+    print(
+        f"lcgraph gaps on {args.cities} synthetic cities ({'disk' if args.disk else 'memory'} store), "
+        f"peak RSS before the analysis {rss_mb():.0f} MB:"
+    )
     total = run(ds, opts, args.work)
     verdict = "within" if total < 60 else "OVER"
-    print(f"TOTAL (analysis + findings written + HTML report) {total:.1f} s ({verdict} the 60 s goal); "
-          f"peak RSS {rss_mb():.0f} MB")
+    print(
+        f"TOTAL (analysis + findings written + HTML report) {total:.1f} s ({verdict} the 60 s goal); "
+        f"peak RSS {rss_mb():.0f} MB"
+    )
     return 0
 
 

@@ -15,9 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
-from lcgraph import __version__, resources
+from lcgraph import __version__
+from lcgraph.bootstrap import initialise
 from lcgraph.config import Settings
-from lcgraph.namespaces import GRAPH_ONTOLOGY, GRAPH_SHAPES, GRAPH_VOCAB, PREFIXES
+from lcgraph.namespaces import PREFIXES
 from lcgraph.store import Dataset, LoadError, UnknownFormat, by_name, format_names
 
 app = typer.Typer(
@@ -31,7 +32,9 @@ err_console = Console(stderr=True)
 
 DataOption = Annotated[
     Path | None,
-    typer.Option("--data", "-d", help="Data directory of the store (default: $LCGRAPH_DATA or ./var/lcgraph)."),
+    typer.Option(
+        "--data", "-d", help="Data directory of the store (default: $LCGRAPH_DATA or ./var/lcgraph)."
+    ),
 ]
 
 
@@ -79,23 +82,12 @@ def load_with_progress(ds: Dataset, path: Path, *, graph: str | None, fmt: str |
     size = path.stat().st_size if path.is_file() else None
     with _progress() as bar:
         task = bar.add_task(path.name, total=size)
-        result = ds.load_path(path, graph=graph, format=fmt,
-                              progress=lambda done: bar.update(task, completed=done))
+        result = ds.load_path(
+            path, graph=graph, format=fmt, progress=lambda done: bar.update(task, completed=done)
+        )
     err_console.print(
         f"loaded {path}: {result.quads_added:,} quads added in {result.seconds:.2f} s", highlight=False
     )
-
-
-def replace_graph_from_files(ds: Dataset, graph: str, files: list[Path]) -> int:
-    """Make ``graph`` hold exactly the triples of ``files`` (parsed first, then swapped in)."""
-    import pyoxigraph as ox
-
-    scratch = Dataset.memory()
-    for f in files:
-        scratch.load_path(f, graph=graph)
-    ds.store.remove_graph(ox.NamedNode(graph))
-    ds.store.extend(scratch.quads())
-    return scratch.count(graph)
 
 
 @app.command()
@@ -107,40 +99,20 @@ def version() -> None:
 @app.command()
 def init(
     data: DataOption = None,
-    examples: Annotated[bool, typer.Option(help="Also load the illustrative examples (data/examples).")] = False,
+    examples: Annotated[
+        bool, typer.Option(help="Also load the illustrative examples (data/examples).")
+    ] = False,
     check: Annotated[bool, typer.Option(help="Validate the loaded data against the shapes.")] = True,
 ) -> None:
     """Create the store and load the ontology, vocabularies, shapes and seed facts."""
     ds = open_dataset(data, must_exist=False)
     try:
-        n = replace_graph_from_files(ds, str(GRAPH_ONTOLOGY), [resources.ONTOLOGY_FILE])
-        err_console.print(f"ontology: {n:,} triples")
-        n = replace_graph_from_files(ds, str(GRAPH_VOCAB), resources.vocab_files())
-        err_console.print(f"vocabularies: {n:,} triples")
-        n = replace_graph_from_files(ds, str(GRAPH_SHAPES), resources.shape_files())
-        err_console.print(f"shapes: {n:,} triples")
-        files = resources.seed_files() + (resources.example_files() if examples else [])
-        for f in files:
-            _replace_dataset_file(ds, f)
+        initialise(ds, examples=examples, log=lambda msg: err_console.print(msg, highlight=False))
     except LoadError as exc:
         fail(str(exc))
-    ds.flush()
     if check:
         _check_conformance(ds)
     err_console.print(f"store ready at {ds.path}")
-
-
-def _replace_dataset_file(ds: Dataset, path: Path) -> None:
-    """Load a TriG file so that each graph it names holds exactly its content."""
-    import pyoxigraph as ox
-
-    scratch = Dataset.memory()
-    scratch.load_path(path)
-    graphs = scratch.graphs()
-    for g in graphs:
-        ds.store.remove_graph(ox.NamedNode(g))
-    ds.store.extend(scratch.quads())
-    err_console.print(f"{path.name}: {scratch.count():,} quads in {len(graphs)} graph(s)")
 
 
 def _check_conformance(ds: Dataset) -> None:
@@ -152,10 +124,16 @@ def _check_conformance(ds: Dataset) -> None:
 
 @app.command()
 def load(
-    files: Annotated[list[Path], typer.Argument(help="RDF files (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="RDF files (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD).")
+    ],
     data: DataOption = None,
-    graph: Annotated[str | None, typer.Option("--graph", "-g", help="Named graph for triple formats.")] = None,
-    format: Annotated[str | None, typer.Option("--format", "-f", help=f"One of: {', '.join(format_names())}.")] = None,
+    graph: Annotated[
+        str | None, typer.Option("--graph", "-g", help="Named graph for triple formats.")
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help=f"One of: {', '.join(format_names())}.")
+    ] = None,
 ) -> None:
     """Load RDF files into the store, each all-or-nothing."""
     ds = open_dataset(data, must_exist=False)
@@ -174,7 +152,10 @@ def query(
     sparql: Annotated[str | None, typer.Argument(help="The SPARQL query (or use --file).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Read the query from a file.")] = None,
     data: DataOption = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, json, xml, csv, tsv; or an RDF format for CONSTRUCT.")] = "table",
+    format: Annotated[
+        str,
+        typer.Option("--format", "-f", help="table, json, xml, csv, tsv; or an RDF format for CONSTRUCT."),
+    ] = "table",
 ) -> None:
     """Run a SPARQL query against the store (default graph = union of all graphs)."""
     import pyoxigraph as ox
@@ -222,7 +203,7 @@ def _short(term: object) -> str:
     if isinstance(term, ox.NamedNode):
         for prefix, ns in PREFIXES.items():
             if term.value.startswith(ns):
-                return f"{prefix}:{term.value[len(ns):]}"
+                return f"{prefix}:{term.value[len(ns) :]}"
         return term.value
     if isinstance(term, ox.Literal):
         return term.value
@@ -249,9 +230,13 @@ def _print_table(result: object) -> None:
 @app.command()
 def export(
     data: DataOption = None,
-    format: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(format_names())}.")] = "trig",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of: {', '.join(format_names())}.")
+    ] = "trig",
     graph: Annotated[str | None, typer.Option("--graph", "-g", help="Export only this named graph.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (default: standard output).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output file (default: standard output).")
+    ] = None,
 ) -> None:
     """Export the dataset (or one graph) in any RDF format, streamed by the engine."""
     ds = open_dataset(data)
@@ -260,8 +245,9 @@ def export(
         if graph is not None and not ds.has_graph(graph):
             fail(f"no graph {graph!r} in the store; graphs: {', '.join(ds.graphs()) or '(none)'}")
         target = out if out is not None else sys.stdout.buffer
-        ds.dump(target, fmt, graph=graph, default_graph=graph is None and not fmt.is_dataset,
-                prefixes=PREFIXES)
+        ds.dump(
+            target, fmt, graph=graph, default_graph=graph is None and not fmt.is_dataset, prefixes=PREFIXES
+        )
     except UnknownFormat as exc:
         fail(str(exc))
     except ValueError as exc:

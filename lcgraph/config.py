@@ -49,7 +49,8 @@ class Settings:
     tokens: str = ""
     tokens_file: Path | None = None
     query_timeout: float = 30.0
-    max_results: int = 1_000_000
+    max_result_bytes: int = 256 * 1024 * 1024
+    query_workers: int | None = None
     max_body_bytes: int = 64 * 1024 * 1024
     cors_origins: tuple[str, ...] = ("*",)
     queries_dir: Path | None = None
@@ -69,7 +70,8 @@ class Settings:
             tokens=os.environ.get("LCGRAPH_TOKENS", ""),
             tokens_file=Path(tokens_file) if tokens_file else None,
             query_timeout=_env_float("LCGRAPH_QUERY_TIMEOUT", 30.0),
-            max_results=_env_int("LCGRAPH_MAX_RESULTS", 1_000_000),
+            max_result_bytes=_env_int("LCGRAPH_MAX_RESULT_BYTES", 256 * 1024 * 1024),
+            query_workers=_env_int("LCGRAPH_QUERY_WORKERS", 0) or None,
             max_body_bytes=_env_int("LCGRAPH_MAX_BODY", 64 * 1024 * 1024),
             cors_origins=tuple(o.strip() for o in cors.split(",") if o.strip()),
             queries_dir=Path(queries_dir) if queries_dir else None,

@@ -18,13 +18,30 @@ V = "https://w3id.org/lcgraph/vocab/"
 PREFIXES = sparql_prefixes("lc", "lcv", "lcid", "org", "schema", "rdfs", "xsd")
 AGE_GROUPS = ("early-childhood", "school-age", "youth", "working-age", "older-people")
 BLOCKS = (
-    "inclusive-learning-education-system", "learning-families-communities", "learning-workplace",
-    "learning-technologies", "quality-learning", "culture-of-learning",
+    "inclusive-learning-education-system",
+    "learning-families-communities",
+    "learning-workplace",
+    "learning-technologies",
+    "quality-learning",
+    "culture-of-learning",
 )
 THEMES = (
-    "local-wisdom", "culture-heritage", "arts-music", "history", "environment", "agriculture-food",
-    "health-wellbeing", "digital-literacy", "vocational-skills", "entrepreneurship", "literacy-reading",
-    "science-technology", "civic-participation", "tourism", "languages", "lifelong-learning",
+    "local-wisdom",
+    "culture-heritage",
+    "arts-music",
+    "history",
+    "environment",
+    "agriculture-food",
+    "health-wellbeing",
+    "digital-literacy",
+    "vocational-skills",
+    "entrepreneurship",
+    "literacy-reading",
+    "science-technology",
+    "civic-participation",
+    "tourism",
+    "languages",
+    "lifelong-learning",
 )
 
 
@@ -56,13 +73,15 @@ class Net:
 
     def admin(self, slug: str, city: str) -> str:
         self.lines.append(
-            f'<{ID}administrator/{slug}> a lc:CityLearningAdministrator ; rdfs:label "ผู้จัดการทดสอบ {slug}"@th ,'
+            f"<{ID}administrator/{slug}> a lc:CityLearningAdministrator ;"
+            f' rdfs:label "ผู้จัดการทดสอบ {slug}"@th ,'
             f' "Administrator {slug}"@en ; lc:city <{ID}city/{city}> .'
         )
         return iri("administrator", slug)
 
-    def activity(self, city: str, organisers: list[str], ages=("working-age",), themes=("history",),
-                 blocks=()) -> str:
+    def activity(
+        self, city: str, organisers: list[str], ages=("working-age",), themes=("history",), blocks=()
+    ) -> str:
         self.n += 1
         slug = f"act-{self.n}"
         orgs = " , ".join(f"<{ID}{o}>" for o in organisers)

@@ -13,13 +13,13 @@ from test_analysis_findings import planted
 
 
 @pytest.fixture
-def loaded(server):  # noqa: ANN001, ANN201 - the conftest fixture
+def loaded(server):
     planted().load(server.dataset)
     server.app.state.runtime.mark_written()
     return server
 
 
-def test_gaps_as_json_csv_and_html(loaded) -> None:  # noqa: ANN001
+def test_gaps_as_json_csv_and_html(loaded) -> None:
     r = httpx.get(loaded.url + "/analysis/gaps", timeout=60)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     data = r.json()
@@ -32,7 +32,7 @@ def test_gaps_as_json_csv_and_html(loaded) -> None:  # noqa: ANN001
     assert r.status_code == 200 and "<svg" in r.text and "ข้อค้นพบ" in r.text
 
 
-def test_recommendations_and_scorecard(loaded) -> None:  # noqa: ANN001
+def test_recommendations_and_scorecard(loaded) -> None:
     r = httpx.get(loaded.url + "/analysis/recommendations", params={"top": 3}, timeout=60)
     assert r.status_code == 200
     recs = r.json()["recommendations"]
@@ -46,14 +46,14 @@ def test_recommendations_and_scorecard(loaded) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("fmt", ["gexf", "graphml"])
-def test_network_download(loaded, fmt: str) -> None:  # noqa: ANN001
+def test_network_download(loaded, fmt: str) -> None:
     r = httpx.get(f"{loaded.url}/analysis/network.{fmt}", timeout=60)
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     g = (nx.read_gexf if fmt == "gexf" else nx.read_graphml)(io.BytesIO(r.content))
     assert g.number_of_nodes() == 20 and g.has_edge(iri("partner", "link"), iri("city", "far"))
 
 
-def test_bad_requests_are_4xx_with_a_message(server, loaded) -> None:  # noqa: ANN001
+def test_bad_requests_are_4xx_with_a_message(server, loaded) -> None:
     json_accept = {"Accept": "application/json"}
     r = httpx.get(loaded.url + "/analysis/scorecard/atlantis", headers=json_accept, timeout=60)
     assert r.status_code == 404 and "no learning city called 'atlantis'" in r.json()["message"]
@@ -65,6 +65,6 @@ def test_bad_requests_are_4xx_with_a_message(server, loaded) -> None:  # noqa: A
     assert r.status_code == 400
 
 
-def test_empty_store_is_422_not_500(server) -> None:  # noqa: ANN001
+def test_empty_store_is_422_not_500(server) -> None:
     r = httpx.get(server.url + "/analysis/gaps", headers={"Accept": "application/json"}, timeout=60)
     assert r.status_code == 422 and "the store is empty" in r.json()["message"]

@@ -44,8 +44,10 @@ def test_gaps_json_writes_findings_to_the_store(store_dir: Path) -> None:
     assert {s["name"] for s in data["stages"]} >= {"projection (SPARQL)", "communities", "betweenness"}
     assert "wrote" in proc.stderr and "findings" in proc.stderr
     ds = Dataset.open(store_dir)
-    n = ds.select("SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH <%s> { ?f a "
-                  "<https://w3id.org/lcgraph/def#Finding> } }" % FINDINGS)
+    n = ds.select(
+        f"SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ GRAPH <{FINDINGS}> {{ ?f a "
+        "<https://w3id.org/lcgraph/def#Finding> } }"
+    )
     assert int(n[0]["n"].value) == len({f["id"] for f in data["findings"]})
 
 
@@ -100,4 +102,4 @@ def test_gaps_on_a_network_without_ties(tmp_path: Path) -> None:
     del ds
     proc = lcgraph("gaps", "--data", path, "--lang", "en", "--no-write")
     assert proc.returncode == 0, proc.stderr
-    assert "no-ties" in proc.stdout and "isolated-actor" in proc.stdout
+    assert "no-ties" in proc.stdout and "no-ecology-data" in proc.stdout

@@ -58,7 +58,11 @@ def test_gap_3_4_articulation_points_and_bridges(report: GapReport) -> None:
     arts = {c.where[0] for c in cuts if c.kind == "articulation"}
     assert arts == {TOURISM, TEXTILE, HERITAGE, NORTHEAST, SOUTH}
     bridges = {frozenset(c.where) for c in cuts if c.kind == "bridge"}
-    assert bridges == {frozenset({TOURISM, TEXTILE}), frozenset({HERITAGE, SOUTH}), frozenset({NORTHEAST, RADIO})}
+    assert bridges == {
+        frozenset({TOURISM, TEXTILE}),
+        frozenset({HERITAGE, SOUTH}),
+        frozenset({NORTHEAST, RADIO}),
+    }
 
 
 def test_gap_3_single_point_of_failure_cuts_the_south_off(report: GapReport) -> None:
@@ -67,7 +71,11 @@ def test_gap_3_single_point_of_failure_cuts_the_south_off(report: GapReport) -> 
     f = south[0]
     # The eight actors of Example City South: the city, 2 administrators, 5 partners.
     assert f.severity == "high"
-    assert (f.evidence["cut_off_actors"], f.evidence["cut_off_cities"], f.evidence["cut_off_partners"]) == (8, 1, 5)
+    assert (f.evidence["cut_off_actors"], f.evidence["cut_off_cities"], f.evidence["cut_off_partners"]) == (
+        8,
+        1,
+        5,
+    )
     assert "Example City South" in f.message_en
 
 
@@ -97,8 +105,11 @@ def test_gap_5_brokers_between_cities(report: GapReport) -> None:
 
 
 def test_gaps_6_to_11_coverage_and_nothing_else(report: GapReport) -> None:
-    coverage = {(f.kind, frozenset(f.subjects)) for f in report.findings
-                if f.kind.startswith("coverage") or f.kind == "missing-sector"}
+    coverage = {
+        (f.kind, frozenset(f.subjects))
+        for f in report.findings
+        if f.kind.startswith("coverage") or f.kind == "missing-sector"
+    }
     assert coverage == {
         ("coverage-age-group", frozenset({NORTHEAST, f"{V}age-group/older-people"})),
         ("coverage-age-group", frozenset({NORTH, f"{V}age-group/early-childhood"})),
@@ -114,15 +125,30 @@ def test_gaps_6_to_11_coverage_and_nothing_else(report: GapReport) -> None:
 
 
 def test_every_finding_kind_is_one_the_readme_plants(report: GapReport) -> None:
-    planted = {"isolated-actor", "peripheral-partners", "bridge", "cut-vertex", "thin-community",
-               "broker-dependence", "coverage-age-group", "coverage-building-block", "coverage-theme-absent",
-               "missing-sector", "disconnected-fragment"}
+    planted = {
+        "isolated-actor",
+        "peripheral-partners",
+        "bridge",
+        "cut-vertex",
+        "thin-community",
+        "broker-dependence",
+        "coverage-age-group",
+        "coverage-building-block",
+        "coverage-theme-absent",
+        "missing-sector",
+        "disconnected-fragment",
+    }
     assert {f.kind for f in report.findings} <= planted
     # The only fragment apart from the main network is the isolated cooperative (reported as isolated).
     assert subjects(report, "disconnected-fragment") == []
     # Every cut vertex finding is one of the README's articulation points.
     assert {s for f in report.findings if f.kind == "cut-vertex" for s in f.subjects} <= {
-        TOURISM, TEXTILE, HERITAGE, NORTHEAST, SOUTH}
+        TOURISM,
+        TEXTILE,
+        HERITAGE,
+        NORTHEAST,
+        SOUTH,
+    }
 
 
 def test_scorecards_for_the_three_cities(report: GapReport) -> None:

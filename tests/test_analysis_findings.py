@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from analysis_data import AGE_GROUPS, BLOCKS, THEMES, Net, complete_network, iri
 
+from lcgraph.analysis.findings import Finding
 from lcgraph.analysis.gaps import analyse
 from lcgraph.analysis.networks import AnalysisInputError, UnknownCity, project
 from lcgraph.analysis.rdf_out import write_findings
@@ -28,7 +29,7 @@ def planted() -> Net:
     1. partner 'lonely' (private) has no tie at all                 -> isolated-actor
     2. city 'far' hangs on the network through partner 'link' only  -> peripheral-city
     3. 'link' holds 'far' and its partners 'f1', 'f2' on the network -> cut-vertex / bridge (cuts a city off)
-    4. 'far' has activities for youth only                           -> coverage-age-group (older people: high)
+    4. 'far' has activities for youth only                  -> coverage-age-group (older people: high)
     5. 'far' has no activity for any building block but one          -> coverage-building-block
     6. 'far' has only civil-society partners                         -> missing-sector private, academic
     """
@@ -45,7 +46,7 @@ def planted() -> Net:
     return net
 
 
-def kinds_about(findings, kind: str) -> list[set]:  # noqa: ANN001
+def kinds_about(findings: list[Finding], kind: str) -> list[set]:
     return [set(f.subjects) for f in findings if f.kind == kind]
 
 
@@ -75,7 +76,9 @@ def test_planted_gaps_are_found(store: Dataset) -> None:
     for code in AGE_GROUPS:
         expected = {far, f"{V}age-group/{code}"}
         assert (expected in ages) == (code != "youth")
-    older = next(x for x in f if x.kind == "coverage-age-group" and f"{V}age-group/older-people" in x.subjects)
+    older = next(
+        x for x in f if x.kind == "coverage-age-group" and f"{V}age-group/older-people" in x.subjects
+    )
     assert older.severity == "high" and older.cities == [far]
     blocks = kinds_about(f, "coverage-building-block")
     assert len(blocks) == len(BLOCKS) - 1 and {far, f"{V}gnlc/quality-learning"} not in blocks
@@ -130,8 +133,10 @@ def test_scorecard_shows_what_is_missing(store: Dataset) -> None:
     assert set(subs) >= {"individual-empowerment", "quality-learning", "political-will", "resources"}
     assert subs["quality-learning"].status == "evident"  # 16 activities tagged
     assert subs["learning-workplace"].status == "missing"
-    assert subs["individual-empowerment"].status == "partial" and "older-people" in subs[
-        "individual-empowerment"].missing
+    assert (
+        subs["individual-empowerment"].status == "partial"
+        and "older-people" in subs["individual-empowerment"].missing
+    )
     assert subs["resources"].status == "missing"  # no spaces, no assets
     assert 0 < card.score < 1
 
@@ -152,7 +157,9 @@ def test_store_without_actors_is_a_clear_error(store: Dataset) -> None:
 
 def test_unknown_city_names_the_known_ones(store: Dataset) -> None:
     planted().load(store)
-    with pytest.raises(UnknownCity, match=r"no learning city called 'atlantis'.*known cities: c0, c1, c2, far"):
+    with pytest.raises(
+        UnknownCity, match=r"no learning city called 'atlantis'.*known cities: c0, c1, c2, far"
+    ):
         analyse(store, city="atlantis")
 
 
@@ -165,8 +172,9 @@ def test_network_without_ties(store: Dataset) -> None:
     report = analyse(store)
     kinds = [f.kind for f in report.findings]
     assert kinds[0] == "no-ties"
-    assert kinds.count("isolated-actor") == 3
-    assert "coverage-no-activities" in kinds
+    # The partner is isolated; the two cities have nothing recorded at all: one finding each.
+    assert kinds.count("isolated-actor") == 1
+    assert kinds.count("no-ecology-data") == 2 and "missing-sector" not in kinds
     assert report.recommendations == []
 
 
@@ -179,20 +187,30 @@ def test_findings_written_back_with_provenance(store: Dataset) -> None:
     report = analyse(store)
     started = datetime.now(UTC)
     write_findings(store, report.findings, report.projections.graphs_used, started, datetime.now(UTC))
-    q = """PREFIX lc: <https://w3id.org/lcgraph/def#> PREFIX prov: <http://www.w3.org/ns/prov#>
-    SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH <%s> { ?f a lc:Finding ; lc:severity ?s ; lc:kind ?k ;
-      prov:wasGeneratedBy ?run ; prov:generatedAtTime ?t . ?run prov:used ?g } }""" % FINDINGS
+    q = f"""PREFIX lc: <https://w3id.org/lcgraph/def#> PREFIX prov: <http://www.w3.org/ns/prov#>
+    SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ GRAPH <{FINDINGS}> {{
+      ?f a lc:Finding ; lc:severity ?s ; lc:kind ?k ;
+      prov:wasGeneratedBy ?run ; prov:generatedAtTime ?t . ?run prov:used ?g }} }}"""
     assert int(store.select(q)[0]["n"].value) == len({f.id for f in report.findings})
-    used = {r["g"].value for r in store.select(
-        "SELECT DISTINCT ?g WHERE { GRAPH <%s> { ?run <http://www.w3.org/ns/prov#used> ?g } }" % FINDINGS)}
+    used = {
+        r["g"].value
+        for r in store.select(
+            f"SELECT DISTINCT ?g WHERE {{ GRAPH <{FINDINGS}> {{"
+            " ?run <http://www.w3.org/ns/prov#used> ?g } }"
+        )
+    }
     assert used == {"https://w3id.org/lcgraph/graph/examples", "https://w3id.org/lcgraph/graph/vocab"}
     # The analysed graphs are untouched.
     assert {g: store.count(g) for g in store.graphs() if g != FINDINGS} == before
     # A researcher can ask: which high-severity findings concern the city 'far'?
-    rows = store.select("""PREFIX lc: <https://w3id.org/lcgraph/def#> PREFIX dct: <http://purl.org/dc/terms/>
-        SELECT ?f ?msg WHERE { ?f lc:severity <https://w3id.org/lcgraph/vocab/finding-severity/high> ;
-        dct:spatial <%s> ; dct:description ?msg FILTER(lang(?msg) = "en") }""" % iri("city", "far"))
-    assert len(rows) == sum(1 for f in report.findings if f.severity == "high" and iri("city", "far") in f.cities)
+    rows = store.select(
+        """PREFIX lc: <https://w3id.org/lcgraph/def#> PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT ?f ?msg WHERE {{ ?f lc:severity <https://w3id.org/lcgraph/vocab/finding-severity/high> ;
+        dct:spatial <{}> ; dct:description ?msg FILTER(lang(?msg) = "en") }}""".format(iri("city", "far"))
+    )
+    assert len(rows) == sum(
+        1 for f in report.findings if f.severity == "high" and iri("city", "far") in f.cities
+    )
 
 
 def test_findings_replace_the_previous_ones(store: Dataset) -> None:
@@ -205,8 +223,10 @@ def test_findings_replace_the_previous_ones(store: Dataset) -> None:
     again = analyse(store)
     assert [f.id for f in again.findings] == [f.id for f in report.findings]
     write_findings(store, again.findings, again.projections.graphs_used, now, datetime.now(UTC))
-    runs = store.select("SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { GRAPH <%s> { ?r a "
-                        "<http://www.w3.org/ns/prov#Activity> } }" % FINDINGS)
+    runs = store.select(
+        f"SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE {{ GRAPH <{FINDINGS}> {{ ?r a "
+        "<http://www.w3.org/ns/prov#Activity> } }"
+    )
     assert int(runs[0]["n"].value) == 1
     assert store.count(FINDINGS) == first  # the same findings, one run: nothing left over
 

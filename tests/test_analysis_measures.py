@@ -24,26 +24,56 @@ from lcgraph.analysis.structural_holes import betweenness, constraint, effective
 def test_undirected_brokerage_counted_by_hand() -> None:
     # Groups: A = {a1, a2, a3, a4}, B = {b, b2}, C = {c1}, M = {m}.
     # Ties: a1-a2, a1-b, a2-b, b-b2, b-c1, m-a1, m-a3, a2-a4.
-    g = nx.Graph([("a1", "a2"), ("a1", "b"), ("a2", "b"), ("b", "b2"), ("b", "c1"),
-                  ("m", "a1"), ("m", "a3"), ("a2", "a4")])
+    g = nx.Graph(
+        [
+            ("a1", "a2"),
+            ("a1", "b"),
+            ("a2", "b"),
+            ("b", "b2"),
+            ("b", "c1"),
+            ("m", "a1"),
+            ("m", "a3"),
+            ("a2", "a4"),
+        ]
+    )
     group = {"a1": "A", "a2": "A", "a3": "A", "a4": "A", "b": "B", "b2": "B", "c1": "C", "m": "M"}
     roles = brokerage_roles(g, group)
     # Broker b (B), contacts a1 a2 b2 c1. Open pairs (a1-a2 are tied, so not brokered):
     #   {a1,b2}, {a2,b2}, {b2,c1}: b shares a group with exactly one end -> each counts
     #       1/2 gatekeeper (towards its own group) + 1/2 representative (away from it);
     #   {a1,c1}, {a2,c1}: three different groups -> liaison 1 each.
-    assert roles["b"].as_dict() == {"coordinator": 0, "itinerant": 0, "representative": 1.5,
-                                    "gatekeeper": 1.5, "liaison": 2}
+    assert roles["b"].as_dict() == {
+        "coordinator": 0,
+        "itinerant": 0,
+        "representative": 1.5,
+        "gatekeeper": 1.5,
+        "liaison": 2,
+    }
     # Broker m (M) between a1 and a3 (both A, not tied): itinerant 1.
-    assert roles["m"].as_dict() == {"coordinator": 0, "itinerant": 1, "representative": 0,
-                                    "gatekeeper": 0, "liaison": 0}
+    assert roles["m"].as_dict() == {
+        "coordinator": 0,
+        "itinerant": 1,
+        "representative": 0,
+        "gatekeeper": 0,
+        "liaison": 0,
+    }
     # Broker a2 (A), contacts a1 b a4: {a1,b} tied; {a1,a4} all A -> coordinator 1;
     #   {b,a4}: a2 shares A with a4 -> 1/2 + 1/2.
-    assert roles["a2"].as_dict() == {"coordinator": 1, "itinerant": 0, "representative": 0.5,
-                                     "gatekeeper": 0.5, "liaison": 0}
+    assert roles["a2"].as_dict() == {
+        "coordinator": 1,
+        "itinerant": 0,
+        "representative": 0.5,
+        "gatekeeper": 0.5,
+        "liaison": 0,
+    }
     # Broker a1 (A), contacts a2 b m: {a2,b} tied; {a2,m} -> 1/2 + 1/2; {b,m} B/A/M -> liaison 1.
-    assert roles["a1"].as_dict() == {"coordinator": 0, "itinerant": 0, "representative": 0.5,
-                                     "gatekeeper": 0.5, "liaison": 1}
+    assert roles["a1"].as_dict() == {
+        "coordinator": 0,
+        "itinerant": 0,
+        "representative": 0.5,
+        "gatekeeper": 0.5,
+        "liaison": 1,
+    }
     # Leaves broker nothing.
     assert roles["c1"].total == 0
 
@@ -56,8 +86,13 @@ def test_directed_brokerage_counted_by_hand() -> None:
     # Into q: p r s; out of q: r t. Ordered pairs (a, c), a != c:
     #   (p,r) 1-1-2 representative; (p,t) closed by p->t; (r,t) 2-1-1 gatekeeper;
     #   (s,r) 2-1-2 itinerant; (s,t) 2-1-1 gatekeeper.
-    assert roles.as_dict() == {"coordinator": 0, "itinerant": 1, "representative": 1,
-                               "gatekeeper": 2, "liaison": 0}
+    assert roles.as_dict() == {
+        "coordinator": 0,
+        "itinerant": 1,
+        "representative": 1,
+        "gatekeeper": 2,
+        "liaison": 0,
+    }
 
 
 def _brute_force(g: nx.DiGraph, group: dict, b: str) -> dict[str, int]:
@@ -178,8 +213,13 @@ def test_cut_points_by_hand() -> None:
     assert c_cut.cut_off.nodes == 1 and c_cut.pieces[0].via_bridge
     assert ("bridge", ("C", "P2")) in cuts
     # No other cut points: the K4 and the triangle hub-C-P are 2-connected.
-    assert set(cuts) == {("articulation", ("hub",)), ("articulation", ("k3",)), ("articulation", ("C",)),
-                         ("bridge", ("k3", "hub")), ("bridge", ("C", "P2"))}
+    assert set(cuts) == {
+        ("articulation", ("hub",)),
+        ("articulation", ("k3",)),
+        ("articulation", ("C",)),
+        ("bridge", ("k3", "hub")),
+        ("bridge", ("C", "P2")),
+    }
 
 
 def test_cut_points_on_a_path_report_every_bridge() -> None:

@@ -13,6 +13,7 @@ import threading
 import time
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from conftest import RunningServer
 
@@ -110,6 +111,8 @@ def test_request_bodies_over_the_limit_get_413(server_factory) -> None:  # type:
         for _ in range(20):
             yield b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"
 
+    r = httpx.post(server.sparql, content=chunks(), headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 413
     r = httpx.put(
         server.store,
         params={"graph": "http://example.org/g"},
@@ -117,9 +120,7 @@ def test_request_bodies_over_the_limit_get_413(server_factory) -> None:  # type:
         headers={"Content-Type": "application/n-triples", **server.write_headers},
     )
     assert r.status_code == 413
-    assert not server.dataset.store.contains_named_graph(
-        __import__("pyoxigraph").NamedNode("http://example.org/g")
-    )
+    assert not server.dataset.store.contains_named_graph(ox.NamedNode("http://example.org/g"))
     assert (
         httpx.post(
             server.sparql, content="ASK {}", headers={"Content-Type": "application/sparql-query"}

@@ -78,7 +78,10 @@ def test_dataset_clause_resolves_prefixes_base_and_ignores_strings_and_comments(
         SELECT * FROM g:examples FROM <graph/vocab> FROM NAMED g:private
         WHERE { ?s ?p "FROM <urn:in-a-string> SERVICE" }"""
     )
-    assert clause.default == ["https://w3id.org/lcgraph/graph/examples", "https://w3id.org/lcgraph/graph/vocab"]
+    assert clause.default == [
+        "https://w3id.org/lcgraph/graph/examples",
+        "https://w3id.org/lcgraph/graph/vocab",
+    ]
     assert clause.named == [PRIVATE]
     assert clause.uses_service is False
 
@@ -106,15 +109,19 @@ def test_public_dataset_without_clause_is_everything_but_private(store: Dataset)
     assert public_dataset(store, "SELECT * { ?s ?p ?o }", may_read_private=True) == (None, None)
 
 
-@pytest.mark.parametrize("query,defaults,named", [
-    (f"SELECT * FROM <{PRIVATE}> {{ ?s ?p ?o }}", None, None),
-    (f"SELECT * FROM NAMED <{PRIVATE}> {{ GRAPH ?g {{ ?s ?p ?o }} }}", None, None),
-    ("SELECT * { ?s ?p ?o }", [PRIVATE], None),
-    ("SELECT * { GRAPH ?g { ?s ?p ?o } }", None, [PRIVATE]),
-    ("PREFIX lcg: <https://w3id.org/lcgraph/graph/> SELECT * FROM lcg:private { ?s ?p ?o }", None, None),
-])
-def test_naming_the_private_graph_is_refused(store: Dataset, query: str, defaults: list[str] | None,
-                                            named: list[str] | None) -> None:
+@pytest.mark.parametrize(
+    "query,defaults,named",
+    [
+        (f"SELECT * FROM <{PRIVATE}> {{ ?s ?p ?o }}", None, None),
+        (f"SELECT * FROM NAMED <{PRIVATE}> {{ GRAPH ?g {{ ?s ?p ?o }} }}", None, None),
+        ("SELECT * { ?s ?p ?o }", [PRIVATE], None),
+        ("SELECT * { GRAPH ?g { ?s ?p ?o } }", None, [PRIVATE]),
+        ("PREFIX lcg: <https://w3id.org/lcgraph/graph/> SELECT * FROM lcg:private { ?s ?p ?o }", None, None),
+    ],
+)
+def test_naming_the_private_graph_is_refused(
+    store: Dataset, query: str, defaults: list[str] | None, named: list[str] | None
+) -> None:
     with pytest.raises(QueryRefused, match="read-private"):
         public_dataset(store, query, defaults, named, may_read_private=False)
     assert public_dataset(store, query, defaults, named, may_read_private=True) is not None
@@ -128,10 +135,11 @@ def test_from_clauses_of_public_graphs_are_honoured(store: Dataset) -> None:
     assert int(rows[0]["n"].value) == store.count(EXAMPLES)
 
 
-def test_service_is_refused_on_the_public_endpoint(store: Dataset) -> None:
+@pytest.mark.parametrize("may_read_private", [False, True])
+def test_service_is_refused_for_every_caller(store: Dataset, may_read_private: bool) -> None:
     query = "SELECT * { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"
     with pytest.raises(QueryRefused, match="SERVICE"):
-        public_dataset(store, query)
+        public_dataset(store, query, may_read_private=may_read_private)
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
@@ -141,8 +149,9 @@ def test_no_attack_query_reaches_personal_data(store: Dataset, name: str) -> Non
     assert not [s for s in SECRETS if s in public], f"{name} leaked personal data"
 
 
-@pytest.mark.parametrize("name", ["default graph union", "GRAPH ?g", "GRAPH <private>", "property path",
-                                  "DESCRIBE", "CONSTRUCT"])
+@pytest.mark.parametrize(
+    "name", ["default graph union", "GRAPH ?g", "GRAPH <private>", "property path", "DESCRIBE", "CONSTRUCT"]
+)
 def test_a_read_private_caller_does_see_it(store: Dataset, name: str) -> None:
     # The same query with the right must find a secret: the attack test above could fail.
     assert any(s in _run(store, ATTACKS[name], may_read_private=True) for s in SECRETS)
@@ -157,10 +166,14 @@ def test_personal_filter_tells_people_from_places_and_organisations(store: Datas
     address = ox.NamedNode("https://schema.org/address")
     lcid = "https://w3id.org/lcgraph/id/"
     assert personal.is_personal(ox.Triple(ox.NamedNode(ADMIN), email, ox.Literal("a@example.org")))
-    assert not personal.is_personal(ox.Triple(ox.NamedNode(lcid + "partner/example-library-foundation"),
-                                              email, ox.Literal("office@example.org")))
-    assert not personal.is_personal(ox.Triple(ox.NamedNode(lcid + "space/example-phayao-library"), address,
-                                              ox.Literal("somewhere")))
+    assert not personal.is_personal(
+        ox.Triple(
+            ox.NamedNode(lcid + "partner/example-library-foundation"), email, ox.Literal("office@example.org")
+        )
+    )
+    assert not personal.is_personal(
+        ox.Triple(ox.NamedNode(lcid + "space/example-phayao-library"), address, ox.Literal("somewhere"))
+    )
     # Nothing says what this is: treated as a person.
     assert personal.is_personal(ox.Triple(ox.NamedNode(lcid + "person/unknown"), email, ox.Literal("x")))
     assert not personal.is_personal(ox.Triple(ox.NamedNode(ADMIN), ox.NamedNode(lcid + "x"), ox.Literal("x")))
@@ -171,8 +184,12 @@ def test_route_personal_moves_a_person_s_e_mail_to_the_private_graph(store: Data
     examples = ox.NamedNode(EXAMPLES)
     incoming = [
         ox.Quad(ox.NamedNode(ADMIN), ox.NamedNode(SCHEMA_EMAIL), ox.Literal("new@example.org"), examples),
-        ox.Quad(ox.NamedNode(ADMIN), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-                ox.Literal("x"), examples),
+        ox.Quad(
+            ox.NamedNode(ADMIN),
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            ox.Literal("x"),
+            examples,
+        ),
     ]
     routed = list(route_personal(incoming, PersonalFilter(store)))
     assert routed[0].graph_name == ox.NamedNode(PRIVATE)
@@ -230,8 +247,9 @@ def test_sparql_endpoint_refuses_service_and_private_from(live: RunningServer) -
     assert r.status_code == 403 and "SERVICE" in r.text
     r = httpx.get(live.sparql, params={"query": f"SELECT * FROM <{PRIVATE}> {{ ?s ?p ?o }}"}, timeout=30)
     assert r.status_code == 403
-    r = httpx.get(live.sparql, params={"query": "SELECT * { ?s ?p ?o }", "named-graph-uri": PRIVATE},
-                  timeout=30)
+    r = httpx.get(
+        live.sparql, params={"query": "SELECT * { ?s ?p ?o }", "named-graph-uri": PRIVATE}, timeout=30
+    )
     assert r.status_code == 403
 
 
@@ -240,13 +258,25 @@ def test_sparql_endpoint_shows_personal_data_to_a_read_private_token(live: Runni
     assert r.status_code == 200 and SECRETS[0] in r.text
 
 
-@pytest.mark.parametrize("path", [
-    "/id/administrator/example-somchai", "/id/administrator/example-somchai?format=ntriples",
-    "/id/administrator/example-somchai?format=jsonld", "/id/administrator/example-somchai?format=schemaorg",
-    "/id/city/phayao", "/graph/private", "/export?format=nquads", "/export?format=trig&city=phayao",
-    "/export?format=ntriples&class=CityLearningAdministrator", "/export?format=turtle&partner=pmua",
-    "/catalog", "/.well-known/void?format=ntriples", "/search?q=example.org", "/search?q=somchai",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/administrator/example-somchai",
+        "/id/administrator/example-somchai?format=ntriples",
+        "/id/administrator/example-somchai?format=jsonld",
+        "/id/administrator/example-somchai?format=schemaorg",
+        "/id/city/phayao",
+        "/graph/private",
+        "/export?format=nquads",
+        "/export?format=trig&city=phayao",
+        "/export?format=ntriples&class=CityLearningAdministrator",
+        "/export?format=turtle&partner=pmua",
+        "/catalog",
+        "/.well-known/void?format=ntriples",
+        "/search?q=example.org",
+        "/search?q=somchai",
+    ],
+)
 def test_publishing_routes_never_return_personal_data(live: RunningServer, path: str) -> None:
     for accept in ("text/html", "*/*"):
         r = httpx.get(live.url + path, headers={"Accept": accept}, timeout=30)

@@ -69,11 +69,15 @@ def test_void_counts_of_every_public_graph_match_the_store(live: RunningServer) 
 
 def test_class_partitions_and_links_to_external_datasets(live: RunningServer) -> None:
     g = _void(live)
-    partitions = {g.value(p, VOID["class"]): int(g.value(p, VOID.entities))
-                  for p in g.objects(WHOLE, VOID.classPartition)}
-    cities = live.dataset.select("SELECT (COUNT(DISTINCT ?c) AS ?n) { GRAPH ?g { ?c a "
-                                 "<https://w3id.org/lcgraph/def#LearningCity> } "
-                                 f"FILTER(?g != <{PRIVATE}>) }}")
+    partitions = {
+        g.value(p, VOID["class"]): int(g.value(p, VOID.entities))
+        for p in g.objects(WHOLE, VOID.classPartition)
+    }
+    cities = live.dataset.select(
+        "SELECT (COUNT(DISTINCT ?c) AS ?n) { GRAPH ?g { ?c a "
+        "<https://w3id.org/lcgraph/def#LearningCity> } "
+        f"FILTER(?g != <{PRIVATE}>) }}"
+    )
     assert partitions[rdflib.URIRef("https://w3id.org/lcgraph/def#LearningCity")] == int(cities[0]["n"].value)
     linksets = list(g.subjects(RDF.type, VOID.Linkset))
     targets = {str(g.value(ls, VOID.objectsTarget)) for ls in linksets}
@@ -93,8 +97,9 @@ def test_dcat_distributions_licence_coverage_and_the_private_graph(live: Running
     period = g.value(examples, DCTERMS.temporal)
     assert str(g.value(period, DCAT.startDate)) == "2024-01-15"
     assert str(g.value(period, DCAT.endDate)) == "2024-03-30"
-    assert rdflib.URIRef("https://w3id.org/lcgraph/vocab/province/TH-56") in set(g.objects(
-        rdflib.URIRef("https://w3id.org/lcgraph/graph/seed/gnlc-members"), DCTERMS.spatial))
+    assert rdflib.URIRef("https://w3id.org/lcgraph/vocab/province/TH-56") in set(
+        g.objects(rdflib.URIRef("https://w3id.org/lcgraph/graph/seed/gnlc-members"), DCTERMS.spatial)
+    )
     private = rdflib.URIRef(PRIVATE)
     assert (private, DCTERMS.accessRights, NON_PUBLIC) in g
     assert g.value(private, VOID.triples) is None and g.value(private, DCAT.distribution) is None

@@ -23,8 +23,14 @@ from lcgraph.publish import exports
 from lcgraph.publish.jsonld import jsonld_context
 from lcgraph.store import Dataset, by_name
 
-RDFLIB = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld", "nquads": "nquads",
-          "trig": "trig"}
+RDFLIB = {
+    "turtle": "turtle",
+    "ntriples": "nt",
+    "rdfxml": "xml",
+    "jsonld": "json-ld",
+    "nquads": "nquads",
+    "trig": "trig",
+}
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +103,9 @@ def test_context_document_compacts_and_expands_back(live: RunningServer) -> None
     assert '"city"' in text and '"label"' in text and '"spaceType"' in text
     back = jsonld.to_rdf(jsonld.expand(compacted), {"format": "application/n-quads"})
     original = jsonld.to_rdf(jsonld.expand(doc), {"format": "application/n-quads"})
-    assert isomorphic(rdflib.Graph().parse(data=back, format="nt"),
-                      rdflib.Graph().parse(data=original, format="nt"))
+    assert isomorphic(
+        rdflib.Graph().parse(data=back, format="nt"), rdflib.Graph().parse(data=original, format="nt")
+    )
 
 
 def _quads(content: bytes) -> set[str]:
@@ -112,8 +119,13 @@ def test_city_slice_holds_the_city_s_resources_and_nothing_else(live: RunningSer
     lines = _quads(r.content)
     subjects = {line.split(" ", 1)[0] for line in lines}
     id_ = "https://w3id.org/lcgraph/id/"
-    for member in ("city/phayao", "space/example-phayao-library", "activity/example-reading-club",
-                   "administrator/example-somchai", "membership/gnlc-phayao"):
+    for member in (
+        "city/phayao",
+        "space/example-phayao-library",
+        "activity/example-reading-club",
+        "administrator/example-somchai",
+        "membership/gnlc-phayao",
+    ):
         assert f"<{id_}{member}>" in subjects, member
     assert f"<{id_}city/hat-yai>" not in subjects
     assert f"<{id_}administrator/example-malee>" not in subjects
@@ -125,8 +137,11 @@ def test_partner_class_and_graph_slices(live: RunningServer) -> None:
     params = {"partner": "example-library-foundation", "format": "nt"}
     partner = httpx.get(live.url + "/export", params=params)
     subjects = {line.split(" ", 1)[0] for line in _quads(partner.content)}
-    assert {f"<{id_}partner/example-library-foundation>", f"<{id_}space/example-phayao-library>",
-            f"<{id_}activity/example-reading-club>"} <= subjects
+    assert {
+        f"<{id_}partner/example-library-foundation>",
+        f"<{id_}space/example-phayao-library>",
+        f"<{id_}activity/example-reading-club>",
+    } <= subjects
     spaces = httpx.get(live.url + "/export", params={"class": "lc:LearningSpace", "format": "nt"})
     typed = {line.split(" ", 1)[0] for line in _quads(spaces.content) if "22-rdf-syntax-ns#type" in line}
     assert f"<{id_}space/example-phayao-library>" in typed
@@ -142,8 +157,9 @@ def test_gzip_file_and_gzip_transfer(live: RunningServer) -> None:
     assert gz.headers["content-type"] == "application/gzip"
     assert gz.headers["content-disposition"].endswith('.nq.gz"')
     assert _quads(gzip.decompress(gz.content)) == _quads(plain.content)
-    with httpx.stream("GET", live.url + "/export", params={"format": "nquads"},
-                      headers={"Accept-Encoding": "gzip"}) as r:
+    with httpx.stream(
+        "GET", live.url + "/export", params={"format": "nquads"}, headers={"Accept-Encoding": "gzip"}
+    ) as r:
         assert r.headers["content-encoding"] == "gzip"
         raw = b"".join(r.iter_raw())
     assert _quads(gzip.decompress(raw)) == _quads(plain.content)

@@ -17,8 +17,12 @@ from lcgraph.namespaces import GRAPH_ONTOLOGY, LC
 from lcgraph.publish.privacy import PersonalFilter
 
 BASE = "https://w3id.org/lcgraph/id/"
-RDF_FORMATS = {"turtle": "text/turtle", "jsonld": "application/ld+json", "ntriples": "application/n-triples",
-               "rdfxml": "application/rdf+xml"}
+RDF_FORMATS = {
+    "turtle": "text/turtle",
+    "jsonld": "application/ld+json",
+    "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+}
 RDFLIB_NAMES = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "rdfxml": "xml"}
 
 
@@ -34,7 +38,8 @@ def _seed_iris(live: RunningServer) -> list[str]:
     rows = live.dataset.select(
         "SELECT DISTINCT ?s { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && STRSTARTS(STR(?g), "
         "'https://w3id.org/lcgraph/graph/seed/') && STRSTARTS(STR(?s), 'https://w3id.org/lcgraph/id/')) }",
-        union_default_graph=False)
+        union_default_graph=False,
+    )
     return sorted(r["s"].value for r in rows)
 
 
@@ -70,7 +75,7 @@ def test_every_seed_iri_dereferences_in_every_format(live: RunningServer) -> Non
     with httpx.Client(base_url=live.url, timeout=30) as client:
         for iri in iris:
             doc, _ = urldefrag(iri)
-            path = "/id/" + doc[len(BASE):]
+            path = "/id/" + doc[len(BASE) :]
             expected = _public_triples_about(live, iri)
             for name, media in RDF_FORMATS.items():
                 r = client.get(path, headers={"Accept": media})
@@ -78,8 +83,9 @@ def test_every_seed_iri_dereferences_in_every_format(live: RunningServer) -> Non
                 assert r.headers["content-type"].startswith(media)
                 g = rdflib.Graph().parse(data=r.content, format=RDFLIB_NAMES[name])
                 about = g.triples((rdflib.URIRef(iri), None, None))
-                got = {(str(s), str(p), _rdflib_plain(o)) for s, p, o in about
-                       if not isinstance(o, rdflib.BNode)}
+                got = {
+                    (str(s), str(p), _rdflib_plain(o)) for s, p, o in about if not isinstance(o, rdflib.BNode)
+                }
                 assert got == expected, (iri, name, expected ^ got)
             html = client.get(path, headers={"Accept": "text/html"})
             assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
@@ -99,9 +105,11 @@ def test_headers_vary_link_etag_and_conditional_get(live: RunningServer) -> None
     # Another format is another representation, with its own tag.
     assert httpx.get(url, headers={"Accept": "application/n-triples"}).headers["etag"] != etag
     # A write changes the store's state, and so the tag.
-    live.dataset.update("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-                        "INSERT DATA { GRAPH <https://w3id.org/lcgraph/graph/examples> { "
-                        "<https://w3id.org/lcgraph/id/city/phayao> skos:note 'etag test (illustrative)' } }")
+    live.dataset.update(
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "INSERT DATA { GRAPH <https://w3id.org/lcgraph/graph/examples> { "
+        "<https://w3id.org/lcgraph/id/city/phayao> skos:note 'etag test (illustrative)' } }"
+    )
     live.dataset.flush()
     r2 = httpx.get(url, headers={"Accept": "text/turtle", "If-None-Match": etag})
     assert r2.status_code == 200 and r2.headers["etag"] != etag and "etag test" in r2.text

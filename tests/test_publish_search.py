@@ -64,17 +64,21 @@ def test_more_query_words_matched_ranks_higher(store: Dataset) -> None:
 
 def test_private_labels_are_not_indexed(tmp_path: Path) -> None:
     ds = build_store(tmp_path / "db")
-    ds.update('INSERT DATA { GRAPH <https://w3id.org/lcgraph/graph/private> { '
-              f'<{ID}administrator/example-somchai> <http://www.w3.org/2000/01/rdf-schema#label> '
-              '"secretname" } }')
+    ds.update(
+        "INSERT DATA { GRAPH <https://w3id.org/lcgraph/graph/private> { "
+        f"<{ID}administrator/example-somchai> <http://www.w3.org/2000/01/rdf-schema#label> "
+        '"secretname" } }'
+    )
     assert SearchIndex.build(ds).search("secretname") == []
 
 
 def test_index_is_rebuilt_when_the_store_changes(tmp_path: Path) -> None:
     ds = build_store(tmp_path / "db")
     assert index_for(ds).search("zebracrossing") == []
-    ds.update(f'INSERT DATA {{ GRAPH <{EXAMPLES}> {{ <{ID}space/x> '
-              '<http://www.w3.org/2000/01/rdf-schema#label> "zebracrossing (illustrative)"@en } }')
+    ds.update(
+        f"INSERT DATA {{ GRAPH <{EXAMPLES}> {{ <{ID}space/x> "
+        '<http://www.w3.org/2000/01/rdf-schema#label> "zebracrossing (illustrative)"@en } }'
+    )
     ds.flush()
     assert [h.iri for h in index_for(ds).search("zebracrossing")] == [ID + "space/x"]
 
@@ -82,8 +86,10 @@ def test_index_is_rebuilt_when_the_store_changes(tmp_path: Path) -> None:
 def test_text_score_is_a_sparql_function(store: Dataset) -> None:
     assert text_score("เทศบาลนครหาดใหญ่", "หาดใหญ่") == 1.0
     assert text_score("Phayao", "หาดใหญ่") == 0.0
-    query = (f"SELECT ?s {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l "
-             f'FILTER(<{TEXT_SCORE}>(?l, "หาดใหญ่") = 1) }}')
+    query = (
+        f"SELECT ?s {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+        f'FILTER(<{TEXT_SCORE}>(?l, "หาดใหญ่") = 1) }}'
+    )
     rows = store.store.query(query, use_default_graph_as_union=True, custom_functions=sparql_functions())
     assert ox.NamedNode(ID + "city/hat-yai") in {r["s"] for r in rows}
 

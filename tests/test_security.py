@@ -90,8 +90,8 @@ def test_personal_data_is_hidden_without_read_private(server: RunningServer) -> 
         },
         {"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": PRIVATE},
     ):
-        assert httpx.get(server.sparql, params=params).status_code == 401
-    assert httpx.get(server.store, params={"graph": PRIVATE}).status_code == 401
+        assert httpx.get(server.sparql, params=params).status_code == 403
+    assert httpx.get(server.store, params={"graph": PRIVATE}).status_code == 403
     assert PRIVATE not in httpx.get(server.sparql).text  # not in the service description
     assert "someone@" not in httpx.get(server.store).text  # nor in the whole-store dump
 
@@ -184,3 +184,11 @@ def test_random_bodies_never_cause_a_server_error(
     r = httpx.request(method, live_server.url + path, content=body, headers=headers)
     assert r.status_code < 500, (r.status_code, r.text)
     assert "Traceback" not in r.text
+
+
+def test_federated_service_queries_are_refused(live_server: RunningServer) -> None:
+    query = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"
+    r = httpx.get(live_server.sparql, params={"query": query})
+    assert r.status_code == 403 and "SERVICE" in r.text
+    literal = 'SELECT * WHERE { ?s ?p "a SERVICE desk" }'
+    assert httpx.get(live_server.sparql, params={"query": literal}).status_code == 200

@@ -43,8 +43,10 @@ def periphery(g: nx.Graph) -> Periphery:
     Low-core actors have two or more ties but core number 1: they hang on
     the network through a chain or tree of single ties.
     """
-    simple = nx.Graph(g)
-    simple.remove_edges_from(nx.selfloop_edges(simple))
+    simple = g
+    if nx.number_of_selfloops(g):  # copy only when needed: a copy of 1M ties takes seconds
+        simple = nx.Graph(g)
+        simple.remove_edges_from(nx.selfloop_edges(simple))
     core = nx.core_number(simple) if simple.number_of_nodes() else {}
     isolated = [n for n in simple if simple.degree(n) == 0]
     pendant = [n for n in simple if simple.degree(n) == 1]

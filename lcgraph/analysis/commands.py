@@ -7,25 +7,30 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-OUTPUT_HELP = "Where to write: a file (json/csv) or a directory (html). Default: stdout, or ./gaps-report for html."
+if TYPE_CHECKING:  # the analysis is imported when the command runs, not when the CLI starts
+    from lcgraph.analysis.gaps import GapReport
+
+OUTPUT_HELP = (
+    "Where to write: a file (json/csv) or a directory (html). Default: stdout, or ./gaps-report for html."
+)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
     html = "html"
 
 
-def _print_table(report, console: Console, lang: str, limit: int) -> None:  # noqa: ANN001
+def _print_table(report: GapReport, console: Console, lang: str, limit: int) -> None:
     from lcgraph.analysis.report import SEVERITY_TH
 
     s = report.summary()
@@ -40,9 +45,20 @@ def _print_table(report, console: Console, lang: str, limit: int) -> None:  # no
     for col in ("#", "severity", "kind", "finding", "what to do"):
         table.add_column(col, overflow="fold")
     for i, f in enumerate(report.findings[:limit], start=1):
-        msg = f.message_th if lang == "th" else f.message_en if lang == "en" else f"{f.message_en}\n{f.message_th}"
-        rec = (f.recommendation_th if lang == "th" else f.recommendation_en if lang == "en"
-               else f"{f.recommendation_en}\n{f.recommendation_th}")
+        msg = (
+            f.message_th
+            if lang == "th"
+            else f.message_en
+            if lang == "en"
+            else f"{f.message_en}\n{f.message_th}"
+        )
+        rec = (
+            f.recommendation_th
+            if lang == "th"
+            else f.recommendation_en
+            if lang == "en"
+            else f"{f.recommendation_en}\n{f.recommendation_th}"
+        )
         sev = f"{f.severity} · {SEVERITY_TH[f.severity]}"
         table.add_row(str(i), sev, f.kind, msg, rec)
     console.print(table)
@@ -68,12 +84,23 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def gaps(
-    city: Annotated[str | None, typer.Option("--city", "-c", help="One city: slug (phayao), IRI or label.")] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json, csv or html.")] = OutputFormat.table,
+    city: Annotated[
+        str | None, typer.Option("--city", "-c", help="One city: slug (phayao), IRI or label.")
+    ] = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table, json, csv or html.")
+    ] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
-    network: Annotated[Path | None, typer.Option("--network", help="Also write the network (.gexf or .graphml).")] = None,
-    write: Annotated[bool, typer.Option("--write/--no-write", help="Write the findings into the store "
-                                        "(graph lcg:findings, replacing the previous ones).")] = True,
+    network: Annotated[
+        Path | None, typer.Option("--network", help="Also write the network (.gexf or .graphml).")
+    ] = None,
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write/--no-write",
+            help="Write the findings into the store (graph lcg:findings, replacing the previous ones).",
+        ),
+    ] = True,
     lang: Annotated[str, typer.Option("--lang", help="Table language: en, th or both.")] = "both",
     limit: Annotated[int, typer.Option("--limit", help="Findings shown in the table.")] = 30,
     data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
@@ -100,10 +127,14 @@ def gaps(
     if write and report.city is None:
         n = write_findings(ds, report.findings, report.projections.graphs_used, started, datetime.now(UTC))
         ds.flush()
-        err.print(f"wrote {n} findings to the graph <https://w3id.org/lcgraph/graph/findings>", highlight=False)
+        err.print(
+            f"wrote {n} findings to the graph <https://w3id.org/lcgraph/graph/findings>", highlight=False
+        )
     elif write:
-        err.print("findings for one city are not written to the store (run without --city to refresh them)",
-                  highlight=False)
+        err.print(
+            "findings for one city are not written to the store (run without --city to refresh them)",
+            highlight=False,
+        )
     if network is not None:
         network.write_bytes(network_bytes(report, network.suffix.lower().lstrip(".")))
         err.print(f"wrote {network}", highlight=False)

@@ -6,10 +6,12 @@ measures (each stage timed, with the process's peak memory), turns them into
 findings, a scorecard per city and partnership suggestions.
 
 Scale: exact on small networks; on large ones the costly measures are
-bounded by :class:`Options` — betweenness from a sample of sources (with a
-stated error bound), constraint, effective size and brokerage roles only
-for the top candidates by degree, link prediction only over distance-2
-pairs reached through non-hub contacts.
+bounded by :class:`Options` — betweenness from a sample of sources sized to
+the network (with a stated error bound), communities by label propagation
+instead of Louvain above ``louvain_max_nodes`` actors, constraint,
+effective size and brokerage roles only for the top brokers and the
+cities, link prediction only over distance-2 pairs reached through non-hub
+contacts. Nothing holds an n-by-n structure.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from lcgraph.analysis.scorecard import Scorecard, scorecard
 from lcgraph.analysis.structural_holes import BetweennessEstimate, betweenness, constraint, effective_size
 from lcgraph.store import Dataset
 
+
 @dataclass(frozen=True)
 class Options:
     """Knobs that bound the cost of the analysis on large networks."""
@@ -45,7 +48,8 @@ class Options:
     # sources = edge budget / ties, at least betweenness_min_sources.
     betweenness_edge_budget: int = 5_000_000
     betweenness_min_sources: int = 8
-    hole_candidates: int = 200  # constraint / effective size / brokerage for the top-k by degree
+    hole_candidates: int = 15  # constraint / effective size / brokerage: top-k by betweenness (+ cities)
+    hole_cities_max: int = 100  # ... and every city, up to this many cities
     brokers_reported: int = 5
     recommendations: int = 50
     hub_cap: int = 200
@@ -109,10 +113,16 @@ class GapReport:
             "communities": len(self.measures.fragmentation.communities),
             "community_method": self.measures.community_method,
             "modularity": round(self.measures.fragmentation.modularity, 4),
-            "betweenness": {"exact": bc.exact, "sources": bc.sources, "error_bound": round(bc.error_bound, 4),
-                            "confidence": 1 - bc.confidence_miss},
+            "betweenness": {
+                "exact": bc.exact,
+                "sources": bc.sources,
+                "error_bound": round(bc.error_bound, 4),
+                "confidence": 1 - bc.confidence_miss,
+            },
             "findings": len(self.findings),
-            "findings_by_severity": {s: sum(f.severity == s for f in self.findings) for s in ("high", "medium", "low")},
+            "findings_by_severity": {
+                s: sum(f.severity == s for f in self.findings) for s in ("high", "medium", "low")
+            },
             "graphs_analysed": self.projections.graphs_used,
         }
 
@@ -148,19 +158,24 @@ def _communities(g: nx.Graph, opts: Options) -> tuple[Fragmentation, str]:
     # Louvain in networkx takes minutes at this size (DOMAIN.md): fall back to
     # semi-synchronous label propagation, linear in the ties, and say so.
     found = nx.community.fast_label_propagation_communities(g, weight="weight", seed=opts.seed)
-    return fragmentation_from(g, list(found)), "fast-label-propagation"
+    return fragmentation(g, communities=list(found)), "fast-label-propagation"
 
 
-def fragmentation_from(g: nx.Graph, communities: list[set]) -> Fragmentation:
-    """A :class:`Fragmentation` for communities found elsewhere."""
-    return fragmentation(g, communities=communities)
+def _candidates(g: nx.Graph, k: int, bc: dict, max_cities: int) -> list[str]:
+    """Where structural holes and brokerage matter: the top-k brokers by betweenness, and every city.
 
-
-def _candidates(g: nx.Graph, k: int) -> list[str]:
-    """Cities, partners and administrators with the most ties (ties broken by IRI)."""
+    Broker findings report the top brokers; the "partners not working
+    together" finding looks at cities. Nothing else reads these measures.
+    """
     kinds = ("city", "partner", "administrator")
-    nodes = [n for n, d in g.nodes(data=True) if d.get("kind") in kinds and g.degree(n) > 0]
-    return sorted(nodes, key=lambda n: (-g.degree(n), str(n)))[:k]
+    tied = [n for n, d in g.nodes(data=True) if d.get("kind") in kinds and g.degree(n) > 0]
+    top = sorted(tied, key=lambda n: (-bc.get(n, 0.0), str(n)))[:k]
+    cities = [n for n in tied if g.nodes[n].get("kind") == "city" and n not in set(top)]
+    if len(cities) > max_cities:
+        # Cities' contacts include the national hubs: scoring a thousand cities
+        # took 38 s (measured), so past this only the top brokers are scored.
+        return top
+    return top + sorted(cities)
 
 
 def _groups(g: nx.Graph) -> tuple[dict, dict]:
@@ -177,7 +192,7 @@ def _measure(g: nx.Graph, opts: Options, stage: _Stages) -> Measures:
         frag, method = _communities(g, opts)
     with stage("betweenness"):
         bc = betweenness(g, max_sources=opts.sources_for(g.number_of_edges()), seed=opts.seed)
-    candidates = _candidates(g, opts.hole_candidates)
+    candidates = _candidates(g, opts.hole_candidates, bc.values, opts.hole_cities_max)
     with stage("structural holes"):
         con = constraint(g, candidates)
         eff = effective_size(g, candidates)
@@ -198,14 +213,28 @@ def _findings(p: Projections, m: Measures, opts: Options, stage: _Stages) -> lis
         out += nf.isolated_findings(p, per)
         out += nf.peripheral_findings(p, per)
         out += nf.cut_findings(p, cut_points(g))
-    out += nf.fragment_findings(p, m.fragmentation)
-    candidates = list(m.constraint)
-    out += nf.broker_findings(p, candidates, m.betweenness.values, m.constraint, m.effective_size,
-                              m.roles_by_city, m.roles_by_sector, top=opts.brokers_reported)
-    out += nf.open_city_findings(p, m.effective_size, m.constraint)
+    with stage("cluster and broker findings"):
+        out += _cluster_and_broker_findings(p, m, opts)
     with stage("coverage"):
         out += coverage_findings(p, p.cities())
     return rank(out)
+
+
+def _cluster_and_broker_findings(p: Projections, m: Measures, opts: Options) -> list[Finding]:
+    out = nf.fragment_findings(p, m.fragmentation)
+    candidates = list(m.constraint)
+    out += nf.broker_findings(
+        p,
+        candidates,
+        m.betweenness.values,
+        m.constraint,
+        m.effective_size,
+        m.roles_by_city,
+        m.roles_by_sector,
+        top=opts.brokers_reported,
+    )
+    out += nf.open_city_findings(p, m.effective_size, m.constraint)
+    return out
 
 
 def analyse(
@@ -235,8 +264,14 @@ def analyse(
     m = _measure(p.collaboration, opts, stage)
     findings = _findings(p, m, opts, stage)
     with stage("recommendations"):
-        recs, search = recommend(p, m.fragmentation.membership, top=opts.recommendations * (4 if city else 1),
-                                 hub_cap=opts.hub_cap, max_pairs=opts.max_candidate_pairs, seed=opts.seed)
+        recs, search = recommend(
+            p,
+            m.fragmentation.membership,
+            top=opts.recommendations * (4 if city else 1),
+            hub_cap=opts.hub_cap,
+            max_pairs=opts.max_candidate_pairs,
+            seed=opts.seed,
+        )
         m.candidate_search = search
     with stage("scorecards"):
         cities = [city_iri] if city_iri else p.cities()

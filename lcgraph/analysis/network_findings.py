@@ -14,6 +14,7 @@ from collections.abc import Hashable
 
 import networkx as nx
 
+from lcgraph.analysis.brokerage import BrokerageRoles
 from lcgraph.analysis.cohesion import CutPoint, Fragmentation, Periphery, Piece
 from lcgraph.analysis.findings import Finding, NodeRef, listing
 from lcgraph.analysis.networks import Projections
@@ -44,23 +45,27 @@ def isolated_findings(p: Projections, per: Periphery) -> list[Finding]:
         kind = p.collaboration.nodes[n].get("kind")
         if kind not in ("city", "partner", "administrator"):
             continue
+        if kind == "city" and p.has_no_ecology(n):
+            continue  # reported once, as a city without ecology data
         th, en = p.label(n, "th"), p.label(n, "en")
-        out.append(Finding(
-            kind="isolated-actor",
-            severity="high" if kind in ("city", "partner") else "medium",
-            subjects=[n],
-            cities=_cities_of(p, [n]),
-            message_th=f"{KIND_TH[kind]} {th} ไม่มีความร่วมมือกับผู้ใดในเครือข่ายเลย "
-            "(ไม่มีกิจกรรม พื้นที่ ตัวความรู้ หรือข้อตกลงความร่วมมือร่วมกับใคร)",
-            message_en=f"The {kind} {en} has no tie to anyone in the network "
-            "(no shared activity, space, knowledge asset or partnership).",
-            recommendation_th=f"ชวน {th} ร่วมจัดกิจกรรมกับภาคีในเมือง หรือบันทึกความร่วมมือที่มีอยู่แล้วลงในกราฟ",
-            recommendation_en=f"Bring {en} into a joint activity with partners in the city, "
-            "or record the collaborations it already has.",
-            evidence={"degree": 0},
-            nodes=[ref(p, n)],
-            score=2.0 if kind == "city" else 1.0,
-        ))
+        out.append(
+            Finding(
+                kind="isolated-actor",
+                severity="high" if kind in ("city", "partner") else "medium",
+                subjects=[n],
+                cities=_cities_of(p, [n]),
+                message_th=f"{KIND_TH[kind]} {th} ไม่มีความร่วมมือกับผู้ใดในเครือข่ายเลย "
+                "(ไม่มีกิจกรรม พื้นที่ ตัวความรู้ หรือข้อตกลงความร่วมมือร่วมกับใคร)",
+                message_en=f"The {kind} {en} has no tie to anyone in the network "
+                "(no shared activity, space, knowledge asset or partnership).",
+                recommendation_th=f"ชวน {th} ร่วมจัดกิจกรรมกับภาคีในเมือง หรือบันทึกความร่วมมือที่มีอยู่แล้วลงในกราฟ",
+                recommendation_en=f"Bring {en} into a joint activity with partners in the city, "
+                "or record the collaborations it already has.",
+                evidence={"degree": 0},
+                nodes=[ref(p, n)],
+                score=2.0 if kind == "city" else 1.0,
+            )
+        )
     return out
 
 
@@ -125,9 +130,12 @@ def _peripheral_partners(p: Projections, city: str, partners: list[str], per: Pe
 def _piece_text(piece: Piece, p: Projections, lang: str) -> str:
     names = _named(p, [str(s) for s in piece.sample], lang)
     if lang == "th":
-        return f"{piece.nodes} ราย (เมือง {piece.kinds.get('city', 0)}, ภาคี {piece.kinds.get('partner', 0)}: {names})"
-    return (f"{piece.nodes} actor(s) ({piece.kinds.get('city', 0)} cities, "
-            f"{piece.kinds.get('partner', 0)} partners: {names})")
+        cities, partners = piece.kinds.get("city", 0), piece.kinds.get("partner", 0)
+        return f"{piece.nodes} ราย (เมือง {cities}, ภาคี {partners}: {names})"
+    return (
+        f"{piece.nodes} actor(s) ({piece.kinds.get('city', 0)} cities, "
+        f"{piece.kinds.get('partner', 0)} partners: {names})"
+    )
 
 
 def _matters(piece: Piece) -> bool:
@@ -165,7 +173,9 @@ def _cut_finding(p: Projections, cut: CutPoint, pieces: list[Piece], lost: Piece
         kind = "bridge"
     else:
         msg_th = f"{cut_th} เป็นจุดเดียวที่เชื่อม {lost_th} กับเครือข่าย ถ้าขาดไปส่วนนี้จะหลุดออก"
-        msg_en = f"{cut_en} is the single point holding {lost_en} on the network; without it they are cut off."
+        msg_en = (
+            f"{cut_en} is the single point holding {lost_en} on the network; without it they are cut off."
+        )
         kind = "cut-vertex"
     sample = [str(s) for x in pieces for s in x.sample]
     return Finding(
@@ -178,9 +188,13 @@ def _cut_finding(p: Projections, cut: CutPoint, pieces: list[Piece], lost: Piece
         recommendation_th="สร้างความร่วมมือสายที่สองให้ส่วนที่หลุดได้ เช่น กิจกรรมร่วมกับเมืองหรือภาคีอื่น",
         recommendation_en="Build a second, independent tie for the part that would be cut off, "
         "e.g. a joint activity with another city or partner.",
-        evidence={"cut_off_actors": lost.nodes, "cut_off_cities": lost.kinds.get("city", 0),
-                  "cut_off_partners": lost.kinds.get("partner", 0), "component_size": cut.component_size,
-                  "cut_off_sample": sample},
+        evidence={
+            "cut_off_actors": lost.nodes,
+            "cut_off_cities": lost.kinds.get("city", 0),
+            "cut_off_partners": lost.kinds.get("partner", 0),
+            "component_size": cut.component_size,
+            "cut_off_sample": sample,
+        },
         nodes=[ref(p, w) for w in where] + [ref(p, s) for s in sample[:10]],
         score=float(lost.kinds.get("city", 0) * 10 + lost.nodes),
     )
@@ -195,20 +209,27 @@ def fragment_findings(p: Projections, frag: Fragmentation) -> list[Finding]:
             continue  # single actors are reported as isolated
         members = sorted(comp)
         cities = [n for n in members if g.nodes[n].get("kind") == "city"]
-        out.append(Finding(
-            kind="disconnected-fragment",
-            severity="high" if cities else "medium",
-            subjects=members[:50],
-            cities=_cities_of(p, members),
-            message_th=f"กลุ่ม {len(comp)} รายแยกขาดจากเครือข่ายหลัก: {_named(p, members, 'th')}",
-            message_en=f"A group of {len(comp)} actors has no path to the main network: {_named(p, members, 'en')}.",
-            recommendation_th="เชื่อมกลุ่มนี้กับเครือข่ายหลักด้วยกิจกรรมหรือข้อตกลงความร่วมมือร่วมกับเมือง/ภาคีหลัก",
-            recommendation_en="Connect this group to the main network through a joint activity or a "
-            "partnership with a well-connected city or partner.",
-            evidence={"size": len(comp), "cities": len(cities), "main_component_size": len(frag.components[0])},
-            nodes=[ref(p, n) for n in members[:10]],
-            score=float(len(cities) * 10 + len(comp)),
-        ))
+        out.append(
+            Finding(
+                kind="disconnected-fragment",
+                severity="high" if cities else "medium",
+                subjects=members[:50],
+                cities=_cities_of(p, members),
+                message_th=f"กลุ่ม {len(comp)} รายแยกขาดจากเครือข่ายหลัก: {_named(p, members, 'th')}",
+                message_en=f"A group of {len(comp)} actors has no path to the main network: "
+                f"{_named(p, members, 'en')}.",
+                recommendation_th="เชื่อมกลุ่มนี้กับเครือข่ายหลักด้วยกิจกรรมหรือข้อตกลงความร่วมมือร่วมกับเมือง/ภาคีหลัก",
+                recommendation_en="Connect this group to the main network through a joint activity or a "
+                "partnership with a well-connected city or partner.",
+                evidence={
+                    "size": len(comp),
+                    "cities": len(cities),
+                    "main_component_size": len(frag.components[0]),
+                },
+                nodes=[ref(p, n) for n in members[:10]],
+                score=float(len(cities) * 10 + len(comp)),
+            )
+        )
     out.extend(_thin_communities(p, frag))
     return out
 
@@ -283,7 +304,16 @@ def broker_findings(
     return out
 
 
-def _broker(p, n, bc, con, eff, rc, rs, degree) -> Finding:  # noqa: ANN001 - internal helper
+def _broker(
+    p: Projections,
+    n: str,
+    bc: float,
+    con: float,
+    eff: float,
+    rc: BrokerageRoles,
+    rs: BrokerageRoles | None,
+    degree: int,
+) -> Finding:
     th, en = p.label(n, "th"), p.label(n, "en")
     return Finding(
         kind="broker-dependence",
@@ -299,8 +329,14 @@ def _broker(p, n, bc, con, eff, rc, rs, degree) -> Finding:  # noqa: ANN001 - in
         recommendation_th=f"ลดการพึ่งพา {th} โดยสร้างความร่วมมือตรงระหว่างคู่ที่ {th} เป็นตัวกลาง และสนับสนุนบทบาทนี้ให้ยั่งยืน",
         recommendation_en=f"Reduce the dependence on {en}: create direct ties between the actors it links, "
         "and fund its brokering role so it lasts.",
-        evidence={"betweenness": bc, "constraint": con, "effective_size": eff, "degree": degree,
-                  "brokerage_by_city": rc.as_dict(), "brokerage_by_sector": rs.as_dict() if rs else {}},
+        evidence={
+            "betweenness": bc,
+            "constraint": con,
+            "effective_size": eff,
+            "degree": degree,
+            "brokerage_by_city": rc.as_dict(),
+            "brokerage_by_sector": rs.as_dict() if rs else {},
+        },
         nodes=[ref(p, n)],
         score=bc,
     )
@@ -319,11 +355,15 @@ def open_city_findings(p: Projections, eff_size: dict, constraint: dict) -> list
         density = sub.number_of_edges() / pairs
         if density > 0.1:
             continue
-        out.append(_open_city(p, city, partners, density, eff_size[city], constraint.get(city), g.degree(city)))
+        out.append(
+            _open_city(p, city, partners, density, eff_size[city], constraint.get(city), g.degree(city))
+        )
     return out
 
 
-def _open_city(p, city, partners, density, eff, con, degree) -> Finding:  # noqa: ANN001 - internal helper
+def _open_city(
+    p: Projections, city: str, partners: list[str], density: float, eff: float, con: float | None, degree: int
+) -> Finding:
     th, en = p.label(city, "th"), p.label(city, "en")
     return Finding(
         kind="partners-not-working-together",
@@ -332,12 +372,19 @@ def _open_city(p, city, partners, density, eff, con, degree) -> Finding:  # noqa
         cities=[city],
         message_th=f"ภาคี {len(partners)} รายของ {th} แทบไม่ได้ทำงานร่วมกันเอง (ความหนาแน่น {density:.0%}); "
         f"ทุกอย่างผ่านเมือง (ขนาดเครือข่ายที่ไม่ซ้ำซ้อน {eff:.1f} จาก {degree})",
-        message_en=f"The {len(partners)} partners of {en} hardly work with each other (density {density:.0%}); "
+        message_en=f"The {len(partners)} partners of {en} hardly work with each other "
+        f"(density {density:.0%}); "
         f"everything goes through the city (effective size {eff:.1f} of {degree} contacts).",
         recommendation_th="จัดกิจกรรมหรือพื้นที่ที่ภาคีหลายรายดูแลร่วมกัน เพื่อให้ภาคีรู้จักและทำงานกันเอง",
-        recommendation_en="Set up co-organised activities or co-managed spaces so partners work together directly.",
-        evidence={"partners": len(partners), "partner_density": density, "effective_size": eff,
-                  "constraint": con, "degree": degree},
+        recommendation_en="Set up co-organised activities or co-managed spaces "
+        "so partners work together directly.",
+        evidence={
+            "partners": len(partners),
+            "partner_density": density,
+            "effective_size": eff,
+            "constraint": con,
+            "degree": degree,
+        },
         nodes=[ref(p, city)] + [ref(p, m) for m in sorted(partners)[:10]],
         score=float(len(partners)),
     )

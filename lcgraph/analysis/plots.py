@@ -25,8 +25,18 @@ from lcgraph.analysis.coverage import AGE_GROUPS, BUILDING_BLOCKS  # noqa: E402
 from lcgraph.analysis.gaps import GapReport  # noqa: E402
 from lcgraph.analysis.networks import concept_iri  # noqa: E402
 
-THAI_FONTS = ("Loma", "Garuda", "Noto Sans Thai", "Noto Sans Thai UI", "Norasi", "Kinnari", "Sarabun",
-              "TH Sarabun New", "Waree", "Umpush")
+THAI_FONTS = (
+    "Loma",
+    "Garuda",
+    "Noto Sans Thai",
+    "Noto Sans Thai UI",
+    "Norasi",
+    "Kinnari",
+    "Sarabun",
+    "TH Sarabun New",
+    "Waree",
+    "Umpush",
+)
 MAX_DRAWN_NODES = 400
 MAX_HEATMAP_CITIES = 40
 KIND_MARKERS = {"city": "s", "partner": "o", "administrator": "^", "network": "D"}
@@ -78,22 +88,50 @@ def network_figure(report: GapReport) -> plt.Figure:
                 continue
             colours = [cmap(membership.get(n, 0) % 20) for n in nodes]
             sizes = [60 + 25 * min(g.degree(n), 20) for n in nodes]
-            nx.draw_networkx_nodes(g, pos, nodelist=nodes, node_color=colours, node_shape=marker,
-                                   node_size=sizes, ax=ax, edgecolors="white", linewidths=0.5)
+            nx.draw_networkx_nodes(
+                g,
+                pos,
+                nodelist=nodes,
+                node_color=colours,
+                node_shape=marker,
+                node_size=sizes,
+                ax=ax,
+                edgecolors="white",
+                linewidths=0.5,
+            )
             ax.scatter([], [], marker=marker, color="#9e9e9e", label=kind)
         ring = [n for n in g if n in brokers]
         if ring:
-            nx.draw_networkx_nodes(g, pos, nodelist=ring, node_color="none", node_size=700, ax=ax,
-                                   edgecolors="#d62728", linewidths=2.5)
-        labels = {n: _short_label(report, n) for n in g
-                  if g.nodes[n].get("kind") == "city" or n in brokers or g.degree(n) == 0}
+            nx.draw_networkx_nodes(
+                g,
+                pos,
+                nodelist=ring,
+                node_color="none",
+                node_size=700,
+                ax=ax,
+                edgecolors="#d62728",
+                linewidths=2.5,
+            )
+        labels = {
+            n: _short_label(report, n)
+            for n in g
+            if g.nodes[n].get("kind") == "city" or n in brokers or g.degree(n) == 0
+        }
         # Labels sit just above their node on a light box, so marker and text stay readable.
         above = {n: (pos[n][0], pos[n][1] + 0.045) for n in labels}
-        nx.draw_networkx_labels(g, above, labels=labels, font_size=8, ax=ax,
-                                font_family=_style()["font.family"][0],
-                                bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.8})
-        title = bilingual("เครือข่ายความร่วมมือ (สี = กลุ่ม, วงแดง = ตัวกลางสำคัญ)",
-                          "Collaboration network (colour = cluster, red ring = key broker)")
+        nx.draw_networkx_labels(
+            g,
+            above,
+            labels=labels,
+            font_size=8,
+            ax=ax,
+            font_family=_style()["font.family"][0],
+            bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.8},
+        )
+        title = bilingual(
+            "เครือข่ายความร่วมมือ (สี = กลุ่ม, วงแดง = ตัวกลางสำคัญ)",
+            "Collaboration network (colour = cluster, red ring = key broker)",
+        )
         ax.set_title(title + (f"\n({note})" if note else ""))
         ax.legend(loc="lower left", fontsize=8, markerscale=0.6, title="kind")
         ax.set_axis_off()
@@ -144,11 +182,20 @@ def coverage_figure(report: GapReport) -> plt.Figure:
             for (i, j), v in np.ndenumerate(data):
                 gap = not v and codes[j] != "all-ages"  # no all-ages activity is not a gap
                 colour = "#c0392b" if gap else "#9e9e9e" if not v else "#ffffff" if v > top / 2 else "#1b1b1b"
-                ax.text(j, i, str(v) if v else "×" if gap else "–", ha="center", va="center", fontsize=9,
-                        color=colour, fontweight="bold" if gap else "normal")
+                ax.text(
+                    j,
+                    i,
+                    str(v) if v else "×" if gap else "–",
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color=colour,
+                    fontweight="bold" if gap else "normal",
+                )
             ax.set_xticks(range(len(codes)))
-            ax.set_xticklabels([_concept_label(report, scheme, c) for c in codes], rotation=40, ha="right",
-                               fontsize=7)
+            ax.set_xticklabels(
+                [_concept_label(report, scheme, c) for c in codes], rotation=40, ha="right", fontsize=7
+            )
             ax.set_yticks(range(len(cities)))
             ax.set_yticklabels([_short_label(report, c) for c in cities], fontsize=8)
         axes[0].set_title(bilingual("กิจกรรมตามช่วงวัย", "Activities by age group"))

@@ -22,8 +22,8 @@ from pyoxigraph import Literal, NamedNode
 
 from lcgraph import __version__
 from lcgraph.analysis.findings import Finding
-from lcgraph.store import Dataset
 from lcgraph.namespaces import DCT, GRAPH_FINDINGS, LC, LCID, LCV, PROV, RDF, RDFS, SKOS, XSD
+from lcgraph.store import Dataset
 
 KIND_LABELS = {
     "no-ties": ("เครือข่ายไม่มีความร่วมมือ", "Network without ties"),
@@ -37,6 +37,7 @@ KIND_LABELS = {
     "broker-dependence": ("การพึ่งพาตัวกลาง", "Dependence on a broker"),
     "partners-not-working-together": ("ภาคีไม่ได้ทำงานร่วมกัน", "Partners not working together"),
     "coverage-no-activities": ("ไม่มีกิจกรรม", "No activities"),
+    "no-ecology-data": ("ยังไม่มีข้อมูลนิเวศการเรียนรู้", "No ecology data yet"),
     "coverage-age-group": ("ช่วงวัยที่ยังไม่มีกิจกรรม", "Age group without activities"),
     "coverage-building-block": ("องค์ประกอบหลัก GNLC ที่ขาด", "GNLC building block not covered"),
     "coverage-theme-absent": ("ประเด็นที่ไม่มีในนิเวศ", "Themes absent from the ecology"),
@@ -74,14 +75,19 @@ def kind_iri(kind: str) -> str:
 
 def _kind_triples(kinds: set[str]) -> list[str]:
     scheme = _iri(str(LCV["finding-kind"]))
-    out = [f"{scheme} {_iri(str(RDF.type))} {_iri(str(SKOS.ConceptScheme))} .",
-           f"{scheme} {_iri(str(SKOS.prefLabel))} {_lit('ชนิดของข้อค้นพบ', 'th')} , {_lit('Finding kinds', 'en')} ."]
+    out = [
+        f"{scheme} {_iri(str(RDF.type))} {_iri(str(SKOS.ConceptScheme))} .",
+        f"{scheme} {_iri(str(SKOS.prefLabel))} {_lit('ชนิดของข้อค้นพบ', 'th')} ,"
+        f" {_lit('Finding kinds', 'en')} .",
+    ]
     for kind in sorted(kinds):
         th, en = KIND_LABELS.get(kind, (kind, kind))
         k = _iri(kind_iri(kind))
-        out += [f"{k} {_iri(str(RDF.type))} {_iri(str(SKOS.Concept))} ; {_iri(str(SKOS.inScheme))} {scheme} ;"
-                f" {_iri(str(SKOS.notation))} {_lit_plain(kind)} ;"
-                f" {_iri(str(SKOS.prefLabel))} {_lit(th, 'th')} , {_lit(en, 'en')} ."]
+        out += [
+            f"{k} {_iri(str(RDF.type))} {_iri(str(SKOS.Concept))} ; {_iri(str(SKOS.inScheme))} {scheme} ;"
+            f" {_iri(str(SKOS.notation))} {_lit_plain(kind)} ;"
+            f" {_iri(str(SKOS.prefLabel))} {_lit(th, 'th')} , {_lit(en, 'en')} ."
+        ]
     return out
 
 
@@ -91,11 +97,23 @@ def _lit_plain(text: str) -> str:
 
 def _finding_triples(f: Finding, run: str, when: str) -> list[str]:
     s = _iri(str(LCID[f"finding/{f.id}"]))
-    p = {name: _iri(str(term)) for name, term in {
-        "type": RDF.type, "label": RDFS.label, "kind": LC.kind, "severity": LC.severity, "about": LC.about,
-        "spatial": DCT.spatial, "desc": DCT.description, "rec": LC.recommendation, "evidence": LC.evidence,
-        "score": LC.score, "gen": PROV.wasGeneratedBy, "at": PROV.generatedAtTime
-    }.items()}
+    p = {
+        name: _iri(str(term))
+        for name, term in {
+            "type": RDF.type,
+            "label": RDFS.label,
+            "kind": LC.kind,
+            "severity": LC.severity,
+            "about": LC.about,
+            "spatial": DCT.spatial,
+            "desc": DCT.description,
+            "rec": LC.recommendation,
+            "evidence": LC.evidence,
+            "score": LC.score,
+            "gen": PROV.wasGeneratedBy,
+            "at": PROV.generatedAtTime,
+        }.items()
+    }
     th, en = KIND_LABELS.get(f.kind, (f.kind, f.kind))
     names_en = ", ".join(n.label_en or n.label_th for n in f.nodes[:3])
     names_th = ", ".join(n.label_th or n.label_en for n in f.nodes[:3])
@@ -116,16 +134,25 @@ def _finding_triples(f: Finding, run: str, when: str) -> list[str]:
     return triples
 
 
-def findings_update(findings: list[Finding], graphs_used: list[str], started: datetime, ended: datetime) -> str:
+def findings_update(
+    findings: list[Finding], graphs_used: list[str], started: datetime, ended: datetime
+) -> str:
     """The SPARQL update that replaces the findings graph with these findings."""
     graph = _iri(str(GRAPH_FINDINGS))
     stamp = ended.strftime("%Y%m%dT%H%M%S%fZ")
     run = _iri(str(LCID[f"finding/run-{stamp}"]))
     when = _typed(ended.isoformat(), str(XSD.dateTime))
-    t = {name: _iri(str(term)) for name, term in {
-        "type": RDF.type, "label": RDFS.label, "used": PROV.used, "start": PROV.startedAtTime,
-        "end": PROV.endedAtTime, "assoc": PROV.wasAssociatedWith,
-    }.items()}
+    t = {
+        name: _iri(str(term))
+        for name, term in {
+            "type": RDF.type,
+            "label": RDFS.label,
+            "used": PROV.used,
+            "start": PROV.startedAtTime,
+            "end": PROV.endedAtTime,
+            "assoc": PROV.wasAssociatedWith,
+        }.items()
+    }
     agent = _iri(str(LCID[f"software/lcgraph-{__version__}"]))
     triples = [
         f"{run} {t['type']} {_iri(str(PROV.Activity))} .",
@@ -134,7 +161,8 @@ def findings_update(findings: list[Finding], graphs_used: list[str], started: da
         f"{run} {t['start']} {_typed(started.isoformat(), str(XSD.dateTime))} .",
         f"{run} {t['end']} {when} .",
         f"{run} {t['assoc']} {agent} .",
-        f"{agent} {t['type']} {_iri(str(PROV.SoftwareAgent))} ; {t['label']} {_lit(f'lcgraph {__version__}', 'en')} .",
+        f"{agent} {t['type']} {_iri(str(PROV.SoftwareAgent))} ;"
+        f" {t['label']} {_lit(f'lcgraph {__version__}', 'en')} .",
         f"{graph} {t['type']} {_iri(str(PROV.Entity))} ; {_iri(str(PROV.wasGeneratedBy))} {run} .",
     ]
     triples += [f"{run} {t['used']} {_iri(g)} ." for g in graphs_used]

@@ -133,10 +133,11 @@ def recommend(
     seed: int = 7,
 ) -> tuple[list[Recommendation], CandidateSearch]:
     """Ranked partnership suggestions among cities and partners, with reasons."""
-    g = nx.Graph(p.collaboration.edges())
-    g.add_nodes_from(p.collaboration)
+    # The community-aware predictors read a node attribute; set it in place
+    # (copying a national network of 1M ties would take seconds).
+    g = p.collaboration
     nx.set_node_attributes(g, membership, "community")
-    kinds = nx.get_node_attributes(p.collaboration, "kind")
+    kinds = nx.get_node_attributes(g, "kind")
     focus = {n for n in g if kinds.get(n) in ACTOR_KINDS}
     pairs, search = candidate_pairs(g, focus, hub_cap, max_pairs, seed=seed)
     if not pairs:
@@ -149,14 +150,20 @@ def recommend(
     ranked.sort(key=lambda t: (-t[0], t[1]))
     ranked = ranked[:top]
     themes = p.themes_of(sorted({n for _, pair in ranked for n in pair}))
-    return [_explain(p, g, pair, score, scores, membership, themes) for score, pair in ranked], search
+    return [_explain(p, g, pair, score, scores, membership, themes, kinds) for score, pair in ranked], search
 
 
 def _explain(
-    p: Projections, g: nx.Graph, pair: tuple, score: float, scores: dict, membership: dict, themes_of: dict
+    p: Projections,
+    g: nx.Graph,
+    pair: tuple,
+    score: float,
+    scores: dict,
+    membership: dict,
+    themes_of: dict,
+    kinds: dict,
 ) -> Recommendation:
     u, v = pair
-    kinds = nx.get_node_attributes(p.collaboration, "kind")
     common = sorted(nx.common_neighbors(g, u, v))
     partners = [n for n in common if kinds.get(n) == "partner"]
     cities = [n for n in common if kinds.get(n) == "city"]
@@ -164,19 +171,43 @@ def _explain(
     cu, cv = membership.get(u, -1), membership.get(v, -1)
     reason_en, reason_th = _reasons(p, themes, partners, cities, common, cu, cv)
     return Recommendation(
-        u, v, p.label(u, "th"), p.label(u, "en"), p.label(v, "th"), p.label(v, "en"),
-        round(score, 6), scores["ra"][pair], scores["aa"][pair], scores["rash"][pair], scores["wic"][pair],
-        themes, partners, cities, (cu, cv), reason_th, reason_en,
+        u,
+        v,
+        p.label(u, "th"),
+        p.label(u, "en"),
+        p.label(v, "th"),
+        p.label(v, "en"),
+        round(score, 6),
+        scores["ra"][pair],
+        scores["aa"][pair],
+        scores["rash"][pair],
+        scores["wic"][pair],
+        themes,
+        partners,
+        cities,
+        (cu, cv),
+        reason_th,
+        reason_en,
     )
 
 
-def _reasons(p: Projections, themes, partners, cities, common, cu, cv) -> tuple[str, str]:  # noqa: ANN001
+def _reasons(
+    p: Projections,
+    themes: list[str],
+    partners: list[str],
+    cities: list[str],
+    common: list[str],
+    cu: int,
+    cv: int,
+) -> tuple[str, str]:
     en, th = [], []
     if themes:
         en.append(f"share {len(themes)} theme(s) ({', '.join(p.label(t, 'en') for t in themes[:3])})")
         th.append(f"มีประเด็นร่วมกัน {len(themes)} ประเด็น ({', '.join(p.label(t, 'th') for t in themes[:3])})")
     if partners:
-        en.append(f"{len(partners)} partner(s) in common ({', '.join(p.label(n, 'en') for n in partners[:3])})")
+        en.append(
+            f"{len(partners)} partner(s) in common ({', '.join(p.label(n, 'en') for n in partners[:3])})"
+        )
         th.append(f"มีภาคีร่วมกัน {len(partners)} ราย ({', '.join(p.label(n, 'th') for n in partners[:3])})")
     if cities:
         en.append(f"both work with {', '.join(p.label(n, 'en') for n in cities[:3])}")

@@ -25,8 +25,19 @@ TEMPLATES = Path(__file__).parent / "templates"
 HTML_FINDINGS = 300  # a slide-deck report: the rest are in the JSON/CSV and the findings graph
 SEVERITY_TH = {"high": "สูง", "medium": "กลาง", "low": "ต่ำ"}
 STATUS_TH = {"evident": "มีหลักฐาน", "partial": "บางส่วน", "missing": "ยังไม่มี"}
-CSV_COLUMNS = ("rank", "id", "severity", "kind", "subjects", "cities", "message_en", "message_th",
-               "recommendation_en", "recommendation_th", "evidence")
+CSV_COLUMNS = (
+    "rank",
+    "id",
+    "severity",
+    "kind",
+    "subjects",
+    "cities",
+    "message_en",
+    "message_th",
+    "recommendation_en",
+    "recommendation_th",
+    "evidence",
+)
 
 
 def as_json(report: GapReport) -> dict[str, Any]:
@@ -36,8 +47,10 @@ def as_json(report: GapReport) -> dict[str, Any]:
         "findings": [f.as_dict() for f in report.findings],
         "recommendations": [r.as_dict() for r in report.recommendations],
         "scorecards": {c: s.as_dict() for c, s in report.scorecards.items()},
-        "stages": [{"name": s.name, "seconds": round(s.seconds, 4), "peak_rss_mb": round(s.peak_rss_mb, 1)}
-                   for s in report.stages],
+        "stages": [
+            {"name": s.name, "seconds": round(s.seconds, 4), "peak_rss_mb": round(s.peak_rss_mb, 1)}
+            for s in report.stages
+        ],
     }
 
 
@@ -51,14 +64,27 @@ def findings_csv(findings: list[Finding]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for i, f in enumerate(findings, start=1):
-        writer.writerow([i, f.id, f.severity, f.kind, " ".join(f.subjects), " ".join(f.cities), f.message_en,
-                         f.message_th, f.recommendation_en, f.recommendation_th, evidence_text(f.evidence)])
+        writer.writerow(
+            [
+                i,
+                f.id,
+                f.severity,
+                f.kind,
+                " ".join(f.subjects),
+                " ".join(f.cities),
+                f.message_en,
+                f.message_th,
+                f.recommendation_en,
+                f.recommendation_th,
+                evidence_text(f.evidence),
+            ]
+        )
     return buffer.getvalue()
 
 
 def _inline_svg(data: bytes) -> str:
     text = data.decode("utf-8")
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def render_html(report: GapReport) -> str:

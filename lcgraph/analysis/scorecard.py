@@ -21,12 +21,20 @@ AREAS = {
     "building-blocks": BUILDING_BLOCKS,
     "fundamental-conditions": ("political-will", "governance-participation", "resources"),
 }
-PROSPERITY_THEMES = ("vocational-skills", "entrepreneurship", "culture-heritage", "arts-music", "tourism",
-                     "local-wisdom")
+PROSPERITY_THEMES = (
+    "vocational-skills",
+    "entrepreneurship",
+    "culture-heritage",
+    "arts-music",
+    "tourism",
+    "local-wisdom",
+)
 SUSTAINABILITY_THEMES = ("environment", "agriculture-food", "health-wellbeing")
 PROXIES = {
     "individual-empowerment": "age groups reached by activities (evident: 4 or more of 5)",
-    "economic-cultural-prosperity": "activity themes among " + ", ".join(PROSPERITY_THEMES) + " (evident: 2+)",
+    "economic-cultural-prosperity": "activity themes among "
+    + ", ".join(PROSPERITY_THEMES)
+    + " (evident: 2+)",
     "sustainable-development": "activity themes among " + ", ".join(SUSTAINABILITY_THEMES) + " (evident: 2+)",
     "building-block": "activities tagged with the building block (evident: 2+, partial: 1)",
     "political-will": "a GNLC or national-network membership, and city learning administrators",
@@ -116,11 +124,18 @@ def _condition(p: Projections, city: str, code: str) -> tuple[str, str, str]:
         deals = facts.get("partnerships", 0)
         status = "evident" if len(sectors) >= 3 and deals else "partial" if partners else "missing"
         lacking = ", ".join(s for s in EXPECTED_SECTORS if s not in sectors)
-        return status, f"{len(partners)} partners in sectors {', '.join(sectors) or 'none'}; {deals} partnerships", (
-            lacking + ("" if deals else ("; " if lacking else "") + "a declared partnership"))
+        return (
+            status,
+            f"{len(partners)} partners in sectors {', '.join(sectors) or 'none'}; {deals} partnerships",
+            (lacking + ("" if deals else ("; " if lacking else "") + "a declared partnership")),
+        )
     spaces, assets = facts.get("spaces", 0), facts.get("assets", 0)
     lacking = ", ".join(x for x, n in (("learning spaces", spaces), ("knowledge assets", assets)) if not n)
-    return _status(bool(spaces) + bool(assets), 2), f"{spaces} learning spaces, {assets} knowledge assets", lacking
+    return (
+        _status(bool(spaces) + bool(assets), 2),
+        f"{spaces} learning spaces, {assets} knowledge assets",
+        lacking,
+    )
 
 
 def scorecard(p: Projections, city: str) -> Scorecard:

@@ -143,7 +143,9 @@ class BetweennessEstimate:
     confidence_miss: float
 
 
-def betweenness(g: nx.Graph, max_sources: int = 256, seed: int = 7, delta: float = 0.05) -> BetweennessEstimate:
+def betweenness(
+    g: nx.Graph, max_sources: int = 256, seed: int = 7, delta: float = 0.05
+) -> BetweennessEstimate:
     """Normalised betweenness: exact on small graphs, source-sampled on large ones.
 
     With ``k`` sources drawn uniformly (Brandes & Pich 2007) each source adds

@@ -50,8 +50,11 @@ def gaps(request: Request, city: CityParam = None, format: str = "json") -> Resp
         raise BadRequest(f"format must be json, csv or html, not {format!r}")
     report = _report(request, city)
     if format == "csv":
-        return Response(findings_csv(report.findings), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="findings.csv"'})
+        return Response(
+            findings_csv(report.findings),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="findings.csv"'},
+        )
     if format == "html":
         return HTMLResponse(render_html(report))
     data = as_json(report)
@@ -65,11 +68,13 @@ def recommendations(
     """Who should work with whom, ranked, each with reasons in words."""
     report = _report(request, city)
     search = report.measures.candidate_search
-    return _json({
-        "city": report.city,
-        "recommendations": [r.as_dict() for r in report.recommendations[:top]],
-        "candidate_search": search.__dict__ if search else None,
-    })
+    return _json(
+        {
+            "city": report.city,
+            "recommendations": [r.as_dict() for r in report.recommendations[:top]],
+            "candidate_search": search.__dict__ if search else None,
+        }
+    )
 
 
 @router.get("/scorecard/{city}", summary="A city's GNLC-readiness scorecard")
@@ -86,5 +91,8 @@ def network(request: Request, fmt: str) -> Response:
     if fmt not in FORMATS:
         raise NotFound(f"no network format {fmt!r}: use /analysis/network.gexf or /analysis/network.graphml")
     report = _report(request, None)
-    return Response(network_bytes(report, fmt), media_type=FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="lcgraph-network.{fmt}"'})
+    return Response(
+        network_bytes(report, fmt),
+        media_type=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="lcgraph-network.{fmt}"'},
+    )

@@ -23,12 +23,14 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 
 from lcgraph import __version__
-from lcgraph.api import graph_store, sparql
+from lcgraph.api import graph_store, queries, sparql
 from lcgraph.api.errors import error_response, install_error_handlers
 from lcgraph.api.middleware import AccessLog, BodyLimit, WriteTracker
 from lcgraph.api.runtime import ServiceRuntime, runtime
 from lcgraph.config import Settings
+from lcgraph.queries import Registry
 from lcgraph.store import Dataset, LoadError
+from lcgraph.web import routes as web_routes
 
 log = logging.getLogger("lcgraph.api")
 
@@ -127,6 +129,10 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
     app.add_api_route(
         "/health", health, methods=["GET"], summary="Liveness and store status", tags=["operations"]
     )
+    app.state.queries = Registry.load([settings.queries_dir] if settings.queries_dir else [])
+    app.include_router(queries.router)
+    app.include_router(web_routes.router)
+    app.mount("/static", web_routes.static_files(), name="static")
     for name in OPTIONAL_ROUTERS:
         router = _optional_router(name)
         if router is not None:

@@ -98,8 +98,11 @@ def _cache_headers(etag: str, private: bool, vary: str = "Accept") -> dict[str, 
 
 def _alternates(request: Request, formats: tuple[MediaFormat, ...]) -> list[tuple[str, str, str]]:
     base = str(request.url.replace(query=""))
-    return [(f.names[0] if f.names else f.key, f.media_type, f"{base}?format={f.names[0]}")
-            for f in formats if f is not HTML]
+    return [
+        (f.names[0] if f.names else f.key, f.media_type, f"{base}?format={f.names[0]}")
+        for f in formats
+        if f is not HTML
+    ]
 
 
 def _link_header(alternates: list[tuple[str, str, str]]) -> str:
@@ -163,8 +166,10 @@ def _resource(request: Request, iri: str) -> Response:
 
 
 def _not_found(request: Request, iri: str, fmt: MediaFormat) -> Response:
-    message = (f"the published dataset has nothing about <{iri}>; search by name at /search?q=…, "
-               "or see /catalog for what is published")
+    message = (
+        f"the published dataset has nothing about <{iri}>; search by name at /search?q=…, "
+        "or see /catalog for what is published"
+    )
     if fmt is not HTML:
         raise NotFound(message)
     tail = iri.rstrip("/#").rsplit("/", 1)[-1].replace("-", " ")
@@ -206,16 +211,22 @@ def _ontology_bytes(ds: Dataset, graph_iri: str, fmt: MediaFormat) -> bytes:
 
 
 @router.api_route("/export", methods=["GET", "HEAD"], summary="Download the public dataset or a slice")
-def export(request: Request, city: str | None = None, partner: str | None = None, graph: str | None = None,
-           gzip: bool = False) -> Response:
+def export(
+    request: Request,
+    city: str | None = None,
+    partner: str | None = None,
+    graph: str | None = None,
+    gzip: bool = False,
+) -> Response:
     ds = _dataset(request)
     private = _may_read_private(request)
     cls = request.query_params.get("class")
     fmt = _negotiate(request, EXPORT_FORMATS, "exports")
     store_fmt = by_name(fmt.key)
     try:
-        sl = exports.resolve_slice(ds, city=city, partner=partner, graph=graph, cls=cls,
-                                   may_read_private=private)
+        sl = exports.resolve_slice(
+            ds, city=city, partner=partner, graph=graph, cls=cls, may_read_private=private
+        )
     except exports.UnknownSlice as exc:
         raise NotFound(str(exc)) from None
     except exports.BadSlice as exc:
@@ -268,8 +279,9 @@ def catalog(request: Request) -> Response:
         summary = catalog_module.summarize(triples, settings)
         alternates = _alternates(request, CATALOG_FORMATS)
         return HTMLResponse(pages.render_catalog(summary, _linker(request), alternates), headers=headers)
-    return Response(catalog_module.serialize_catalog(triples, fmt.engine), media_type=fmt.content_type,
-                    headers=headers)
+    return Response(
+        catalog_module.serialize_catalog(triples, fmt.engine), media_type=fmt.content_type, headers=headers
+    )
 
 
 # -- search ---------------------------------------------------------------------------------------
@@ -290,8 +302,10 @@ def search(request: Request, q: str = "", limit: int = 20) -> Response:
     hits = index_for(ds).search(q, limit=limit, classes=classes)
     if fmt is HTML:
         return HTMLResponse(pages.render_search(q, hits, linker), headers={"Vary": "Accept"})
-    return JSONResponse({"query": q, "count": len(hits), "hits": [_hit_json(h, linker) for h in hits]},
-                        headers={"Vary": "Accept"})
+    return JSONResponse(
+        {"query": q, "count": len(hits), "hits": [_hit_json(h, linker) for h in hits]},
+        headers={"Vary": "Accept"},
+    )
 
 
 def _class_filter(value: str | None) -> set[str] | None:
@@ -304,6 +318,11 @@ def _class_filter(value: str | None) -> set[str] | None:
 
 
 def _hit_json(hit: Any, linker: pages.Linker) -> dict[str, Any]:
-    return {"iri": hit.iri, "page": linker.href(hit.iri), "labels": hit.labels, "classes": hit.classes,
-            "score": hit.score, "matched_words": hit.matched}
-
+    return {
+        "iri": hit.iri,
+        "page": linker.href(hit.iri),
+        "labels": hit.labels,
+        "classes": hit.classes,
+        "score": hit.score,
+        "matched_words": hit.matched,
+    }

@@ -140,6 +140,22 @@ def _dataset_options(store: ox.Store, job: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _substitutions(job: dict[str, Any]) -> dict[str, Any]:
+    """Variables bound to RDF terms by the engine (canned-query parameters).
+
+    Terms travel to the worker in N-Triples syntax and are read back by the
+    engine's own parser, so a value can never become SPARQL text.
+    """
+    given = job.get("substitutions")
+    if not given:
+        return {}
+    terms = {}
+    for name, term in given.items():
+        triple = next(iter(ox.parse(f"<urn:x:s> <urn:x:p> {term} .", format=ox.RdfFormat.N_TRIPLES)))
+        terms[ox.Variable(name)] = triple.object
+    return {"substitutions": terms}
+
+
 def _error(emit: Emit, status: int, message: str) -> None:
     emit(b"X", json.dumps({"status": status, "message": message}).encode())
 
@@ -158,7 +174,7 @@ def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit) -> None:
     """Evaluate one job against ``store`` and send its frames (never raises for bad input)."""
     started = time.perf_counter()
     try:
-        result = store.query(job["query"], **_dataset_options(store, job))
+        result = store.query(job["query"], **_dataset_options(store, job), **_substitutions(job))
     except SyntaxError as exc:
         return _error(emit, 400, _syntax_message(exc))
     except (ValueError, TypeError) as exc:
@@ -239,8 +255,21 @@ def _serve(sock: socket.socket) -> None:
         out.clear()
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker if the server dies (even by SIGKILL), so no query runs on orphaned."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def main(argv: list[str]) -> None:
     """Entry point of a worker process: ``python -m lcgraph.api.query_worker FD``."""
+    _die_with_parent()
     sock = socket.socket(fileno=int(argv[1]))
     with contextlib.suppress(BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         _serve(sock)

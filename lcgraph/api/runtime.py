@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 from starlette.requests import Request
 
-from lcgraph.api.auth import ANONYMOUS, CHALLENGE, READ_PRIVATE, Principal, TokenRegistry
-from lcgraph.api.errors import Forbidden, Unauthorized
+from lcgraph.api.auth import READ_PRIVATE, Principal, TokenRegistry
+from lcgraph.api.errors import Forbidden
 from lcgraph.api.query_pool import InlineEvaluator, QueryPool, default_pool_size
 from lcgraph.api.snapshots import Snapshots
 from lcgraph.config import Settings
@@ -93,17 +93,14 @@ class ServiceRuntime:
         return () if principal.can(READ_PRIVATE) else PRIVATE_GRAPHS
 
     def check_readable(self, principal: Principal, graphs: list[str] | tuple[str, ...] | None) -> None:
-        """401/403 if ``graphs`` names a graph ``principal`` may not read."""
+        """403 if ``graphs`` names a graph ``principal`` may not read."""
         hidden = set(self.hidden_for(principal))
         for graph in graphs or ():
             if graph in hidden:
-                message = (
+                raise Forbidden(
                     f"the graph <{graph}> holds personal data; reading it needs a token "
-                    "with the 'read-private' scope"
+                    "with the 'read-private' scope (Authorization: Bearer <token>)"
                 )
-                if principal is ANONYMOUS:
-                    raise Unauthorized(message, headers=CHALLENGE)
-                raise Forbidden(message)
 
     async def blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking store work in a thread."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from lcgraph.api.negotiation import GRAPH_FORMATS, RESULTS_FORMATS, MediaFormat
-from lcgraph.namespaces import PREFIXES
+from lcgraph.namespaces import DCT, LC, PREFIXES
 from lcgraph.store import Dataset
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -44,8 +44,12 @@ def describe(
     default_count: int,
     graph_counts: dict[str, int],
     hidden: tuple[str, ...],
+    canned: tuple[tuple[str, dict[str, str]], ...] = (),
 ) -> list[ox.Triple]:
-    """The description's triples; ``hidden`` graphs are neither listed nor counted."""
+    """The description's triples; ``hidden`` graphs are neither listed nor counted.
+
+    ``canned`` lists the canned queries as (URL, titles by language).
+    """
     service = ox.NamedNode(endpoint)
     triples = [
         ox.Triple(service, RDF_TYPE, _sd("Service")),
@@ -60,6 +64,14 @@ def describe(
         triples.append(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(fmt.engine.iri)))
     for fmt in GRAPH_FORMATS:
         triples.append(ox.Triple(service, _sd("inputFormat"), ox.NamedNode(fmt.engine.iri)))
+    for url, titles in canned:
+        query = ox.NamedNode(url)
+        triples += [
+            ox.Triple(service, ox.NamedNode(str(LC.cannedQuery)), query),
+            ox.Triple(query, RDF_TYPE, ox.NamedNode("https://schema.org/WebAPI")),
+        ]
+        triples += [ox.Triple(query, ox.NamedNode(str(DCT.title)), ox.Literal(t, language=lang))
+                    for lang, t in sorted(titles.items())]
     dataset, default_graph = ox.BlankNode(), ox.BlankNode()
     visible = {g: n for g, n in graph_counts.items() if g not in hidden}
     triples += [

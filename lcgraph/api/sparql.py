@@ -5,7 +5,11 @@ Comunica, R) and maintainers' update scripts. Requests are read by
 :mod:`lcgraph.api.protocol_request`, formats chosen by
 :mod:`lcgraph.api.negotiation`, queries evaluated by the worker pool
 (engine-side serialisation, time limit, size limit) and updates applied by
-:mod:`lcgraph.api.write_path` under a ``write`` token.
+:mod:`lcgraph.api.write_path` under a ``write`` token. Federated ``SERVICE``
+queries are refused (the service never fetches from the network for a
+client). Queries usually arrive through :class:`QueryFastPath`, an ASGI
+shortcut that calls the same functions as the route without the
+framework's per-request machinery.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lcgraph.api import service_description
 from lcgraph.api.auth import WRITE, Principal
-from lcgraph.api.errors import ApiError, MethodNotAllowed, NotAcceptable, render_error
+from lcgraph.api.errors import ApiError, Forbidden, MethodNotAllowed, NotAcceptable, render_error
 from lcgraph.api.negotiation import (
     GRAPH_FORMATS,
     RESULTS_FORMATS,
@@ -38,7 +42,7 @@ from lcgraph.api.protocol_request import (
     parse_request,
 )
 from lcgraph.api.runtime import ServiceRuntime, runtime
-from lcgraph.api.sparql_text import apply_using, dataset_clauses
+from lcgraph.api.sparql_text import apply_using, dataset_clauses, uses_service
 from lcgraph.api.write_path import run_update
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
@@ -114,6 +118,9 @@ def _job(
     format_param: str | None,
     endpoint: str,
 ) -> dict[str, Any]:
+    if uses_service(op.query):
+        # The service never fetches from the network on a client's behalf (no SSRF, no leaks).
+        raise Forbidden("this endpoint does not run federated queries: remove the SERVICE clause")
     results, graph = _formats(accept, format_param)
     hidden = rt.hidden_for(principal)
     default, named = op.default_graphs, op.named_graphs
@@ -143,10 +150,16 @@ async def answer_query(
     authorization: str | None,
     format_param: str | None,
     endpoint: str,
+    substitutions: dict[str, Any] | None = None,
 ) -> Response:
-    """Evaluate a query in a worker and answer in the negotiated format (or raise :class:`ApiError`)."""
+    """Evaluate a query in a worker and answer in the negotiated format (or raise :class:`ApiError`).
+
+    ``substitutions`` binds variables to pyoxigraph terms (canned-query parameters).
+    """
     principal = rt.tokens.identify_header(authorization)
     job = _job(rt, op, principal, accept, format_param, endpoint)
+    if substitutions:
+        job["substitutions"] = {name: str(term) for name, term in substitutions.items()}
     try:
         answer = await rt.evaluator.run(job, rt.settings.query_timeout)
     except ApiError as exc:
@@ -187,7 +200,15 @@ class QueryFastPath:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        body = await _read_body(receive) if scope["method"] == "POST" else b""
+        try:
+            body = await _read_body(receive) if scope["method"] == "POST" else b""
+        except ClientDisconnect:
+            return  # nobody is left to answer
+        except ApiError as exc:  # e.g. the body grew past the size limit
+            await render_error(headers.get("accept"), exc.status, exc.message, exc.headers)(
+                scope, receive, send
+            )
+            return
         try:
             params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             parsed = parse_request(scope["method"], params, headers.get("content-type"), body)
@@ -251,6 +272,14 @@ async def _apply_update(
     return Response(status_code=204)
 
 
+def _canned_queries(request: Request) -> tuple[tuple[str, dict[str, str]], ...]:
+    registry = getattr(request.app.state, "queries", None)
+    if registry is None:
+        return ()
+    base = str(request.base_url).rstrip("/")
+    return tuple((f"{base}/queries/{n}", registry.get(n).title) for n in registry.names())
+
+
 async def _describe_service(request: Request, rt: ServiceRuntime, format_param: str | None) -> Response:
     fmt = negotiate(
         request.headers.get("accept"), GRAPH_FORMATS, format_param, what="the service description"
@@ -267,6 +296,7 @@ async def _describe_service(request: Request, rt: ServiceRuntime, format_param: 
         default_count=cached[1],
         graph_counts=cached[2],
         hidden=rt.hidden_for(principal),
+        canned=_canned_queries(request),
     )
     body = await rt.blocking(service_description.serialize, triples, fmt)
     return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})

@@ -179,6 +179,13 @@ def _resolve(token: _Token, prefixes: dict[str, str], base: str | None) -> str |
     return None
 
 
+def uses_service(query: str) -> bool:
+    """True if the query has a federated ``SERVICE`` clause (anywhere, not in a literal)."""
+    if "service" not in query.lower():
+        return False
+    return any(t.keyword() == "SERVICE" for t in tokenize(query))
+
+
 def dataset_clauses(query: str) -> tuple[list[str], list[str]]:
     """The graphs of a query's own ``FROM`` and ``FROM NAMED`` clauses (outermost query only)."""
     tokens = [t for t in tokenize(query) if t.depth == 0]

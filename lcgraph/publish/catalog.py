@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from lcgraph.namespaces import DCAT, DCT, FOAF, LC, LCID, PREFIXES, RDF, RDFS, SCHEMA, VOID, XSD
+from lcgraph.namespaces import DCAT, DCT, FOAF, LC, PREFIXES, RDF, RDFS, SCHEMA, VOID, XSD
 from lcgraph.publish.privacy import PRIVATE_GRAPH, public_graphs
 from lcgraph.publish.state import state_tag
 from lcgraph.store import FORMATS, Dataset
@@ -99,38 +99,49 @@ def graph_counts(ds: Dataset, graphs: list[str]) -> dict[str, GraphCounts]:
         return counts
     rows = ds.select(
         "SELECT ?g (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?ds) (COUNT(DISTINCT ?p) AS ?dp) "
-        "(COUNT(DISTINCT ?o) AS ?do) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", named_graphs=graphs)
+        "(COUNT(DISTINCT ?o) AS ?do) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+        named_graphs=graphs,
+    )
     for r in rows:
         c = counts[r["g"].value]
         c.triples, c.subjects = int(r["t"].value), int(r["ds"].value)
         c.properties, c.objects = int(r["dp"].value), int(r["do"].value)
-    for r in ds.select("SELECT ?g (COUNT(DISTINCT ?s) AS ?n) { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?s)) } } "
-                       "GROUP BY ?g", named_graphs=graphs):
+    for r in ds.select(
+        "SELECT ?g (COUNT(DISTINCT ?s) AS ?n) { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?s)) } } GROUP BY ?g",
+        named_graphs=graphs,
+    ):
         counts[r["g"].value].entities = int(r["n"].value)
-    for r in ds.select("SELECT ?g (COUNT(DISTINCT ?c) AS ?n) { GRAPH ?g { ?s a ?c } } GROUP BY ?g",
-                       named_graphs=graphs):
+    for r in ds.select(
+        "SELECT ?g (COUNT(DISTINCT ?c) AS ?n) { GRAPH ?g { ?s a ?c } } GROUP BY ?g", named_graphs=graphs
+    ):
         counts[r["g"].value].classes = int(r["n"].value)
     return counts
 
 
 def _partitions(ds: Dataset, graphs: list[str]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    classes = ds.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { GRAPH ?g { ?s a ?c } } "
-                        "GROUP BY ?c ORDER BY ?c", named_graphs=graphs)
-    props = ds.select("SELECT ?p (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p",
-                      named_graphs=graphs)
-    return ([(r["c"].value, int(r["n"].value)) for r in classes if isinstance(r["c"], ox.NamedNode)],
-            [(r["p"].value, int(r["n"].value)) for r in props])
+    classes = ds.select(
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c",
+        named_graphs=graphs,
+    )
+    props = ds.select(
+        "SELECT ?p (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p", named_graphs=graphs
+    )
+    return (
+        [(r["c"].value, int(r["n"].value)) for r in classes if isinstance(r["c"], ox.NamedNode)],
+        [(r["p"].value, int(r["n"].value)) for r in props],
+    )
 
 
 def external_links(ds: Dataset, graphs: list[str], base_iri: str) -> list[tuple[str, str, int]]:
     """(link predicate, target site, triples) for statements pointing outside our IRI spaces."""
     rows = ds.select(
         "SELECT ?p ?site (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o "
-        f"FILTER(isIRI(?o) && ?p != <{RDF.type}> && !STRSTARTS(STR(?o), \"{OUR_SPACE}\") "
-        f"&& !STRSTARTS(STR(?o), \"{base_iri}\")) "
-        "BIND(REPLACE(STR(?o), \"^([a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+).*$\", \"$1/\") AS ?site) "
-        "FILTER(STRSTARTS(?site, \"http\")) } } GROUP BY ?p ?site ORDER BY ?site ?p",
-        named_graphs=graphs)
+        f'FILTER(isIRI(?o) && ?p != <{RDF.type}> && !STRSTARTS(STR(?o), "{OUR_SPACE}") '
+        f'&& !STRSTARTS(STR(?o), "{base_iri}")) '
+        'BIND(REPLACE(STR(?o), "^([a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+).*$", "$1/") AS ?site) '
+        'FILTER(STRSTARTS(?site, "http")) } } GROUP BY ?p ?site ORDER BY ?site ?p',
+        named_graphs=graphs,
+    )
     return [(r["p"].value, r["site"].value, int(r["n"].value)) for r in rows]
 
 
@@ -139,9 +150,12 @@ def _coverage(ds: Dataset, graphs: list[str]) -> tuple[dict[str, tuple[str, str]
     dates = ds.select(
         "SELECT ?g (MIN(?d) AS ?first) (MAX(?d) AS ?last) { GRAPH ?g { ?s ?p ?d "
         f"VALUES ?p {{ <{SCHEMA.startDate}> <{SCHEMA.endDate}> }} FILTER(DATATYPE(?d) = <{XSD.date}>) }} }} "
-        "GROUP BY ?g", named_graphs=graphs)
-    provinces = ds.select(f"SELECT DISTINCT ?g ?prov {{ GRAPH ?g {{ ?c <{LC.province}> ?prov }} }}",
-                          named_graphs=graphs)
+        "GROUP BY ?g",
+        named_graphs=graphs,
+    )
+    provinces = ds.select(
+        f"SELECT DISTINCT ?g ?prov {{ GRAPH ?g {{ ?c <{LC.province}> ?prov }} }}", named_graphs=graphs
+    )
     spatial: dict[str, set[str]] = defaultdict(set)
     for r in provinces:
         spatial[r["g"].value].add(r["prov"].value)
@@ -154,8 +168,9 @@ def _graph_titles(ds: Dataset, graphs: list[str]) -> dict[str, list[ox.Literal]]
     if not graphs:
         return titles
     values = " ".join(f"<{g}>" for g in graphs)
-    for r in ds.select(f"SELECT ?g ?t {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?g <{DCT.title}> ?t }} }}",
-                       named_graphs=graphs):
+    for r in ds.select(
+        f"SELECT ?g ?t {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?g <{DCT.title}> ?t }} }}", named_graphs=graphs
+    ):
         titles[r["g"].value].append(r["t"])
     return titles
 
@@ -196,7 +211,7 @@ def catalog_triples(ds: Dataset, settings: CatalogSettings) -> list[ox.Triple]:
     out.add(cat, FOAF.homepage, settings.server_url + "/")
     out.add(cat, DCT.license, settings.license)
     out.add(cat, DCAT.dataset, whole)
-    _header(out, whole, settings)
+    _header(out, whole, settings, _example_resources(ds, graphs))
     total = GraphCounts()
     for c in counts.values():
         for field_name in ("triples", "entities", "subjects", "objects"):
@@ -217,36 +232,59 @@ def catalog_triples(ds: Dataset, settings: CatalogSettings) -> list[ox.Triple]:
     if ds.has_graph(PRIVATE_GRAPH):
         out.add(PRIVATE_GRAPH, RDF.type, str(DCAT.Dataset))
         out.add(PRIVATE_GRAPH, DCT.accessRights, NON_PUBLIC)
-        out.add(PRIVATE_GRAPH, DCT.title,
-                ox.Literal("Personal data (Thailand PDPA): not published", language="en"))
+        out.add(
+            PRIVATE_GRAPH,
+            DCT.title,
+            ox.Literal("Personal data (Thailand PDPA): not published", language="en"),
+        )
         out.add(PRIVATE_GRAPH, DCT.title, ox.Literal("ข้อมูลส่วนบุคคล (PDPA) ไม่เผยแพร่", language="th"))
         out.add(cat, DCAT.dataset, PRIVATE_GRAPH)
     return out
 
 
-def _header(out: _Triples, whole: str, settings: CatalogSettings) -> None:
+def _example_resources(ds: Dataset, graphs: list[str]) -> list[str]:
+    """One learning city and one learning space of the public view, for void:exampleResource."""
+    out = []
+    for cls in (LC.LearningCity, LC.LearningSpace):
+        rows = ds.select(
+            f"SELECT ?x {{ ?x a <{cls}> FILTER(isIRI(?x)) }} ORDER BY ?x LIMIT 1",
+            default_graph=[None, *graphs],
+        )
+        out += [r["x"].value for r in rows]
+    return out
+
+
+def _header(out: _Triples, whole: str, settings: CatalogSettings, example_resources: list[str]) -> None:
     for t in (DCAT.Dataset, VOID.Dataset):
         out.add(whole, RDF.type, str(t))
     out.add(whole, DCT.title, ox.Literal("กราฟความรู้เครือข่ายเมืองแห่งการเรียนรู้ของประเทศไทย", language="th"))
     out.add(whole, DCT.title, ox.Literal("Thailand Learning City knowledge graph", language="en"))
-    out.add(whole, DCT.description, ox.Literal(
-        "Learning cities, learning spaces, knowledge assets, learning activities and partners of Thailand's "
-        "learning-city network, with the source of every fact. Personal data is not published.",
-        language="en"))
+    out.add(
+        whole,
+        DCT.description,
+        ox.Literal(
+            "Learning cities, learning spaces, knowledge assets, learning activities and partners of "
+            "Thailand's learning-city network, with the source of every fact. Personal data is not "
+            "published.",
+            language="en",
+        ),
+    )
     out.add(whole, DCT.license, settings.license)
     out.add(whole, DCT.accessRights, PUBLIC)
     if settings.publisher:
         out.add(whole, DCT.publisher, settings.publisher)
     out.add(whole, VOID.sparqlEndpoint, f"{settings.server_url}/sparql")
     out.add(whole, VOID.uriSpace, ox.Literal(settings.base_iri))
-    out.add(whole, VOID.exampleResource, f"{LCID}city/phayao")
+    for example in example_resources:
+        out.add(whole, VOID.exampleResource, example)
     out.add(whole, DCAT.landingPage, settings.server_url + "/catalog")
     for prefix in VOCABULARIES:
         out.add(whole, VOID.vocabulary, PREFIXES[prefix])
 
 
-def _partition_triples(out: _Triples, whole: str, classes: list[tuple[str, int]],
-                       props: list[tuple[str, int]]) -> None:
+def _partition_triples(
+    out: _Triples, whole: str, classes: list[tuple[str, int]], props: list[tuple[str, int]]
+) -> None:
     for i, (cls, n) in enumerate(classes):
         part = f"{whole}#class-{i}"
         out.add(whole, VOID.classPartition, part)
@@ -272,8 +310,15 @@ def _linksets(out: _Triples, whole: str, links: list[tuple[str, str, int]]) -> N
         out.add(whole, VOID.subset, linkset)
 
 
-def _graph_dataset(out: _Triples, g: str, counts: GraphCounts, titles: list[ox.Literal],
-                   temporal: tuple[str, str] | None, spatial: set[str], settings: CatalogSettings) -> None:
+def _graph_dataset(
+    out: _Triples,
+    g: str,
+    counts: GraphCounts,
+    titles: list[ox.Literal],
+    temporal: tuple[str, str] | None,
+    spatial: set[str],
+    settings: CatalogSettings,
+) -> None:
     for t in (DCAT.Dataset, VOID.Dataset):
         out.add(g, RDF.type, str(t))
     for title in titles:
@@ -317,7 +362,6 @@ def serialize_catalog(triples: list[ox.Triple], fmt: ox.RdfFormat) -> bytes:
     return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
 
 
-
 @dataclass
 class DatasetSummary:
     """One dataset of the catalog, for the HTML page."""
@@ -334,23 +378,32 @@ def summarize(triples: list[ox.Triple], settings: CatalogSettings) -> list[Datas
     by_subject: dict[str, list[ox.Triple]] = defaultdict(list)
     for t in triples:
         by_subject[t.subject.value].append(t)
-    listed = [t.object.value for t in by_subject[settings.catalog_iri]
-              if t.predicate.value == str(DCAT.dataset)]
+    listed = [
+        t.object.value for t in by_subject[settings.catalog_iri] if t.predicate.value == str(DCAT.dataset)
+    ]
     out: list[DatasetSummary] = []
     for iri in listed:
         own = by_subject[iri]
-        titles = {t.object.language or "": t.object.value for t in own
-                  if t.predicate.value == str(DCT.title) and isinstance(t.object, ox.Literal)}
-        counts = {t.predicate.value.rsplit("#", 1)[-1]: int(t.object.value) for t in own
-                  if t.predicate.value.startswith(str(VOID)) and isinstance(t.object, ox.Literal)
-                  and t.object.datatype == _n(str(XSD.integer))}
+        titles = {
+            t.object.language or "": t.object.value
+            for t in own
+            if t.predicate.value == str(DCT.title) and isinstance(t.object, ox.Literal)
+        }
+        counts = {
+            t.predicate.value.rsplit("#", 1)[-1]: int(t.object.value)
+            for t in own
+            if t.predicate.value.startswith(str(VOID))
+            and isinstance(t.object, ox.Literal)
+            and t.object.datatype == _n(str(XSD.integer))
+        }
         downloads = []
         for t in own:
             if t.predicate.value == str(DCAT.distribution):
                 dist = by_subject[t.object.value]
                 url = next(d.object.value for d in dist if d.predicate.value == str(DCAT.downloadURL))
                 downloads.append((t.object.value.rsplit("-", 1)[-1], url))
-        restricted = any(t.predicate.value == str(DCT.accessRights) and t.object.value == NON_PUBLIC
-                         for t in own)
+        restricted = any(
+            t.predicate.value == str(DCT.accessRights) and t.object.value == NON_PUBLIC for t in own
+        )
         out.append(DatasetSummary(iri, titles, counts, downloads, restricted))
     return out

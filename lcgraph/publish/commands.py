@@ -60,7 +60,8 @@ def catalog(
     data: DataOption = None,
     format: RdfFormatOption = "turtle",
     server_url: Annotated[str, typer.Option(help="Public URL of the service, for download links.")] = (
-        "http://127.0.0.1:8000"),
+        "http://127.0.0.1:8000"
+    ),
 ) -> None:
     """Print the DCAT/VoID description of the public dataset."""
     from lcgraph.cli import fail, open_dataset, settings_for
@@ -113,6 +114,11 @@ def search(
         return
     table = Table("resource", "ชื่อ (th)", "label (en)", "class", "score")
     for h in hits:
-        table.add_row(short_name(h.iri), h.labels.get("th", ""), h.labels.get("en", ""),
-                      ", ".join(short_name(c) for c in h.classes), f"{h.score:.2f}")
+        table.add_row(
+            short_name(h.iri),
+            h.labels.get("th", ""),
+            h.labels.get("en", ""),
+            ", ".join(short_name(c) for c in h.classes),
+            f"{h.score:.2f}",
+        )
     console.print(table)

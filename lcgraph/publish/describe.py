@@ -55,8 +55,15 @@ class Description:
 
     @property
     def types(self) -> list[str]:
-        return sorted({q.object.value for q in self.quads if q.subject == ox.NamedNode(self.iri)
-                       and q.predicate.value == str(RDF.type) and isinstance(q.object, ox.NamedNode)})
+        return sorted(
+            {
+                q.object.value
+                for q in self.quads
+                if q.subject == ox.NamedNode(self.iri)
+                and q.predicate.value == str(RDF.type)
+                and isinstance(q.object, ox.NamedNode)
+            }
+        )
 
     def label(self, iri: str, lang: str) -> str | None:
         """The label of ``iri`` in ``lang``, else in the other language, else any."""
@@ -122,8 +129,9 @@ def _is_hash_child(term: object, iri: str) -> bool:
     return isinstance(term, ox.NamedNode) and "#" not in iri and term.value.startswith(iri + "#")
 
 
-def inbound_links(ds: Dataset, iri: str, *, may_read_private: bool = False,
-                  limit: int = INBOUND_LIMIT) -> tuple[list[ox.Quad], bool]:
+def inbound_links(
+    ds: Dataset, iri: str, *, may_read_private: bool = False, limit: int = INBOUND_LIMIT
+) -> tuple[list[ox.Quad], bool]:
     """Statements whose object is ``iri`` (at most ``limit``) and whether more exist."""
     graphs = set(readable_graphs(ds, may_read_private))
     out: list[ox.Quad] = []
@@ -135,17 +143,19 @@ def inbound_links(ds: Dataset, iri: str, *, may_read_private: bool = False,
     return out, False
 
 
-def label_statements(ds: Dataset, iris: Iterable[str], *, may_read_private: bool = False
-                     ) -> list[ox.Triple]:
+def label_statements(ds: Dataset, iris: Iterable[str], *, may_read_private: bool = False) -> list[ox.Triple]:
     """The rdfs:label, skos:prefLabel and dct:title statements about the given IRIs."""
     wanted = sorted(set(iris))
     graphs: list[str | None] = [None, *readable_graphs(ds, may_read_private)]
     props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
     out: set[ox.Triple] = set()
     for start in range(0, len(wanted), 400):
-        values = " ".join(str(ox.NamedNode(i)) for i in wanted[start:start + 400])
-        for r in ds.select(f"SELECT ?x ?p ?l {{ VALUES ?x {{ {values} }} VALUES ?p {{ {props} }} ?x ?p ?l "
-                           "FILTER(isLiteral(?l)) }", default_graph=graphs):
+        values = " ".join(str(ox.NamedNode(i)) for i in wanted[start : start + 400])
+        for r in ds.select(
+            f"SELECT ?x ?p ?l {{ VALUES ?x {{ {values} }} VALUES ?p {{ {props} }} ?x ?p ?l "
+            "FILTER(isLiteral(?l)) }",
+            default_graph=graphs,
+        ):
             out.add(ox.Triple(r["x"], r["p"], r["l"]))
     return sorted(out, key=str)
 
@@ -159,8 +169,9 @@ def labels_by_language(statements: Iterable[ox.Triple]) -> dict[str, dict[str, s
     return dict(labels)
 
 
-def graph_sources(ds: Dataset, graph_iris: Iterable[str], *, may_read_private: bool = False
-                  ) -> dict[str, Source]:
+def graph_sources(
+    ds: Dataset, graph_iris: Iterable[str], *, may_read_private: bool = False
+) -> dict[str, Source]:
     """Each named graph's title and primary source (the graph describes itself, by contract)."""
     wanted = sorted({g for g in graph_iris if may_read_private or g != PRIVATE_GRAPH})
     if not wanted:
@@ -222,8 +233,12 @@ def describe(ds: Dataset, iri: str, *, may_read_private: bool = False) -> Descri
     )
 
 
-_TERM_LINKS = {str(RDFS.subClassOf): "subClassOf", str(RDFS.subPropertyOf): "subPropertyOf",
-               str(RDFS.domain): "domain", str(RDFS.range): "range"}
+_TERM_LINKS = {
+    str(RDFS.subClassOf): "subClassOf",
+    str(RDFS.subPropertyOf): "subPropertyOf",
+    str(RDFS.domain): "domain",
+    str(RDFS.range): "range",
+}
 
 
 @dataclass
@@ -255,8 +270,10 @@ def ontology_terms(ds: Dataset, ontology_graph: str) -> list[OntologyTerm]:
     name, so ``https://w3id.org/lcgraph/def#city`` lands on its section.
     """
     terms: dict[str, OntologyTerm] = {}
-    rows = ds.select(f"SELECT ?t ?p ?o {{ GRAPH <{ontology_graph}> {{ ?t ?p ?o FILTER(isIRI(?t)) }} }}",
-                     named_graphs=[ontology_graph])
+    rows = ds.select(
+        f"SELECT ?t ?p ?o {{ GRAPH <{ontology_graph}> {{ ?t ?p ?o FILTER(isIRI(?t)) }} }}",
+        named_graphs=[ontology_graph],
+    )
     for r in rows:
         t = r["t"].value
         terms.setdefault(t, OntologyTerm(t)).take(r["p"].value, r["o"])

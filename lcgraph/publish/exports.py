@@ -41,8 +41,17 @@ SLICE_KINDS = ("city", "partner", "graph", "class")
 CHUNK = 64 * 1024
 
 # Who counts as "of a partner": the statements that tie a resource to an agent.
-PARTNER_LINKS = (SCHEMA.provider, SCHEMA.organizer, SCHEMA.funder, LC.managedBy, LC.party, ORG.member,
-                 ORG.memberOf, ORG.subOrganizationOf, LC.openedBy)
+PARTNER_LINKS = (
+    SCHEMA.provider,
+    SCHEMA.organizer,
+    SCHEMA.funder,
+    LC.managedBy,
+    LC.party,
+    ORG.member,
+    ORG.memberOf,
+    ORG.subOrganizationOf,
+    LC.openedBy,
+)
 CITY_LINKS = (LC.city, ORG.member, LC.party)
 
 
@@ -56,8 +65,9 @@ class UnknownSlice(LookupError):
         self.wanted = wanted
         self.known = known
         shown = ", ".join(known[:60]) + (" …" if len(known) > 60 else "")
-        super().__init__(f"no {kind} {wanted!r} in the published dataset; known {kind} values: "
-                         f"{shown or '(none)'}")
+        super().__init__(
+            f"no {kind} {wanted!r} in the published dataset; known {kind} values: {shown or '(none)'}"
+        )
 
 
 class BadSlice(ValueError):
@@ -104,8 +114,10 @@ def known_partners(ds: Dataset, may_read_private: bool = False) -> list[str]:
 
 def known_classes(ds: Dataset, may_read_private: bool = False) -> list[str]:
     """Classes that have at least one instance."""
-    rows = ds.select("SELECT DISTINCT ?c { ?x a ?c FILTER(isIRI(?c)) } ORDER BY ?c",
-                     default_graph=[None, *readable_graphs(ds, may_read_private)])
+    rows = ds.select(
+        "SELECT DISTINCT ?c { ?x a ?c FILTER(isIRI(?c)) } ORDER BY ?c",
+        default_graph=[None, *readable_graphs(ds, may_read_private)],
+    )
     return [r["c"].value for r in rows]
 
 
@@ -121,17 +133,26 @@ def _pick(wanted: str, known: list[str], namespace: str, kind: str) -> str:
     raise UnknownSlice(kind, wanted, known)
 
 
-def resolve_slice(ds: Dataset, *, city: str | None = None, partner: str | None = None,
-                  graph: str | None = None, cls: str | None = None,
-                  may_read_private: bool = False) -> Slice:
+def resolve_slice(
+    ds: Dataset,
+    *,
+    city: str | None = None,
+    partner: str | None = None,
+    graph: str | None = None,
+    cls: str | None = None,
+    may_read_private: bool = False,
+) -> Slice:
     """Turn the caller's slice options into a :class:`Slice`, or raise :class:`UnknownSlice`.
 
     Each option takes a full IRI or a short form: ``city="phayao"``,
     ``partner="unesco-bangkok"``, ``graph="seed/gnlc-members"``,
     ``cls="LearningSpace"`` or ``cls="lc:LearningSpace"``.
     """
-    given = {k: v for k, v in (("city", city), ("partner", partner), ("graph", graph), ("class", cls))
-             if v is not None and v.strip() != ""}
+    given = {
+        k: v
+        for k, v in (("city", city), ("partner", partner), ("graph", graph), ("class", cls))
+        if v is not None and v.strip() != ""
+    }
     if len(given) > 1:
         raise BadSlice(f"choose one slice at a time, not {' and '.join(given)}")
     if not given:
@@ -181,8 +202,9 @@ def iter_quads(ds: Dataset, sl: Slice, *, may_read_private: bool = False) -> Ite
     personal = None if may_read_private else PersonalFilter(ds)
     if sl.kind == "all":
         sources = [ox.DefaultGraph(), *(ox.NamedNode(g) for g in graphs)]
-        quads: Iterator[ox.Quad] = (q for g in sources
-                                    for q in ds.store.quads_for_pattern(None, None, None, g))
+        quads: Iterator[ox.Quad] = (
+            q for g in sources for q in ds.store.quads_for_pattern(None, None, None, g)
+        )
     elif sl.kind == "graph":
         assert sl.iri is not None
         quads = iter(ds.store.quads_for_pattern(None, None, None, ox.NamedNode(sl.iri)))
@@ -207,8 +229,15 @@ def file_name(sl: Slice, fmt: Format, gzip: bool = False) -> str:
     return f"lcgraph-{sl.label}{fmt.extensions[0]}" + (".gz" if gzip else "")
 
 
-def write_export(ds: Dataset, output: IO[bytes] | str | Path, fmt: Format | str, sl: Slice | None = None,
-                 *, may_read_private: bool = False, gzip: bool = False) -> None:
+def write_export(
+    ds: Dataset,
+    output: IO[bytes] | str | Path,
+    fmt: Format | str,
+    sl: Slice | None = None,
+    *,
+    may_read_private: bool = False,
+    gzip: bool = False,
+) -> None:
     """Write a slice (default: the whole public dataset) to a binary stream or a file path.
 
     This is the function ``lcgraph export`` calls: resolve the slice with
@@ -234,8 +263,9 @@ def _serialize(ds: Dataset, output: IO[bytes], fmt: Format, sl: Slice, may_read_
     ox.serialize(items, output, format=fmt.rdf_format, prefixes=prefixes)
 
 
-def stream_export(ds: Dataset, fmt: Format, sl: Slice, *, may_read_private: bool = False,
-                  gzip: bool = False) -> Iterator[bytes]:
+def stream_export(
+    ds: Dataset, fmt: Format, sl: Slice, *, may_read_private: bool = False, gzip: bool = False
+) -> Iterator[bytes]:
     """The export as a stream of byte chunks, for an HTTP response.
 
     The engine writes into a pipe from a background thread; this generator
@@ -265,7 +295,8 @@ def stream_export(ds: Dataset, fmt: Format, sl: Slice, *, may_read_private: bool
     thread.join()
 
 
-def write_public_dataset(ds: Dataset, output: IO[bytes], fmt: Format | str, *,
-                         may_read_private: bool = False) -> None:
+def write_public_dataset(
+    ds: Dataset, output: IO[bytes], fmt: Format | str, *, may_read_private: bool = False
+) -> None:
     """Whole-dataset GET for the Graph Store Protocol: every graph the caller may read."""
     write_export(ds, output, fmt, Slice(), may_read_private=may_read_private)

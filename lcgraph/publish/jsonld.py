@@ -20,12 +20,22 @@ from lcgraph import resources
 from lcgraph.namespaces import DCT, LC, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD
 from lcgraph.publish.describe import Description
 
-_PROPERTY_TYPES = {str(OWL.ObjectProperty), str(OWL.DatatypeProperty), str(RDF.Property),
-                   str(OWL.AnnotationProperty)}
+_PROPERTY_TYPES = {
+    str(OWL.ObjectProperty),
+    str(OWL.DatatypeProperty),
+    str(RDF.Property),
+    str(OWL.AnnotationProperty),
+}
 _CLASS_TYPES = {str(OWL.Class), str(RDFS.Class)}
-_LANGUAGE_MAPS = {"label": RDFS.label, "prefLabel": SKOS.prefLabel, "altLabel": SKOS.altLabel,
-                  "comment": RDFS.comment, "definition": SKOS.definition, "title": DCT.title,
-                  "description": DCT.description}
+_LANGUAGE_MAPS = {
+    "label": RDFS.label,
+    "prefLabel": SKOS.prefLabel,
+    "altLabel": SKOS.altLabel,
+    "comment": RDFS.comment,
+    "definition": SKOS.definition,
+    "title": DCT.title,
+    "description": DCT.description,
+}
 
 #: Our classes as the schema.org types search engines know.
 SCHEMA_TYPES = {
@@ -96,8 +106,11 @@ def schema_org_view(desc: Description, page_url: str) -> dict[str, Any]:
     names = [{"@value": text, "@language": lang} for lang, text in own_labels if lang]
     if names:
         view["name"] = names
-    descriptions = [q.object for q in own if q.predicate.value in (str(RDFS.comment), str(DCT.description),
-                                                                     str(SCHEMA.description))]
+    descriptions = [
+        q.object
+        for q in own
+        if q.predicate.value in (str(RDFS.comment), str(DCT.description), str(SCHEMA.description))
+    ]
     if descriptions:
         view["description"] = [_literal(o) for o in descriptions if isinstance(o, ox.Literal)]
     for q in own:
@@ -109,7 +122,7 @@ def schema_org_view(desc: Description, page_url: str) -> dict[str, Any]:
 
 
 def _schema_local(iri: str) -> str | None:
-    return iri[len(str(SCHEMA)):] if iri.startswith(str(SCHEMA)) else None
+    return iri[len(str(SCHEMA)) :] if iri.startswith(str(SCHEMA)) else None
 
 
 def _literal(lit: ox.Literal) -> Any:

@@ -18,9 +18,9 @@ exports, search) and for the write path. The rules, in one place:
 turn a query (and the protocol's ``default-graph-uri``/``named-graph-uri``)
 into the graphs the engine may read. Because pyoxigraph lets an explicit
 dataset override the query's own ``FROM``/``FROM NAMED``, the query's
-dataset clause is read here, honoured, and stripped of the private graph.
-``SERVICE`` is refused on the public endpoint: the engine would otherwise
-fetch remote (or loopback) URLs on the caller's behalf.
+dataset clause is read here, honoured, and checked for the private graph.
+``SERVICE`` is refused for every caller: the engine would otherwise fetch
+remote (or loopback) URLs on the caller's behalf.
 """
 
 from __future__ import annotations
@@ -41,8 +41,15 @@ PRIVATE_GRAPH = str(GRAPH_PRIVATE)
 #: properties ontology/lcgraph.ttl marks with ``lc:personalData true``.
 BUILT_IN_PERSONAL = frozenset(
     str(p)
-    for p in (SCHEMA.email, SCHEMA.telephone, SCHEMA.address, SCHEMA.birthDate, FOAF.mbox,
-              FOAF.phone, LC.nationalId)
+    for p in (
+        SCHEMA.email,
+        SCHEMA.telephone,
+        SCHEMA.address,
+        SCHEMA.birthDate,
+        FOAF.mbox,
+        FOAF.phone,
+        LC.nationalId,
+    )
 )
 
 #: Classes whose instances are not people (and the ontology's sub-classes of them).
@@ -201,14 +208,14 @@ def public_dataset(
     ``Dataset.query(default_graph=…, named_graphs=…)``: explicit lists
     override the query's own dataset clause inside pyoxigraph.
 
-    Raises :class:`QueryRefused` for ``SERVICE`` on the public endpoint and
-    for a request that names the private graph without the right.
+    Raises :class:`QueryRefused` for ``SERVICE`` and for a request that
+    names the private graph without the right.
     """
     clause = read_dataset_clause(query_text)
-    if clause.uses_service and not may_read_private:
+    if clause.uses_service:
         raise QueryRefused(
-            "SERVICE (federated query) is not allowed on the public endpoint; run the remote part "
-            "on its own endpoint, or use a token with the read-private scope"
+            "SERVICE (federated query) is not run by this endpoint: the server never fetches other "
+            "URLs on a client's behalf; run the remote part on its own endpoint"
         )
     if default_graph_uris is not None or named_graph_uris is not None:
         default, named = list(default_graph_uris or ()), list(named_graph_uris or ())
@@ -230,8 +237,10 @@ def public_dataset(
 
 def personal_properties(ds: Dataset) -> frozenset[str]:
     """Properties marked ``lc:personalData true`` in the store's ontology (plus the built-in list)."""
-    rows = ds.select(sparql_prefixes("lc", "xsd") + "SELECT DISTINCT ?p { ?p lc:personalData ?flag "
-                     "FILTER(?flag = true || STR(?flag) = 'true') }")
+    rows = ds.select(
+        sparql_prefixes("lc", "xsd") + "SELECT DISTINCT ?p { ?p lc:personalData ?flag "
+        "FILTER(?flag = true || STR(?flag) = 'true') }"
+    )
     return BUILT_IN_PERSONAL | {r["p"].value for r in rows if isinstance(r["p"], ox.NamedNode)}
 
 
@@ -306,8 +315,11 @@ def move_misplaced_personal(ds: Dataset) -> int:
     Statements about blank nodes cannot be named in an update: they stay in
     :func:`misplaced_personal`'s report for a data steward to fix at the source.
     """
-    found = [q for q in misplaced_personal(ds) if not isinstance(q.subject, ox.BlankNode)
-             and not isinstance(q.object, ox.BlankNode)]
+    found = [
+        q
+        for q in misplaced_personal(ds)
+        if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)
+    ]
     if not found:
         return 0
     private = ox.NamedNode(PRIVATE_GRAPH)

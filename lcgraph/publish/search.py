@@ -128,8 +128,10 @@ class SearchIndex:
             posting[doc_id] = posting.get(doc_id, 0.0) + weight
 
     def _add_classes(self, ds: Dataset, ids: dict[str, int]) -> None:
-        rows = ds.query(f"SELECT ?s ?c {{ ?s <{RDF.type}> ?c FILTER(isIRI(?c)) }}",
-                        default_graph=[None, *public_graphs(ds)])
+        rows = ds.query(
+            f"SELECT ?s ?c {{ ?s <{RDF.type}> ?c FILTER(isIRI(?c)) }}",
+            default_graph=[None, *public_graphs(ds)],
+        )
         for s, c in rows:
             doc_id = ids.get(s.value)
             if doc_id is not None:
@@ -164,8 +166,16 @@ class SearchIndex:
             doc = self.docs[doc_id]
             if classes and not (doc.classes & classes):
                 continue
-            hits.append(Hit(doc.iri, round(scores[doc_id], 4), matched[doc_id], dict(doc.labels),
-                            sorted(doc.classes), doc.first_text))
+            hits.append(
+                Hit(
+                    doc.iri,
+                    round(scores[doc_id], 4),
+                    matched[doc_id],
+                    dict(doc.labels),
+                    sorted(doc.classes),
+                    doc.first_text,
+                )
+            )
             if len(hits) == limit:
                 break
         return hits

@@ -24,9 +24,7 @@ def state_tag(ds: Dataset) -> str:
     digest = hashlib.blake2b(digest_size=8)
     if ds.path is not None:
         with os.scandir(ds.path) as entries:
-            listing = sorted(
-                (e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file()
-            )
+            listing = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file())
         digest.update(repr(listing).encode())
     else:
         counts = ds.select(

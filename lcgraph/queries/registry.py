@@ -94,8 +94,13 @@ class Parameter:
         return ox.Literal(str(number), datatype=ox.NamedNode(XSD + "decimal"))
 
     def describe(self) -> dict[str, object]:
-        return {"name": self.name, "type": self.type, "description": self.description,
-                "default": self.default, "required": self.required and self.default is None}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "description": self.description,
+            "default": self.default,
+            "required": self.required and self.default is None,
+        }
 
 
 @dataclass(frozen=True)
@@ -119,8 +124,9 @@ class CannedQuery:
         known = {p.name: p for p in self.parameters}
         unknown = sorted(set(given) - set(known))
         if unknown:
-            raise ParameterError(f"unknown parameter(s) {', '.join(unknown)}; "
-                                 f"this query takes: {self._signature()}", self)
+            raise ParameterError(
+                f"unknown parameter(s) {', '.join(unknown)}; this query takes: {self._signature()}", self
+            )
         bound: dict[str, ox.NamedNode | ox.Literal] = {}
         for p in self.parameters:
             raw = given.get(p.name)
@@ -128,8 +134,9 @@ class CannedQuery:
                 raw = p.default
             if raw is None:
                 if p.required:
-                    raise ParameterError(f"missing parameter {p.name} ({p.type}); "
-                                         f"this query takes: {self._signature()}", self)
+                    raise ParameterError(
+                        f"missing parameter {p.name} ({p.type}); this query takes: {self._signature()}", self
+                    )
                 continue
             try:
                 bound[p.name] = p.to_term(raw)
@@ -140,13 +147,20 @@ class CannedQuery:
     def _signature(self) -> str:
         if not self.parameters:
             return "no parameters"
-        return ", ".join(f"{p.name} ({p.type}{'' if p.required and p.default is None else ', optional'})"
-                         for p in self.parameters)
+        return ", ".join(
+            f"{p.name} ({p.type}{'' if p.required and p.default is None else ', optional'})"
+            for p in self.parameters
+        )
 
     def describe(self) -> dict[str, object]:
-        return {"name": self.name, "title": self.title, "description": self.description,
-                "form": self.form, "parameters": [p.describe() for p in self.parameters],
-                "sparql": self.sparql}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "form": self.form,
+            "parameters": [p.describe() for p in self.parameters],
+            "sparql": self.sparql,
+        }
 
 
 def _parse_param(text: str, path: Path) -> Parameter:
@@ -155,15 +169,17 @@ def _parse_param(text: str, path: Path) -> Parameter:
     except ValueError as exc:
         raise CannedQueryError(f"{path}: bad param line {text!r}: {exc}") from None
     if len(parts) < 2 or parts[1] not in PARAM_TYPES:
-        raise CannedQueryError(f"{path}: a param line is 'NAME TYPE [optional] [\"description\"] "
-                               f"[default=VALUE]' with TYPE one of {', '.join(PARAM_TYPES)}; got {text!r}")
+        raise CannedQueryError(
+            f'{path}: a param line is \'NAME TYPE [optional] ["description"] '
+            f"[default=VALUE]' with TYPE one of {', '.join(PARAM_TYPES)}; got {text!r}"
+        )
     name, type_ = parts[0], parts[1]
     required, description, default = True, "", None
     for extra in parts[2:]:
         if extra == "optional":
             required = False
         elif extra.startswith("default="):
-            default = extra[len("default="):]
+            default = extra[len("default=") :]
         else:
             description = extra
     return Parameter(name, type_, description, default, required)

@@ -44,8 +44,9 @@ class LoadError(Exception):
     parser gave them, and the problem.
     """
 
-    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
-                 column: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, source: str | None = None, line: int | None = None, column: int | None = None
+    ) -> None:
         self.source = source
         self.line = line
         self.column = column
@@ -266,8 +267,15 @@ class Dataset:
         else:
             self.store.update(sparql)
 
-    def load_bytes(self, data: bytes | str, format: str | Format, *, graph: str | None = None,
-                   source: str = "input", base_iri: str | None = None) -> LoadResult:
+    def load_bytes(
+        self,
+        data: bytes | str,
+        format: str | Format,
+        *,
+        graph: str | None = None,
+        source: str = "input",
+        base_iri: str | None = None,
+    ) -> LoadResult:
         """Load a serialisation held in memory, in one transaction."""
         fmt = by_name(format) if isinstance(format, str) else format
         if isinstance(data, str):
@@ -278,15 +286,24 @@ class Dataset:
         before = time.perf_counter()
         count_before = self._touched_count(fmt, target)
         try:
-            self.store.load(data, format=fmt.rdf_format, to_graph=self._to_graph(fmt, target),
-                            base_iri=base_iri)
+            self.store.load(
+                data, format=fmt.rdf_format, to_graph=self._to_graph(fmt, target), base_iri=base_iri
+            )
         except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
             raise _load_error(exc, source) from None
-        return LoadResult(source, fmt.name, count_before, self._touched_count(fmt, target),
-                          time.perf_counter() - before)
+        return LoadResult(
+            source, fmt.name, count_before, self._touched_count(fmt, target), time.perf_counter() - before
+        )
 
-    def load_path(self, path: str | Path, *, graph: str | None = None, format: str | None = None,
-                  progress: ProgressCallback | None = None, base_iri: str | None = None) -> LoadResult:
+    def load_path(
+        self,
+        path: str | Path,
+        *,
+        graph: str | None = None,
+        format: str | None = None,
+        progress: ProgressCallback | None = None,
+        base_iri: str | None = None,
+    ) -> LoadResult:
         """Load a file, all-or-nothing, naming file/line/column on error.
 
         ``graph`` is where triples of a triple format go (default graph if
@@ -307,8 +324,9 @@ class Dataset:
         if size == 0:
             raise LoadError("the file is empty: there is nothing to load", source=source)
         if p.suffix.lower() == ".gz" or size <= TRANSACTIONAL_LIMIT:
-            return self.load_bytes(self._read_all(p, progress), fmt, graph=graph, source=source,
-                                   base_iri=base_iri)
+            return self.load_bytes(
+                self._read_all(p, progress), fmt, graph=graph, source=source, base_iri=base_iri
+            )
         return self._bulk_load(p, fmt, _graph_node(graph), source, progress, base_iri)
 
     @staticmethod
@@ -333,12 +351,20 @@ class Dataset:
         if fmt.is_dataset:
             return self.count()
         if isinstance(target, ox.DefaultGraph):
-            return int(self.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
-                                   union_default_graph=False)[0]["n"].value)
+            return int(
+                self.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", union_default_graph=False)[0]["n"].value
+            )
         return self.count(target.value)
 
-    def _bulk_load(self, p: Path, fmt: Format, target: ox.NamedNode | ox.DefaultGraph, source: str,
-                   progress: ProgressCallback | None, base_iri: str | None) -> LoadResult:
+    def _bulk_load(
+        self,
+        p: Path,
+        fmt: Format,
+        target: ox.NamedNode | ox.DefaultGraph,
+        source: str,
+        progress: ProgressCallback | None,
+        base_iri: str | None,
+    ) -> LoadResult:
         started = time.perf_counter()
         count_before = self._touched_count(fmt, target)
         # The undo for a failed bulk load is "drop what it wrote"; that is exact
@@ -348,8 +374,9 @@ class Dataset:
             with open(p, "rb") as raw:
                 reader = io.BufferedReader(_CountingReader(raw, progress), buffer_size=1 << 20)
                 try:
-                    self.store.bulk_load(reader, format=fmt.rdf_format,
-                                         to_graph=self._to_graph(fmt, target), base_iri=base_iri)
+                    self.store.bulk_load(
+                        reader, format=fmt.rdf_format, to_graph=self._to_graph(fmt, target), base_iri=base_iri
+                    )
                 except BaseException as exc:
                     self._undo_bulk(fmt, target)
                     if isinstance(exc, (SyntaxError, ValueError, UnicodeDecodeError, OSError)):
@@ -358,8 +385,9 @@ class Dataset:
         else:
             self._staged_load(p, fmt, target, source, progress, base_iri)
         self.flush()
-        return LoadResult(source, fmt.name, count_before, self._touched_count(fmt, target),
-                          time.perf_counter() - started)
+        return LoadResult(
+            source, fmt.name, count_before, self._touched_count(fmt, target), time.perf_counter() - started
+        )
 
     def _undo_bulk(self, fmt: Format, target: ox.NamedNode | ox.DefaultGraph) -> None:
         if fmt.is_dataset:
@@ -369,8 +397,15 @@ class Dataset:
         else:
             self.store.remove_graph(target)
 
-    def _staged_load(self, p: Path, fmt: Format, target: ox.NamedNode | ox.DefaultGraph, source: str,
-                     progress: ProgressCallback | None, base_iri: str | None) -> None:
+    def _staged_load(
+        self,
+        p: Path,
+        fmt: Format,
+        target: ox.NamedNode | ox.DefaultGraph,
+        source: str,
+        progress: ProgressCallback | None,
+        base_iri: str | None,
+    ) -> None:
         """Bulk-load into fresh staging graphs, then merge them in one transaction."""
         token = uuid.uuid4().hex
         staging: dict[ox.NamedNode | ox.DefaultGraph, ox.NamedNode] = {}
@@ -393,7 +428,8 @@ class Dataset:
             except (SyntaxError, ValueError, UnicodeDecodeError, OSError) as exc:
                 raise _load_error(exc, source) from None
             merge = " ; ".join(
-                f"ADD {stg} TO {_graph_ref(final)} ; DROP SILENT GRAPH {stg}" for final, stg in staging.items()
+                f"ADD {stg} TO {_graph_ref(final)} ; DROP SILENT GRAPH {stg}"
+                for final, stg in staging.items()
             )
             if merge:
                 self.store.update(merge)
@@ -403,17 +439,26 @@ class Dataset:
 
     def drop_staging_graphs(self) -> int:
         """Remove staging graphs left by a load that was killed; returns how many."""
-        left = [g for g in self.store.named_graphs()
-                if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING_PREFIX)]
+        left = [
+            g
+            for g in self.store.named_graphs()
+            if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING_PREFIX)
+        ]
         for g in left:
             self.store.remove_graph(g)
         return len(left)
 
     # -- exporting -----------------------------------------------------------
 
-    def dump(self, output: IO[bytes] | str | Path, format: str | Format, *,
-             graph: str | None = None, default_graph: bool = False,
-             prefixes: dict[str, str] | None = None) -> None:
+    def dump(
+        self,
+        output: IO[bytes] | str | Path,
+        format: str | Format,
+        *,
+        graph: str | None = None,
+        default_graph: bool = False,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
         """Serialise with the engine, streamed to ``output``.
 
         Dataset formats write every graph unless ``graph`` is given; triple
@@ -426,8 +471,10 @@ class Dataset:
         elif default_graph:
             kwargs["from_graph"] = ox.DefaultGraph()
         elif not fmt.is_dataset:
-            raise UnknownFormat(f"{fmt.name} holds one graph: name the graph to export, "
-                                "or use trig/nquads for the whole dataset")
+            raise UnknownFormat(
+                f"{fmt.name} holds one graph: name the graph to export, "
+                "or use trig/nquads for the whole dataset"
+            )
         if prefixes and fmt.name in ("turtle", "trig", "rdfxml"):
             kwargs["prefixes"] = prefixes
         out = str(output) if isinstance(output, Path) else output

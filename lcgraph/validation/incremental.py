@@ -50,6 +50,35 @@ _XSD_STRING = str(XSD.string)
 _VALUES_CHUNK = 400
 
 
+class _ParameterList(list):  # type: ignore[type-arg]
+    """pyshacl's list of constraint parameters, answering ``in`` from a set."""
+
+    def __init__(self, items: Iterable[object]) -> None:
+        super().__init__(items)
+        self._members = frozenset(self)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._members
+
+
+def _speed_up_pyshacl() -> None:
+    """Pre-fill pyshacl's own cache of constraint parameters with a set-backed list.
+
+    For every shape it evaluates, pyshacl tests each predicate of the shape
+    for membership in a ~40-item list; on a 10,000-row import that linear
+    scan was 45% of pyshacl's time (profiled). Same items, same order; only
+    ``in`` is faster. If pyshacl stops using this cache, nothing changes.
+    """
+    import pyshacl.shape as shape_module
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+
+    if not isinstance(getattr(shape_module, "CONSTRAINT_PARAMS", (None,))[0], _ParameterList):
+        shape_module.CONSTRAINT_PARAMS = (_ParameterList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+
+
+_speed_up_pyshacl()
+
+
 def to_rdflib(term: Term) -> URIRef | BNode | Literal:
     """pyoxigraph term -> rdflib term (``xsd:string`` literals become plain)."""
     if isinstance(term, ox.NamedNode):

@@ -68,7 +68,8 @@ TEXT: dict[str, dict[str, str]] = {
     "label": {"th": "ชื่อ", "en": "Label"},
     "class": {"th": "ประเภท", "en": "Class"},
     "analysis_unavailable": {
-        "th": "ยังวิเคราะห์ไม่ได้: ", "en": "The analysis could not run: ",
+        "th": "ยังวิเคราะห์ไม่ได้: ",
+        "en": "The analysis could not run: ",
     },
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -18,12 +18,12 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from lcgraph.namespaces import GRAPH_HISTORY, LC, sparql_prefixes
+from lcgraph.publish.pages import Linker
 from lcgraph.store import Dataset
 from lcgraph.web.i18n import pick_language, translator
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
-RESOURCE_LINK = "/resource?iri="
 
 router = APIRouter(include_in_schema=False)
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
@@ -34,9 +34,9 @@ def static_files() -> StaticFiles:
     return StaticFiles(directory=STATIC_DIR)
 
 
-def resource_link(iri: str) -> str:
-    """Where the UI links an IRI to: its linked-data page."""
-    return RESOURCE_LINK + quote(iri, safe="")
+def linker(request: Request) -> Linker:
+    """Maps IRIs to this server's linked-data pages (the publishing layer's rule)."""
+    return Linker(request.app.state.settings.base_iri)
 
 
 def render(request: Request, name: str, active: str, **context: Any) -> HTMLResponse:
@@ -48,8 +48,13 @@ def render(request: Request, name: str, active: str, **context: Any) -> HTMLResp
         return urlencode(params)
 
     html = templates.get_template(name).render(
-        lang=lang, t=translator(lang), active=active, switch_query=switch_query,
-        static_url=lambda f: f"/static/{f}", resource_link=resource_link, **context,
+        lang=lang,
+        t=translator(lang),
+        active=active,
+        switch_query=switch_query,
+        static_url=lambda f: f"/static/{f}",
+        resource_link=linker(request).href,
+        **context,
     )
     response = HTMLResponse(html)
     if request.query_params.get("lang") in ("th", "en"):
@@ -63,7 +68,9 @@ def dataset(request: Request) -> Dataset:
 
 # -- home ------------------------------------------------------------------
 
-COUNTS = sparql_prefixes("lc") + """
+COUNTS = (
+    sparql_prefixes("lc")
+    + """
 SELECT
   (COUNT(DISTINCT ?city) AS ?cities) (COUNT(DISTINCT ?space) AS ?spaces)
   (COUNT(DISTINCT ?activity) AS ?activities) (COUNT(DISTINCT ?asset) AS ?assets)
@@ -74,10 +81,14 @@ WHERE {
   { ?partner a lc:PartnerOrganisation } UNION { ?admin a lc:CityLearningAdministrator }
 }
 """
+)
 
-LAST_CHANGE = sparql_prefixes("prov") + f"""
+LAST_CHANGE = (
+    sparql_prefixes("prov")
+    + f"""
 SELECT (MAX(?t) AS ?last) WHERE {{ GRAPH <{GRAPH_HISTORY}> {{ ?change prov:endedAtTime ?t }} }}
 """
+)
 
 
 def home_counts(ds: Dataset) -> list[tuple[str, int]]:
@@ -116,14 +127,21 @@ def home(request: Request) -> HTMLResponse:
     counts = home_counts(ds)
     counts.append(("triples", ds.count()))
     when = last_update(ds)
-    return render(request, "home.html", "home", counts=counts,
-                  last_update_iso=when.isoformat() if when else "",
-                  last_update_text=format_when(when, lang))
+    return render(
+        request,
+        "home.html",
+        "home",
+        counts=counts,
+        last_update_iso=when.isoformat() if when else "",
+        last_update_text=format_when(when, lang),
+    )
 
 
 # -- query -----------------------------------------------------------------
 
-DEFAULT_QUERY = sparql_prefixes("lc", "rdfs") + """
+DEFAULT_QUERY = (
+    sparql_prefixes("lc", "rdfs")
+    + """
 SELECT ?city ?label (COUNT(?activity) AS ?activities)
 WHERE {
   ?city a lc:LearningCity ; rdfs:label ?label .
@@ -133,11 +151,13 @@ WHERE {
 GROUP BY ?city ?label
 ORDER BY DESC(?activities)
 """
+)
 
 EXAMPLES = [
     {
         "title": {"th": "ภาคีเครือข่ายแยกตามภาคส่วน", "en": "Partners by sector"},
-        "sparql": sparql_prefixes("lc", "skos") + """
+        "sparql": sparql_prefixes("lc", "skos")
+        + """
 SELECT ?sector (COUNT(?partner) AS ?partners) WHERE {
   ?partner a lc:PartnerOrganisation ; lc:sector/skos:prefLabel ?sector .
   FILTER(LANG(?sector) = "en")
@@ -146,7 +166,8 @@ SELECT ?sector (COUNT(?partner) AS ?partners) WHERE {
     },
     {
         "title": {"th": "สมาชิก GNLC ของไทยและปีที่เข้าร่วม", "en": "Thai GNLC members and joining year"},
-        "sparql": sparql_prefixes("org", "time", "rdfs") + """
+        "sparql": sparql_prefixes("org", "time", "rdfs")
+        + """
 SELECT ?member ?label ?year WHERE {
   ?m org:organization <https://w3id.org/lcgraph/id/network/gnlc> ; org:member ?member .
   OPTIONAL { ?m org:memberDuring/time:hasBeginning/time:inXSDgYear ?year }
@@ -156,7 +177,8 @@ SELECT ?member ?label ?year WHERE {
     },
     {
         "title": {"th": "กิจกรรมตามช่วงวัย (ทุกเมือง)", "en": "Activities per age group (all cities)"},
-        "sparql": sparql_prefixes("lc", "skos") + """
+        "sparql": sparql_prefixes("lc", "skos")
+        + """
 SELECT ?ageGroup (COUNT(?activity) AS ?activities) WHERE {
   ?activity a lc:LearningActivity ; lc:ageGroup/skos:prefLabel ?ageGroup .
   FILTER(LANG(?ageGroup) = "en")
@@ -174,55 +196,79 @@ def query_page(request: Request) -> HTMLResponse:
     initial = request.query_params.get("query") or DEFAULT_QUERY.strip()
     page_data = {
         "lang": lang,
-        "resource_link": RESOURCE_LINK,
+        "links": linker(request).routes(),
         "autorun": "query" in request.query_params,
         "text": {"rows": translator(lang)("rows")},
         "canned": {q.name: {"sparql": q.sparql} for q in canned},
         "examples": EXAMPLES,
     }
-    return render(request, "query.html", "query", canned=canned, examples=EXAMPLES,
-                  initial_query=initial, page_data=page_data)
+    return render(
+        request,
+        "query.html",
+        "query",
+        canned=canned,
+        examples=EXAMPLES,
+        initial_query=initial,
+        page_data=page_data,
+    )
 
 
 # -- explore ---------------------------------------------------------------
 
-CLASSES = sparql_prefixes("rdfs", "owl") + """
+CLASSES = (
+    sparql_prefixes("rdfs", "owl")
+    + """
 SELECT ?class (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?s) AS ?n) WHERE {
   GRAPH <https://w3id.org/lcgraph/graph/ontology> { ?class a owl:Class }
   ?s a ?class .
-  OPTIONAL { ?class rdfs:label ?l FILTER(LANG(?l) = ?lang) }
+  OPTIONAL { ?class rdfs:label ?l FILTER(LANG(?l) = $lang) }
 } GROUP BY ?class ORDER BY DESC(?n)
 """
+)
 
-CITIES = sparql_prefixes("lc", "rdfs") + """
+CITIES = (
+    sparql_prefixes("lc", "rdfs")
+    + """
 SELECT ?city (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?thing) AS ?n) WHERE {
   ?city a lc:LearningCity .
-  OPTIONAL { ?city rdfs:label ?l FILTER(LANG(?l) = ?lang) }
+  OPTIONAL { ?city rdfs:label ?l FILTER(LANG(?l) = $lang) }
   OPTIONAL { ?thing lc:city ?city }
 } GROUP BY ?city ORDER BY DESC(?n) ?label
 """
+)
 
-INSTANCES = sparql_prefixes("rdfs", "skos") + """
+INSTANCES = (
+    sparql_prefixes("rdfs", "skos")
+    + """
 SELECT ?s (SAMPLE(?l) AS ?label) WHERE {
-  ?s a ?class .
-  OPTIONAL { ?s rdfs:label|skos:prefLabel ?l FILTER(LANG(?l) = ?lang) }
+  ?s a $class .
+  OPTIONAL { ?s rdfs:label|skos:prefLabel ?l FILTER(LANG(?l) = $lang) }
 } GROUP BY ?s ORDER BY ?label ?s LIMIT 1000
 """
+)
 
-IN_CITY = sparql_prefixes("lc", "rdfs") + """
+IN_CITY = (
+    sparql_prefixes("lc", "rdfs")
+    + """
 SELECT ?s ?type (SAMPLE(?l) AS ?label) (SAMPLE(?tl) AS ?typeLabel) WHERE {
-  ?s lc:city ?city ; a ?type .
+  ?s lc:city $city ; a ?type .
   FILTER(STRSTARTS(STR(?type), STR(lc:)))
-  OPTIONAL { ?s rdfs:label ?l FILTER(LANG(?l) = ?lang) }
-  OPTIONAL { ?type rdfs:label ?tl FILTER(LANG(?tl) = ?lang) }
+  OPTIONAL { ?s rdfs:label ?l FILTER(LANG(?l) = $lang) }
+  OPTIONAL { ?type rdfs:label ?tl FILTER(LANG(?tl) = $lang) }
 } GROUP BY ?s ?type ORDER BY ?typeLabel ?label
 """
+)
 
 
-def _lang_term(lang: str) -> Any:
-    import pyoxigraph as ox
+def _bind(query: str, **terms: Any) -> str:
+    """Put RDF terms into a query written with ``$name`` placeholders.
 
-    return ox.Literal(lang)
+    Only engine-made terms go in (``NamedNode``/``Literal``, whose ``str`` is
+    their escaped N-Triples form), so request text never becomes SPARQL.
+    """
+    for name, term in terms.items():
+        query = query.replace(f"${name}", str(term))
+    return query
 
 
 def _label(row: dict[str, Any], key: str, fallback: str) -> str:
@@ -234,8 +280,7 @@ def explore(request: Request) -> HTMLResponse:
     import pyoxigraph as ox
 
     ds = dataset(request)
-    lang = pick_language(request)
-    subs = {"lang": _lang_term(lang)}
+    lang = ox.Literal(pick_language(request))
     class_iri = request.query_params.get("class")
     city_iri = request.query_params.get("city")
     if class_iri or city_iri:
@@ -244,31 +289,42 @@ def explore(request: Request) -> HTMLResponse:
         except ValueError:
             return render(request, "explore.html", "explore", items=[], heading="?")
         if class_iri:
-            rows = ds.select(_project(INSTANCES, "?class ?lang"), substitutions={**subs, "class": node})
-            items = [(class_iri, [{"iri": r["s"].value, "label": _label(r, "label", r["s"].value)} for r in rows])]
-            return render(request, "explore.html", "explore", items=items, heading=class_iri.rsplit("#", 1)[-1])
-        rows = ds.select(_project(IN_CITY, "?city ?lang"), substitutions={**subs, "city": node})
+            rows = ds.select(_bind(INSTANCES, **{"class": node, "lang": lang}))
+            items = [
+                (class_iri, [{"iri": r["s"].value, "label": _label(r, "label", r["s"].value)} for r in rows])
+            ]
+            return render(
+                request, "explore.html", "explore", items=items, heading=class_iri.rsplit("#", 1)[-1]
+            )
+        rows = ds.select(_bind(IN_CITY, city=node, lang=lang))
         groups: dict[str, list[dict[str, str]]] = {}
         for r in rows:
             group = _label(r, "typeLabel", r["type"].value)
-            groups.setdefault(group, []).append({"iri": r["s"].value, "label": _label(r, "label", r["s"].value)})
-        return render(request, "explore.html", "explore", items=list(groups.items()),
-                      heading=_city_label(ds, node, lang))
-    classes = [{"iri": r["class"].value, "label": _label(r, "label", r["class"].value), "count": int(r["n"].value)}
-               for r in ds.select(_project(CLASSES, "?lang"), substitutions=subs)
-               if r["class"].value.startswith(str(LC))]
-    cities = [{"iri": r["city"].value, "label": _label(r, "label", r["city"].value), "count": int(r["n"].value)}
-              for r in ds.select(_project(CITIES, "?lang"), substitutions=subs)]
+            groups.setdefault(group, []).append(
+                {"iri": r["s"].value, "label": _label(r, "label", r["s"].value)}
+            )
+        return render(
+            request,
+            "explore.html",
+            "explore",
+            items=list(groups.items()),
+            heading=_city_label(ds, node, lang),
+        )
+    classes = [
+        {"iri": r["class"].value, "label": _label(r, "label", r["class"].value), "count": int(r["n"].value)}
+        for r in ds.select(_bind(CLASSES, lang=lang))
+        if r["class"].value.startswith(str(LC))
+    ]
+    cities = [
+        {"iri": r["city"].value, "label": _label(r, "label", r["city"].value), "count": int(r["n"].value)}
+        for r in ds.select(_bind(CITIES, lang=lang))
+    ]
     return render(request, "explore.html", "explore", classes=classes, cities=cities, items=None, heading="")
 
 
-def _project(query: str, extra: str) -> str:
-    """Add the bound parameters to the projection (the engine substitutes only projected variables)."""
-    return query.replace("SELECT ", f"SELECT {extra} ", 1)
-
-
-def _city_label(ds: Dataset, node: Any, lang: str) -> str:
-    rows = ds.select(sparql_prefixes("rdfs") + "SELECT ?city ?lang ?l WHERE { ?city rdfs:label ?l "
-                     "FILTER(LANG(?l) = ?lang) } LIMIT 1",
-                     substitutions={"city": node, "lang": _lang_term(lang)})
+def _city_label(ds: Dataset, node: Any, lang: Any) -> str:
+    query = (
+        sparql_prefixes("rdfs") + "SELECT ?l WHERE { $city rdfs:label ?l FILTER(LANG(?l) = $lang) } LIMIT 1"
+    )
+    rows = ds.select(_bind(query, city=node, lang=lang))
     return rows[0]["l"].value if rows else node.value

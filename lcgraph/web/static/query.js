@@ -158,13 +158,20 @@
     }
     results.replaceChildren(table);
   }
+  // IRIs of this service open its own linked-data pages; others go where they point.
+  function localHref(iri) {
+    for (const [ns, path] of data.links) {
+      if (iri.startsWith(ns) && iri.length > ns.length) return path + iri.slice(ns.length);
+    }
+    return iri;
+  }
   function cell(term, labels) {
     const td = document.createElement("td");
     if (!term) return td;
     td.dataset.sort = term.value;
     if (term.type === "uri") {
       const a = document.createElement("a");
-      a.href = data.resource_link + encodeURIComponent(term.value);
+      a.href = localHref(term.value);
       const label = labels[term.value];
       a.textContent = label ? label.text : term.value;
       a.title = term.value;

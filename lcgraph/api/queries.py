@@ -1,0 +1,73 @@
+"""Canned queries over HTTP: ``/queries`` lists them, ``/queries/{name}`` runs one.
+
+For programs and spreadsheets that want a stable URL per question, in any
+result format the SPARQL endpoint offers (``Accept`` or ``format=``).
+Parameters come from the query string, are checked against the query's
+declared types, and are bound as RDF terms by the engine. The query runs
+through the same worker, time limit and privacy rules as ``/sparql``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from lcgraph.api.errors import BadRequest, NotFound
+from lcgraph.api.protocol_request import QueryOperation
+from lcgraph.api.runtime import runtime
+from lcgraph.api.sparql import answer_query
+from lcgraph.queries import ParameterError, Registry
+
+router = APIRouter(tags=["Canned queries"])
+
+# Query-string names that steer the answer rather than fill a parameter.
+_CONTROL = {"format", "lang"}
+
+
+def registry(request: Request) -> Registry:
+    return request.app.state.queries
+
+
+def _listing(request: Request, reg: Registry) -> list[dict[str, Any]]:
+    base = str(request.base_url).rstrip("/")
+    return [{**reg.get(n).describe(), "url": f"{base}/queries/{n}"} for n in reg.names()]
+
+
+@router.get("/queries", summary="The canned queries, with titles, descriptions and parameters")
+def list_queries(request: Request) -> JSONResponse:
+    return JSONResponse({"queries": _listing(request, registry(request))})
+
+
+@router.get(
+    "/queries/{name}",
+    summary="Run a canned query",
+    description=(
+        "Runs the named query with the parameters given in the query string (see `/queries` for "
+        "each one's parameters and types). The answer format follows `Accept` or `format=` "
+        "(json, xml, csv, tsv; turtle, ntriples, jsonld … for CONSTRUCT). Unknown names answer "
+        "404 and bad parameters 400, each listing what is valid."
+    ),
+)
+async def run_query(request: Request, name: str) -> Response:
+    reg = registry(request)
+    try:
+        query = reg.get(name)
+    except KeyError as exc:
+        raise NotFound(str(exc.args[0])) from None
+    given = {k: v for k, v in request.query_params.items() if k not in _CONTROL}
+    try:
+        bound = query.bind(given)
+    except ParameterError as exc:
+        raise BadRequest(str(exc)) from None
+    rt = runtime(request)
+    return await answer_query(
+        rt,
+        QueryOperation(query.sparql),
+        accept=request.headers.get("accept"),
+        authorization=request.headers.get("authorization"),
+        format_param=request.query_params.get("format"),
+        endpoint=str(request.url.replace(query="")),
+        substitutions=bound,
+    )
