@@ -8,7 +8,7 @@ import io
 import httpx
 import networkx as nx
 import pytest
-from analysis_data import iri
+from test_analysis_data import iri
 from test_analysis_findings import planted
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from analysis_data import Net, iri
+from test_analysis_data import Net, iri
 from test_analysis_findings import planted
 
 from lcgraph.store import Dataset

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from analysis_data import AGE_GROUPS, BLOCKS, THEMES, Net, complete_network, iri
+from test_analysis_data import AGE_GROUPS, BLOCKS, THEMES, Net, complete_network, iri
 
 from lcgraph.analysis.findings import Finding
 from lcgraph.analysis.gaps import analyse

@@ -14,7 +14,7 @@ import networkx as nx
 import pytest
 
 from lcgraph.analysis.brokerage import ROLES, _role, brokerage_roles
-from lcgraph.analysis.cohesion import cut_points, fragmentation, periphery
+from lcgraph.analysis.cohesion import cut_points, fragmentation, outside_two_core, periphery
 from lcgraph.analysis.recommend import candidate_pairs
 from lcgraph.analysis.structural_holes import betweenness, constraint, effective_size
 
@@ -193,7 +193,11 @@ def test_periphery_by_hand() -> None:
     assert per.isolated == ["w"]
     assert per.pendant == ["u"]
     assert per.low_core == ["t"]  # two ties, but only in the 1-core
-    assert per.core_number["x"] == 2
+    assert per.core_number == {"w": 0, "u": 1, "t": 1}  # x, y, z are in the 2-core
+    # The peeling agrees with networkx's core numbers on a random graph with a tail.
+    r = nx.gnp_random_graph(60, 0.05, seed=2)
+    core = nx.core_number(r)
+    assert outside_two_core(r) == {n for n, k in core.items() if k <= 1}
 
 
 def test_cut_points_by_hand() -> None:

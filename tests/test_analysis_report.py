@@ -6,7 +6,7 @@ import io
 
 import networkx as nx
 import pytest
-from analysis_data import iri
+from test_analysis_data import iri
 from test_analysis_findings import planted
 
 from lcgraph.analysis import plots

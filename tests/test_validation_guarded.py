@@ -249,3 +249,53 @@ def test_load_file_validates_and_replaces(ds: Dataset, tmp_path: Path) -> None:
     again = load_file(ds, good, graph=graph, agent="steward", replace=True)
     assert (again.added, again.removed) == (0, 0)
     assert ds.count(graph) == 5
+
+
+MEMBERSHIP = """@prefix org: <http://www.w3.org/ns/org#> . @prefix time: <http://www.w3.org/2006/time#> .
+@prefix lc: <https://w3id.org/lcgraph/def#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/lcgraph/id/network/test> a lc:Network ; rdfs:label "เครือข่ายทดสอบ"@th, "Test network"@en .
+<https://w3id.org/lcgraph/id/membership/test> a org:Membership ;
+    rdfs:label "สมาชิกภาพทดสอบ"@th, "Test membership"@en ;
+    org:member <https://w3id.org/lcgraph/id/city/test-a> ;
+    org:organization <https://w3id.org/lcgraph/id/network/test> ;
+    org:role <https://w3id.org/lcgraph/vocab/membership-role/member> ;
+    org:memberDuring [ a time:Interval ;
+        time:hasBeginning [ a time:Instant ; time:inXSDgYear "2022"^^xsd:gYear ] ;
+        time:hasEnd [ a time:Instant ; time:inXSDgYear "END"^^xsd:gYear ] ] .
+"""
+
+
+def test_blank_node_intervals_are_followed(ds: Dataset, tmp_path: Path) -> None:
+    from lcgraph.validation.guarded import default_shapes
+    from lcgraph.validation.incremental import validate_full
+
+    good, bad = tmp_path / "good.ttl", tmp_path / "bad.ttl"
+    good.write_text(MEMBERSHIP.replace("END", "2024"))
+    bad.write_text(MEMBERSHIP.replace("END", "2020"))  # ends before it begins
+    before = dump(ds)
+    with pytest.raises(ValidationFailed) as info:
+        load_file(ds, bad, graph=DATA_GRAPH)
+    assert dump(ds) == before
+    refused = {(f.focus_node, f.path) for f in info.value.report.findings if f.severity == "Violation"}
+    assert (ID + "membership/test", "<http://www.w3.org/ns/org#memberDuring>") in refused
+    load_file(ds, good, graph=DATA_GRAPH)
+    assert validate_full(default_shapes(), ds.store).conforms
+    # Now change the end year inside the stored blank nodes: found by walking back from a blank node.
+    end = next(
+        iter(
+            ds.store.quads_for_pattern(
+                None,
+                ox.NamedNode("http://www.w3.org/2006/time#inXSDgYear"),
+                ox.Literal("2024", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear")),
+            )
+        )
+    )
+    earlier = ox.Quad(
+        end.subject,
+        end.predicate,
+        ox.Literal("2019", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear")),
+        end.graph_name,
+    )
+    report = check_change(ds, add_quads=[earlier], remove_quads=[end])
+    assert ID + "membership/test" in {f.focus_node for f in report.findings if f.severity == "Violation"}

@@ -121,3 +121,22 @@ def test_canned_query_errors_list_what_is_valid(site: RunningServer, path: str, 
     r = httpx.get(site.url + path, params=params, headers={"Accept": "application/json"})
     assert r.status_code == status
     assert text in r.text
+
+
+def test_gaps_dashboard_filters_by_city_and_severity(site: RunningServer) -> None:
+    html = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
+    assert 'class="finding"' in html and "<svg" in html
+    assert EXAMPLE_CITY in html  # offered in the city filter
+    north = httpx.get(site.url + "/gaps", params={"lang": "en", "city": EXAMPLE_CITY}, timeout=120).text
+    assert "GNLC readiness scorecard" in north
+    high = httpx.get(site.url + "/gaps", params={"lang": "en", "severity": "high"}, timeout=120).text
+    severities = set(re.findall(r'data-severity="(\w+)"', high))
+    assert severities == {"high"}
+    everything = set(re.findall(r'data-severity="(\w+)"', html))
+    assert len(everything) > 1
+
+
+def test_gaps_dashboard_unknown_city_is_explained(site: RunningServer) -> None:
+    r = httpx.get(site.url + "/gaps", params={"lang": "en", "city": "https://example.org/nowhere"}, timeout=120)
+    assert r.status_code == 200
+    assert 'role="alert"' in r.text and "example-north" in r.text

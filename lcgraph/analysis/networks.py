@@ -245,15 +245,23 @@ def _city_partner_pairs(members: dict[str, list[str]], kind_of: dict[str, str]) 
     return pairs
 
 
-def _add_weighted(g: nx.Graph, pairs: Counter, kind: str, kinds: tuple[str, ...]) -> None:
-    for (a, b), n in pairs.items():
-        if g.has_edge(a, b):
-            edge = g[a][b]
-            edge["weight"] += n
-            edge[kind] += n
-        else:
-            g.add_edge(a, b, weight=n, **{k: 0 for k in kinds})
-            g[a][b][kind] = n
+def _accumulate(
+    edges: dict[tuple[str, str], dict], pairs: Counter, kind: str, kinds: tuple[str, ...]
+) -> None:
+    """Add one kind's pair counts to the edge attribute dicts (plain dicts: no graph calls per pair)."""
+    for pair, n in pairs.items():
+        attrs = edges.get(pair)
+        if attrs is None:
+            attrs = edges[pair] = dict.fromkeys(kinds, 0)
+            attrs["weight"] = 0
+        attrs["weight"] += n
+        attrs[kind] += n
+
+
+def _add_edges(g: nx.Graph, edges: dict[tuple[str, str], dict], kinds: tuple[str, ...]) -> None:
+    for attrs in edges.values():
+        attrs["kinds"] = ";".join(k for k in kinds if attrs[k])
+    g.add_edges_from((a, b, attrs) for (a, b), attrs in edges.items())
 
 
 def networks(ds: Dataset) -> tuple[nx.Graph, nx.Graph]:
@@ -281,18 +289,20 @@ def _build_networks(fetched: dict[str, Any]) -> tuple[nx.Graph, nx.Graph]:
     kind_of = dict(g.nodes(data="kind"))
     bipartite = nx.Graph()
     item_kinds = tuple(_ITEM_CLASS)
+    ties: dict[tuple[str, str], dict] = {}
+    works_in: dict[tuple[str, str], dict] = {}
     for kind in item_kinds:
         # Ties to things that are not actors (e.g. untyped IRIs) are dropped.
         members = {x: [a for a in who if a in kind_of] for x, who in fetched[f"incidence:{kind}"].items()}
-        _add_weighted(g, _co_participation(members), kind, TIE_KINDS)
-        _add_weighted(bipartite, _city_partner_pairs(members, kind_of), kind, item_kinds)
+        _accumulate(ties, _co_participation(members), kind, TIE_KINDS)
+        _accumulate(works_in, _city_partner_pairs(members, kind_of), kind, item_kinds)
     affiliations: Counter = Counter()
     for a, b, n in fetched["affiliations"]:
         if a in kind_of and b in kind_of:
             affiliations[tuple(sorted((a, b)))] += n
-    _add_weighted(g, affiliations, "affiliation", TIE_KINDS)
-    for _, _, d in g.edges(data=True):
-        d["kinds"] = ";".join(k for k in TIE_KINDS if d.get(k))
+    _accumulate(ties, affiliations, "affiliation", TIE_KINDS)
+    _add_edges(g, ties, TIE_KINDS)
+    _add_edges(bipartite, works_in, item_kinds)
     g.remove_nodes_from([n for n, k in kind_of.items() if k == "network" and g.degree(n) == 0])
     for n in bipartite:
         bipartite.nodes[n]["kind"] = kind_of[n]
@@ -429,17 +439,23 @@ def _memberships(ds: Dataset) -> dict[str, list[tuple[str, str | None, str | Non
 
 
 def project(ds: Dataset) -> Projections:
-    """Run every projection query (two at a time) and gather the results: the analysis input."""
-    tasks = _network_tasks(ds)
-    tasks.update(
-        facts=partial(_city_facts, ds),
-        profile=partial(_activity_profile, ds),
-        asset_themes=partial(_asset_themes, ds),
-        concepts=partial(_concepts, ds),
-        memberships=partial(_memberships, ds),
-    )
-    fetched = in_parallel(tasks)
-    g, bipartite = _build_networks(fetched)
+    """Run every projection query (two at a time) and gather the results: the analysis input.
+
+    The network queries go first; while Python builds the graphs from their
+    rows, the engine answers the per-city aggregates on the other core.
+    """
+    later = {
+        "facts": partial(_city_facts, ds),
+        "profile": partial(_activity_profile, ds),
+        "asset_themes": partial(_asset_themes, ds),
+        "concepts": partial(_concepts, ds),
+        "memberships": partial(_memberships, ds),
+    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = {name: pool.submit(fn) for name, fn in _network_tasks(ds).items()}
+        rest = {name: pool.submit(fn) for name, fn in later.items()}
+        g, bipartite = _build_networks({name: f.result() for name, f in first.items()})
+        fetched = {name: f.result() for name, f in rest.items()}
     cities = {n for n, k in g.nodes(data="kind") if k == "city"}
     facts = {c: n for c, n in fetched["facts"].items() if c in cities}
     profile = fetched["profile"]

@@ -82,7 +82,8 @@ def findings_csv(findings: list[Finding]) -> str:
     return buffer.getvalue()
 
 
-def _inline_svg(data: bytes) -> str:
+def inline_svg(data: bytes) -> str:
+    """An SVG document without its XML prologue, for putting inside HTML."""
     text = data.decode("utf-8")
     return text[text.index("<svg") :]
 
@@ -101,8 +102,8 @@ def render_html(report: GapReport) -> str:
         more_findings=max(0, len(report.findings) - HTML_FINDINGS),
         recommendations=report.recommendations,
         scorecards=list(report.scorecards.values()),
-        network_svg=_inline_svg(plots.figure_bytes(plots.network_figure(report), "svg")),
-        coverage_svg=_inline_svg(plots.figure_bytes(plots.coverage_figure(report), "svg")),
+        network_svg=inline_svg(plots.figure_bytes(plots.network_figure(report), "svg")),
+        coverage_svg=inline_svg(plots.figure_bytes(plots.coverage_figure(report), "svg")),
         severity_th=SEVERITY_TH,
         status_th=STATUS_TH,
         evidence=lambda f: evidence_text(f.evidence),

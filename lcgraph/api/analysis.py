@@ -14,6 +14,8 @@ sentence that says what to do, through the API's one error type.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -28,6 +30,33 @@ from lcgraph.api.errors import BadRequest, NotFound, Unprocessable
 router = APIRouter(prefix="/analysis", tags=["analysis"])
 
 CityParam = Annotated[str | None, Query(description="A city: slug (phayao), IRI or label.")]
+
+
+# Recent reports by (store generation, city): the analysis is costly and the
+# store changes only through writes, which bump the runtime's generation.
+_CACHE: OrderedDict[tuple[int, int, str | None], GapReport] = OrderedDict()
+_CACHE_SIZE = 8
+_CACHE_LOCK = threading.Lock()
+
+
+def _generation(request: Request) -> int:
+    rt = getattr(request.app.state, "runtime", None)
+    return rt.generation if rt is not None else 0
+
+
+def cached_report(request: Request, city: str | None) -> GapReport:
+    """The gap analysis of the store as it is now, computed once per store state and city."""
+    key = (id(request.app), _generation(request), city)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    report = _report(request, city)
+    with _CACHE_LOCK:
+        _CACHE[key] = report
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return report
 
 
 def _report(request: Request, city: str | None) -> GapReport:
@@ -48,7 +77,7 @@ def gaps(request: Request, city: CityParam = None, format: str = "json") -> Resp
     """The findings, most severe first, with evidence and what to do (Thai and English)."""
     if format not in ("json", "csv", "html"):
         raise BadRequest(f"format must be json, csv or html, not {format!r}")
-    report = _report(request, city)
+    report = cached_report(request, city)
     if format == "csv":
         return Response(
             findings_csv(report.findings),
@@ -66,7 +95,7 @@ def recommendations(
     request: Request, city: CityParam = None, top: Annotated[int, Query(ge=1, le=500)] = 20
 ) -> Response:
     """Who should work with whom, ranked, each with reasons in words."""
-    report = _report(request, city)
+    report = cached_report(request, city)
     search = report.measures.candidate_search
     return _json(
         {
@@ -80,7 +109,7 @@ def recommendations(
 @router.get("/scorecard/{city}", summary="A city's GNLC-readiness scorecard")
 def scorecard(request: Request, city: str) -> Response:
     """The UNESCO GNLC Key Features areas and sub-areas: what the graph shows, what is missing."""
-    report = _report(request, city)
+    report = cached_report(request, city)
     assert report.city is not None
     return _json(report.scorecards[report.city].as_dict())
 
@@ -90,7 +119,7 @@ def network(request: Request, fmt: str) -> Response:
     """The collaboration network with each node's community, betweenness and broker flag."""
     if fmt not in FORMATS:
         raise NotFound(f"no network format {fmt!r}: use /analysis/network.gexf or /analysis/network.graphml")
-    report = _report(request, None)
+    report = cached_report(request, None)
     return Response(
         network_bytes(report, fmt),
         media_type=FORMATS[fmt],

@@ -73,7 +73,10 @@ def _speed_up_pyshacl() -> None:
     from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
 
     if not isinstance(getattr(shape_module, "CONSTRAINT_PARAMS", (None,))[0], _ParameterList):
-        shape_module.CONSTRAINT_PARAMS = (_ParameterList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+        shape_module.CONSTRAINT_PARAMS = (
+            _ParameterList(ALL_CONSTRAINT_PARAMETERS),
+            CONSTRAINT_PARAMETERS_MAP,
+        )
 
 
 _speed_up_pyshacl()
@@ -189,7 +192,7 @@ def _walk_back(store: ox.Store, prefix: Path, starts: set[Term]) -> set[Term]:
         found.update(row["f"] for row in store.query(q, use_default_graph_as_union=True))
     for n in starts:
         if isinstance(n, ox.BlankNode):
-            q = f"SELECT DISTINCT ?f WHERE {{ ?f {path} ?n }}"
+            q = f"SELECT DISTINCT ?f ?n WHERE {{ ?f {path} ?n }}"
             rows = store.query(q, use_default_graph_as_union=True, substitutions={ox.Variable("n"): n})
             found.update(row["f"] for row in rows)
     return found

@@ -167,9 +167,7 @@ def input_error(message_th: str, message_en: str, **where: Any) -> Finding:
 # -- reading pyshacl's results -------------------------------------------------
 
 
-def findings_from_results(
-    results: Graph, shapes: Graph, keep: set[str] | None = None, label_of: dict[str, str] | None = None
-) -> list[Finding]:
+def findings_from_results(results: Graph, shapes: Graph, keep: set[str] | None = None) -> list[Finding]:
     """Turn pyshacl's results graph into findings (only focus nodes in ``keep``)."""
     found: list[Finding] = []
     # Only the report's own results: nested ones (sh:detail of sh:node) explain those.

@@ -328,3 +328,59 @@ def _city_label(ds: Dataset, node: Any, lang: Any) -> str:
     )
     rows = ds.select(_bind(query, city=node, lang=lang))
     return rows[0]["l"].value if rows else node.value
+
+
+# -- gaps ------------------------------------------------------------------
+
+SEVERITIES = ("high", "medium", "low")
+
+
+def _figures(report: Any) -> tuple[str, str]:
+    """The network and coverage pictures as inline SVG, drawn once per report."""
+    cached = getattr(report, "_ui_svgs", None)
+    if cached is None:
+        from lcgraph.analysis import plots
+        from lcgraph.analysis.report import inline_svg
+
+        cached = (
+            inline_svg(plots.figure_bytes(plots.network_figure(report), "svg")),
+            inline_svg(plots.figure_bytes(plots.coverage_figure(report), "svg")),
+        )
+        report._ui_svgs = cached
+    return cached
+
+
+@router.get("/gaps", response_class=HTMLResponse)
+def gaps_page(request: Request) -> HTMLResponse:
+    from lcgraph.api.analysis import cached_report
+    from lcgraph.api.errors import ApiError
+
+    lang = pick_language(request)
+    city = request.query_params.get("city") or None
+    severity = request.query_params.get("severity") or None
+    try:
+        everything = cached_report(request, None)
+        report = cached_report(request, city) if city else everything
+    except ApiError as exc:
+        return render(request, "gaps.html", "gaps", error=exc.message)
+    p = everything.projections
+    cities = sorted(({"iri": c, "label": p.label(c, lang)} for c in p.cities()), key=lambda c: c["label"])
+    findings = [f for f in report.findings if severity is None or f.severity == severity]
+    network_svg, coverage_svg = _figures(report)
+    return render(
+        request,
+        "gaps.html",
+        "gaps",
+        error=None,
+        cities=cities,
+        city=city,
+        city_label=p.label(city, lang) if city else "",
+        severity=severity,
+        severities=SEVERITIES,
+        summary=report.summary(),
+        findings=findings[:200],
+        recommendations=report.recommendations[:15],
+        scorecard=report.scorecards.get(city) if city else None,
+        network_svg=network_svg,
+        coverage_svg=coverage_svg,
+    )
