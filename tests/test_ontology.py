@@ -43,6 +43,7 @@ CONTRACT_CLASSES = [
     "ResearchProgramme",
     "FundingCall",
     "Finding",
+    "ChangeSet",
 ]
 CONTRACT_OBJECT_PROPERTIES = [
     "province",

@@ -298,6 +298,12 @@ BAD = [
     Expect("id/finding/bad-two-scores", "Finding-score", "Violation", "at most one score"),
     Expect("id/finding/bad-score-text", "Finding-score", "Violation", "xsd:decimal"),
     Expect("id/finding/bad-generated-date", "Finding-generatedAtTime", "Violation", "xsd:dateTime"),
+    # bad-history.ttl
+    Expect("id/change/bad-no-end", "ChangeSet-endedAtTime", "Violation", "time it ended"),
+    Expect("id/change/bad-end-as-date", "ChangeSet-endedAtTime", "Violation", "xsd:dateTime"),
+    Expect("id/change/bad-no-agent", "ChangeSet-agent", "Violation", "who made it"),
+    Expect("id/change/bad-negative-added", "ChangeSet-triplesAdded", "Violation", "not below zero"),
+    Expect("id/change/bad-removed-as-text", "ChangeSet-triplesRemoved", "Violation", "whole number"),
 ]
 
 

@@ -20,7 +20,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
-from starlette.responses import JSONResponse
 
 from lcgraph import __version__
 from lcgraph.api import graph_store, queries, sparql
@@ -66,16 +65,11 @@ def _guarded_write_handlers(app: FastAPI) -> None:
 
     async def refused(request: Request, exc: Exception) -> Any:
         report = getattr(exc, "report", None)
-        if report is not None and "json" in request.headers.get("accept", ""):
-            return JSONResponse(
-                {
-                    "status": 422,
-                    "error": "Unprocessable Content",
-                    "message": "the data would break the lcgraph shapes; nothing was written",
-                    "report": report.to_json(),
-                },
-                status_code=422,
-            )
+        accept = request.headers.get("accept", "")
+        if report is not None and any(t in accept for t in ("json", "text/turtle")):
+            from lcgraph.api.writes import report_response
+
+            return report_response(request, report, 422)
         return error_response(
             request, 422, f"the data would break the lcgraph shapes; nothing was written.\n{exc}"
         )

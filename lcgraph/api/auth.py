@@ -31,7 +31,9 @@ from lcgraph.config import Settings
 
 WRITE = "write"
 READ_PRIVATE = "read-private"
-SCOPES = frozenset({WRITE, READ_PRIVATE})
+# May force a write that breaks the shapes (logged, and marked in the history).
+ADMIN = "admin"
+SCOPES = frozenset({WRITE, READ_PRIVATE, ADMIN})
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="lcgraph"'}
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from lcgraph.api.auth import WRITE, registry
+from lcgraph.api.auth import ADMIN, WRITE, registry
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
 from lcgraph.ingest.importer import import_bytes
 from lcgraph.ingest.sheets import SheetError, check_size
@@ -36,8 +36,6 @@ from lcgraph.validation.files import parse_bytes
 from lcgraph.validation.guarded import check_change, default_shapes
 from lcgraph.validation.incremental import triples_graph, validate_full
 from lcgraph.validation.report import ValidationReport, input_error
-
-ADMIN = "admin"
 
 router = APIRouter(tags=["writes"])
 
