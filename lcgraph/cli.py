@@ -6,6 +6,7 @@ For data stewards and researchers. Every command takes ``--data DIR`` (or
 
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -19,7 +20,7 @@ from lcgraph import __version__
 from lcgraph.bootstrap import initialise
 from lcgraph.config import Settings
 from lcgraph.namespaces import PREFIXES
-from lcgraph.store import Dataset, LoadError, UnknownFormat, by_name, format_names
+from lcgraph.store import Dataset, LoadError, LoadResult, UnknownFormat, by_name, format_names
 
 app = typer.Typer(
     name="lcgraph",
@@ -77,8 +78,8 @@ def _progress() -> Progress:
     )
 
 
-def load_with_progress(ds: Dataset, path: Path, *, graph: str | None, fmt: str | None) -> None:
-    """Load one file with a progress bar; raises LoadError."""
+def load_with_progress(ds: Dataset, path: Path, *, graph: str | None, fmt: str | None) -> LoadResult:
+    """Bulk-load one file with a progress bar (no shapes); raises LoadError."""
     size = path.stat().st_size if path.is_file() else None
     with _progress() as bar:
         task = bar.add_task(path.name, total=size)
@@ -88,6 +89,7 @@ def load_with_progress(ds: Dataset, path: Path, *, graph: str | None, fmt: str |
     err_console.print(
         f"loaded {path}: {result.quads_added:,} quads added in {result.seconds:.2f} s", highlight=False
     )
+    return result
 
 
 @app.command()
@@ -134,14 +136,45 @@ def load(
     format: Annotated[
         str | None, typer.Option("--format", "-f", help=f"One of: {', '.join(format_names())}.")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Administrators only: skip the shapes and bulk-load (still all-or-nothing; logged "
+            "and marked as forced in the history).",
+        ),
+    ] = False,
+    agent: Annotated[str | None, typer.Option(help="Who is loading (for the history).")] = None,
 ) -> None:
-    """Load RDF files into the store, each all-or-nothing."""
+    """Load RDF files into the store, each all-or-nothing and checked against the shapes.
+
+    A file that would break a shape is refused with the report (exit code 1);
+    a file that cannot be read is refused with its line and column (exit code 2).
+    """
+    from lcgraph.validation.guarded import ValidationFailed, load_file, record_unchecked_load
+
     ds = open_dataset(data, must_exist=False)
+    who = agent or getpass.getuser()
     for path in files:
         try:
-            load_with_progress(ds, path, graph=graph, fmt=format)
+            if force:
+                result = load_with_progress(ds, path, graph=graph, fmt=format)
+                graphs = [graph] if graph else []
+                record_unchecked_load(
+                    ds, source=f"file {path.name}", agent=who, added=result.quads_added, graphs=graphs
+                )
+                continue
+            written = load_file(ds, path, graph=graph, format=format, agent=who)
         except LoadError as exc:
             fail(str(exc))
+        except ValidationFailed as exc:
+            err_console.print(exc.report.text(limit=50), highlight=False, markup=False, soft_wrap=True)
+            fail(f"{path} breaks the shapes: nothing was written (see the report above)", code=1)
+        err_console.print(
+            f"loaded {path}: {written.added:,} triples added, {written.removed:,} removed "
+            f"({written.report.count('Warning')} warning(s)) in {written.seconds:.2f} s",
+            highlight=False,
+        )
 
 
 _RESULT_FORMATS = {"json": "JSON", "xml": "XML", "csv": "CSV", "tsv": "TSV"}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+HISTORY = "https://w3id.org/lcgraph/graph/history"
 LCGRAPH = str(Path(sys.executable).parent / "lcgraph")
 
 TTL = """@prefix ex: <http://example.org/> .
@@ -65,13 +66,17 @@ def test_export_one_graph_and_the_dataset(loaded: Path, tmp_path: Path) -> None:
     assert len(nt.strip().splitlines()) == 5
     out = tmp_path / "all.nq"
     lcgraph("export", "--data", loaded, "--format", "nquads", "--out", out)
-    assert all(line.endswith("<http://example.org/g> .") for line in out.read_text().splitlines())
+    lines = out.read_text().splitlines()
+    assert sum(line.endswith("<http://example.org/g> .") for line in lines) == 5
+    # The rest is the load's change-set in the history graph.
+    assert all(line.endswith(("<http://example.org/g> .", f"<{HISTORY}> .")) for line in lines)
 
 
 def test_stats_json(loaded: Path) -> None:
     info = json.loads(lcgraph("stats", "--data", loaded, "--json").stdout)
-    assert info["graphs"] == {"http://example.org/g": 5}
-    assert info["classes"] == {"http://example.org/Space": 2}
+    assert info["graphs"]["http://example.org/g"] == 5
+    assert set(info["graphs"]) == {"http://example.org/g", HISTORY}
+    assert info["classes"]["http://example.org/Space"] == 2
 
 
 @pytest.mark.parametrize(
@@ -109,3 +114,27 @@ def test_query_syntax_error_and_missing_store(loaded: Path, tmp_path: Path) -> N
     assert proc.returncode == 2 and "syntax" in proc.stderr.lower()
     proc = lcgraph("stats", "--data", tmp_path / "nowhere", check=False)
     assert proc.returncode == 2 and "lcgraph init" in proc.stderr
+
+
+BAD_CITY = """@prefix lc: <https://w3id.org/lcgraph/def#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/lcgraph/id/city/nowhere> a lc:LearningCity ; rdfs:label "Nowhere"@en .
+"""
+
+
+def test_load_checks_the_shapes_and_force_is_recorded(tmp_path: Path, data_dir: Path) -> None:
+    lcgraph("init", "--data", data_dir)
+    before = lcgraph("export", "--data", data_dir, "--format", "nquads").stdout
+    f = tmp_path / "city.ttl"
+    f.write_text(BAD_CITY, encoding="utf-8")
+    refused = lcgraph("load", "--data", data_dir, f, check=False)
+    assert refused.returncode == 1
+    assert "province" in refused.stderr and "nothing was written" in refused.stderr
+    assert lcgraph("export", "--data", data_dir, "--format", "nquads").stdout == before
+    forced = lcgraph("load", "--data", data_dir, "--force", "--agent", "test-admin", f)
+    assert "quads added" in forced.stderr
+    q = (
+        "PREFIX lc: <https://w3id.org/lcgraph/def#> SELECT ?added WHERE { "
+        "?c a lc:ChangeSet ; lc:forced true ; lc:triplesAdded ?added }"
+    )
+    assert lcgraph("query", "--data", data_dir, "--format", "csv", q).stdout.split() == ["added", "2"]

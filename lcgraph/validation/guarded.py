@@ -200,7 +200,14 @@ def apply_change(
         change_iri = f"{LCID}change/{uuid.uuid4().hex}"
         graphs = sorted({_graph_label(q.graph_name) for q in change.add | change.remove})
         history = _history_quads(
-            change_iri, change, source, agent, force and not report.conforms, graphs, informed_by, report
+            change_iri,
+            (len(change.add), len(change.remove)),
+            source,
+            agent,
+            force and not report.conforms,
+            graphs,
+            informed_by,
+            report.count("Violation"),
         )
         _commit(store, change, history)
         return WriteResult(
@@ -300,13 +307,13 @@ def _now() -> ox.Literal:
 
 def _history_quads(
     change_iri: str,
-    change: Change,
+    counts: tuple[int, int],
     source: str,
     agent: str | None,
     forced: bool,
     graphs: list[str],
     informed_by: str | None,
-    report: ValidationReport,
+    violations: int | None,
 ) -> list[ox.Quad]:
     """The change-set as a PROV activity in ``lcg:history``."""
     g = ox.NamedNode(str(GRAPH_HISTORY))
@@ -324,8 +331,8 @@ def _history_quads(
         q(c, PROV.wasAssociatedWith, who),
         q(c, PROV.startedAtTime, now),
         q(c, PROV.endedAtTime, now),
-        q(c, LC.triplesAdded, ox.Literal(str(len(change.add)), datatype=integer)),
-        q(c, LC.triplesRemoved, ox.Literal(str(len(change.remove)), datatype=integer)),
+        q(c, LC.triplesAdded, ox.Literal(str(counts[0]), datatype=integer)),
+        q(c, LC.triplesRemoved, ox.Literal(str(counts[1]), datatype=integer)),
         q(c, DCT.source, ox.Literal(source)),
         q(who, RDF.type, ox.NamedNode(str(PROV.Agent))),
         q(who, RDFS.label, ox.Literal((agent or "anonymous").strip() or "anonymous")),
@@ -333,7 +340,8 @@ def _history_quads(
     quads += [q(c, LC.changedGraph, ox.NamedNode(name)) for name in graphs if name != "default"]
     if forced:
         quads.append(q(c, LC.forced, ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))))
-        quads.append(q(c, LC.violations, ox.Literal(str(report.count("Violation")), datatype=integer)))
+        if violations is not None:
+            quads.append(q(c, LC.violations, ox.Literal(str(violations), datatype=integer)))
     if informed_by:
         quads.append(q(c, PROV.wasInformedBy, ox.NamedNode(informed_by)))
     return quads
@@ -388,3 +396,21 @@ def load_file(
     return apply_change(
         ds, add_quads=quads, remove_quads=remove, source=f"file {Path(path).name}", agent=agent, force=force
     )
+
+
+def record_unchecked_load(
+    ds: object, *, source: str, agent: str | None, added: int, graphs: list[str]
+) -> str:
+    """Record a bulk load that an administrator forced past validation (``lcgraph load --force``).
+
+    Big files go through the engine's bulk loader, which is atomic but does not
+    pass through :func:`apply_change`; this keeps the history complete. The
+    change-set is marked ``lc:forced`` without a violation count (none was taken).
+    """
+    change_iri = f"{LCID}change/{uuid.uuid4().hex}"
+    quads = _history_quads(change_iri, (added, 0), source, agent, True, graphs, None, None)
+    ds.store.extend(quads)  # type: ignore[attr-defined]
+    log.warning(
+        "forced bulk load without validation: %s by %s, %d triples", source, agent or "anonymous", added
+    )
+    return change_iri
