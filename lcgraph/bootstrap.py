@@ -58,7 +58,4 @@ def initialise(ds: Dataset, *, examples: bool = False, log: Log = lambda _msg: N
     for f in files:
         quads, graphs = replace_graphs_of(ds, f)
         log(f"{f.name}: {quads:,} quads in {graphs} graph(s)")
-    dropped = ds.drop_staging_graphs()
-    if dropped:
-        log(f"removed {dropped} staging graph(s) left by an interrupted load")
     ds.flush()

@@ -6,18 +6,16 @@ the engine and results are serialised by the engine; nothing here walks
 triples in Python except the streaming loader's progress accounting.
 
 Loading is all-or-nothing. Small inputs go through the engine's
-transactional ``load``. Big files go through the bulk loader, which is not
-atomic, so we only use it where a failure can be undone exactly: when every
-graph the file writes to was empty before (then the undo is "drop those
-graphs"). Otherwise the file is parsed once first, so a syntax error is found
-before anything is written.
+transactional ``load``. Big files go through the engine's bulk loader, which
+builds sorted files on the side and adds them to the database only once the
+whole input has been read: a syntax error at line 40,000, a bad byte or a
+Ctrl-C leaves the store as it was (tests/test_store.py checks each).
 """
 
 from __future__ import annotations
 
 import io
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +27,6 @@ from lcgraph.store.formats import Format, UnknownFormat, by_name, for_path
 
 # Inputs below this size are loaded in one transaction (held in memory).
 TRANSACTIONAL_LIMIT = 32 * 1024 * 1024
-
-# Named graphs a staged load writes to before its single merging transaction.
-STAGING_PREFIX = "urn:lcgraph:staging:"
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of bytes read so far."""
@@ -103,11 +98,6 @@ def _load_error(exc: BaseException, source: str) -> LoadError:
     if isinstance(exc, UnicodeDecodeError):
         return LoadError(f"not valid UTF-8 text ({exc.reason} at byte {exc.start})", source=source)
     return LoadError(str(exc) or type(exc).__name__, source=source)
-
-
-def _graph_ref(graph: ox.NamedNode | ox.DefaultGraph) -> str:
-    """How a graph is named in SPARQL Update graph-management operations."""
-    return "DEFAULT" if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph}"
 
 
 def _graph_node(graph: str | ox.NamedNode | None) -> ox.NamedNode | ox.DefaultGraph:
@@ -365,88 +355,23 @@ class Dataset:
         progress: ProgressCallback | None,
         base_iri: str | None,
     ) -> LoadResult:
+        # The engine's bulk loader writes its sorted files into the database only
+        # at the end (as `oxigraph load` does by default), so a syntax error or an
+        # interruption leaves the store as it was; tests check both.
         started = time.perf_counter()
         count_before = self._touched_count(fmt, target)
-        # The undo for a failed bulk load is "drop what it wrote"; that is exact
-        # only if what it writes to was empty before. Otherwise the file goes to
-        # staging graphs first and is merged in by one transactional update.
-        if fmt.is_dataset and self.is_empty() or not fmt.is_dataset and self._graph_is_empty(target):
-            with open(p, "rb") as raw:
-                reader = io.BufferedReader(_CountingReader(raw, progress), buffer_size=1 << 20)
-                try:
-                    self.store.bulk_load(
-                        reader, format=fmt.rdf_format, to_graph=self._to_graph(fmt, target), base_iri=base_iri
-                    )
-                except BaseException as exc:
-                    self._undo_bulk(fmt, target)
-                    if isinstance(exc, (SyntaxError, ValueError, UnicodeDecodeError, OSError)):
-                        raise _load_error(exc, source) from None
-                    raise
-        else:
-            self._staged_load(p, fmt, target, source, progress, base_iri)
+        with open(p, "rb") as raw:
+            reader = io.BufferedReader(_CountingReader(raw, progress), buffer_size=1 << 20)
+            try:
+                self.store.bulk_load(
+                    reader, format=fmt.rdf_format, to_graph=self._to_graph(fmt, target), base_iri=base_iri
+                )
+            except (SyntaxError, ValueError, UnicodeDecodeError, OSError) as exc:
+                raise _load_error(exc, source) from None
         self.flush()
         return LoadResult(
             source, fmt.name, count_before, self._touched_count(fmt, target), time.perf_counter() - started
         )
-
-    def _undo_bulk(self, fmt: Format, target: ox.NamedNode | ox.DefaultGraph) -> None:
-        if fmt.is_dataset:
-            self.store.clear()
-        elif isinstance(target, ox.DefaultGraph):
-            self.store.clear_graph(target)
-        else:
-            self.store.remove_graph(target)
-
-    def _staged_load(
-        self,
-        p: Path,
-        fmt: Format,
-        target: ox.NamedNode | ox.DefaultGraph,
-        source: str,
-        progress: ProgressCallback | None,
-        base_iri: str | None,
-    ) -> None:
-        """Bulk-load into fresh staging graphs, then merge them in one transaction."""
-        token = uuid.uuid4().hex
-        staging: dict[ox.NamedNode | ox.DefaultGraph, ox.NamedNode] = {}
-
-        def stage(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> ox.NamedNode:
-            key = graph if fmt.is_dataset else target
-            if key not in staging:
-                staging[key] = ox.NamedNode(f"{STAGING_PREFIX}{token}/{len(staging)}")
-            return staging[key]
-
-        def staged_quads() -> Iterator[ox.Quad]:
-            with open(p, "rb") as raw:
-                reader = io.BufferedReader(_CountingReader(raw, progress), buffer_size=1 << 20)
-                for q in ox.parse(reader, format=fmt.rdf_format, base_iri=base_iri):
-                    yield ox.Quad(q.subject, q.predicate, q.object, stage(q.graph_name))
-
-        try:
-            try:
-                self.store.bulk_extend(staged_quads())
-            except (SyntaxError, ValueError, UnicodeDecodeError, OSError) as exc:
-                raise _load_error(exc, source) from None
-            merge = " ; ".join(
-                f"ADD {stg} TO {_graph_ref(final)} ; DROP SILENT GRAPH {stg}"
-                for final, stg in staging.items()
-            )
-            if merge:
-                self.store.update(merge)
-        finally:
-            for stg in staging.values():
-                self.store.remove_graph(stg)
-
-    def drop_staging_graphs(self) -> int:
-        """Remove staging graphs left by a load that was killed; returns how many."""
-        left = [
-            g
-            for g in self.store.named_graphs()
-            if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING_PREFIX)
-        ]
-        for g in left:
-            self.store.remove_graph(g)
-        return len(left)
 
     # -- exporting -----------------------------------------------------------
 
