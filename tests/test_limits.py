@@ -84,7 +84,7 @@ def test_a_pathological_query_is_stopped_and_cheap_queries_stay_fast(server_fact
 
 
 def test_a_small_answer_over_the_size_limit_is_refused_clearly(server_factory) -> None:  # type: ignore[no-untyped-def]
-    server: RunningServer = server_factory(extra={"max_result_bytes": "2000"})
+    server: RunningServer = server_factory(max_result_bytes=2000)
     server.load(_triples(200))
     r = httpx.get(server.sparql, params={"query": "SELECT * WHERE { ?s ?p ?o }"})
     assert r.status_code == 422
@@ -94,7 +94,7 @@ def test_a_small_answer_over_the_size_limit_is_refused_clearly(server_factory) -
 
 
 def test_a_streamed_answer_over_the_size_limit_is_cut_not_passed_off_as_complete(server_factory) -> None:  # type: ignore[no-untyped-def]
-    server: RunningServer = server_factory(extra={"max_result_bytes": str(3 * 1024 * 1024)})
+    server: RunningServer = server_factory(max_result_bytes=3 * 1024 * 1024)
     server.load(_triples(40000))
     with pytest.raises(httpx.RemoteProtocolError):
         httpx.get(server.sparql, params={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=60)

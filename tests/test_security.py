@@ -26,7 +26,7 @@ PERSONAL = (
 def test_token_configuration_is_checked() -> None:
     tokens = parse_tokens("steward:abcdefgh12:write+read-private, analyst:zyxwvuts98:read-private")
     assert [t.name for t in tokens] == ["steward", "analyst"]
-    for bad in ("steward:abcdefgh12", "x:abcdefgh12:admin", "x:short:write"):
+    for bad in ("steward:abcdefgh12", "x:abcdefgh12:superuser", "x:short:write"):
         with pytest.raises(TokenConfigError):
             parse_tokens(bad)
 
