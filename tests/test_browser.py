@@ -144,7 +144,7 @@ def test_canned_query_is_one_click(site: RunningServer, page: object) -> None:
 
 def test_explore_and_gaps_dashboard(site: RunningServer, page: object, shots: Path) -> None:
     page.goto(site.url + "/explore?lang=en")  # type: ignore[attr-defined]
-    page.get_by_role("link", name="Example City North").click()  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Example City North (illustrative)", exact=True).click()  # type: ignore[attr-defined]
     page.wait_for_url("**city=**")  # type: ignore[attr-defined]
     assert page.locator("table.data tbody tr").count() >= 10  # type: ignore[attr-defined]
     page.screenshot(path=str(shots / "explore-city.png"), full_page=True)  # type: ignore[attr-defined]

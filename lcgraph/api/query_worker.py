@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import struct
 import sys
@@ -160,6 +161,9 @@ def _error(emit: Emit, status: int, message: str) -> None:
     emit(b"X", json.dumps({"status": status, "message": message}).encode())
 
 
+_ENGINE_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
+
+
 def _syntax_message(exc: SyntaxError) -> str:
     text = exc.msg or str(exc)
     if len(text) > 240:
@@ -167,6 +171,11 @@ def _syntax_message(exc: SyntaxError) -> str:
         text = text[:240].rsplit(",", 1)[0] + ", …"
     if exc.lineno is not None:
         return f"syntax error in the query at line {exc.lineno}, column {exc.offset}: {text}"
+    # The engine's query parser reports its position inside the text as "error at L:C".
+    where = _ENGINE_POSITION.match(text)
+    if where:
+        line, column, rest = where.groups()
+        return f"syntax error in the query at line {line}, column {column}: {rest}"
     return f"syntax error in the query: {text}"
 
 

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from lcgraph.namespaces import GRAPH_HISTORY, LC, sparql_prefixes
+from lcgraph.namespaces import GRAPH_HISTORY, GRAPH_PRIVATE, LC, sparql_prefixes
 from lcgraph.publish.pages import Linker
 from lcgraph.store import Dataset
 from lcgraph.web.i18n import pick_language, translator
@@ -125,7 +125,9 @@ def home(request: Request) -> HTMLResponse:
     ds = dataset(request)
     lang = pick_language(request)
     counts = home_counts(ds)
-    counts.append(("triples", ds.count()))
+    # Personal data is not counted on a public page either.
+    private = ds.count(str(GRAPH_PRIVATE)) if ds.has_graph(str(GRAPH_PRIVATE)) else 0
+    counts.append(("triples", ds.count() - private))
     when = last_update(ds)
     return render(
         request,
