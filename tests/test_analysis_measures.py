@@ -16,7 +16,15 @@ import pytest
 from lcgraph.analysis.brokerage import ROLES, _role, brokerage_roles
 from lcgraph.analysis.cohesion import cut_points, fragmentation, outside_two_core, periphery
 from lcgraph.analysis.recommend import candidate_pairs
-from lcgraph.analysis.structural_holes import betweenness, constraint, effective_size
+from lcgraph.analysis.structural_holes import (
+    _index,
+    _random_shortest_path,
+    betweenness,
+    bound_for,
+    constraint,
+    effective_size,
+    sample_size,
+)
 
 # --- Gould & Fernandez brokerage -------------------------------------------------------------
 
@@ -167,14 +175,53 @@ def test_betweenness_exact_and_sampled() -> None:
     # Path 0-1-2-3-4: node 2 lies on the paths of (0,3) (0,4) (1,3) (1,4): 4 of C(4,2) = 6 pairs.
     est = betweenness(nx.path_graph(5))
     assert est.exact and est.values[2] == pytest.approx(4 / 6)
-    g = nx.barabasi_albert_graph(600, 2, seed=1)
+    g = nx.barabasi_albert_graph(1500, 2, seed=1)
     exact = nx.betweenness_centrality(g)
-    est = betweenness(g, max_sources=200, seed=1)
-    assert not est.exact and est.sources == 200
-    # The stated bound holds (it is loose: the real error is far smaller).
+    est = betweenness(g, eps=0.03, seed=1, exact_max_nodes=500, workers=2)
+    assert not est.exact and est.method == "path-sampling"
+    # The sample size and bound follow Riondato & Kornaropoulos's theorem for the vertex diameter.
+    assert est.vertex_diameter >= nx.diameter(g) + 1
+    assert est.sources == sample_size(0.03, 0.05, est.vertex_diameter)
+    assert est.error_bound <= 0.03 * 1500 / 1498
+    assert est.error_bound == pytest.approx(0.03 * 1500 / 1498, rel=1e-3)
     worst = max(abs(est.values[n] - exact[n]) for n in g)
     assert worst <= est.error_bound
-    assert est.error_bound == pytest.approx(600 / 599 * math.sqrt(math.log(2 * 600 / 0.05) / 400))
+    # It is sharp enough to pick the hubs: the top two come out as in the exact ranking.
+    top = sorted(exact, key=exact.get, reverse=True)[:2]
+    assert sorted(est.values, key=est.values.get, reverse=True)[:2] == top
+
+
+def test_betweenness_cap_loosens_the_stated_bound() -> None:
+    g = nx.barabasi_albert_graph(1200, 2, seed=2)
+    est = betweenness(g, eps=0.01, max_samples=500, seed=2, exact_max_nodes=100, workers=1)
+    assert est.sources == 500
+    assert est.error_bound == pytest.approx(bound_for(500, 0.05, est.vertex_diameter) * 1200 / 1198)
+    assert est.error_bound > 0.05
+    # Path sampling in one process or two gives the same kind of estimate: values sum to the
+    # mean number of inner nodes of a shortest path, scaled.
+    assert all(0.0 <= v <= 1.0 for v in est.values.values())
+
+
+def test_random_shortest_path_is_a_shortest_path() -> None:
+    g = nx.grid_2d_graph(6, 6)
+    nodes, adj = _index(g)
+    rng = random.Random(4)
+    for _ in range(50):
+        s, t = rng.sample(range(len(nodes)), 2)
+        inner = _random_shortest_path(adj, s, t, rng)
+        path = [nodes[s], *(nodes[i] for i in inner), nodes[t]]
+        assert len(path) - 1 == nx.shortest_path_length(g, nodes[s], nodes[t])
+        assert all(g.has_edge(a, b) for a, b in zip(path, path[1:], strict=False))
+    # Uniform over paths, not over branches: s-a-{c1,c2}-t and s-b-c3-t put a on 2 of 3 paths.
+    fan = nx.Graph([("s", "a"), ("s", "b"), ("a", "c1"), ("a", "c2"), ("b", "c3")])
+    fan.add_edges_from([("c1", "t"), ("c2", "t"), ("c3", "t")])
+    names, fan_adj = _index(fan)
+    s_, t_, a_ = names.index("s"), names.index("t"), names.index("a")
+    through_a = sum(a_ in _random_shortest_path(fan_adj, s_, t_, rng) for _ in range(3000))
+    assert abs(through_a / 3000 - 2 / 3) < 0.04
+    two = nx.Graph([(0, 1), (2, 3)])
+    _, adj2 = _index(two)
+    assert _random_shortest_path(adj2, 0, 2, rng) == []
 
 
 # --- cohesion --------------------------------------------------------------------------------

@@ -78,7 +78,10 @@ def test_canned_queries_listed_in_json_openapi_and_service_description(site: Run
     assert "partners-of-city" in names
     params = {q["name"]: [p["name"] for p in q["parameters"]] for q in listing}
     assert params["activities-in-date-range"] == ["from", "to"]
-    assert "/queries/{name}" in httpx.get(site.url + "/openapi.json").json()["paths"]
+    paths = httpx.get(site.url + "/openapi.json").json()["paths"]
+    assert "/queries/{name}" in paths
+    documented = paths["/queries/activities-in-date-range"]["get"]
+    assert [p["name"] for p in documented["parameters"]] == ["from", "to", "format"]
     sd = httpx.get(site.sparql, headers={"Accept": "application/n-triples"}).text
     assert f"<{site.url}/queries/partners-of-city>" in sd
     assert "https://w3id.org/lcgraph/def#cannedQuery" in sd

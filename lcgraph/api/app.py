@@ -124,6 +124,7 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
         "/health", health, methods=["GET"], summary="Liveness and store status", tags=["operations"]
     )
     app.state.queries = Registry.load([settings.queries_dir] if settings.queries_dir else [])
+    queries.document_each_query(app, app.state.queries)
     app.include_router(queries.router)
     app.include_router(web_routes.router)
     app.mount("/static", web_routes.static_files(), name="static")

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from lcgraph.api.errors import BadRequest, NotFound
 from lcgraph.api.protocol_request import QueryOperation
 from lcgraph.api.runtime import runtime
 from lcgraph.api.sparql import answer_query
-from lcgraph.queries import ParameterError, Registry
+from lcgraph.queries import CannedQuery, ParameterError, Registry
 
 router = APIRouter(tags=["Canned queries"])
 
@@ -71,3 +71,64 @@ async def run_query(request: Request, name: str) -> Response:
         endpoint=str(request.url.replace(query="")),
         substitutions=bound,
     )
+
+
+_OPENAPI_TYPES = {
+    "iri": {"type": "string", "format": "iri"},
+    "string": {"type": "string"},
+    "date": {"type": "string", "description": "Common Era (2023-08-22) or Buddhist Era (22/08/2566)"},
+    "integer": {"type": "integer"},
+    "decimal": {"type": "number"},
+}
+
+
+def _openapi_parameters(query: CannedQuery) -> list[dict[str, Any]]:
+    params = [
+        {
+            "name": p.name,
+            "in": "query",
+            "required": p.required and p.default is None,
+            "description": p.description,
+            "schema": {**_OPENAPI_TYPES[p.type], **({"default": p.default} if p.default else {})},
+        }
+        for p in query.parameters
+    ]
+    params.append(
+        {
+            "name": "format",
+            "in": "query",
+            "required": False,
+            "description": "json, xml, csv or tsv (else the Accept header decides)",
+            "schema": {"type": "string"},
+        }
+    )
+    return params
+
+
+def _endpoint_for(name: str) -> Any:
+    async def endpoint(request: Request) -> Response:
+        return await run_query(request, name)
+
+    return endpoint
+
+
+def document_each_query(app: FastAPI, reg: Registry) -> None:
+    """Give every canned query its own documented route, so the OpenAPI docs list each one.
+
+    The routes answer exactly as ``/queries/{name}`` does; they only add the
+    query's title, description and typed parameters to ``/docs``.
+    """
+    for name in reg.names():
+        query = reg.get(name)
+
+        app.add_api_route(
+            f"/queries/{name}",
+            _endpoint_for(name),
+            methods=["GET"],
+            tags=["Canned queries"],
+            summary=query.title.get("en", name),
+            description=f"{query.description.get('en', '')}\n\n{query.title.get('th', '')}: "
+            f"{query.description.get('th', '')}",
+            operation_id=f"canned_{name.replace('-', '_')}",
+            openapi_extra={"parameters": _openapi_parameters(query)},
+        )
