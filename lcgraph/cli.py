@@ -266,25 +266,38 @@ def export(
     format: Annotated[
         str, typer.Option("--format", "-f", help=f"One of: {', '.join(format_names())}.")
     ] = "trig",
-    graph: Annotated[str | None, typer.Option("--graph", "-g", help="Export only this named graph.")] = None,
+    graph: Annotated[str | None, typer.Option("--graph", "-g", help="Only this named graph.")] = None,
+    city: Annotated[str | None, typer.Option(help="Only what concerns this city (IRI or slug).")] = None,
+    partner: Annotated[
+        str | None, typer.Option(help="Only what concerns this partner (IRI or slug).")
+    ] = None,
+    cls: Annotated[str | None, typer.Option("--class", help="Only instances of this class (IRI).")] = None,
+    include_private: Annotated[
+        bool, typer.Option("--include-private", help="Also export personal data (lcg:private, PDPA).")
+    ] = False,
+    gzip: Annotated[bool, typer.Option("--gzip", help="Compress the output with gzip.")] = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output file (default: standard output).")
     ] = None,
 ) -> None:
-    """Export the dataset (or one graph) in any RDF format, streamed by the engine."""
+    """Export the public dataset, or a slice of it, in any RDF format, streamed.
+
+    Personal data (the lcg:private graph) is left out unless --include-private
+    is given. A slice names one city, partner, graph or class.
+    """
+    from lcgraph.publish import exports
+    from lcgraph.publish.privacy import QueryRefused
+
     ds = open_dataset(data)
     try:
         fmt = by_name(format)
-        if graph is not None and not ds.has_graph(graph):
-            fail(f"no graph {graph!r} in the store; graphs: {', '.join(ds.graphs()) or '(none)'}")
-        target = out if out is not None else sys.stdout.buffer
-        ds.dump(
-            target, fmt, graph=graph, default_graph=graph is None and not fmt.is_dataset, prefixes=PREFIXES
+        chosen = exports.resolve_slice(
+            ds, city=city, partner=partner, graph=graph, cls=cls, may_read_private=include_private
         )
-    except UnknownFormat as exc:
+        target = out if out is not None else sys.stdout.buffer
+        exports.write_export(ds, target, fmt, chosen, may_read_private=include_private, gzip=gzip)
+    except (UnknownFormat, exports.UnknownSlice, exports.BadSlice, QueryRefused) as exc:
         fail(str(exc))
-    except ValueError as exc:
-        fail(f"invalid graph IRI: {exc}")
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -10,7 +11,7 @@ from test_analysis_data import iri
 from test_analysis_findings import planted
 
 from lcgraph.analysis import plots
-from lcgraph.analysis.exports import network_bytes
+from lcgraph.analysis.exports import annotated_network, network_bytes, write_network
 from lcgraph.analysis.gaps import GapReport, analyse
 from lcgraph.analysis.networks import coverage_cube
 from lcgraph.analysis.report import findings_csv, render_html
@@ -79,3 +80,21 @@ def test_network_exports_round_trip(report: GapReport, fmt: str) -> None:
     assert g.nodes[link]["label_th"] == "ภาคีทดสอบ link"
     with pytest.raises(ValueError, match="unknown network format"):
         network_bytes(report, "png")
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml"])
+def test_streamed_export_matches_the_annotated_network(report: GapReport, fmt: str, tmp_path: Path) -> None:
+    # Written element by element to a file; read back, every attribute and its type survive.
+    path = tmp_path / f"n.{fmt}"
+    with path.open("wb") as stream:
+        write_network(report, fmt, stream)
+    assert path.read_bytes() == network_bytes(report, fmt)
+    g = (nx.read_gexf if fmt == "gexf" else nx.read_graphml)(path)
+    want = annotated_network(report)
+    assert set(g.nodes) == set(want.nodes) and g.number_of_edges() == want.number_of_edges()
+    for n, d in want.nodes(data=True):
+        got = g.nodes[n]
+        assert got["broker"] is d["broker"] and got["community"] == d["community"]
+        assert got["betweenness"] == pytest.approx(d["betweenness"]) and got["label_th"] == d["label_th"]
+    for u, v, d in want.edges(data=True):
+        assert g[u][v]["kinds"] == d["kinds"] and float(g[u][v]["weight"]) == d["weight"]

@@ -138,3 +138,16 @@ def test_load_checks_the_shapes_and_force_is_recorded(tmp_path: Path, data_dir: 
         "?c a lc:ChangeSet ; lc:forced true ; lc:triplesAdded ?added }"
     )
     assert lcgraph("query", "--data", data_dir, "--format", "csv", q).stdout.split() == ["added", "2"]
+
+
+def test_export_keeps_personal_data_private_unless_asked(data_dir: Path) -> None:
+    lcgraph("init", "--data", data_dir, "--examples")
+    public = lcgraph("export", "--data", data_dir, "--format", "nquads").stdout
+    assert "example-north-1@example.org" not in public and "graph/private>" not in public
+    assert "https://w3id.org/lcgraph/graph/examples" in public
+    everything = lcgraph("export", "--data", data_dir, "--format", "nquads", "--include-private").stdout
+    assert "example-north-1@example.org" in everything
+    north = lcgraph("export", "--data", data_dir, "--format", "nt", "--city", "example-north").stdout
+    assert "example-north" in north and 0 < len(north.splitlines()) < len(public.splitlines())
+    unknown = lcgraph("export", "--data", data_dir, "--city", "atlantis", check=False)
+    assert unknown.returncode == 2 and "example-north" in unknown.stderr

@@ -106,7 +106,7 @@ def gaps(
     data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
 ) -> None:
     """Find the gaps in the learning-city network: ranked findings in Thai and English, with what to do."""
-    from lcgraph.analysis.exports import network_bytes
+    from lcgraph.analysis.exports import write_network
     from lcgraph.analysis.gaps import analyse
     from lcgraph.analysis.networks import AnalysisInputError
     from lcgraph.analysis.rdf_out import write_findings
@@ -136,7 +136,8 @@ def gaps(
             highlight=False,
         )
     if network is not None:
-        network.write_bytes(network_bytes(report, network.suffix.lower().lstrip(".")))
+        with network.open("wb") as stream:
+            write_network(report, network.suffix.lower().lstrip("."), stream)
         err.print(f"wrote {network}", highlight=False)
     if fmt is OutputFormat.table:
         out = Console()

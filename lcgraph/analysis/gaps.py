@@ -34,7 +34,12 @@ from lcgraph.analysis.findings import Finding, for_city, rank
 from lcgraph.analysis.networks import AnalysisInputError, Projections, project, resolve_city, short_name
 from lcgraph.analysis.recommend import CandidateSearch, Recommendation, recommend
 from lcgraph.analysis.scorecard import Scorecard, scorecard
-from lcgraph.analysis.structural_holes import BetweennessEstimate, betweenness, constraint, effective_size
+from lcgraph.analysis.structural_holes import (
+    BetweennessEstimate,
+    betweenness_started,
+    constraint,
+    effective_size,
+)
 from lcgraph.store import Dataset
 
 
@@ -187,10 +192,11 @@ def _groups(g: nx.Graph) -> tuple[dict, dict]:
 
 
 def _measure(g: nx.Graph, opts: Options, stage: _Stages) -> Measures:
-    with stage("communities"):
-        frag, method = _communities(g, opts)
-    with stage("betweenness"):
-        bc = betweenness(
+    # Betweenness is sampled in worker processes while this one finds the
+    # communities: the two stages overlap on the two cores, and the
+    # "betweenness" stage is only the wait for what is left of the sampling.
+    with stage("betweenness setup"):
+        pending = betweenness_started(
             g,
             eps=opts.betweenness_eps,
             max_samples=opts.betweenness_max_samples,
@@ -198,6 +204,10 @@ def _measure(g: nx.Graph, opts: Options, stage: _Stages) -> Measures:
             exact_max_nodes=opts.betweenness_exact_max_nodes,
             workers=opts.betweenness_workers,
         )
+    with stage("communities"):
+        frag, method = _communities(g, opts)
+    with stage("betweenness"):
+        bc = pending()
     candidates = _candidates(g, opts.hole_candidates, bc.values, opts.hole_cities_max)
     with stage("structural holes"):
         con = constraint(g, candidates)

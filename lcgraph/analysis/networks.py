@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -48,8 +48,8 @@ ACTOR_CLASSES = {
 
 _PREFIXES = sparql_prefixes("lc", "lcv", "org", "schema", "skos", "rdfs", "time", "rdf")
 
-# The class of each kind of shared item, and the ways an agent {w} takes part
-# in item ?x ({u} is a fresh variable for an activity that uses an asset).
+# The class of each kind of shared item, and the properties by which an agent
+# takes part in it ("usesAsset" stands for: organises an activity that uses it).
 _ITEM_CLASS = {
     "activity": "lc:LearningActivity",
     "event": "lc:LearningCityEvent",
@@ -58,12 +58,29 @@ _ITEM_CLASS = {
     "partnership": "lc:Partnership",
 }
 _TAKES_PART = {
-    "activity": ("?x schema:organizer {w}", "?x lc:city {w}"),
-    "event": ("?x schema:organizer {w}",),
-    "space": ("?x lc:managedBy {w}", "?x lc:city {w}"),
-    "asset": ("?x schema:provider {w}", "?x lc:city {w}", "{u} lc:usesAsset ?x ; schema:organizer {w}"),
-    "partnership": ("?x lc:party {w}",),
+    "activity": ("organizer", "city"),
+    "event": ("organizer",),
+    "space": ("managedBy", "city"),
+    "asset": ("provider", "city", "usesAsset"),
+    "partnership": ("party",),
 }
+# One scan per property, shared by every kind of item that uses it: no join
+# with the item's class in the engine (joining each scan to "?x a CLASS" made
+# the activity query 4-5 times slower at 1M ties, measured); items are sorted
+# into kinds in Python from one query of the items' classes.
+_PARTICIPATION = {
+    "organizer": "SELECT ?x ?who WHERE { ?x schema:organizer ?who FILTER(isIRI(?who)) }",
+    "city": "SELECT ?x ?who WHERE { ?x lc:city ?who FILTER(isIRI(?who)) }",
+    "managedBy": "SELECT ?x ?who WHERE { ?x lc:managedBy ?who FILTER(isIRI(?who)) }",
+    "provider": "SELECT ?x ?who WHERE { ?x schema:provider ?who FILTER(isIRI(?who)) }",
+    "party": "SELECT ?x ?who WHERE { ?x lc:party ?who FILTER(isIRI(?who)) }",
+    "usesAsset": "SELECT ?x ?use WHERE { ?use lc:usesAsset ?x }",
+}
+_ITEM_KINDS_QUERY = (
+    "SELECT ?x ?kind WHERE { VALUES (?class ?kind) { "
+    + " ".join(f'({cls} "{kind}")' for kind, cls in _ITEM_CLASS.items())
+    + " } ?x a ?class }"
+)
 
 
 class AnalysisInputError(ValueError):
@@ -96,16 +113,22 @@ def _text(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str | None:
     return None if term is None else term.value
 
 
-def _takes_part(kind: str) -> str:
-    return " UNION ".join("{ " + p.format(w="?who", u="?use") + " }" for p in _TAKES_PART[kind])
+def _table(ds: Dataset, body: str) -> list[list[str]]:
+    """The rows of a query whose values are IRIs, blank nodes, numbers or plain strings, as text.
+
+    The engine evaluates the query and writes the whole result as TSV in one
+    call; splitting that text is cheaper than a Python object per term.
+    Terms keep their TSV form (``<iri>``, ``_:b``, ``"text"``, ``12``):
+    :func:`_iri` strips the brackets where a value is kept.
+    """
+    result = ds.query(_q(body), default_graph=[None, *analysed_graphs(ds)])
+    assert isinstance(result, ox.QuerySolutions)
+    lines = result.serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8").split("\n")
+    return [line.split("\t") for line in lines[1:] if line]
 
 
-def _incidence_query(kind: str) -> str:
-    """Who takes part in which item of one kind (one row per item and agent)."""
-    return (
-        f"SELECT DISTINCT ?x ?who WHERE {{ ?x a {_ITEM_CLASS[kind]} . {_takes_part(kind)}"
-        " FILTER(isIRI(?who)) }"
-    )
+def _iri(term: str) -> str:
+    return term[1:-1] if term.startswith("<") else term
 
 
 _AFFILIATION_QUERY = (
@@ -197,12 +220,31 @@ def _add_actors(g: nx.Graph, rows: list[tuple[str, str, str, str, str, str]]) ->
         g.add_node(actor, kind=kind, label_th=th, label_en=en, sector=sector, city=home)
 
 
-def _incidence(ds: Dataset, kind: str) -> dict[str, list[str]]:
-    """Item -> the agents taking part in it, from one SPARQL query."""
-    members: dict[str, list[str]] = defaultdict(list)
-    for row in _rows(ds, _incidence_query(kind)):
-        members[row[0].value].append(row[1].value)
-    return members
+def _incidences(fetched: dict[str, Any], actors: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    """Per kind of item: item -> the actors taking part in it, from the participation scans.
+
+    Agents that are not actors (e.g. untyped IRIs) are dropped as the rows are read.
+    """
+    actor_of = {f"<{a}>": a for a in actors}  # TSV form -> IRI
+    kinds_of: dict[str, list[str]] = defaultdict(list)
+    for x, kind in fetched["item-kinds"]:
+        kinds_of[x].append(kind.strip('"'))
+    organisers: dict[str, list[str]] = defaultdict(list)
+    for x, who in fetched["takes-part:organizer"]:
+        if who in actor_of:
+            organisers[x].append(actor_of[who])
+    out: dict[str, dict[str, set[str]]] = {kind: defaultdict(set) for kind in _ITEM_CLASS}
+    for prop in _PARTICIPATION:
+        wanted = {kind for kind, props in _TAKES_PART.items() if prop in props}
+        for x, who in fetched[f"takes-part:{prop}"]:
+            # usesAsset rows are (asset, activity): the agents are the activity's organisers.
+            agents = organisers.get(who, ()) if prop == "usesAsset" else (actor_of.get(who),)
+            if not agents or agents[0] is None:
+                continue
+            for kind in kinds_of.get(x, ()):
+                if kind in wanted:
+                    out[kind][x].update(agents)
+    return {kind: {x: list(who) for x, who in items.items() if who} for kind, items in out.items()}
 
 
 def _affiliation_rows(ds: Dataset) -> list[tuple[str, str, int]]:
@@ -221,7 +263,10 @@ def in_parallel(tasks: dict[str, Callable[[], Any]], workers: int = 2) -> dict[s
 
 
 def _network_tasks(ds: Dataset) -> dict[str, Callable[[], Any]]:
-    tasks: dict[str, Callable[[], Any]] = {f"incidence:{k}": partial(_incidence, ds, k) for k in _ITEM_CLASS}
+    tasks: dict[str, Callable[[], Any]] = {
+        f"takes-part:{prop}": partial(_table, ds, body) for prop, body in _PARTICIPATION.items()
+    }
+    tasks["item-kinds"] = partial(_table, ds, _ITEM_KINDS_QUERY)
     tasks["actors"] = partial(_actor_rows, ds)
     tasks["affiliations"] = partial(_affiliation_rows, ds)
     return tasks
@@ -267,8 +312,8 @@ def _add_edges(g: nx.Graph, edges: dict[tuple[str, str], dict], kinds: tuple[str
 def networks(ds: Dataset) -> tuple[nx.Graph, nx.Graph]:
     """The collaboration network and the city–partner bipartite network, in one pass.
 
-    For each kind of shared item one SPARQL query returns who takes part in
-    which item; the pairs are counted from those rows. (Letting the engine
+    One SPARQL scan per participation property and one of the items' classes
+    say who takes part in which item; the pairs are counted from those rows. (Letting the engine
     self-join and group the pairs gives the same numbers but was 3–7 times
     slower on 0.8M triples, measured here.)
 
@@ -291,9 +336,9 @@ def _build_networks(fetched: dict[str, Any]) -> tuple[nx.Graph, nx.Graph]:
     item_kinds = tuple(_ITEM_CLASS)
     ties: dict[tuple[str, str], dict] = {}
     works_in: dict[tuple[str, str], dict] = {}
+    incidences = _incidences(fetched, kind_of)
     for kind in item_kinds:
-        # Ties to things that are not actors (e.g. untyped IRIs) are dropped.
-        members = {x: [a for a in who if a in kind_of] for x, who in fetched[f"incidence:{kind}"].items()}
+        members = incidences[kind]
         _accumulate(ties, _co_participation(members), kind, TIE_KINDS)
         _accumulate(works_in, _city_partner_pairs(members, kind_of), kind, item_kinds)
     affiliations: Counter = Counter()
@@ -369,8 +414,8 @@ def _activity_profile(ds: Dataset) -> dict[str, dict[str, Counter]]:
     out: dict[str, dict[str, Counter]] = {
         str(LC[name]): defaultdict(Counter) for name in ("ageGroup", "theme", "buildingBlock")
     }
-    for row in _rows(ds, body):
-        out[row[0].value][row[1].value][row[2].value] = int(row[3].value)
+    for p, city, v, n in _table(ds, body):
+        out[_iri(p)][_iri(city)][_iri(v)] = int(n)
     return out
 
 
@@ -380,8 +425,8 @@ def _asset_themes(ds: Dataset) -> dict[str, Counter]:
         " lc:theme ?v } GROUP BY ?city ?v"
     )
     out: dict[str, Counter] = defaultdict(Counter)
-    for row in _rows(ds, body):
-        out[row[0].value][row[1].value] = int(row[2].value)
+    for city, v, n in _table(ds, body):
+        out[_iri(city)][_iri(v)] = int(n)
     return out
 
 
@@ -421,8 +466,8 @@ def _city_facts(ds: Dataset) -> dict[str, Counter]:
         " } GROUP BY ?city ?what"
     )
     out: dict[str, Counter] = defaultdict(Counter)
-    for row in _rows(ds, body):
-        out[row[0].value][row[1].value] = int(row[2].value)
+    for city, what, n in _table(ds, body):
+        out[_iri(city)][what.strip('"')] = int(n)
     return out
 
 

@@ -26,7 +26,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response, StreamingResponse
 
 from lcgraph.api.auth import WRITE, Principal
-from lcgraph.api.errors import BadRequest, NotFound, UnsupportedMediaType
+from lcgraph.api.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
 from lcgraph.api.negotiation import DATASET_FORMATS, GRAPH_FORMATS, MediaFormat, negotiate
 from lcgraph.api.protocol_request import check_iri, media_type_of
 from lcgraph.api.runtime import ServiceRuntime, runtime
@@ -40,6 +40,7 @@ from lcgraph.api.write_path import (
     replace_graph,
 )
 from lcgraph.namespaces import LCG, PREFIXES
+from lcgraph.publish.privacy import QueryRefused, check_graph_readable
 from lcgraph.store import Format, UnknownFormat, by_media_type, for_path
 
 router = APIRouter(tags=["SPARQL 1.1 Graph Store Protocol"])
@@ -112,7 +113,10 @@ async def _multipart_parts(request: Request) -> list[Part]:
 
 def _check_private(rt: ServiceRuntime, principal: Principal, target: Target) -> None:
     if isinstance(target, str):
-        rt.check_readable(principal, [target])
+        try:
+            check_graph_readable(target, may_read_private=not rt.hidden_for(principal))
+        except QueryRefused as exc:
+            raise Forbidden(str(exc)) from None
 
 
 # -- reading -----------------------------------------------------------------------
