@@ -297,3 +297,20 @@ def test_publishing_routes_show_personal_data_with_the_token(live: RunningServer
 def test_a_wrong_token_is_refused_not_ignored(live: RunningServer) -> None:
     r = httpx.get(live.url + "/export?format=nquads", headers={"Authorization": "Bearer not-a-real-token"})
     assert r.status_code == 403
+
+
+def test_personal_data_sent_to_a_public_graph_lands_in_the_private_graph(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lcgraph.bootstrap import initialise
+    from lcgraph.store import Dataset
+    from lcgraph.validation.guarded import apply_change
+
+    ds = Dataset.open(tmp_path / "store")
+    initialise(ds, examples=True)
+    person = ox.NamedNode("https://w3id.org/lcgraph/id/administrator/example-north-1")
+    public = ox.NamedNode("https://w3id.org/lcgraph/graph/examples")
+    phone = ox.Quad(person, ox.NamedNode("https://schema.org/telephone"), ox.Literal("+66-00-000-0009"), public)
+    result = apply_change(ds, add_quads=[phone], source="test", agent="steward")
+    assert result.added == 1
+    private = ox.NamedNode("https://w3id.org/lcgraph/graph/private")
+    assert list(ds.store.quads_for_pattern(person, phone.predicate, None, public)) == []
+    assert len(list(ds.store.quads_for_pattern(person, phone.predicate, None, private))) == 1

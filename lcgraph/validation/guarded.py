@@ -167,6 +167,14 @@ def check_change(
     return validate_change(shapes or default_shapes(), ds.store, change.add, change.remove)  # type: ignore[attr-defined]
 
 
+def _route_personal(ds: object, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """Personal statements (PDPA) land in ``lcg:private`` whichever graph they were sent to."""
+    from lcgraph.publish.privacy import PersonalFilter, route_personal
+
+    given = list(quads)
+    return list(route_personal(given, PersonalFilter(ds, extra_types=given)))  # type: ignore[arg-type]
+
+
 def apply_change(
     ds: object,
     *,
@@ -181,6 +189,7 @@ def apply_change(
     """Validate and commit a change (see the module docstring for the contract)."""
     started = time.perf_counter()
     with _lock:
+        add_quads = _route_personal(ds, add_quads)
         change = compute_change(ds, add_quads, remove_quads)
         store: ox.Store = ds.store  # type: ignore[attr-defined]
         report = validate_change(shapes or default_shapes(), store, change.add, change.remove)
