@@ -113,14 +113,15 @@ def _free_port() -> int:
 _LCGRAPH = """
 import logging, sys, uvicorn
 from pathlib import Path
+from lcgraph.api.app import create_app
 from lcgraph.config import Settings
-from lcgraph.server_commands import _configure_logging, service_app
+from lcgraph.server_commands import _configure_logging
 _configure_logging("info")
 log = logging.FileHandler(sys.argv[3])
 for name in ("lcgraph", "lcgraph.access", "lcgraph.api"):
     logging.getLogger(name).handlers = [log]
 settings = Settings(data_dir=Path(sys.argv[1]), port=int(sys.argv[2]))
-uvicorn.run(service_app(settings), host="127.0.0.1", port=int(sys.argv[2]), access_log=False,
+uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), access_log=False,
             log_level="warning")
 """
 

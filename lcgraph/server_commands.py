@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -29,19 +29,6 @@ def _configure_logging(level: str) -> None:
         if not logger.handlers:
             logger.addHandler(handler)
         logger.propagate = False
-
-
-def service_app(settings: Settings) -> Any:
-    """The ASGI app ``lcgraph serve`` runs: ``create_app`` behind the SPARQL front door.
-
-    The front door answers plain queries to ``/sparql`` before the
-    framework's middleware stack (the service's hot path); the benchmark
-    runs this same app.
-    """
-    from lcgraph.api.app import create_app
-    from lcgraph.api.sparql import front_door
-
-    return front_door(create_app(settings))
 
 
 def register(app: typer.Typer) -> None:
@@ -63,6 +50,7 @@ def register(app: typer.Typer) -> None:
         """Serve SPARQL 1.1 (/sparql), the Graph Store Protocol (/store), /health and /docs."""
         import uvicorn
 
+        from lcgraph.api.app import create_app
         from lcgraph.api.auth import TokenConfigError
 
         try:
@@ -74,7 +62,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         _configure_logging(log_level)
         try:
-            web_app = service_app(settings)
+            web_app = create_app(settings)
         except TokenConfigError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None

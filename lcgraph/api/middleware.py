@@ -87,28 +87,19 @@ class AccessLog:
         try:
             await self.app(scope, receive, logging_send)
         finally:
-            log_access(scope, status, sent, started)
-
-
-def log_access(scope: Scope, status: int, sent: int, started: float) -> None:
-    """Write the access line of one request (``started`` from ``time.perf_counter()``).
-
-    Shared by :class:`AccessLog` and the SPARQL front door, which answers
-    queries before the middleware stack sees them.
-    """
-    client = scope.get("client")
-    access_log.info(
-        json.dumps(
-            {
-                "method": scope["method"],
-                "path": scope["path"],
-                "status": status or 500,
-                "bytes": sent,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-                "client": client[0] if client else None,
-            }
-        )
-    )
+            client = scope.get("client")
+            access_log.info(
+                json.dumps(
+                    {
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status or 500,
+                        "bytes": sent,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "client": client[0] if client else None,
+                    }
+                )
+            )
 
 
 class WriteTracker:

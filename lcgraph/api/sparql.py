@@ -14,14 +14,11 @@ framework's per-request machinery.
 
 from __future__ import annotations
 
-import logging
-import time
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,7 +26,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lcgraph.api import service_description
 from lcgraph.api.auth import WRITE, Principal
 from lcgraph.api.errors import ApiError, Forbidden, MethodNotAllowed, NotAcceptable, render_error
-from lcgraph.api.middleware import log_access
 from lcgraph.api.negotiation import (
     GRAPH_FORMATS,
     RESULTS_FORMATS,
@@ -46,12 +42,10 @@ from lcgraph.api.protocol_request import (
     parse_request,
 )
 from lcgraph.api.runtime import ServiceRuntime, runtime
-from lcgraph.api.sparql_text import apply_using
+from lcgraph.api.sparql_text import apply_using, dataset_clauses, uses_service
 from lcgraph.api.write_path import run_update
-from lcgraph.publish.privacy import QueryRefused, public_dataset
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
-log = logging.getLogger("lcgraph.api")
 
 _DOC = """SPARQL 1.1 Protocol endpoint.
 
@@ -124,17 +118,21 @@ def _job(
     format_param: str | None,
     endpoint: str,
 ) -> dict[str, Any]:
+    if uses_service(op.query):
+        # The service never fetches from the network on a client's behalf (no SSRF, no leaks).
+        raise Forbidden("this endpoint does not run federated queries: remove the SERVICE clause")
     results, graph = _formats(accept, format_param)
     hidden = rt.hidden_for(principal)
-    try:
-        # One place decides what a caller's query may read (PDPA); it also refuses SERVICE.
-        default, named = public_dataset(rt.dataset, op.query, op.default_graphs, op.named_graphs,
-                                        may_read_private=not hidden)
-    except QueryRefused as exc:
-        raise Forbidden(str(exc)) from None
+    default, named = op.default_graphs, op.named_graphs
+    if hidden and not op.has_dataset and "from" in op.query.lower():
+        # The query's own FROM clauses must not reach a hidden graph either.
+        from_default, from_named = dataset_clauses(op.query)
+        if from_default or from_named:
+            default, named = tuple(from_default), tuple(from_named)
+    rt.check_readable(principal, (*(default or ()), *(named or ())))
     return {
         "query": op.query,
-        "default_graph": [g or "" for g in default] if default is not None else None,  # "": default graph
+        "default_graph": list(default) if default is not None else None,
         "named_graphs": list(named) if named is not None else None,
         "hidden": list(hidden),
         "results_format": results.engine_attr if results else None,
@@ -198,10 +196,10 @@ class QueryFastPath:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _query_candidate(scope):
+        if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return
-        headers = _headers(scope)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         try:
             body = await _read_body(receive) if scope["method"] == "POST" else b""
         except ClientDisconnect:
@@ -211,113 +209,29 @@ class QueryFastPath:
                 scope, receive, send
             )
             return
-        if not await _serve_query(scope, receive, send, scope["app"].state.runtime, headers, body):
+        try:
+            params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            parsed = parse_request(scope["method"], params, headers.get("content-type"), body)
+        except ApiError:
+            parsed = None
+        if parsed is None or not isinstance(parsed.operation, QueryOperation):
             await self.app(scope, _replay(body, receive), send)
-
-
-class SparqlFrontDoor:
-    """The service's outermost ASGI app: plain queries skip the whole middleware stack.
-
-    For ``lcgraph serve`` and the benchmark (see :func:`front_door`). A GET,
-    or a POST with a declared body within the size limit, to ``/sparql``
-    without an ``Origin`` header (so no CORS answer is due) is answered here,
-    by the same code as :class:`QueryFastPath`, with the same access line;
-    everything else — updates, browsers' cross-origin requests, every other
-    route, lifespan — goes to the FastAPI app unchanged.
-    """
-
-    def __init__(self, app: Starlette) -> None:
-        self.app = app
-        self.state = app.state  # what callers of create_app's result look up
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _query_candidate(scope):
-            await self.app(scope, receive, send)
             return
-        headers = _headers(scope)
-        if "origin" in headers or not self._body_in_limit(scope["method"], headers):
-            await self.app(scope, receive, send)
-            return
+        scope.setdefault("state", {})["lcgraph_read_only"] = True
+        rt: ServiceRuntime = scope["app"].state.runtime
+        accept = headers.get("accept")
         try:
-            body = await _read_body(receive) if scope["method"] == "POST" else b""
-        except ClientDisconnect:
-            return
-        scope["app"] = self.app
-        scope.setdefault("state", {})
-        started = time.perf_counter()
-        status = sent = 0
-
-        async def logging_send(message: Message) -> None:
-            nonlocal status, sent
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                sent += len(message.get("body", b""))
-            await send(message)
-
-        try:
-            handled = await _serve_query(scope, receive, logging_send, self.app.state.runtime, headers, body)
-        except Exception:
-            if status:
-                log_access(scope, status, sent, started)
-                raise  # the answer began: uvicorn cuts the connection
-            log.exception("the query to /sparql failed")
-            await render_error(headers.get("accept"), 500, "the server failed to answer the query")(
-                scope, receive, logging_send
+            response = await answer_query(
+                rt,
+                parsed.operation,
+                accept=accept,
+                authorization=headers.get("authorization"),
+                format_param=parsed.format,
+                endpoint=_scope_endpoint(scope, headers),
             )
-            handled = True
-        if handled:
-            log_access(scope, status, sent, started)
-        else:
-            await self.app(scope, _replay(body, receive), send)
-
-    def _body_in_limit(self, method: str, headers: dict[str, str]) -> bool:
-        if method != "POST":
-            return True
-        declared = headers.get("content-length", "")
-        limit = self.app.state.settings.max_body_bytes
-        return declared.isdigit() and (not limit or int(declared) <= limit)
-
-
-def front_door(app: Starlette) -> SparqlFrontDoor:
-    """Wrap the app from ``create_app`` so plain SPARQL queries take the shortest path."""
-    return SparqlFrontDoor(app)
-
-
-def _query_candidate(scope: Scope) -> bool:
-    return scope["type"] == "http" and scope["path"] == "/sparql" and scope["method"] in ("GET", "POST")
-
-
-def _headers(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-
-
-async def _serve_query(
-    scope: Scope, receive: Receive, send: Send, rt: ServiceRuntime, headers: dict[str, str], body: bytes
-) -> bool:
-    """Answer the request if it is a well-formed query; ``False`` (nothing sent) if it is not."""
-    try:
-        params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        parsed = parse_request(scope["method"], params, headers.get("content-type"), body)
-    except ApiError:
-        return False
-    if not isinstance(parsed.operation, QueryOperation):
-        return False
-    scope.setdefault("state", {})["lcgraph_read_only"] = True
-    accept = headers.get("accept")
-    try:
-        response = await answer_query(
-            rt,
-            parsed.operation,
-            accept=accept,
-            authorization=headers.get("authorization"),
-            format_param=parsed.format,
-            endpoint=_scope_endpoint(scope, headers),
-        )
-    except ApiError as exc:
-        response = render_error(accept, exc.status, exc.message, exc.headers)
-    await response(scope, receive, send)
-    return True
+        except ApiError as exc:
+            response = render_error(accept, exc.status, exc.message, exc.headers)
+        await response(scope, receive, send)
 
 
 async def _read_body(receive: Receive) -> bytes:
