@@ -106,3 +106,22 @@ def test_search_route_json_html_and_bad_input(live: RunningServer) -> None:
     assert httpx.get(live.url + "/search", params={"q": "x", "limit": 0}).status_code == 400
     only = httpx.get(live.url + "/search", params={"q": "phayao", "class": "lc:LearningSpace"}).json()
     assert [h["iri"] for h in only["hits"]] == [ID + "space/example-phayao-library"]
+
+
+def test_text_score_is_a_sparql_function_of_the_endpoint(server_factory) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from lcgraph.bootstrap import initialise
+
+    server = server_factory()
+    initialise(server.dataset)
+    server.app.state.runtime.mark_written()
+    query = (
+        "PREFIX lc: <https://w3id.org/lcgraph/def#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "SELECT ?s ?score WHERE { ?s rdfs:label ?l BIND(lc:textScore(?l, \"หาดใหญ่\") AS ?score) "
+        "FILTER(?score > 0) } ORDER BY DESC(?score)"
+    )
+    r = httpx.get(server.sparql, params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200, r.text
+    hits = [b["s"]["value"] for b in r.json()["results"]["bindings"]]
+    assert "https://w3id.org/lcgraph/id/city/hat-yai" in hits

@@ -141,6 +141,15 @@ def _dataset_options(store: ox.Store, job: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _functions(query: str) -> dict[str, Any]:
+    """lcgraph's own SPARQL functions (``lc:textScore``), for the queries that name them."""
+    if "textScore" not in query:
+        return {}
+    from lcgraph.publish.search import sparql_functions
+
+    return {"custom_functions": sparql_functions()}
+
+
 def _substitutions(job: dict[str, Any]) -> dict[str, Any]:
     """Variables bound to RDF terms by the engine (canned-query parameters).
 
@@ -183,7 +192,9 @@ def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit) -> None:
     """Evaluate one job against ``store`` and send its frames (never raises for bad input)."""
     started = time.perf_counter()
     try:
-        result = store.query(job["query"], **_dataset_options(store, job), **_substitutions(job))
+        result = store.query(
+            job["query"], **_dataset_options(store, job), **_substitutions(job), **_functions(job["query"])
+        )
     except SyntaxError as exc:
         return _error(emit, 400, _syntax_message(exc))
     except (ValueError, TypeError) as exc:
