@@ -30,7 +30,8 @@ from lcgraph.api.protocol_request import (
     UpdateOperation,
     parse_request,
 )
-from lcgraph.api.sparql_text import apply_using, dataset_clauses
+from lcgraph.api.sparql_text import apply_using
+from lcgraph.publish.privacy import read_dataset_clause
 
 DATA = """
 @prefix ex: <http://example.org/> .
@@ -200,7 +201,8 @@ def test_from_clauses_are_read_with_prefixes_and_base() -> None:
         "BASE <http://example.org/> PREFIX g: <http://graphs/> "
         "SELECT * FROM g:one FROM NAMED <two> WHERE { ?s ?p 'FROM <http://nope>' }"
     )
-    assert dataset_clauses(query) == (["http://graphs/one"], ["http://example.org/two"])
+    clause = read_dataset_clause(query)
+    assert (clause.default, clause.named) == (["http://graphs/one"], ["http://example.org/two"])
 
 
 # -- over HTTP ---------------------------------------------------------------------------

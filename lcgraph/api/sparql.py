@@ -42,8 +42,9 @@ from lcgraph.api.protocol_request import (
     parse_request,
 )
 from lcgraph.api.runtime import ServiceRuntime, runtime
-from lcgraph.api.sparql_text import apply_using, dataset_clauses, uses_service
+from lcgraph.api.sparql_text import apply_using
 from lcgraph.api.write_path import run_update
+from lcgraph.publish.privacy import QueryRefused, public_dataset
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 
@@ -118,21 +119,18 @@ def _job(
     format_param: str | None,
     endpoint: str,
 ) -> dict[str, Any]:
-    if uses_service(op.query):
-        # The service never fetches from the network on a client's behalf (no SSRF, no leaks).
-        raise Forbidden("this endpoint does not run federated queries: remove the SERVICE clause")
     results, graph = _formats(accept, format_param)
     hidden = rt.hidden_for(principal)
-    default, named = op.default_graphs, op.named_graphs
-    if hidden and not op.has_dataset and "from" in op.query.lower():
-        # The query's own FROM clauses must not reach a hidden graph either.
-        from_default, from_named = dataset_clauses(op.query)
-        if from_default or from_named:
-            default, named = tuple(from_default), tuple(from_named)
-    rt.check_readable(principal, (*(default or ()), *(named or ())))
+    try:
+        # One place decides what a caller's query may read (PDPA); it also refuses SERVICE.
+        default, named = public_dataset(
+            rt.dataset, op.query, op.default_graphs, op.named_graphs, may_read_private=not hidden
+        )
+    except QueryRefused as exc:
+        raise Forbidden(str(exc)) from None
     return {
         "query": op.query,
-        "default_graph": list(default) if default is not None else None,
+        "default_graph": [g or "" for g in default] if default is not None else None,  # "": default graph
         "named_graphs": list(named) if named is not None else None,
         "hidden": list(hidden),
         "results_format": results.engine_attr if results else None,

@@ -1,9 +1,8 @@
 """What the ``/sparql`` router reads in SPARQL request text before the engine does.
 
-Two things: the graphs a query's own ``FROM``/``FROM NAMED`` clauses name
-(:func:`dataset_clauses`, so access to hidden graphs can be checked), and
-the protocol's ``using-graph-uri``/``using-named-graph-uri`` applied to an
-update (:func:`apply_using`). pyoxigraph's ``Store.update`` takes no dataset,
+The protocol's ``using-graph-uri``/``using-named-graph-uri`` applied to an
+update (:func:`apply_using`); what a query's own ``FROM``/``SERVICE`` clauses
+mean for privacy is read by :mod:`lcgraph.publish.privacy`. pyoxigraph's ``Store.update`` takes no dataset,
 so the protocol's graphs are written into the request text as ``USING`` /
 ``USING NAMED`` clauses of every ``DELETE``/``INSERT … WHERE`` operation,
 which is exactly what the Protocol says they mean. A ``DELETE WHERE { P }``
@@ -179,28 +178,3 @@ def _resolve(token: _Token, prefixes: dict[str, str], base: str | None) -> str |
     return None
 
 
-def uses_service(query: str) -> bool:
-    """True if the query has a federated ``SERVICE`` clause (anywhere, not in a literal)."""
-    if "service" not in query.lower():
-        return False
-    return any(t.keyword() == "SERVICE" for t in tokenize(query))
-
-
-def dataset_clauses(query: str) -> tuple[list[str], list[str]]:
-    """The graphs of a query's own ``FROM`` and ``FROM NAMED`` clauses (outermost query only)."""
-    tokens = [t for t in tokenize(query) if t.depth == 0]
-    prefixes, base = _prologue(tokens)
-    default: list[str] = []
-    named: list[str] = []
-    i = 0
-    while i < len(tokens):
-        if tokens[i].keyword() != "FROM" or i + 1 >= len(tokens):
-            i += 1
-            continue
-        is_named = tokens[i + 1].keyword() == "NAMED"
-        target = tokens[i + 2] if is_named and i + 2 < len(tokens) else tokens[i + 1]
-        iri = _resolve(target, prefixes, base)
-        if iri is not None:
-            (named if is_named else default).append(iri)
-        i += 3 if is_named else 2
-    return default, named
