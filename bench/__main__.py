@@ -10,8 +10,9 @@ import bench
 
 
 def main(argv: list[str]) -> None:
-    names = sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules(bench.__path__)
-                   if m.name.startswith("bench_"))
+    names = sorted(
+        m.name[len("bench_") :] for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_")
+    )
     chosen = argv or names
     unknown = [n for n in chosen if n not in names]
     if unknown:

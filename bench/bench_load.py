@@ -1,8 +1,9 @@
 """`lcgraph load` vs `oxigraph load` on the same generated ~1M-triple file.
 
 `lcgraph load --force` is the bulk path (atomic, recorded in the history,
-no shapes: `oxigraph load` checks none either). Both are run as fresh processes into a fresh on-disk store, alternately,
-``REPEAT`` times; we print the medians, the ratio and each one's peak RSS.
+no shapes: `oxigraph load` checks none either). Both are run as fresh
+processes into a fresh on-disk store, alternately, ``REPEAT`` times; we print
+the medians, the ratio and each one's peak RSS.
 """
 
 from __future__ import annotations

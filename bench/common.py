@@ -83,8 +83,18 @@ def generated_file(cities: int, seed: int = 1, fmt: str = "nt") -> Path:
     if not path.exists():
         tmp = path.with_suffix(".partial")
         subprocess.run(
-            [str(VENV_BIN / "lcgraph"), "generate", "--cities", str(cities), "--seed", str(seed),
-             "--format", fmt, "--out", str(tmp)],
+            [
+                str(VENV_BIN / "lcgraph"),
+                "generate",
+                "--cities",
+                str(cities),
+                "--seed",
+                str(seed),
+                "--format",
+                fmt,
+                "--out",
+                str(tmp),
+            ],
             check=True,
         )
         tmp.rename(path)

@@ -94,7 +94,9 @@ def test_home_page_counts_and_language_switch(site: RunningServer, page: object,
     page.screenshot(path=str(shots / "home-th.png"), full_page=True)  # type: ignore[attr-defined]
 
 
-def test_query_editor_runs_and_links_to_resource_pages(site: RunningServer, page: object, shots: Path) -> None:
+def test_query_editor_runs_and_links_to_resource_pages(
+    site: RunningServer, page: object, shots: Path
+) -> None:
     page.goto(site.url + "/query?lang=en")  # type: ignore[attr-defined]
     editor = page.locator("#editor")  # type: ignore[attr-defined]
     editor.fill(
@@ -123,7 +125,9 @@ def test_query_editor_runs_and_links_to_resource_pages(site: RunningServer, page
     page.screenshot(path=str(shots / "resource-page.png"), full_page=True)  # type: ignore[attr-defined]
 
 
-def test_query_syntax_error_is_shown_next_to_the_editor(site: RunningServer, page: object, shots: Path) -> None:
+def test_query_syntax_error_is_shown_next_to_the_editor(
+    site: RunningServer, page: object, shots: Path
+) -> None:
     page.goto(site.url + "/query?lang=en")  # type: ignore[attr-defined]
     page.locator("#editor").fill("SELECT ?s WHERE {\n  ?s ?p \n")  # type: ignore[attr-defined]
     page.keyboard.press("Control+Enter")  # type: ignore[attr-defined]

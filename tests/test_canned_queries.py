@@ -51,8 +51,13 @@ def run(ds: Dataset, registry: Registry, name: str, **params: str) -> list[dict[
 
 
 def test_packaged_queries_have_bilingual_titles(registry: Registry) -> None:
-    assert {"activities-by-age-group", "partners-of-city", "spaces-without-activities",
-            "administrators-per-city", "activities-in-date-range"} <= set(registry.names())
+    assert {
+        "activities-by-age-group",
+        "partners-of-city",
+        "spaces-without-activities",
+        "administrators-per-city",
+        "activities-in-date-range",
+    } <= set(registry.names())
     for name in registry.names():
         q = registry.get(name)
         assert q.title.get("en") and q.title.get("th"), name
@@ -75,7 +80,7 @@ def test_optional_parameter_left_out_means_all(ds: Dataset, registry: Registry) 
 def test_injection_attempt_stays_a_literal(tmp_path: Path, ds: Dataset) -> None:
     (tmp_path / "label-search.rq").write_text(
         "# title@en: Things with a label\n"
-        "# param: label string \"exact label\"\n"
+        '# param: label string "exact label"\n'
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
         "SELECT ?label ?s WHERE { ?s rdfs:label ?l FILTER(STR(?l) = ?label) }\n",
         encoding="utf-8",
@@ -100,8 +105,9 @@ def test_injection_attempt_stays_a_literal(tmp_path: Path, ds: Dataset) -> None:
         ("partners-of-city", {"city": "not an iri"}, "not an absolute IRI"),
     ],
 )
-def test_bad_parameters_list_the_valid_ones(registry: Registry, name: str, params: dict[str, str],
-                                            message: str) -> None:
+def test_bad_parameters_list_the_valid_ones(
+    registry: Registry, name: str, params: dict[str, str], message: str
+) -> None:
     with pytest.raises(ParameterError) as info:
         registry.get(name).bind(params)
     assert message in str(info.value)
@@ -115,7 +121,8 @@ def test_unknown_query_lists_available(registry: Registry) -> None:
 
 def test_user_folder_adds_and_overrides(tmp_path: Path) -> None:
     (tmp_path / "partners-of-city.rq").write_text(
-        "# title@en: Mine\nSELECT ?x WHERE { ?x ?p ?o } LIMIT 1\n", encoding="utf-8")
+        "# title@en: Mine\nSELECT ?x WHERE { ?x ?p ?o } LIMIT 1\n", encoding="utf-8"
+    )
     registry = Registry.load([tmp_path])
     assert registry.get("partners-of-city").title == {"en": "Mine"}
 

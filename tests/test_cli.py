@@ -87,8 +87,9 @@ def test_stats_json(loaded: Path) -> None:
         ("data.csv", "a,b\n", "extension"),
     ],
 )
-def test_bad_input_is_one_line_exit_2_store_untouched(loaded: Path, tmp_path: Path, name: str,
-                                                     content: str, message: str) -> None:
+def test_bad_input_is_one_line_exit_2_store_untouched(
+    loaded: Path, tmp_path: Path, name: str, content: str, message: str
+) -> None:
     before = lcgraph("export", "--data", loaded, "--format", "nquads").stdout
     f = tmp_path / name
     f.write_text(content, encoding="utf-8")

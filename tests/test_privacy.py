@@ -308,7 +308,9 @@ def test_personal_data_sent_to_a_public_graph_lands_in_the_private_graph(tmp_pat
     initialise(ds, examples=True)
     person = ox.NamedNode("https://w3id.org/lcgraph/id/administrator/example-north-1")
     public = ox.NamedNode("https://w3id.org/lcgraph/graph/examples")
-    phone = ox.Quad(person, ox.NamedNode("https://schema.org/telephone"), ox.Literal("+66-00-000-0009"), public)
+    phone = ox.Quad(
+        person, ox.NamedNode("https://schema.org/telephone"), ox.Literal("+66-00-000-0009"), public
+    )
     result = apply_change(ds, add_quads=[phone], source="test", agent="steward")
     assert result.added == 1
     private = ox.NamedNode("https://w3id.org/lcgraph/graph/private")

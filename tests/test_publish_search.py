@@ -118,10 +118,12 @@ def test_text_score_is_a_sparql_function_of_the_endpoint(server_factory) -> None
     server.app.state.runtime.mark_written()
     query = (
         "PREFIX lc: <https://w3id.org/lcgraph/def#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-        "SELECT ?s ?score WHERE { ?s rdfs:label ?l BIND(lc:textScore(?l, \"หาดใหญ่\") AS ?score) "
+        'SELECT ?s ?score WHERE { ?s rdfs:label ?l BIND(lc:textScore(?l, "หาดใหญ่") AS ?score) '
         "FILTER(?score > 0) } ORDER BY DESC(?score)"
     )
-    r = httpx.get(server.sparql, params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    r = httpx.get(
+        server.sparql, params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert r.status_code == 200, r.text
     hits = [b["s"]["value"] for b in r.json()["results"]["bindings"]]
     assert "https://w3id.org/lcgraph/id/city/hat-yai" in hits

@@ -25,8 +25,11 @@ def site(module_server_factory: Callable[..., RunningServer]) -> Iterator[Runnin
 
 
 def count(server: RunningServer, cls: str) -> int:
-    r = httpx.post(server.sparql, data={"query": f"SELECT (COUNT(DISTINCT ?s) AS ?n) {{ ?s a <{cls}> }}"},
-                   headers={"Accept": "text/csv"})
+    r = httpx.post(
+        server.sparql,
+        data={"query": f"SELECT (COUNT(DISTINCT ?s) AS ?n) {{ ?s a <{cls}> }}"},
+        headers={"Accept": "text/csv"},
+    )
     return int(r.text.splitlines()[1])
 
 
@@ -67,8 +70,10 @@ def test_explore_by_class_and_by_city(site: RunningServer) -> None:
     assert "Example City North" in html
     city = httpx.get(site.url + "/explore", params={"city": EXAMPLE_CITY, "lang": "en"}).text
     assert city.count('href="/id/activity/') >= 10
-    cls = httpx.get(site.url + "/explore",
-                    params={"class": "https://w3id.org/lcgraph/def#PartnerOrganisation", "lang": "en"}).text
+    cls = httpx.get(
+        site.url + "/explore",
+        params={"class": "https://w3id.org/lcgraph/def#PartnerOrganisation", "lang": "en"},
+    ).text
     assert 'href="/id/partner/unesco-bangkok"' in cls
 
 
@@ -95,8 +100,10 @@ def test_canned_query_in_any_format(site: RunningServer) -> None:
     assert rows and all(row["city"] == EXAMPLE_CITY for row in rows)
     j = httpx.get(url, params={"city": EXAMPLE_CITY}, headers={"Accept": "application/sparql-results+json"})
     assert len(j.json()["results"]["bindings"]) == len(rows)
-    be = httpx.get(site.url + "/queries/activities-in-date-range",
-                   params={"from": "1/1/2567", "to": "31 ธันวาคม 2567", "format": "json"})
+    be = httpx.get(
+        site.url + "/queries/activities-in-date-range",
+        params={"from": "1/1/2567", "to": "31 ธันวาคม 2567", "format": "json"},
+    )
     starts = [b["start"]["value"] for b in be.json()["results"]["bindings"]]
     assert starts and all(s.startswith("2024-") for s in starts)
 
@@ -105,8 +112,10 @@ def test_canned_query_injection_stays_a_literal(site: RunningServer) -> None:
     attack = EXAMPLE_CITY + "> } UNION { ?city ?p ?o } #"
     r = httpx.get(site.url + "/queries/partners-of-city", params={"city": attack, "format": "json"})
     assert r.status_code == 400 and "not an absolute IRI" in r.text
-    dates = httpx.get(site.url + "/queries/activities-in-date-range",
-                      params={"from": '2024-01-01"^^<x> } #', "format": "json"})
+    dates = httpx.get(
+        site.url + "/queries/activities-in-date-range",
+        params={"from": '2024-01-01"^^<x> } #', "format": "json"},
+    )
     assert dates.status_code == 400
 
 
@@ -119,8 +128,9 @@ def test_canned_query_injection_stays_a_literal(site: RunningServer) -> None:
         ("/queries/activities-in-date-range", {"since": "2024-01-01"}, 400, "unknown parameter(s) since"),
     ],
 )
-def test_canned_query_errors_list_what_is_valid(site: RunningServer, path: str, params: dict[str, str],
-                                                status: int, text: str) -> None:
+def test_canned_query_errors_list_what_is_valid(
+    site: RunningServer, path: str, params: dict[str, str], status: int, text: str
+) -> None:
     r = httpx.get(site.url + path, params=params, headers={"Accept": "application/json"})
     assert r.status_code == status
     assert text in r.text
@@ -140,6 +150,8 @@ def test_gaps_dashboard_filters_by_city_and_severity(site: RunningServer) -> Non
 
 
 def test_gaps_dashboard_unknown_city_is_explained(site: RunningServer) -> None:
-    r = httpx.get(site.url + "/gaps", params={"lang": "en", "city": "https://example.org/nowhere"}, timeout=120)
+    r = httpx.get(
+        site.url + "/gaps", params={"lang": "en", "city": "https://example.org/nowhere"}, timeout=120
+    )
     assert r.status_code == 200
     assert 'role="alert"' in r.text and "example-north" in r.text

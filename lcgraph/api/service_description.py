@@ -70,8 +70,10 @@ def describe(
             ox.Triple(service, ox.NamedNode(str(LC.cannedQuery)), query),
             ox.Triple(query, RDF_TYPE, ox.NamedNode("https://schema.org/WebAPI")),
         ]
-        triples += [ox.Triple(query, ox.NamedNode(str(DCT.title)), ox.Literal(t, language=lang))
-                    for lang, t in sorted(titles.items())]
+        triples += [
+            ox.Triple(query, ox.NamedNode(str(DCT.title)), ox.Literal(t, language=lang))
+            for lang, t in sorted(titles.items())
+        ]
     dataset, default_graph = ox.BlankNode(), ox.BlankNode()
     visible = {g: n for g, n in graph_counts.items() if g not in hidden}
     triples += [

@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from lcgraph.api.errors import BadRequest
 
@@ -148,33 +147,3 @@ def _rewrite_delete_where(text: str, body: list[_Token], where: _Token, clause: 
         raise BadRequest("DELETE WHERE { … } is not closed")
     pattern = text[after[0].start : close.end]
     return where.start, close.end, f"{pattern}{clause}WHERE {pattern}"
-
-
-def _prologue(tokens: Sequence[_Token]) -> tuple[dict[str, str], str | None]:
-    prefixes: dict[str, str] = {}
-    base: str | None = None
-    i = 0
-    while i < len(tokens):
-        kw = tokens[i].keyword()
-        if kw == "PREFIX" and i + 2 < len(tokens):
-            prefixes[tokens[i + 1].text.rstrip(":")] = tokens[i + 2].text[1:-1]
-            i += 3
-        elif kw == "BASE" and i + 1 < len(tokens):
-            base = tokens[i + 1].text[1:-1]
-            i += 2
-        else:
-            i += 1
-    return prefixes, base
-
-
-def _resolve(token: _Token, prefixes: dict[str, str], base: str | None) -> str | None:
-    if token.kind == "iri":
-        iri = token.text[1:-1]
-        return urljoin(base, iri) if base and ":" not in iri.split("/", 1)[0] else iri
-    if token.kind == "word" and ":" in token.text:
-        prefix, _, local = token.text.partition(":")
-        if prefix in prefixes:
-            return prefixes[prefix] + local
-    return None
-
-
