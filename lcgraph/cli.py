@@ -330,28 +330,26 @@ def _short_iri(iri: str) -> str:
     return _short(ox.NamedNode(iri))
 
 
-def _register_optional_commands() -> None:
-    """Add the commands that other service packages contribute."""
-    import importlib
+def _register_service_commands() -> None:
+    """Add the commands that the service packages contribute (each has ``register(app)``)."""
+    from lcgraph import server_commands, synthetic_commands
+    from lcgraph.analysis import commands as analysis_commands
+    from lcgraph.ingest import commands as ingest_commands
+    from lcgraph.publish import commands as publish_commands
+    from lcgraph.validation import commands as validation_commands
 
     for module in (
-        "lcgraph.validation.commands",
-        "lcgraph.ingest.commands",
-        "lcgraph.synthetic_commands",
-        "lcgraph.analysis.commands",
-        "lcgraph.server_commands",
-        "lcgraph.publish.commands",
+        validation_commands,
+        ingest_commands,
+        synthetic_commands,
+        analysis_commands,
+        server_commands,
+        publish_commands,
     ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and module.startswith(exc.name):
-                continue  # that service package is not part of this build
-            raise
-        mod.register(app)
+        module.register(app)
 
 
-_register_optional_commands()
+_register_service_commands()
 
 
 def main() -> None:

@@ -3,15 +3,14 @@
 For ``lcgraph serve`` (see :mod:`lcgraph.server_commands`) and the tests.
 It opens the dataset (``app.state.dataset``), wires the SPARQL Protocol
 (``/sparql``), the Graph Store Protocol (``/store``), ``/health`` and the
-routers other modules contribute (analysis, writes, publish) when they are
-present, and installs the error handlers, CORS for reads, the body limit,
+routers of the services (canned queries, analysis, writes, publishing, the
+web UI), and installs the error handlers, CORS for reads, the body limit,
 the access log and write tracking. Query workers start with the app's
 lifespan and stop with it (uvicorn lets in-flight requests finish first).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,7 +21,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
 
 from lcgraph import __version__
-from lcgraph.api import graph_store, queries, sparql
+from lcgraph.api import analysis, graph_store, publish, queries, sparql, writes
 from lcgraph.api.errors import error_response, install_error_handlers
 from lcgraph.api.middleware import AccessLog, BodyLimit, WriteTracker
 from lcgraph.api.runtime import ServiceRuntime, runtime
@@ -32,20 +31,6 @@ from lcgraph.store import Dataset, LoadError
 from lcgraph.web import routes as web_routes
 
 log = logging.getLogger("lcgraph.api")
-
-#: Routers other modules own; included when the module exists (``router`` attribute).
-OPTIONAL_ROUTERS = ("lcgraph.api.analysis", "lcgraph.api.writes", "lcgraph.api.publish")
-
-
-def _optional_router(module_name: str) -> Any | None:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
-    return getattr(module, "router", None)
-
 
 async def _load_error(request: Request, exc: Exception) -> Any:
     return error_response(request, 400, f"the RDF in the request cannot be read: {exc}")
@@ -57,11 +42,7 @@ async def _client_disconnect(request: Request, exc: Exception) -> Any:
 
 def _guarded_write_handlers(app: FastAPI) -> None:
     """Map the guarded write path's errors (issue 4) to HTTP: refused data 422, bad updates 400."""
-    try:
-        guarded = importlib.import_module("lcgraph.validation.guarded")
-        updates = importlib.import_module("lcgraph.validation.updates")
-    except ImportError:
-        return
+    from lcgraph.validation import guarded, updates
 
     async def refused(request: Request, exc: Exception) -> Any:
         report = getattr(exc, "report", None)
@@ -77,14 +58,9 @@ def _guarded_write_handlers(app: FastAPI) -> None:
     async def bad_update(request: Request, exc: Exception) -> Any:
         return error_response(request, 400, str(exc))
 
-    for name, handler, module in (
-        ("ValidationFailed", refused, guarded),
-        ("UpdateSyntaxError", bad_update, updates),
-        ("UpdateNotSupported", bad_update, updates),
-    ):
-        error_type = getattr(module, name, None)
-        if error_type is not None:
-            app.add_exception_handler(error_type, handler)
+    app.add_exception_handler(guarded.ValidationFailed, refused)
+    app.add_exception_handler(updates.UpdateSyntaxError, bad_update)
+    app.add_exception_handler(updates.UpdateNotSupported, bad_update)
 
 
 def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
@@ -128,10 +104,8 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
     app.include_router(queries.router)
     app.include_router(web_routes.router)
     app.mount("/static", web_routes.static_files(), name="static")
-    for name in OPTIONAL_ROUTERS:
-        router = _optional_router(name)
-        if router is not None:
-            app.include_router(router)
+    for router in (analysis.router, writes.router, publish.router):
+        app.include_router(router)
 
     # Outermost last: the access log sees every answer, including 413s and CORS preflights.
     app.add_middleware(sparql.QueryFastPath)
