@@ -43,6 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
+from lcgraph.codes import BUILDING_BLOCKS, THEMES
 from lcgraph.namespaces import (
     DCAT,
     DCT,
@@ -164,32 +165,6 @@ SPACE_TYPES: dict[str, tuple[str, str]] = {
     "event-venue": ("สถานที่จัดงาน", "event venue"),
 }
 ASSET_TYPES = ("local-wisdom", "curriculum", "media", "publication", "dataset", "craft", "performance")
-THEMES = (
-    "local-wisdom",
-    "culture-heritage",
-    "arts-music",
-    "history",
-    "environment",
-    "agriculture-food",
-    "health-wellbeing",
-    "digital-literacy",
-    "vocational-skills",
-    "entrepreneurship",
-    "literacy-reading",
-    "science-technology",
-    "civic-participation",
-    "tourism",
-    "languages",
-    "lifelong-learning",
-)
-BUILDING_BLOCKS = (
-    "inclusive-learning-education-system",
-    "learning-families-communities",
-    "learning-workplace",
-    "learning-technologies",
-    "quality-learning",
-    "culture-of-learning",
-)
 # Age group -> (youngest, oldest) as in ontology/vocab/age-group.ttl.
 AGE_GROUPS: dict[str, tuple[int, int]] = {
     "early-childhood": (0, 5),

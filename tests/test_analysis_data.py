@@ -10,39 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lcgraph import resources
+from lcgraph.codes import AGE_GROUPS, THEMES
+from lcgraph.codes import BUILDING_BLOCKS as BLOCKS
 from lcgraph.namespaces import sparql_prefixes
 from lcgraph.store import Dataset
 
 ID = "https://w3id.org/lcgraph/id/"
 V = "https://w3id.org/lcgraph/vocab/"
 PREFIXES = sparql_prefixes("lc", "lcv", "lcid", "org", "schema", "rdfs", "xsd")
-AGE_GROUPS = ("early-childhood", "school-age", "youth", "working-age", "older-people")
-BLOCKS = (
-    "inclusive-learning-education-system",
-    "learning-families-communities",
-    "learning-workplace",
-    "learning-technologies",
-    "quality-learning",
-    "culture-of-learning",
-)
-THEMES = (
-    "local-wisdom",
-    "culture-heritage",
-    "arts-music",
-    "history",
-    "environment",
-    "agriculture-food",
-    "health-wellbeing",
-    "digital-literacy",
-    "vocational-skills",
-    "entrepreneurship",
-    "literacy-reading",
-    "science-technology",
-    "civic-participation",
-    "tourism",
-    "languages",
-    "lifelong-learning",
-)
 
 
 def iri(kind: str, slug: str) -> str:

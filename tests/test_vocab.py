@@ -447,3 +447,18 @@ def test_oxigraph_answers_sparql_over_the_vocab_graph() -> None:
         PREFIX skos: <{SKOS}>
         SELECT ?b WHERE {{ GRAPH <{LCG.vocab}> {{ ?b skos:broader <{LCV}gnlc/building-blocks> }} }}"""
     assert len(list(store.query(blocks))) == 6
+
+
+def test_codes_named_in_code_exist_in_the_vocabularies() -> None:
+    from lcgraph import codes
+
+    wanted = {
+        "age-group": (*codes.AGE_GROUPS, codes.ALL_AGES),
+        "gnlc": codes.BUILDING_BLOCKS,
+        "theme": codes.THEMES,
+    }
+    for scheme, names in wanted.items():
+        graph = Graph().parse(VOCAB_DIR / f"{scheme}.ttl", format="turtle")
+        for code in names:
+            concept = URIRef(f"https://w3id.org/lcgraph/vocab/{scheme}/{code}")
+            assert (concept, RDF.type, SKOS.Concept) in graph, concept

@@ -12,36 +12,9 @@ from __future__ import annotations
 from lcgraph.analysis.findings import Finding, NodeRef, listing, lower
 from lcgraph.analysis.network_findings import ref
 from lcgraph.analysis.networks import Projections, concept_iri
+from lcgraph.codes import AGE_GROUPS, ALL_AGES, BUILDING_BLOCKS, THEMES
 
 # The codes of the data-model contract (ontology/README.md).
-AGE_GROUPS = ("early-childhood", "school-age", "youth", "working-age", "older-people")
-ALL_AGES = "all-ages"
-BUILDING_BLOCKS = (
-    "inclusive-learning-education-system",
-    "learning-families-communities",
-    "learning-workplace",
-    "learning-technologies",
-    "quality-learning",
-    "culture-of-learning",
-)
-THEMES = (
-    "local-wisdom",
-    "culture-heritage",
-    "arts-music",
-    "history",
-    "environment",
-    "agriculture-food",
-    "health-wellbeing",
-    "digital-literacy",
-    "vocational-skills",
-    "entrepreneurship",
-    "literacy-reading",
-    "science-technology",
-    "civic-participation",
-    "tourism",
-    "languages",
-    "lifelong-learning",
-)
 # Sectors a city's ecology should draw on (issue 5): business, civil society, academia.
 EXPECTED_SECTORS = ("private", "civil-society", "academic")
 # Age groups the national programme singles out: a gap there is most severe.
