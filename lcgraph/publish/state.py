@@ -19,13 +19,29 @@ import os
 from lcgraph.store import Dataset
 
 
+def _listing(path: os.PathLike[str] | str) -> list[tuple[str, int, int]]:
+    """Name, size and mtime of the store's files.
+
+    RocksDB compacts in the background and may delete a file between listing
+    and stat; such a file is simply no longer part of the state.
+    """
+    listing = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            try:
+                if entry.is_file():
+                    info = entry.stat()
+                    listing.append((entry.name, info.st_size, info.st_mtime_ns))
+            except FileNotFoundError:
+                continue
+    return sorted(listing)
+
+
 def state_tag(ds: Dataset) -> str:
     """A 16-hex-digit tag of the store's current state."""
     digest = hashlib.blake2b(digest_size=8)
     if ds.path is not None:
-        with os.scandir(ds.path) as entries:
-            listing = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file())
-        digest.update(repr(listing).encode())
+        digest.update(repr(_listing(ds.path)).encode())
     else:
         counts = ds.select(
             "SELECT ?g (COUNT(*) AS ?n) { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } GROUP BY ?g",
