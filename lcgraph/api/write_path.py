@@ -5,27 +5,24 @@ function here is blocking (run it with ``asyncio.to_thread``), all-or-nothing
 and serialised by one lock, so "did this graph exist?" and the write that
 follows cannot interleave with another write.
 
-Coordination note for issue 4 (``lcgraph/validation/guarded.py``): when that
-module offers ``apply_change(ds, add_quads=..., remove_quads=..., source=...,
-agent=...)`` raising ``ValidationFailed``, the Graph Store writes below call
-it (the quads to add and remove are known here), and
-:func:`run_update` calls ``apply_update(ds, sparql, ...)`` if it exists.
-Until then they write directly. ``ValidationFailed`` becomes HTTP 422 with
-the report (see ``lcgraph.api.app``).
+Every one goes through the guarded write path
+(:mod:`lcgraph.validation.guarded`): the Graph Store writes hand it the quads
+to add and remove, :func:`run_update` hands it the update text. A write that
+breaks the shapes raises ``ValidationFailed``, which becomes HTTP 422 with the
+report (see ``lcgraph.api.app``); nothing is written then.
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pyoxigraph as ox
 
 from lcgraph.namespaces import GRAPH_HISTORY
 from lcgraph.store import Dataset, Format, LoadError
+from lcgraph.validation.guarded import apply_change, apply_update
 
 _write_lock = threading.Lock()
 
@@ -37,15 +34,6 @@ class Part:
     data: bytes
     format: Format
     name: str = "request body"
-
-
-def _guarded(name: str) -> Callable[..., Any] | None:
-    """The guarded-write function ``name`` of issue 4, once it exists."""
-    try:
-        module = importlib.import_module("lcgraph.validation.guarded")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
 
 
 def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
@@ -94,25 +82,6 @@ def _quads_of(ds: Dataset, graph: str | None) -> list[ox.Quad]:
     return list(ds.store.quads_for_pattern(None, None, None, _graph_term(graph)))
 
 
-def _insert_data(quads: Sequence[ox.Quad]) -> str:
-    """``INSERT DATA`` text for ``quads``, written by the engine (N-Quads lines are valid there)."""
-    by_graph: dict[str, list[ox.Triple]] = {}
-    for q in quads:
-        key = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
-        by_graph.setdefault(key, []).append(ox.Triple(q.subject, q.predicate, q.object))
-    blocks = []
-    for key, triples in by_graph.items():
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        blocks.append(f"GRAPH {key} {{\n{body}}}" if key else body)
-    return "INSERT DATA {\n" + "\n".join(blocks) + "\n}" if blocks else ""
-
-
-def _replace(ds: Dataset, clear: str, quads: Sequence[ox.Quad], create: str = "") -> None:
-    """Clear and insert in one engine transaction (one update request)."""
-    operations = [clear, create, _insert_data(quads)]
-    ds.update(" ;\n".join(op for op in operations if op))
-
-
 def replace_graph(
     ds: Dataset,
     graph: str | None,
@@ -125,17 +94,11 @@ def replace_graph(
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
         created = not graph_exists(ds, graph)
-        apply_change = _guarded("apply_change")
-        if apply_change is not None:
-            apply_change(
-                ds, add_quads=quads, remove_quads=_quads_of(ds, graph), source="graph store PUT", agent=agent
-            )
-            if graph is not None:
-                ds.store.add_graph(ox.NamedNode(graph))
-        elif graph is None:
-            _replace(ds, "CLEAR SILENT DEFAULT", quads)
-        else:
-            _replace(ds, f"DROP SILENT GRAPH <{graph}>", quads, f"CREATE SILENT GRAPH <{graph}>")
+        apply_change(
+            ds, add_quads=quads, remove_quads=_quads_of(ds, graph), source="graph store PUT", agent=agent
+        )
+        if graph is not None:
+            ds.store.add_graph(ox.NamedNode(graph))
     return created
 
 
@@ -151,11 +114,7 @@ def add_to_graph(
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
         created = not graph_exists(ds, graph)
-        apply_change = _guarded("apply_change")
-        if apply_change is not None:
-            apply_change(ds, add_quads=quads, remove_quads=[], source="graph store POST", agent=agent)
-        else:
-            ds.store.extend(quads)
+        apply_change(ds, add_quads=quads, remove_quads=[], source="graph store POST", agent=agent)
         if graph is not None:
             ds.store.add_graph(ox.NamedNode(graph))
     return created
@@ -166,11 +125,9 @@ def delete_graph(ds: Dataset, graph: str | None, *, agent: str | None = None) ->
     with _write_lock:
         if not graph_exists(ds, graph):
             return False
-        apply_change = _guarded("apply_change")
-        if apply_change is not None:
-            apply_change(
-                ds, add_quads=[], remove_quads=_quads_of(ds, graph), source="graph store DELETE", agent=agent
-            )
+        apply_change(
+            ds, add_quads=[], remove_quads=_quads_of(ds, graph), source="graph store DELETE", agent=agent
+        )
         if graph is None:
             ds.store.clear_graph(ox.DefaultGraph())
         else:
@@ -195,23 +152,16 @@ def replace_dataset(
     kept = {*keep, str(GRAPH_HISTORY)}
     with _write_lock:
         replaced = [g for g in ds.graphs() if g not in kept]
-        apply_change = _guarded("apply_change")
-        if apply_change is not None:
-            old = [
-                q
-                for q in ds.store.quads_for_pattern(None, None, None, None)
-                if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in kept)
-            ]
-            apply_change(
-                ds, add_quads=quads, remove_quads=old, source="graph store PUT (dataset)", agent=agent
-            )
-            written = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
-            for graph in replaced:
-                if graph not in written:
-                    ds.store.remove_graph(ox.NamedNode(graph))  # empty now: drop the name too
-            return
-        clears = ["CLEAR SILENT DEFAULT"] + [f"DROP SILENT GRAPH <{g}>" for g in replaced]
-        _replace(ds, " ;\n".join(clears), quads)
+        old = [
+            q
+            for q in ds.store.quads_for_pattern(None, None, None, None)
+            if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in kept)
+        ]
+        apply_change(ds, add_quads=quads, remove_quads=old, source="graph store PUT (dataset)", agent=agent)
+        written = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+        for graph in replaced:
+            if graph not in written:
+                ds.store.remove_graph(ox.NamedNode(graph))  # empty now: drop the name too
 
 
 def add_to_dataset(
@@ -220,20 +170,10 @@ def add_to_dataset(
     """GSP POST on the whole store: add the body's quads, graphs and all."""
     quads = parse_parts(parts, None, base_iri=base_iri, dataset=True)
     with _write_lock:
-        apply_change = _guarded("apply_change")
-        if apply_change is not None:
-            apply_change(
-                ds, add_quads=quads, remove_quads=[], source="graph store POST (dataset)", agent=agent
-            )
-        else:
-            ds.store.extend(quads)
+        apply_change(ds, add_quads=quads, remove_quads=[], source="graph store POST (dataset)", agent=agent)
 
 
 def run_update(ds: Dataset, update: str, *, base_iri: str | None = None, agent: str | None = None) -> None:
     """Apply a SPARQL update (already carrying the protocol's USING clauses) in one transaction."""
     with _write_lock:
-        apply_update = _guarded("apply_update")
-        if apply_update is not None:
-            apply_update(ds, update, base_iri=base_iri, agent=agent)
-        else:
-            ds.update(update, base_iri=base_iri)
+        apply_update(ds, update, base_iri=base_iri, agent=agent)
