@@ -52,6 +52,7 @@ class Settings:
     max_result_bytes: int = 256 * 1024 * 1024
     query_workers: int | None = None
     max_body_bytes: int = 64 * 1024 * 1024
+    fronts: int | None = None  # query front doors of `lcgraph serve` (None: one per core; 0: none)
     cors_origins: tuple[str, ...] = ("*",)
     queries_dir: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -73,6 +74,7 @@ class Settings:
             max_result_bytes=_env_int("LCGRAPH_MAX_RESULT_BYTES", 256 * 1024 * 1024),
             query_workers=_env_int("LCGRAPH_QUERY_WORKERS", 0) or None,
             max_body_bytes=_env_int("LCGRAPH_MAX_BODY", 64 * 1024 * 1024),
+            fronts=None if os.environ.get("LCGRAPH_FRONTS", "") == "" else _env_int("LCGRAPH_FRONTS", 0),
             cors_origins=tuple(o.strip() for o in cors.split(",") if o.strip()),
             queries_dir=Path(queries_dir) if queries_dir else None,
         )

@@ -6,6 +6,10 @@ typer app of :mod:`lcgraph.cli`. Settings come from the environment
 line per request on stderr. On SIGTERM/SIGINT uvicorn stops accepting
 connections, lets requests in flight (writes included) finish for up to
 ``--grace`` seconds, then the query workers stop and the store is flushed.
+
+By default queries are answered by one front-door process per core
+(:mod:`lcgraph.api.fronts`) in front of the FastAPI app; ``--fronts 0``
+runs everything in the one uvicorn process.
 """
 
 from __future__ import annotations
@@ -45,6 +49,12 @@ def register(app: typer.Typer) -> None:
             float | None, typer.Option(help="Query time limit in seconds (default 30).")
         ] = None,
         grace: Annotated[float, typer.Option(help="Seconds to let requests finish on shutdown.")] = 30.0,
+        fronts: Annotated[
+            int | None,
+            typer.Option(
+                help="Query front-door processes on the port (default: one per core; 0: a single process)."
+            ),
+        ] = None,
         log_level: Annotated[str, typer.Option(help="Log level of the lcgraph loggers.")] = "info",
     ) -> None:
         """Serve SPARQL 1.1 (/sparql), the Graph Store Protocol (/store), /health and /docs."""
@@ -52,10 +62,12 @@ def register(app: typer.Typer) -> None:
 
         from lcgraph.api.app import create_app
         from lcgraph.api.auth import TokenConfigError
+        from lcgraph.api.fronts import default_front_count
+        from lcgraph.api.fronts import serve as serve_fronted
 
         try:
             settings = Settings.from_env().with_overrides(
-                data_dir=data, host=host, port=port, query_timeout=timeout
+                data_dir=data, host=host, port=port, query_timeout=timeout, fronts=fronts
             )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -74,6 +86,14 @@ def register(app: typer.Typer) -> None:
             f"(docs at /docs)",
             err=True,
         )
+        count = settings.fronts if settings.fronts is not None else default_front_count()
+        if count > 0:
+            try:
+                serve_fronted(web_app, settings, count, grace=grace, log_level=log_level)
+            except OSError as exc:
+                typer.echo(f"error: cannot listen on {settings.host}:{settings.port}: {exc}", err=True)
+                raise typer.Exit(2) from None
+            return
         uvicorn.run(
             web_app,
             host=settings.host,

@@ -160,5 +160,8 @@ def test_snapshots_do_not_pile_up(server: RunningServer) -> None:
         )
         assert r.status_code in (201, 204)
         assert httpx.get(server.sparql, params={"query": CHEAP}).status_code == 200
-    # One checkpoint per worker at most, plus the current one; older ones are deleted.
-    assert len(list(snapshots.root.iterdir())) <= workers + 1
+    # One checkpoint per worker at most, plus the current one; older ones (and their locks) are deleted.
+    checkpoints = [p for p in snapshots.root.iterdir() if p.is_dir()]
+    assert len(checkpoints) <= workers + 1
+    locks = [p for p in snapshots.root.iterdir() if p.suffix == ".lock"]
+    assert len(locks) == len(checkpoints)

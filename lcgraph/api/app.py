@@ -126,11 +126,13 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
 async def health(request: Request) -> dict[str, Any]:
     """``{"status": "ok", …}`` while the store and the query workers are up."""
     rt = runtime(request)
+    fronts = getattr(request.app.state, "fronts", None)
     return {
         "status": "ok",
         "version": __version__,
         "store": str(rt.dataset.path) if rt.dataset.path else "memory",
         "query_workers": getattr(rt.evaluator, "size", 0),
+        "front_doors": fronts.alive if fronts is not None else 0,
         "writable": rt.tokens.writable,
         "query_timeout_s": rt.settings.query_timeout,
     }

@@ -10,8 +10,9 @@ because every query passes through all of them.
   client) — no query text, no credentials.
 * :class:`WriteTracker` tells the runtime after any request that may have
   written (every method but GET/HEAD/OPTIONS, unless the route marked
-  itself read-only), so the query workers read a fresh snapshot. Routes of
-  other modules get this for free.
+  itself read-only), so the query workers read a fresh snapshot; with
+  front doors the snapshot is published before the answer starts. Routes
+  of other modules get this for free.
 """
 
 from __future__ import annotations
@@ -113,13 +114,24 @@ class WriteTracker:
             await self.app(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
+        runtime = getattr(scope["app"].state, "runtime", None)
+
+        marked = False
+
+        async def publishing_send(message: Message) -> None:
+            nonlocal marked
+            # Front doors read published snapshots: publish before the answer leaves.
+            if message["type"] == "http.response.start" and not state.get("lcgraph_read_only"):
+                marked = True
+                runtime.mark_written()
+                await runtime.publish_writes()
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, publishing_send if runtime is not None else send)
         finally:
-            if not state.get("lcgraph_read_only"):
-                runtime = getattr(scope["app"].state, "runtime", None)
-                if runtime is not None:
-                    runtime.mark_written()
+            if not marked and not state.get("lcgraph_read_only") and runtime is not None:
+                runtime.mark_written()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

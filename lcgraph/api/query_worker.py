@@ -30,6 +30,7 @@ import struct
 import sys
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -80,7 +81,9 @@ class _FrameWriter:
         if self.head_sent:
             self.flush()
         else:
-            self._emit(b"A", json.dumps(self._head).encode() + b"\n" + b"".join(self._parts))
+            self._emit(
+                b"A", _head_json(self._head["kind"], self._head["format"]) + b"\n" + b"".join(self._parts)
+            )
             self._parts, self._held = [], 0
 
     def flush(self) -> None:
@@ -188,8 +191,24 @@ def _syntax_message(exc: SyntaxError) -> str:
     return f"syntax error in the query: {text}"
 
 
-def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit) -> None:
-    """Evaluate one job against ``store`` and send its frames (never raises for bad input)."""
+def _too_large_message(max_bytes: int) -> str:
+    return (
+        f"the answer is larger than this service's limit of {max_bytes} bytes; "
+        "narrow the query or add a LIMIT"
+    )
+
+
+@lru_cache(maxsize=64)
+def _head_json(kind: str, fmt_name: str) -> bytes:
+    return json.dumps({"kind": kind, "format": fmt_name}).encode()
+
+
+def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit, whole: bool = False) -> None:
+    """Evaluate one job against ``store`` and send its frames (never raises for bad input).
+
+    ``whole``: serialise in one engine call and send one ``A`` frame (for
+    answers known to be small; the time limit cannot act while it runs).
+    """
     started = time.perf_counter()
     try:
         result = store.query(
@@ -210,19 +229,23 @@ def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit) -> None:
     if not fmt_name:
         return _error(emit, 406, kind)
     engine_format = getattr(ox.QueryResultsFormat if kind != "graph" else ox.RdfFormat, fmt_name)
-    writer = _FrameWriter(emit, {"kind": kind, "format": fmt_name}, int(job.get("max_bytes") or 0))
+    max_bytes = int(job.get("max_bytes") or 0)
+    if whole:
+        # A query known to be small and quick: the engine returns the bytes in one call.
+        try:
+            body = result.serialize(format=engine_format)
+        except Exception as exc:  # noqa: BLE001 - lazy evaluation errors surface here
+            return _error(emit, 400, f"the query failed during evaluation: {exc}")
+        if max_bytes and len(body) > max_bytes:
+            return _error(emit, 422, _too_large_message(max_bytes))
+        emit(b"A", _head_json(kind, fmt_name) + b"\n" + body)
+        return None
+    writer = _FrameWriter(emit, {"kind": kind, "format": fmt_name}, max_bytes)
     try:
         result.serialize(writer, engine_format)
     except Exception as exc:  # the engine reports lazy evaluation errors while writing
         if writer.too_large:
-            return _error(
-                emit,
-                422,
-                (
-                    f"the answer is larger than this service's limit of {job['max_bytes']} bytes; "
-                    "narrow the query or add a LIMIT"
-                ),
-            )
+            return _error(emit, 422, _too_large_message(max_bytes))
         return _error(emit, 400, f"the query failed during evaluation: {exc}")
     streamed = writer.head_sent
     writer.finish()

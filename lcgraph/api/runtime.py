@@ -50,6 +50,7 @@ class ServiceRuntime:
     snapshots: Snapshots | None
     max_result_bytes: int
     generation: int = 0  # bumped by every write; keys caches of whole-store figures
+    fronted: bool = False  # front-door processes answer queries from the published snapshot
     description_counts: tuple[int, int, dict[str, int]] | None = None
 
     @classmethod
@@ -87,6 +88,21 @@ class ServiceRuntime:
         self.generation += 1
         if self.snapshots is not None:
             self.snapshots.mark_written()
+
+    async def publish_writes(self) -> None:
+        """With front doors, make and publish the snapshot of a write before its answer leaves.
+
+        A client that reads right after its write then reads it, whichever
+        process answers (see :mod:`lcgraph.api.front`).
+        """
+        if self.fronted and self.snapshots is not None and not self.snapshots.fresh:
+            await self.snapshots.current()
+
+    def publish_now(self) -> None:
+        """:meth:`mark_written` and, with front doors, publish at once (for writes outside HTTP)."""
+        self.mark_written()
+        if self.fronted and self.snapshots is not None:
+            self.snapshots.ensure_current()
 
     def hidden_for(self, principal: Principal) -> tuple[str, ...]:
         """The graphs ``principal`` may not read."""

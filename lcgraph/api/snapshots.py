@@ -1,20 +1,31 @@
-"""Read-only snapshots of the on-disk store, for the query worker processes.
+"""Read-only snapshots of the on-disk store, for the processes that answer queries.
 
-For :mod:`lcgraph.api.query_pool`. The web server process owns the store
-(RocksDB allows one writer). Query workers must not open a store another
-process writes to (pyoxigraph calls that undefined behaviour), so they open
+For :mod:`lcgraph.api.query_pool` (query workers) and :mod:`lcgraph.api.front`
+(the query front doors). The web server process owns the store (RocksDB
+allows one writer). Other processes must not open a store another process
+writes to (pyoxigraph calls that undefined behaviour), so they open
 checkpoints instead: ``Store.backup`` makes a consistent copy made of hard
 links, in a few milliseconds, that nobody ever writes to.
 
-After a write, the next query takes a fresh checkpoint, so a client always
-reads its own writes. A checkpoint is deleted when no worker has it open
-and a newer one exists.
+After a write, the next reader takes a fresh checkpoint, so a client always
+reads its own writes; when front doors run, the checkpoint is made before
+the write's answer leaves (:meth:`Snapshots.ensure_current`). The newest
+checkpoint's name is published in ``CURRENT`` (replaced atomically), for
+processes that are not told directly.
+
+A checkpoint is deleted once a newer one exists and nobody reads it: this
+process counts its own workers, and every other reader holds a shared
+``flock`` on ``<name>.lock`` beside the checkpoint, which the collector
+must be able to take exclusively first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import logging
+import os
 import shutil
 import threading
 from dataclasses import dataclass
@@ -23,6 +34,9 @@ from pathlib import Path
 from lcgraph.store import Dataset
 
 log = logging.getLogger("lcgraph.api")
+
+CURRENT = "CURRENT"
+"""File in the snapshot root naming the newest checkpoint."""
 
 
 @dataclass(frozen=True)
@@ -33,8 +47,13 @@ class Snapshot:
     generation: int
 
 
+def lock_path(snapshot_path: str | Path) -> str:
+    """The lock file readers in other processes hold (shared) while they use a checkpoint."""
+    return f"{snapshot_path}.lock"
+
+
 class Snapshots:
-    """The current checkpoint of a dataset, renewed lazily after writes."""
+    """The current checkpoint of a dataset, renewed after writes."""
 
     def __init__(self, dataset: Dataset, root: Path) -> None:
         if dataset.path is None:
@@ -44,9 +63,10 @@ class Snapshots:
         self._generation = 0  # bumped by every write
         self._current: Snapshot | None = None
         self._users: dict[str, int] = {}
-        self._lock = asyncio.Lock()
+        self._pending: set[str] = set()  # superseded, still read by another process
         self._counter = 0
-        self._mutex = threading.Lock()
+        self._mutex = threading.Lock()  # generation, users
+        self._making = threading.Lock()  # one checkpoint at a time
 
     @staticmethod
     def root_for(dataset_path: Path) -> Path:
@@ -62,23 +82,36 @@ class Snapshots:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def mark_written(self) -> None:
-        """Record that the store changed; the next query reads a new checkpoint."""
+        """Record that the store changed; the next reader gets a new checkpoint."""
         with self._mutex:
             self._generation += 1
+
+    @property
+    def fresh(self) -> bool:
+        """Whether the current checkpoint reflects every write so far."""
+        current = self._current
+        return current is not None and current.generation == self._generation
 
     async def current(self) -> Snapshot:
         """The checkpoint to read from now, made if the store changed since the last one."""
         current = self._current
         if current is not None and current.generation == self._generation:
             return current
-        async with self._lock:
+        return await asyncio.to_thread(self.ensure_current)
+
+    def ensure_current(self) -> Snapshot:
+        """Like :meth:`current`, from any thread (blocks while the checkpoint is made)."""
+        with self._making:
             current = self._current
-            if current is None or current.generation != self._generation:
-                current = await asyncio.to_thread(self._checkpoint)
-                old, self._current = self._current, current
-                if old is not None:
-                    self._collect(old.path)
-            return current
+            if current is not None and current.generation == self._generation:
+                return current
+            fresh = self._checkpoint()
+            old, self._current = self._current, fresh
+            self._publish(fresh)
+            if old is not None:
+                self._collect(old.path)
+            self._sweep()
+            return fresh
 
     def _checkpoint(self) -> Snapshot:
         with self._mutex:
@@ -86,23 +119,62 @@ class Snapshots:
             self._counter += 1
             counter = self._counter
         path = self.root / f"{counter:08d}"
+        Path(lock_path(path)).touch()
         self._dataset.store.backup(str(path))
         return Snapshot(str(path), generation)
 
+    def _publish(self, snapshot: Snapshot) -> None:
+        temporary = self.root / f".{CURRENT}.{os.getpid()}"
+        temporary.write_text(Path(snapshot.path).name + "\n")
+        os.replace(temporary, self.root / CURRENT)
+
     def acquire(self, path: str) -> None:
-        """A worker opened ``path``."""
-        self._users[path] = self._users.get(path, 0) + 1
+        """A worker of this process opened ``path``."""
+        with self._mutex:
+            self._users[path] = self._users.get(path, 0) + 1
 
     def release(self, path: str) -> None:
-        """A worker closed ``path`` (or died)."""
-        count = self._users.get(path, 0) - 1
-        if count > 0:
-            self._users[path] = count
-            return
-        self._users.pop(path, None)
+        """A worker of this process closed ``path`` (or died)."""
+        with self._mutex:
+            count = self._users.get(path, 0) - 1
+            if count > 0:
+                self._users[path] = count
+                return
+            self._users.pop(path, None)
         self._collect(path)
 
     def _collect(self, path: str) -> None:
-        if self._users.get(path) or (self._current is not None and self._current.path == path):
+        with self._mutex:
+            if self._users.get(path) or (self._current is not None and self._current.path == path):
+                return
+        if not self._unused_elsewhere(path):
+            self._pending.add(path)
             return
+        self._pending.discard(path)
         shutil.rmtree(path, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock_path(path))
+
+    def _sweep(self) -> None:
+        """Delete superseded checkpoints other processes have let go of since."""
+        for path in list(self._pending):
+            self._collect(path)
+
+    @staticmethod
+    def _unused_elsewhere(path: str) -> bool:
+        """True if no other process holds the checkpoint's lock (and none can take it now)."""
+        try:
+            fd = os.open(lock_path(path), os.O_RDONLY)
+        except FileNotFoundError:
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        # Keep the exclusive lock until the file is gone: a reader that opens it
+        # now blocks, then finds the checkpoint deleted and reads CURRENT again.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock_path(path))
+        os.close(fd)
+        return True

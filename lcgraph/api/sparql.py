@@ -111,20 +111,25 @@ def _formats(accept: str | None, format_param: str | None) -> tuple[MediaFormat 
     return choose(accept, RESULTS_FORMATS, format_param), choose(accept, GRAPH_FORMATS, format_param)
 
 
-def _job(
-    rt: ServiceRuntime,
+def build_job(
+    dataset: Any,
+    hidden: tuple[str, ...],
     op: QueryOperation,
-    principal: Principal,
     accept: str | None,
     format_param: str | None,
     endpoint: str,
+    max_bytes: int,
 ) -> dict[str, Any]:
+    """The evaluation job for a query (see :func:`lcgraph.api.query_worker.evaluate`).
+
+    Shared by this router and the front doors (:mod:`lcgraph.api.front`), so
+    both decide formats and what a caller may read in the same way.
+    """
     results, graph = _formats(accept, format_param)
-    hidden = rt.hidden_for(principal)
     try:
         # One place decides what a caller's query may read (PDPA); it also refuses SERVICE.
         default, named = public_dataset(
-            rt.dataset, op.query, op.default_graphs, op.named_graphs, may_read_private=not hidden
+            dataset, op.query, op.default_graphs, op.named_graphs, may_read_private=not hidden
         )
     except QueryRefused as exc:
         raise Forbidden(str(exc)) from None
@@ -135,9 +140,15 @@ def _job(
         "hidden": list(hidden),
         "results_format": results.engine_attr if results else None,
         "graph_format": graph.engine_attr if graph else None,
-        "max_bytes": rt.max_result_bytes,
+        "max_bytes": max_bytes,
         "base_iri": endpoint,
     }
+
+
+def not_acceptable(kind: str, format_param: str | None) -> NotAcceptable:
+    """The 406 for a query whose result ``kind`` has no format the client accepts."""
+    offered, what = _NOT_ACCEPTABLE[kind]
+    return NotAcceptable(not_acceptable_message(offered, what, format_param))
 
 
 async def answer_query(
@@ -155,15 +166,16 @@ async def answer_query(
     ``substitutions`` binds variables to pyoxigraph terms (canned-query parameters).
     """
     principal = rt.tokens.identify_header(authorization)
-    job = _job(rt, op, principal, accept, format_param, endpoint)
+    job = build_job(
+        rt.dataset, rt.hidden_for(principal), op, accept, format_param, endpoint, rt.max_result_bytes
+    )
     if substitutions:
         job["substitutions"] = {name: str(term) for name, term in substitutions.items()}
     try:
         answer = await rt.evaluator.run(job, rt.settings.query_timeout)
     except ApiError as exc:
         if exc.status == 406:
-            offered, what = _NOT_ACCEPTABLE[exc.message]
-            raise NotAcceptable(not_acceptable_message(offered, what, format_param)) from None
+            raise not_acceptable(exc.message, format_param) from None
         raise
     fmt = by_engine_attr(answer.format, results=answer.kind != "graph")
     if answer.body is not None:

@@ -26,6 +26,7 @@ remote (or loopback) URLs on the caller's behalf.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -140,8 +141,15 @@ def read_dataset_clause(query: str) -> DatasetClause:
     """Read ``FROM``/``FROM NAMED`` IRIs (resolved against ``PREFIX``/``BASE``) and spot ``SERVICE``.
 
     Raises :class:`QueryRefused` for a ``FROM`` whose graph cannot be resolved,
-    since we could not then tell whether it names the private graph.
+    since we could not then tell whether it names the private graph. Clients
+    repeat their queries, so the reading of recent query texts is kept.
     """
+    default, named, uses_service = _read_dataset_clause(query)
+    return DatasetClause(list(default), list(named), uses_service)
+
+
+@lru_cache(maxsize=2048)
+def _read_dataset_clause(query: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     clause = DatasetClause()
     prefixes: dict[str, str] = {}
     base = ""
@@ -167,7 +175,7 @@ def read_dataset_clause(query: str) -> DatasetClause:
             (clause.named if named else clause.default).append(iri)
             i = j
         i += 1
-    return clause
+    return tuple(clause.default), tuple(clause.named), clause.uses_service
 
 
 def _resolve_iri(token: str, base: str) -> str:
@@ -221,7 +229,8 @@ def public_dataset(
         default, named = list(default_graph_uris or ()), list(named_graph_uris or ())
     elif clause.names_dataset:
         default, named = clause.default, clause.named
-    elif may_read_private:
+    elif may_read_private or not ds.has_graph(PRIVATE_GRAPH):
+        # Without personal data in the store, the union of all graphs is the public one.
         return None, None
     else:
         graphs = public_graphs(ds)
