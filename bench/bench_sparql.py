@@ -1,7 +1,8 @@
 """SPARQL service benchmark: lcgraph's ``/sparql`` beside ``oxigraph serve``, same data, same run.
 
-Run with ``python -m bench sparql`` (or ``make bench BENCH=sparql``). Both
-servers serve the same ~1M-triple synthetic network (``lcgraph.synthetic``,
+Run with ``python -m bench sparql`` (or ``make bench BENCH=sparql``). lcgraph
+runs as ``lcgraph serve`` (query front doors, one per core, access log on);
+both servers serve the same ~1M-triple synthetic network (``lcgraph.synthetic``,
 95 cities, loaded once and cached in ``bench/out``; the Oxigraph server reads
 a checkpoint of the same store). The same lean HTTP/1.1 keep-alive client
 (asyncio, one process) drives both:
@@ -22,7 +23,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,22 +110,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-_LCGRAPH = """
-import logging, sys, uvicorn
-from pathlib import Path
-from lcgraph.api.app import create_app
-from lcgraph.config import Settings
-from lcgraph.server_commands import _configure_logging
-_configure_logging("info")
-log = logging.FileHandler(sys.argv[3])
-for name in ("lcgraph", "lcgraph.access", "lcgraph.api"):
-    logging.getLogger(name).handlers = [log]
-settings = Settings(data_dir=Path(sys.argv[1]), port=int(sys.argv[2]))
-uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), access_log=False,
-            log_level="warning")
-"""
-
-
 def _wait(server: Server, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -140,9 +124,14 @@ def _wait(server: Server, process: subprocess.Popen[bytes]) -> None:
 
 
 def _start_lcgraph(store: Path) -> tuple[subprocess.Popen[bytes], Server]:
+    """``lcgraph serve`` as a user starts it (front doors: one per core), access log to a file."""
     server = Server(_free_port(), "/sparql")
-    log = OUT_DIR / "sparql-bench-access.log"
-    proc = subprocess.Popen([sys.executable, "-c", _LCGRAPH, str(store), str(server.port), str(log)])
+    log = open(OUT_DIR / "sparql-bench-access.log", "wb")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "lcgraph"), "serve", "--data", str(store), "--port", str(server.port)],
+        stdout=log,
+        stderr=log,
+    )
     _wait(server, proc)
     return proc, server
 
