@@ -69,8 +69,7 @@ from lcgraph.store import Dataset
 log = logging.getLogger("lcgraph.api")
 access_log = logging.getLogger("lcgraph.access")
 
-EVALUATION_THREADS = int(os.environ.get("LCGRAPH_FRONT_THREADS", "3"))
-SWITCH_INTERVAL = float(os.environ.get("LCGRAPH_FRONT_SWITCH", "0.005"))
+EVALUATION_THREADS = 3
 RETIRE_EXIT_CODE = 3
 """Exit status of a front door that retired because a query would not stop."""
 _STOP_GRACE = 2.0  # seconds a timed-out query gets to stop at its next output
@@ -699,10 +698,7 @@ class _Connection(asyncio.Protocol):
         """The client left: stop the evaluation at its next output."""
         job.cancelled = True
         job.writable.set()
-        if job.timer is not None and not job.finished:
-            # Keep the time limit: a query that never writes must still be ended.
-            pass
-        job.closed = True
+        job.closed = True  # its timer stays: a query that never writes must still be ended
         self.active = None
 
     def _abort(self, job: _Job) -> None:
@@ -1078,7 +1074,6 @@ def main(argv: list[str]) -> None:
     _die_with_parent()
     config: dict[str, Any] = pickle.loads(sys.stdin.buffer.read())
     _configure_logging(config.get("log_level", "info"))
-    sys.setswitchinterval(SWITCH_INTERVAL)
     sock = _listen(config["host"], config["port"])
     front = Front(config["settings"], config["upstream"], Path(config["snapshots"]))
     try:

@@ -26,9 +26,9 @@ remote (or loopback) URLs on the caller's behalf.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
