@@ -10,6 +10,11 @@ Any test file can start its own server::
 field; the server runs ``create_app`` in a background thread of the test process
 (query workers are real processes) and is stopped at the end of the test's scope.
 ``server.reset()`` empties the store between tests that share a server.
+
+``fronted_server`` is the same service as ``lcgraph serve`` runs it: the app
+is the core on a Unix socket, and real front-door processes
+(:mod:`lcgraph.api.front`) listen on the public port, answer queries and
+relay the rest (the W3C manifests run against both).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import pytest
 import uvicorn
 
 from lcgraph.api.app import create_app
+from lcgraph.api.fronts import prepare, public_socket
 from lcgraph.config import Settings
 from lcgraph.store import Dataset
 
@@ -61,13 +67,13 @@ class RunningServer:
         self.dataset.store.clear()
         for graph in list(self.dataset.store.named_graphs()):
             self.dataset.store.remove_graph(graph)
-        self.app.state.runtime.mark_written()
+        self.app.state.runtime.publish_now()
 
     def load(self, data: str, graph: str | None = None, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> None:
         """Load test data straight into the store (not through HTTP)."""
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         self.dataset.store.load(data.encode(), format=fmt, to_graph=None if fmt.supports_datasets else target)
-        self.app.state.runtime.mark_written()
+        self.app.state.runtime.publish_now()
 
     def stop(self) -> None:
         self._server.should_exit = True
@@ -82,28 +88,40 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-def start_server(data_dir: Path, **overrides: Any) -> RunningServer:
-    """Start a server over a fresh store in ``data_dir`` and wait until it answers."""
+def start_server(data_dir: Path, fronts: int = 0, **overrides: Any) -> RunningServer:
+    """Start a server over a fresh store in ``data_dir`` and wait until it answers.
+
+    ``fronts``: that many query front doors before the app (as ``lcgraph serve``).
+    """
     overrides.setdefault("tokens", DEFAULT_TOKENS)
     settings = Settings(data_dir=data_dir).with_overrides(**overrides)
     dataset = Dataset.open(data_dir)
     app = create_app(settings, dataset)
-    sock = _free_socket()
-    host, port = sock.getsockname()
-    config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    server: uvicorn.Server
+    if fronts:
+        public = public_socket("127.0.0.1", 0)
+        server, unix, _ = prepare(app, settings, public, fronts, grace=10, log_level="warning")
+        sockets = [unix]
+        host, port = public.getsockname()[:2]
+    else:
+        sock = _free_socket()
+        host, port = sock.getsockname()
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10
+        )
+        server = uvicorn.Server(config)
+        sockets = [sock]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, daemon=True)
     thread.start()
     url = f"http://{host}:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.started:
             try:
-                if httpx.get(url + "/health", timeout=5).status_code == 200:
+                health = httpx.get(url + "/health", timeout=5)
+                if health.status_code == 200 and health.json().get("front_doors", 0) == fronts:
                     break
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError):
                 pass
         if not thread.is_alive():
             raise RuntimeError("the test server stopped during start-up")
@@ -153,6 +171,12 @@ def server(live_server: RunningServer) -> RunningServer:
     """The module's server, emptied before the test."""
     live_server.reset()
     return live_server
+
+
+@pytest.fixture(scope="module")
+def fronted_server(module_server_factory: Callable[..., RunningServer]) -> RunningServer:
+    """One server per test module as ``lcgraph serve`` runs it: two front doors before the app."""
+    return module_server_factory(fronts=2)
 
 
 # -- W3C manifest harness (SPARQL 1.1 Protocol and Graph Store Protocol) -----------

@@ -168,6 +168,46 @@ def test_post_forms_and_direct_posts_are_queries_too(service: Service) -> None:
     assert r1.json()["boolean"] is True and r2.json()["boolean"] is True
 
 
+def _read_answers(sock: socket.socket, count: int) -> list[tuple[int, bytes]]:
+    """``count`` HTTP/1.1 answers with a content length, read in order from one connection."""
+    buffer, answers = b"", []
+    while len(answers) < count:
+        end = buffer.find(b"\r\n\r\n")
+        if end >= 0:
+            head = buffer[:end].decode("latin-1").split("\r\n")
+            fields = dict(line.lower().split(": ", 1) for line in head[1:])
+            size = int(fields["content-length"])
+            if len(buffer) >= end + 4 + size:
+                answers.append((int(head[0].split()[1]), buffer[end + 4 : end + 4 + size]))
+                buffer = buffer[end + 4 + size :]
+                continue
+        part = sock.recv(1 << 16)
+        assert part, f"the connection closed after {len(answers)} answers"
+        buffer += part
+    return answers
+
+
+def test_pipelined_queries_are_answered_in_order(service: Service) -> None:
+    """Hundreds of queries sent in one write (known-cheap ones are answered in a loop, not recursively)."""
+    port = int(service.url.rsplit(":", 1)[1])
+    requests = [
+        f"GET /sparql?query=SELECT%20%3Fn%20%7B%20VALUES%20%3Fn%20%7B%20{i}%20%7D%20%7D HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\nAccept: text/csv\r\n\r\n".encode()
+        for i in range(5)
+    ]
+    burst = 600
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"".join(requests))  # learnt as cheap on this front door's snapshot
+        assert [body for _, body in _read_answers(sock, 5)] == [f"n\r\n{i}\r\n".encode() for i in range(5)]
+        # A query new to this front door goes to a thread; the known ones queue behind it.
+        fresh = requests[0].replace(b"%7B%200%20%7D", b"%7B%2099%20%7D")
+        sock.sendall(fresh + b"".join(requests[i % 5] for i in range(burst)))
+        answers = _read_answers(sock, burst + 1)
+    assert [status for status, _ in answers] == [200] * (burst + 1)
+    assert answers[0][1] == b"n\r\n99\r\n"
+    assert [body for _, body in answers[1:]] == [f"n\r\n{i % 5}\r\n".encode() for i in range(burst)]
+
+
 def test_a_write_is_read_at_once_on_any_connection(service: Service) -> None:
     graph = "http://example.org/fronts/ryw"
     for i in range(8):

@@ -3,7 +3,8 @@
 The manifest (``tests/w3c/sparql11-protocol/manifest.ttl``, copied unchanged
 from the W3C) describes each test as HTTP requests and expected responses;
 ``run_w3c_test`` (conftest) replays them over a real uvicorn server on a
-temporary on-disk store, emptied before each entry.
+temporary on-disk store, emptied before each entry — once against the app alone
+and once through the query front doors, as ``lcgraph serve`` runs.
 """
 
 from __future__ import annotations
@@ -23,3 +24,9 @@ def test_the_manifest_has_all_34_protocol_tests() -> None:
 @pytest.mark.parametrize("test", TESTS, ids=[t.id for t in TESTS])
 def test_w3c_protocol(server: RunningServer, test: W3CTest) -> None:
     run_w3c_test(server, test)
+
+
+@pytest.mark.parametrize("test", TESTS, ids=[t.id for t in TESTS])
+def test_w3c_protocol_through_front_doors(fronted_server: RunningServer, test: W3CTest) -> None:
+    """The same entries against ``lcgraph serve``'s process tree (front doors before the app)."""
+    run_w3c_test(fronted_server, test)

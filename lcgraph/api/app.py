@@ -32,6 +32,7 @@ from lcgraph.web import routes as web_routes
 
 log = logging.getLogger("lcgraph.api")
 
+
 async def _load_error(request: Request, exc: Exception) -> Any:
     return error_response(request, 400, f"the RDF in the request cannot be read: {exc}")
 

@@ -59,9 +59,9 @@ from lcgraph.api.errors import ApiError, ServiceUnavailable, render_error
 from lcgraph.api.negotiation import by_engine_attr
 from lcgraph.api.protocol_request import QueryOperation, parse_request
 from lcgraph.api.query_pool import HOLD_BACK, _time_limit_message
-from lcgraph.api.query_worker import evaluate
+from lcgraph.api.query_worker import Plan
 from lcgraph.api.runtime import PRIVATE_GRAPHS
-from lcgraph.api.snapshots import CURRENT, lock_path
+from lcgraph.api.snapshots import CURRENT, PUBLISHED, Counter, lock_path
 from lcgraph.api.sparql import build_job, not_acceptable
 from lcgraph.config import Settings
 from lcgraph.store import Dataset
@@ -113,22 +113,25 @@ class _Snap:
 
 
 class SnapshotReader:
-    """The newest published checkpoint (``CURRENT``), reopened when it changes."""
+    """The newest published checkpoint (``CURRENT``), reopened when the publication counter moves."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._current = str(root / CURRENT)
-        self._key: tuple[int, int] | None = None
+        self._published: Counter | None = None
+        self._seen = -1
         self._snap: _Snap | None = None
 
     def acquire(self) -> _Snap:
-        try:
-            stat = os.stat(self._current)
-        except FileNotFoundError:
-            raise ServiceUnavailable("the store is not ready for queries yet; try again") from None
-        key = (stat.st_ino, stat.st_mtime_ns)
-        if key != self._key or self._snap is None:
-            self._open(key)
+        published = self._published
+        if published is None:
+            try:
+                published = self._published = Counter(self.root / PUBLISHED)
+            except FileNotFoundError:
+                raise ServiceUnavailable("the store is not ready for queries yet; try again") from None
+        count = published.value()
+        if count != self._seen or self._snap is None:
+            self._open()
+            self._seen = count  # read before CURRENT: a later publication moves it again
         assert self._snap is not None
         self._snap.users += 1
         return self._snap
@@ -138,18 +141,19 @@ class SnapshotReader:
         if snap.superseded and snap.users == 0:
             snap.close()
 
-    def _open(self, key: tuple[int, int]) -> None:
+    def _open(self) -> None:
         for _ in range(50):
-            name = (self.root / CURRENT).read_text().strip()
+            try:
+                name = (self.root / CURRENT).read_text().strip()
+            except FileNotFoundError:
+                raise ServiceUnavailable("the store is not ready for queries yet; try again") from None
             if self._snap is not None and self._snap.name == name:
-                self._key = key
                 return
             path = self.root / name
             try:
                 fd = os.open(lock_path(path), os.O_RDONLY)
             except FileNotFoundError:
-                key = self._restat()
-                continue
+                continue  # collected after CURRENT moved on: read it again
             fcntl.flock(fd, fcntl.LOCK_SH)
             try:
                 kept = os.stat(lock_path(path)).st_ino == os.fstat(fd).st_ino
@@ -157,20 +161,15 @@ class SnapshotReader:
                 kept = False
             if not kept:  # collected between reading CURRENT and locking
                 os.close(fd)
-                key = self._restat()
                 continue
             dataset = _SnapshotDataset(ox.Store.read_only(str(path)), path)
-            old, self._snap, self._key = self._snap, _Snap(name, dataset, fd), key
+            old, self._snap = self._snap, _Snap(name, dataset, fd)
             if old is not None:
                 old.superseded = True
                 if old.users == 0:
                     old.close()
             return
         raise ServiceUnavailable("the store's snapshot kept changing; try again")
-
-    def _restat(self) -> tuple[int, int]:
-        stat = os.stat(self.root / CURRENT)
-        return (stat.st_ino, stat.st_mtime_ns)
 
 
 # -- evaluation threads -----------------------------------------------------------
@@ -186,7 +185,7 @@ class _Job:
     __slots__ = (
         "conn",
         "request",
-        "job",
+        "plan",
         "snap",
         "frames",
         "writable",
@@ -202,14 +201,13 @@ class _Job:
         "key",
     )
 
-    def __init__(self, conn: _Connection, request: _Request, job: dict[str, Any], snap: _Snap) -> None:
+    def __init__(self, conn: _Connection, request: _Request, plan: Plan, snap: _Snap) -> None:
         self.conn = conn
         self.request = request
-        self.job = job
+        self.plan = plan
         self.snap = snap
         self.frames: collections.deque[tuple[bytes, bytes]] = collections.deque()
-        self.writable = threading.Event()
-        self.writable.set()
+        self.writable: threading.Event | None = None  # only for a run in a thread (see Evaluator.run)
         self.cancelled = False
         self.finished = False  # the thread is done with it
         self.closed = False  # the connection is done with it
@@ -220,6 +218,11 @@ class _Job:
         self.committed = False
         self.seconds = 0.0
         self.key = ""
+
+    def let_writer_go(self) -> None:
+        """Wake the evaluation thread if it waits for the client to read."""
+        if self.writable is not None:
+            self.writable.set()
 
 
 class Evaluator:
@@ -264,26 +267,32 @@ class Evaluator:
     def run(self, job: _Job, threaded: bool) -> None:
         """Evaluate ``job`` here; its frames wait in ``job.frames`` (posted as they come if ``threaded``)."""
 
+        frames = job.frames
+
         def emit(tag: bytes, payload: bytes) -> None:
             if job.cancelled:
                 raise _Stop
-            job.frames.append((tag, payload))
+            frames.append((tag, payload))
             if tag == b"D" and threaded:
                 self._post(job)
+                assert job.writable is not None
                 job.writable.wait()  # the client reads slower than the engine writes
                 if job.cancelled:
                     raise _Stop
 
-        started = time.thread_time()  # work done, not time spent waiting for the GIL
+        # In a thread, count work done, not time spent waiting for the GIL; on the
+        # event loop nothing else runs, so the (much cheaper) wall clock says the same.
+        clock = time.thread_time if threaded else time.perf_counter
+        started = clock()
         try:
             if not job.cancelled:
-                evaluate(job.snap.dataset.store, job.job, emit, whole=not threaded)
+                job.plan.run(job.snap.dataset.store, emit, whole=not threaded)
         except _Stop:
             pass
         except Exception:  # noqa: BLE001 - reported to the client as a 500, logged here
             log.exception("query evaluation failed")
-            job.frames.append((b"X", b'{"status": 500, "message": "the query failed inside the server"}'))
-        job.seconds = time.thread_time() - started
+            frames.append((b"X", b'{"status": 500, "message": "the query failed inside the server"}'))
+        job.seconds = clock() - started
         job.finished = True
 
 
@@ -325,12 +334,26 @@ class CostMemory:
 
 
 class _Request:
-    __slots__ = ("method", "url", "headers", "body", "keep_alive", "version", "chunked", "started", "parsed")
+    __slots__ = (
+        "method",
+        "url",
+        "path",
+        "headers",
+        "fields",
+        "body",
+        "keep_alive",
+        "version",
+        "chunked",
+        "started",
+        "parsed",
+    )
 
     def __init__(self) -> None:
         self.method = ""
         self.url = b""
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.path = b""
+        self.headers: list[tuple[bytes, bytes]] = []  # as sent, for the core
+        self.fields: dict[bytes, bytes] = {}  # by lower-case name; repeated ones joined with commas
         self.body: list[bytes] = []
         self.keep_alive = True
         self.version = "1.1"
@@ -339,14 +362,8 @@ class _Request:
         self.parsed: Any = None
 
     def header(self, name: bytes) -> str | None:
-        for key, value in self.headers:
-            if key == name:
-                return value.decode("latin-1")
-        return None
-
-    @property
-    def path(self) -> bytes:
-        return self.url.split(b"?", 1)[0]
+        value = self.fields.get(name)
+        return None if value is None else value.decode("latin-1")
 
 
 _HOP_BY_HOP = {b"x-forwarded-for", b"x-forwarded-proto", b"forwarded", b"x-real-ip"}
@@ -365,6 +382,11 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
+
+
+@functools.lru_cache(maxsize=64)
+def _status_line(status: int) -> bytes:
+    return f"HTTP/1.1 {status} {_reason(status)}\r\n".encode()
 
 
 _UNSEEN: Any = object()
@@ -407,6 +429,7 @@ def _head_of(text: bytes) -> dict[str, Any]:
     """An answer's head frame (result kind and engine format), with its media type."""
     head = json.loads(text)
     head["content_type"] = by_engine_attr(head["format"], results=head["kind"] != "graph").content_type
+    head["type_line"] = b"content-type: " + head["content_type"].encode() + b"\r\n"
     return head
 
 
@@ -428,6 +451,7 @@ class _Connection(asyncio.Protocol):
         self.can_write = True
         self.write_resumed = asyncio.Event()
         self.write_resumed.set()
+        self.in_next = False
 
     # -- asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -457,14 +481,14 @@ class _Connection(asyncio.Protocol):
     def pause_writing(self) -> None:
         self.can_write = False
         self.write_resumed.clear()
-        if self.active is not None:
+        if self.active is not None and self.active.writable is not None:
             self.active.writable.clear()
 
     def resume_writing(self) -> None:
         self.can_write = True
         self.write_resumed.set()
         if self.active is not None:
-            self.active.writable.set()
+            self.active.let_writer_go()
 
     def eof_received(self) -> bool | None:
         self.client_eof = True
@@ -484,13 +508,18 @@ class _Connection(asyncio.Protocol):
         self.request.url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        assert self.request is not None
-        self.request.headers.append((name.lower(), value))
+        request = self.request
+        assert request is not None
+        name = name.lower()
+        request.headers.append((name, value))
+        seen = request.fields.get(name)
+        request.fields[name] = value if seen is None else seen + b", " + value
 
     def on_headers_complete(self) -> None:
         request = self.request
         assert request is not None
         request.method = self.parser.get_method().decode("ascii", "replace")
+        request.path = request.url.partition(b"?")[0]
         request.keep_alive = bool(self.parser.should_keep_alive())
         request.version = self.parser.get_http_version()
         request.chunked = "chunked" in (request.header(b"transfer-encoding") or "").lower()
@@ -554,6 +583,16 @@ class _Connection(asyncio.Protocol):
         return True
 
     def _next(self) -> None:
+        """Start answering the next waiting request (many in turn, if they are answered at once)."""
+        if self.in_next:
+            return  # called back from an answer given inside the loop below, which goes on by itself
+        self.in_next = True
+        try:
+            self._next_waiting()
+        finally:
+            self.in_next = False
+
+    def _next_waiting(self) -> None:
         front = self.front
         while self.waiting and self.active is None and self.transport is not None:
             request = self.waiting.popleft()
@@ -575,14 +614,16 @@ class _Connection(asyncio.Protocol):
                     self._respond_error(request, accept, exc)
                     continue
                 front.jobs.put(key, prepared, snap.name)
-            job, job_key = prepared
-            active = self.active = _Job(self, request, job, snap)
+            plan, job_key = prepared
+            active = self.active = _Job(self, request, plan, snap)
             active.key = job_key
             if front.costs.cheap(snap.name, job_key):
                 front.evaluator.run(active, threaded=False)
                 self.job_progress(active)
                 continue
-            active.writable.set() if self.can_write else active.writable.clear()
+            active.writable = threading.Event()
+            if self.can_write:
+                active.writable.set()
             loop = asyncio.get_running_loop()
             active.timer = loop.call_later(front.timeout, self._timed_out, active)
             front.job_started(active)
@@ -595,8 +636,8 @@ class _Connection(asyncio.Protocol):
 
     def _prepare(
         self, snap: _Snap, parsed: Any, accept: str | None, authorization: str | None, host: str | None
-    ) -> tuple[dict[str, Any], str]:
-        """The evaluation job of a query (what it may read, formats) and a key naming it."""
+    ) -> tuple[Plan, str]:
+        """The engine's plan for a query (what it may read, formats) and a key naming it."""
         front = self.front
         principal = front.tokens.identify_header(authorization)
         hidden = () if principal.can(READ_PRIVATE) else PRIVATE_GRAPHS
@@ -610,7 +651,11 @@ class _Connection(asyncio.Protocol):
             front.settings.max_result_bytes,
         )
         job["snapshot"] = snap.name
-        return job, json.dumps(job, sort_keys=True)
+        try:
+            plan = Plan(snap.dataset.store, job)
+        except OSError as exc:
+            raise ServiceUnavailable(f"the store could not be read: {exc}") from None
+        return plan, json.dumps(job, sort_keys=True)
 
     def job_progress(self, job: _Job) -> None:
         """Frames arrived from the evaluation thread (event loop thread)."""
@@ -656,27 +701,16 @@ class _Connection(asyncio.Protocol):
         if job.finished and job.closed:
             self._finish_job(job)
 
-    def _content_type(self, head: dict[str, Any]) -> str:
-        return head["content_type"]
-
     def _answer_whole(self, job: _Job, head: dict[str, Any], body: bytes) -> None:
         request = job.request
-        headers = [
-            (b"content-type", self._content_type(head).encode()),
-            (b"content-length", str(len(body)).encode()),
-            (b"vary", b"Accept"),
-        ]
-        self._write(self._head(200, headers, request) + (b"" if request.method == "HEAD" else body))
+        fields = head["type_line"] + b"content-length: %d\r\nvary: Accept\r\n" % len(body)
+        self._write(self._head(200, fields, request) + (b"" if request.method == "HEAD" else body))
         self._close_job(job, 200, len(body))
 
     def _commit(self, job: _Job) -> None:
         assert job.head is not None
-        headers = [
-            (b"content-type", self._content_type(job.head).encode()),
-            (b"transfer-encoding", b"chunked"),
-            (b"vary", b"Accept"),
-        ]
-        parts = [self._head(200, headers, job.request)]
+        fields = job.head["type_line"] + b"transfer-encoding: chunked\r\nvary: Accept\r\n"
+        parts = [self._head(200, fields, job.request)]
         parts.extend(b"%x\r\n" % len(part) + part + b"\r\n" for part in job.held)
         job.held, job.committed = [], True
         self._write(b"".join(parts))
@@ -685,7 +719,7 @@ class _Connection(asyncio.Protocol):
         if job.closed or job.finished:
             return
         job.cancelled = True
-        job.writable.set()
+        job.let_writer_go()
         if job.committed:
             self._abort(job)
         else:
@@ -697,13 +731,13 @@ class _Connection(asyncio.Protocol):
     def _drop(self, job: _Job) -> None:
         """The client left: stop the evaluation at its next output."""
         job.cancelled = True
-        job.writable.set()
+        job.let_writer_go()
         job.closed = True  # its timer stays: a query that never writes must still be ended
         self.active = None
 
     def _abort(self, job: _Job) -> None:
         job.cancelled = True
-        job.writable.set()
+        job.let_writer_go()
         self._close_job(job, 200, aborted=True)
         if self.transport is not None:
             self.transport.abort()
@@ -733,13 +767,15 @@ class _Connection(asyncio.Protocol):
             self.front.job_done(job)
 
     # -- writing
-    def _head(self, status: int, headers: list[tuple[bytes, bytes]], request: _Request) -> bytes:
-        lines = [f"HTTP/1.1 {status} {_reason(status)}".encode(), b"date: " + _date(), b"server: lcgraph"]
-        lines.extend(name + b": " + value for name, value in headers)
-        lines.extend(self.front.cors_headers(request.header(b"origin")))
+    def _head(self, status: int, fields: bytes, request: _Request) -> bytes:
+        """An answer's status line and header (``fields``: header lines, each ending in CRLF)."""
+        head = _status_line(status) + b"date: " + _date() + b"\r\nserver: lcgraph\r\n" + fields
+        origin = request.fields.get(b"origin")
+        if origin is not None:
+            head += self.front.cors_headers(origin.decode("latin-1"))
         if not request.keep_alive or self.front.retiring:
-            lines.append(b"connection: close")
-        return b"\r\n".join(lines) + b"\r\n\r\n"
+            head += b"connection: close\r\n"
+        return head + b"\r\n"
 
     def _write(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -747,9 +783,9 @@ class _Connection(asyncio.Protocol):
 
     def _respond_error(self, request: _Request, accept: str | None, exc: ApiError) -> int:
         response = render_error(accept, exc.status, exc.message, exc.headers)
-        headers = [(k, v) for k, v in response.raw_headers]
+        fields = b"".join(name + b": " + value + b"\r\n" for name, value in response.raw_headers)
         body = b"" if request.method == "HEAD" else bytes(response.body)
-        self._write(self._head(exc.status, headers, request) + body)
+        self._write(self._head(exc.status, fields, request) + body)
         if self.active is None:  # not tied to a job (refused before evaluation)
             self.front.log_access(request, exc.status, len(body), self.client, False)
             if not request.keep_alive and self.transport is not None:
@@ -915,34 +951,33 @@ class Front:
         self._cors_any = "*" in origins
         self._cors = frozenset(origins)
 
-    def cors_headers(self, origin: str | None) -> list[bytes]:
-        """The CORS headers of an answer to a read (as the core's CORS middleware sends them)."""
+    def cors_headers(self, origin: str | None) -> bytes:
+        """The CORS header lines of an answer to a read (as the core's CORS middleware sends them)."""
         if not origin or not self._cors:
-            return []
-        headers = [b"access-control-expose-headers: Location, Content-Type"]
+            return b""
+        lines = b"access-control-expose-headers: Location, Content-Type\r\n"
         if self._cors_any:
-            headers.append(b"access-control-allow-origin: *")
+            lines += b"access-control-allow-origin: *\r\n"
         elif origin in self._cors:
-            headers.append(b"access-control-allow-origin: " + origin.encode("latin-1"))
-            headers.append(b"vary: Origin")
-        return headers
+            lines += b"access-control-allow-origin: " + origin.encode("latin-1") + b"\r\nvary: Origin\r\n"
+        return lines
 
     def log_access(
         self, request: _Request, status: int, size: int, client: str | None, aborted: bool
     ) -> None:
         if not access_log.isEnabledFor(logging.INFO):
             return
-        entry = {
-            "method": request.method,
-            "path": request.path.decode("latin-1"),
-            "status": status,
-            "bytes": size,
-            "ms": round((time.perf_counter() - request.started) * 1000, 2),
-            "client": client,
-        }
-        if aborted:
-            entry["aborted"] = True
-        access_log.info(json.dumps(entry))
+        ms = round((time.perf_counter() - request.started) * 1000, 2)
+        method, path = _json_text(request.method), _json_text(request.path.decode("latin-1"))
+        tail = ', "aborted": true}' if aborted else "}"
+        entry = (
+            f'{{"method": {method}, "path": {path}, "status": {status}, "bytes": {size}, '
+            f'"ms": {ms}, "client": {_json_text(client)}{tail}'
+        )
+        if _handler is not None and access_log.handlers == [_handler]:
+            _handler.write_line(f"{_log_time()} INFO lcgraph.access {entry}\n")
+        else:
+            access_log.info(entry)
 
     # -- bookkeeping for retiring and stopping
     def job_started(self, job: _Job) -> None:
@@ -1020,12 +1055,38 @@ class Front:
         self._maybe_done()
 
 
+@functools.lru_cache(maxsize=1024)
+def _json_text(text: str | None) -> str:
+    """A string as JSON (the few methods, paths and clients of an access log repeat)."""
+    return json.dumps(text)
+
+
+_log_second: list[Any] = [-1, ""]
+
+
+def _log_time() -> str:
+    """Now, as the log formatter's ``asctime`` writes it (local time, milliseconds)."""
+    now = time.time()
+    second = int(now)
+    if _log_second[0] != second:
+        _log_second[0], _log_second[1] = second, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+    return f"{_log_second[1]},{int((now - second) * 1000):03d}"
+
+
 class _BufferedHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Log lines to stderr through a buffer written out a few times a second, not once per line."""
+    """Log lines to stderr through a buffer written out a few times a second, not once per line.
+
+    Access log lines come in ready-made (:meth:`write_line`): the same text
+    the formatter would make, without a log record per request.
+    """
 
     def __init__(self) -> None:
         stream = open(sys.stderr.fileno(), "w", buffering=1 << 16, closefd=False, encoding="utf-8")  # noqa: SIM115
         super().__init__(stream)
+
+    def write_line(self, line: str) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self.stream.write(line)
 
     def flush(self) -> None:
         pass  # see drain()

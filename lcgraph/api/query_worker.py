@@ -203,54 +203,87 @@ def _head_json(kind: str, fmt_name: str) -> bytes:
     return json.dumps({"kind": kind, "format": fmt_name}).encode()
 
 
-def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit, whole: bool = False) -> None:
-    """Evaluate one job against ``store`` and send its frames (never raises for bad input).
+class Plan:
+    """A job made ready for the engine on one store: its arguments are worked out once.
 
-    ``whole``: serialise in one engine call and send one ``A`` frame (for
-    answers known to be small; the time limit cannot act while it runs).
+    A process that answers the same query text many times on one snapshot
+    (see :mod:`lcgraph.api.front`) keeps the plan and calls :meth:`run`
+    each time; :func:`evaluate` is the one-off form.
     """
-    started = time.perf_counter()
+
+    __slots__ = ("query", "options", "formats", "max_bytes")
+
+    def __init__(self, store: ox.Store, job: dict[str, Any]) -> None:
+        self.query: str = job["query"]
+        self.options = {**_dataset_options(store, job), **_substitutions(job), **_functions(self.query)}
+        results, graph = job.get("results_format"), job.get("graph_format")
+        self.formats: dict[str, tuple[str, Any] | None] = {
+            "results": (results, getattr(ox.QueryResultsFormat, results)) if results else None,
+            "boolean": (results, getattr(ox.QueryResultsFormat, results)) if results else None,
+            "graph": (graph, getattr(ox.RdfFormat, graph)) if graph else None,
+        }
+        self.max_bytes = int(job.get("max_bytes") or 0)
+
+    def run(self, store: ox.Store, emit: Emit, whole: bool = False) -> None:
+        """Evaluate on ``store`` and send the frames (never raises for bad input).
+
+        ``whole``: serialise in one engine call and send one ``A`` frame (for
+        answers known to be small; the time limit cannot act while it runs).
+        """
+        started = time.perf_counter()
+        try:
+            result = store.query(self.query, **self.options)
+        except SyntaxError as exc:
+            return _error(emit, 400, _syntax_message(exc))
+        except (ValueError, TypeError) as exc:
+            return _error(emit, 400, f"the query cannot be evaluated: {exc}")
+        except OSError as exc:
+            return _error(emit, 503, f"the store could not be read: {exc}")
+        if isinstance(result, ox.QuerySolutions):
+            kind = "results"
+        elif isinstance(result, ox.QueryBoolean):
+            kind = "boolean"
+        else:
+            kind = "graph"
+        chosen = self.formats[kind]
+        if chosen is None:
+            return _error(emit, 406, kind)
+        fmt_name, engine_format = chosen
+        max_bytes = self.max_bytes
+        if whole:
+            # A query known to be small and quick: the engine returns the bytes in one call.
+            try:
+                body = result.serialize(format=engine_format)
+            except Exception as exc:  # noqa: BLE001 - lazy evaluation errors surface here
+                return _error(emit, 400, f"the query failed during evaluation: {exc}")
+            if max_bytes and len(body) > max_bytes:
+                return _error(emit, 422, _too_large_message(max_bytes))
+            emit(b"A", _head_json(kind, fmt_name) + b"\n" + body)
+            return None
+        writer = _FrameWriter(emit, {"kind": kind, "format": fmt_name}, max_bytes)
+        try:
+            result.serialize(writer, engine_format)
+        except Exception as exc:  # the engine reports lazy evaluation errors while writing
+            if writer.too_large:
+                return _error(emit, 422, _too_large_message(max_bytes))
+            return _error(emit, 400, f"the query failed during evaluation: {exc}")
+        streamed = writer.head_sent
+        writer.finish()
+        if streamed:
+            emit(b"E", json.dumps({"bytes": writer.total, "seconds": time.perf_counter() - started}).encode())
+        return None
+
+
+def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit, whole: bool = False) -> None:
+    """Evaluate one job against ``store`` and send its frames (never raises for bad input)."""
     try:
-        result = store.query(
-            job["query"], **_dataset_options(store, job), **_substitutions(job), **_functions(job["query"])
-        )
-    except SyntaxError as exc:
-        return _error(emit, 400, _syntax_message(exc))
-    except (ValueError, TypeError) as exc:
+        plan = Plan(store, job)
+    except (ValueError, TypeError, SyntaxError) as exc:  # e.g. a substitution that is not a term
         return _error(emit, 400, f"the query cannot be evaluated: {exc}")
     except OSError as exc:
         return _error(emit, 503, f"the store could not be read: {exc}")
-    if isinstance(result, ox.QuerySolutions):
-        kind, fmt_name = "results", job.get("results_format")
-    elif isinstance(result, ox.QueryBoolean):
-        kind, fmt_name = "boolean", job.get("results_format")
-    else:
-        kind, fmt_name = "graph", job.get("graph_format")
-    if not fmt_name:
-        return _error(emit, 406, kind)
-    engine_format = getattr(ox.QueryResultsFormat if kind != "graph" else ox.RdfFormat, fmt_name)
-    max_bytes = int(job.get("max_bytes") or 0)
-    if whole:
-        # A query known to be small and quick: the engine returns the bytes in one call.
-        try:
-            body = result.serialize(format=engine_format)
-        except Exception as exc:  # noqa: BLE001 - lazy evaluation errors surface here
-            return _error(emit, 400, f"the query failed during evaluation: {exc}")
-        if max_bytes and len(body) > max_bytes:
-            return _error(emit, 422, _too_large_message(max_bytes))
-        emit(b"A", _head_json(kind, fmt_name) + b"\n" + body)
-        return None
-    writer = _FrameWriter(emit, {"kind": kind, "format": fmt_name}, max_bytes)
-    try:
-        result.serialize(writer, engine_format)
-    except Exception as exc:  # the engine reports lazy evaluation errors while writing
-        if writer.too_large:
-            return _error(emit, 422, _too_large_message(max_bytes))
-        return _error(emit, 400, f"the query failed during evaluation: {exc}")
-    streamed = writer.head_sent
-    writer.finish()
-    if streamed:
-        emit(b"E", json.dumps({"bytes": writer.total, "seconds": time.perf_counter() - started}).encode())
+    plan.run(store, emit, whole)
+    return None
 
 
 # -- the worker process --------------------------------------------------------

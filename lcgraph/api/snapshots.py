@@ -11,7 +11,10 @@ After a write, the next reader takes a fresh checkpoint, so a client always
 reads its own writes; when front doors run, the checkpoint is made before
 the write's answer leaves (:meth:`Snapshots.ensure_current`). The newest
 checkpoint's name is published in ``CURRENT`` (replaced atomically), for
-processes that are not told directly.
+processes that are not told directly; then the counter in ``PUBLISHED`` (8
+bytes, memory-mapped by every reader) goes up by one, so a reader learns of
+a new checkpoint by reading memory instead of asking the file system on
+every query.
 
 A checkpoint is deleted once a newer one exists and nobody reads it: this
 process counts its own workers, and every other reader holds a shared
@@ -25,8 +28,10 @@ import asyncio
 import contextlib
 import fcntl
 import logging
+import mmap
 import os
 import shutil
+import struct
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +42,36 @@ log = logging.getLogger("lcgraph.api")
 
 CURRENT = "CURRENT"
 """File in the snapshot root naming the newest checkpoint."""
+PUBLISHED = "PUBLISHED"
+"""File in the snapshot root holding how many times ``CURRENT`` was replaced (see :class:`Counter`)."""
+_COUNT = struct.Struct("<Q")
+
+
+class Counter:
+    """A number shared by processes through a memory-mapped 8-byte file.
+
+    One process (the core) raises it; the others read it, as often as they
+    like, for the price of a memory read. Only its changes matter: a reader
+    that sees a new value reads ``CURRENT`` again.
+    """
+
+    def __init__(self, path: Path, writer: bool = False) -> None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT if writer else os.O_RDONLY, 0o644)
+        try:
+            if writer:
+                os.ftruncate(fd, _COUNT.size)
+            self._map = mmap.mmap(fd, _COUNT.size, access=mmap.ACCESS_WRITE if writer else mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
+
+    def value(self) -> int:
+        return int(_COUNT.unpack_from(self._map)[0])
+
+    def bump(self) -> None:
+        _COUNT.pack_into(self._map, 0, self.value() + 1)
+
+    def close(self) -> None:
+        self._map.close()
 
 
 @dataclass(frozen=True)
@@ -67,6 +102,7 @@ class Snapshots:
         self._counter = 0
         self._mutex = threading.Lock()  # generation, users
         self._making = threading.Lock()  # one checkpoint at a time
+        self._published: Counter | None = None
 
     @staticmethod
     def root_for(dataset_path: Path) -> Path:
@@ -77,8 +113,12 @@ class Snapshots:
         # Checkpoints left by a server that was killed are stale: remove them.
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True, exist_ok=True)
+        self._published = Counter(self.root / PUBLISHED, writer=True)
 
     def close(self) -> None:
+        if self._published is not None:
+            self._published.close()
+            self._published = None
         shutil.rmtree(self.root, ignore_errors=True)
 
     def mark_written(self) -> None:
@@ -127,6 +167,8 @@ class Snapshots:
         temporary = self.root / f".{CURRENT}.{os.getpid()}"
         temporary.write_text(Path(snapshot.path).name + "\n")
         os.replace(temporary, self.root / CURRENT)
+        if self._published is not None:
+            self._published.bump()
 
     def acquire(self, path: str) -> None:
         """A worker of this process opened ``path``."""
