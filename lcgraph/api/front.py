@@ -35,6 +35,7 @@ import collections
 import contextlib
 import fcntl
 import functools
+import gc
 import json
 import logging
 import os
@@ -175,6 +176,9 @@ class SnapshotReader:
 # -- evaluation threads -----------------------------------------------------------
 
 
+_FAILED = b'{"status": 500, "message": "the query failed inside the server"}'
+
+
 class _Stop(BaseException):
     """Raised inside the engine's output call to stop an evaluation nobody waits for."""
 
@@ -261,38 +265,34 @@ class Evaluator:
             job = self._jobs.get()
             if job is None:
                 return
-            self.run(job, threaded=True)
+            self._run(job)
             self._post(job)
 
-    def run(self, job: _Job, threaded: bool) -> None:
-        """Evaluate ``job`` here; its frames wait in ``job.frames`` (posted as they come if ``threaded``)."""
-
+    def _run(self, job: _Job) -> None:
+        """Evaluate ``job`` in this thread; its frames are posted to the event loop as they come."""
         frames = job.frames
 
         def emit(tag: bytes, payload: bytes) -> None:
             if job.cancelled:
                 raise _Stop
             frames.append((tag, payload))
-            if tag == b"D" and threaded:
+            if tag == b"D":
                 self._post(job)
                 assert job.writable is not None
                 job.writable.wait()  # the client reads slower than the engine writes
                 if job.cancelled:
                     raise _Stop
 
-        # In a thread, count work done, not time spent waiting for the GIL; on the
-        # event loop nothing else runs, so the (much cheaper) wall clock says the same.
-        clock = time.thread_time if threaded else time.perf_counter
-        started = clock()
+        started = time.thread_time()  # work done, not time spent waiting for the GIL
         try:
             if not job.cancelled:
-                job.plan.run(job.snap.dataset.store, emit, whole=not threaded)
+                job.plan.run(job.snap.dataset.store, emit)
         except _Stop:
             pass
         except Exception:  # noqa: BLE001 - reported to the client as a 500, logged here
             log.exception("query evaluation failed")
-            frames.append((b"X", b'{"status": 500, "message": "the query failed inside the server"}'))
-        job.seconds = clock() - started
+            frames.append((b"X", _FAILED))
+        job.seconds = time.thread_time() - started
         job.finished = True
 
 
@@ -615,12 +615,11 @@ class _Connection(asyncio.Protocol):
                     continue
                 front.jobs.put(key, prepared, snap.name)
             plan, job_key = prepared
+            if front.costs.cheap(snap.name, job_key):
+                self._answer_known(request, plan, snap, job_key)
+                continue
             active = self.active = _Job(self, request, plan, snap)
             active.key = job_key
-            if front.costs.cheap(snap.name, job_key):
-                front.evaluator.run(active, threaded=False)
-                self.job_progress(active)
-                continue
             active.writable = threading.Event()
             if self.can_write:
                 active.writable.set()
@@ -633,6 +632,34 @@ class _Connection(asyncio.Protocol):
                 self.relay.start_answers()
             elif self.transport is not None and not self.transport.is_closing():
                 self.transport.resume_reading()
+
+    def _answer_known(self, request: _Request, plan: Plan, snap: _Snap, key: str) -> None:
+        """Answer a query known to be cheap on this snapshot, here and now (see :class:`CostMemory`)."""
+        front = self.front
+        started = time.perf_counter()
+        try:
+            tag, head, body = plan.whole(snap.dataset.store)
+        except Exception:  # noqa: BLE001 - reported to the client as a 500, logged here
+            log.exception("query evaluation failed")
+            tag, head, body = b"X", _FAILED, b""
+        front.costs.learn(snap.name, key, time.perf_counter() - started, True)
+        front.snapshots.release(snap)
+        if tag == b"A":
+            fields = _head_of(head)["type_line"] + b"content-length: %d\r\nvary: Accept\r\n" % len(body)
+            self._write(self._head(200, fields, request) + (b"" if request.method == "HEAD" else body))
+            front.log_access(request, 200, len(body), self.client, False)
+        else:
+            self._respond_error(request, request.header(b"accept"), self._engine_error(request, head))
+        closing = not request.keep_alive or front.retiring or (self.client_eof and not self.waiting)
+        if closing and self.transport is not None:
+            self.transport.close()
+
+    def _engine_error(self, request: _Request, payload: bytes) -> ApiError:
+        """The error an ``X`` frame reports (a 406 names the acceptable formats)."""
+        error = json.loads(payload)
+        if error["status"] == 406:
+            return not_acceptable(error["message"], request.parsed[1].format)
+        return ApiError(error["message"], status=error["status"])
 
     def _prepare(
         self, snap: _Snap, parsed: Any, accept: str | None, authorization: str | None, host: str | None
@@ -689,14 +716,11 @@ class _Connection(asyncio.Protocol):
                     assert job.head is not None
                     self._answer_whole(job, job.head, b"".join(job.held))
             elif tag == b"X":
-                error = json.loads(payload)
                 if job.committed:
                     # The status went out already: cutting the connection is the only honest signal.
                     self._abort(job)
                 else:
-                    exc = ApiError(error["message"], status=error["status"])
-                    if exc.status == 406:
-                        exc = not_acceptable(error["message"], job.request.parsed[1].format)
+                    exc = self._engine_error(job.request, payload)
                     self._close_job(job, self._respond_error(job.request, job.request.header(b"accept"), exc))
         if job.finished and job.closed:
             self._finish_job(job)
@@ -1029,6 +1053,10 @@ class Front:
         loop.add_signal_handler(signal.SIGTERM, self.stop)
         loop.add_signal_handler(signal.SIGINT, self.stop)
         drainer = loop.create_task(_drain_logs())
+        # What start-up made lives as long as the process: keep it out of the collector's scans
+        # (a full collection over it would stall every connection for milliseconds).
+        gc.collect()
+        gc.freeze()
         sys.stdout.write("ready\n")
         sys.stdout.flush()
         await self._done.wait()

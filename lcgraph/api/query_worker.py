@@ -169,8 +169,12 @@ def _substitutions(job: dict[str, Any]) -> dict[str, Any]:
     return {"substitutions": terms}
 
 
+def _error_frame(status: int, message: str) -> tuple[bytes, bytes]:
+    return b"X", json.dumps({"status": status, "message": message}).encode()
+
+
 def _error(emit: Emit, status: int, message: str) -> None:
-    emit(b"X", json.dumps({"status": status, "message": message}).encode())
+    emit(*_error_frame(status, message))
 
 
 _ENGINE_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
@@ -224,21 +228,16 @@ class Plan:
         }
         self.max_bytes = int(job.get("max_bytes") or 0)
 
-    def run(self, store: ox.Store, emit: Emit, whole: bool = False) -> None:
-        """Evaluate on ``store`` and send the frames (never raises for bad input).
-
-        ``whole``: serialise in one engine call and send one ``A`` frame (for
-        answers known to be small; the time limit cannot act while it runs).
-        """
-        started = time.perf_counter()
+    def _start(self, store: ox.Store) -> tuple[Any, str, tuple[str, Any]] | tuple[bytes, bytes]:
+        """The engine's lazy result, its kind and format — or an ``X`` frame saying why not."""
         try:
             result = store.query(self.query, **self.options)
         except SyntaxError as exc:
-            return _error(emit, 400, _syntax_message(exc))
+            return _error_frame(400, _syntax_message(exc))
         except (ValueError, TypeError) as exc:
-            return _error(emit, 400, f"the query cannot be evaluated: {exc}")
+            return _error_frame(400, f"the query cannot be evaluated: {exc}")
         except OSError as exc:
-            return _error(emit, 503, f"the store could not be read: {exc}")
+            return _error_frame(503, f"the store could not be read: {exc}")
         if isinstance(result, ox.QuerySolutions):
             kind = "results"
         elif isinstance(result, ox.QueryBoolean):
@@ -247,19 +246,44 @@ class Plan:
             kind = "graph"
         chosen = self.formats[kind]
         if chosen is None:
-            return _error(emit, 406, kind)
-        fmt_name, engine_format = chosen
-        max_bytes = self.max_bytes
+            return _error_frame(406, kind)
+        return result, kind, chosen
+
+    def whole(self, store: ox.Store) -> tuple[bytes, bytes, bytes]:
+        """Evaluate and serialise in one engine call, for answers known to be small and quick.
+
+        Returns ``(b"A", head JSON, body)``, or ``(b"X", error JSON, b"")``.
+        The time limit cannot act while it runs.
+        """
+        started = self._start(store)
+        if len(started) == 2:
+            return started[0], started[1], b""
+        result, kind, (fmt_name, engine_format) = started
+        try:
+            body = result.serialize(format=engine_format)
+        except Exception as exc:  # noqa: BLE001 - lazy evaluation errors surface here
+            return (*_error_frame(400, f"the query failed during evaluation: {exc}"), b"")
+        if self.max_bytes and len(body) > self.max_bytes:
+            return (*_error_frame(422, _too_large_message(self.max_bytes)), b"")
+        return b"A", _head_json(kind, fmt_name), body
+
+    def run(self, store: ox.Store, emit: Emit, whole: bool = False) -> None:
+        """Evaluate on ``store`` and send the frames (never raises for bad input).
+
+        ``whole``: one ``A`` frame from :meth:`whole`; otherwise the answer is
+        streamed (``H``, ``D``…, ``E``) once it outgrows one chunk.
+        """
         if whole:
-            # A query known to be small and quick: the engine returns the bytes in one call.
-            try:
-                body = result.serialize(format=engine_format)
-            except Exception as exc:  # noqa: BLE001 - lazy evaluation errors surface here
-                return _error(emit, 400, f"the query failed during evaluation: {exc}")
-            if max_bytes and len(body) > max_bytes:
-                return _error(emit, 422, _too_large_message(max_bytes))
-            emit(b"A", _head_json(kind, fmt_name) + b"\n" + body)
-            return None
+            tag, head, body = self.whole(store)
+            emit(tag, head + b"\n" + body if tag == b"A" else head)
+            return
+        began = time.perf_counter()
+        started = self._start(store)
+        if len(started) == 2:
+            emit(*started)
+            return
+        result, kind, (fmt_name, engine_format) = started
+        max_bytes = self.max_bytes
         writer = _FrameWriter(emit, {"kind": kind, "format": fmt_name}, max_bytes)
         try:
             result.serialize(writer, engine_format)
@@ -270,8 +294,7 @@ class Plan:
         streamed = writer.head_sent
         writer.finish()
         if streamed:
-            emit(b"E", json.dumps({"bytes": writer.total, "seconds": time.perf_counter() - started}).encode())
-        return None
+            emit(b"E", json.dumps({"bytes": writer.total, "seconds": time.perf_counter() - began}).encode())
 
 
 def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit, whole: bool = False) -> None:
