@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -301,7 +302,23 @@ def test_big_answers_stream_complete(service: Service) -> None:
     assert len(r.text.strip().splitlines()) == int(count) + 1
 
 
+def _fetch_pages(service: Service, stop: threading.Event, outcomes: list[str]) -> None:
+    """Fetch the home page over keep-alive connections (relayed to the core) until ``stop``."""
+    with httpx.Client(timeout=30) as client:
+        while not stop.is_set():
+            try:
+                page = client.get(service.url + "/", headers={"Accept": "text/html"})
+                whole = page.status_code == 200 and page.text.rstrip().endswith("</html>")
+                outcomes.append("ok" if whole else "bad")
+            except httpx.TransportError as exc:
+                outcomes.append(f"{type(exc).__name__}: {exc}")
+
+
 def test_runaway_query_is_stopped_and_service_carries_on(service: Service) -> None:
+    stop, outcomes = threading.Event(), []  # type: ignore[var-annotated]
+    fetchers = [threading.Thread(target=_fetch_pages, args=(service, stop, outcomes)) for _ in range(2)]
+    for fetcher in fetchers:
+        fetcher.start()
     started = time.monotonic()
     r = _select(service, RUNAWAY)
     assert r.status_code == 503
@@ -311,15 +328,29 @@ def test_runaway_query_is_stopped_and_service_carries_on(service: Service) -> No
     quick = time.monotonic()
     assert _select(service, "ASK {}").status_code == 200
     assert time.monotonic() - quick < 2
-    # The front door that ran it retires and is replaced: two are back up.
+    # The front door that ran it retires and is replaced: two are back up. The polling
+    # pages are relayed to the core; a front door that retires never cuts one short.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if service.health()["front_doors"] == 2 and "retires" in service.log.read_text():
+        try:
+            doors = service.health()["front_doors"]
+        except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError) as exc:
+            # Known and documented: a connection still waiting in the retiring process's own
+            # accept queue is reset (never answered); the client tries again.
+            assert "without sending a response" in str(exc) or not isinstance(exc, httpx.RemoteProtocolError)
+            continue
+        if doors == 2 and "retires" in service.log.read_text():
             break
         time.sleep(0.3)
     assert "retires" in service.log.read_text()
     assert service.health()["front_doors"] == 2
     assert _select(service, "ASK {}").status_code == 200
+    stop.set()
+    for fetcher in fetchers:
+        fetcher.join(timeout=30)
+    # Pages relayed while a front door retired: none was cut short or garbled.
+    assert outcomes.count("ok") > 10, outcomes[:5]
+    assert not [o for o in outcomes if o == "bad" or "message body" in o], outcomes
 
 
 def test_access_log_has_front_door_lines(service: Service) -> None:

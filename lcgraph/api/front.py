@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import h11
 import httptools
 import pyoxigraph as ox
 
@@ -530,7 +531,7 @@ class _Connection(asyncio.Protocol):
             return
         if self.relay is not None or request.method not in ("GET", "POST") or request.path != b"/sparql":
             self.streaming_up = True
-            self._to_core(self._head_for_core(request, whole_body=False))
+            self._to_core(self._head_for_core(request, whole_body=False), request.method)
             return
         self.streaming_up = False
         expect = (request.header(b"expect") or "").lower()
@@ -567,7 +568,7 @@ class _Connection(asyncio.Protocol):
             elif self.transport is not None:
                 self.transport.pause_reading()  # one answer at a time; keep pipelined ones parsed
             return
-        self._to_core(self._head_for_core(request, whole_body=True) + b"".join(request.body))
+        self._to_core(self._head_for_core(request, whole_body=True) + b"".join(request.body), request.method)
 
     # -- queries answered here
     def _is_query(self, request: _Request) -> bool:
@@ -847,12 +848,85 @@ class _Connection(asyncio.Protocol):
         lines.append(b"x-forwarded-proto: http")
         return b"\r\n".join(lines) + b"\r\n\r\n"
 
-    def _to_core(self, data: bytes) -> None:
+    def _to_core(self, data: bytes, method: str | None = None) -> None:
+        """Send ``data`` up to the core; ``method`` when it starts a request (an answer will come)."""
         if self.relay is None:
             self.relay = _Relay(self)
             if self.active is None and not self.waiting:
                 self.relay.start_answers()
+        if method is not None:
+            self.relay.answers.expect(method)
         self.relay.send(data)
+
+
+class _Answers:
+    """Follows the core's answers on one relayed connection, to tell when none is outstanding.
+
+    A front door that retires or stops must not leave in the middle of an
+    answer it relays. The answers are read (not changed) by an HTTP/1.1
+    parser told each request's method, since an answer to HEAD announces a
+    body it does not carry; informational answers (100 Continue) do not
+    count. If the parser cannot follow (the core closes, or answers in a way
+    it does not read), nothing counts as outstanding any more.
+    """
+
+    def __init__(self, front: Front, relay: _Relay) -> None:
+        self._front = front
+        self._relay = relay
+        self._parser = h11.Connection(h11.CLIENT, max_incomplete_event_size=1 << 20)
+        self._methods: collections.deque[str] = collections.deque()
+        self._lost = False
+
+    @property
+    def outstanding(self) -> int:
+        return 0 if self._lost else len(self._methods)
+
+    def expect(self, method: str) -> None:
+        if self._lost:
+            return
+        self._methods.append(method)
+        if len(self._methods) == 1:
+            self._front.relay_busy(self._relay)
+            try:
+                self._next_request()
+            except h11.ProtocolError:
+                self.lose()
+
+    def _next_request(self) -> None:
+        self._parser.send(h11.Request(method=self._methods[0], target="/", headers=[("host", "core")]))
+        self._parser.send(h11.EndOfMessage())
+
+    def received(self, data: bytes) -> None:
+        if self._lost:
+            return
+        try:
+            self._parser.receive_data(data)
+            while self._methods:
+                event = self._parser.next_event()
+                if event is h11.NEED_DATA:
+                    return
+                if isinstance(event, h11.EndOfMessage):
+                    self._methods.popleft()
+                    if self._parser.their_state is not h11.DONE or self._parser.our_state is not h11.DONE:
+                        self.lose()  # the core closes after this answer: no other will come
+                        return
+                    self._parser.start_next_cycle()
+                    if self._methods:
+                        self._next_request()
+                    else:
+                        self._front.relay_idle(self._relay)
+                elif event is h11.PAUSED or isinstance(event, h11.ConnectionClosed):
+                    self.lose()
+                    return
+        except h11.ProtocolError as exc:
+            log.debug("cannot follow the core's answers on a relayed connection: %s", exc)
+            self.lose()
+
+    def lose(self) -> None:
+        """Stop following (the link closed, or the answers cannot be read): nothing is outstanding."""
+        self._lost = True
+        self._methods.clear()
+        self._front.relay_idle(self._relay)
 
 
 class _Relay(asyncio.Protocol):
@@ -860,6 +934,7 @@ class _Relay(asyncio.Protocol):
 
     def __init__(self, conn: _Connection) -> None:
         self.conn = conn
+        self.answers = _Answers(conn.front, self)
         self.transport: asyncio.Transport | None = None
         self.pending: list[bytes] = []
         self.answers_open = False  # queries answered here before the relay began have all gone out
@@ -896,7 +971,6 @@ class _Relay(asyncio.Protocol):
             transport.write_eof()
 
     def send(self, data: bytes) -> None:
-        self.conn.front.relay_sent(self)
         if self.transport is not None:
             self.transport.write(data)
         else:
@@ -918,7 +992,7 @@ class _Relay(asyncio.Protocol):
         self.held.clear()
 
     def data_received(self, data: bytes) -> None:
-        self.conn.front.relay_received(self)
+        self.answers.received(data)
         client = self.conn.transport
         if not self.answers_open:
             self.held.append(data)
@@ -934,7 +1008,7 @@ class _Relay(asyncio.Protocol):
             self.transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.conn.front.relay_received(self)
+        self.answers.lose()
         client = self.conn.transport
         if client is not None:
             for data in self.held:
@@ -969,7 +1043,7 @@ class Front:
         self.costs = CostMemory()
         self.parsed = _Memo(4096)  # request → parsed query (or None: not one for this process)
         self.jobs = _Memo(4096)  # request, Accept, credentials → evaluation job, on one snapshot
-        self._relays_busy: dict[_Relay, float] = {}
+        self._relays_busy: set[_Relay] = set()  # relays with answers still to come from the core
         self._done = asyncio.Event()
         origins = settings.cors_origins
         self._cors_any = "*" in origins
@@ -1011,11 +1085,11 @@ class Front:
         self._running.discard(job)
         self._maybe_done()
 
-    def relay_sent(self, relay: _Relay) -> None:
-        self._relays_busy[relay] = time.monotonic()
+    def relay_busy(self, relay: _Relay) -> None:
+        self._relays_busy.add(relay)
 
-    def relay_received(self, relay: _Relay) -> None:
-        self._relays_busy.pop(relay, None)
+    def relay_idle(self, relay: _Relay) -> None:
+        self._relays_busy.discard(relay)
         self._maybe_done()
 
     def check_stopped(self, job: _Job) -> None:
