@@ -12,6 +12,7 @@ import pytest
 from conftest import RunningServer
 
 from lcgraph.bootstrap import initialise
+from lcgraph.namespaces import GRAPH_PRIVATE
 
 EXAMPLE_CITY = "https://w3id.org/lcgraph/id/city/example-north"
 
@@ -47,6 +48,38 @@ def test_home_shows_the_counts_in_both_languages(site: RunningServer) -> None:
     assert 'lang="en"' in en.text and "Learning cities" in en.text
     for link in ("/query", "/explore", "/gaps"):
         assert f'href="{link}?lang=en"' in en.text
+
+
+def test_home_counts_follow_writes(site: RunningServer) -> None:
+    """The home page's figures are kept between requests, and renewed by a write."""
+
+    def triples() -> int:
+        html = httpx.get(site.url + "/", params={"lang": "en"}).text
+        found = re.search(r'data-count="triples">([\d,]+)<', html)
+        assert found, "the home page shows the number of triples"
+        return int(found.group(1).replace(",", ""))
+
+    def public_triples() -> int:
+        private = str(GRAPH_PRIVATE)
+        return site.dataset.count() - (site.dataset.count(private) if site.dataset.has_graph(private) else 0)
+
+    before = triples()
+    assert before == public_triples()
+    assert before > 1000 and triples() == before
+    graph = "http://example.org/test-web/home-counts"
+    put = httpx.put(
+        site.store,
+        params={"graph": graph},
+        content='<http://example.org/test-web/s> <http://example.org/test-web/p> "one", "two" .',
+        headers={"Content-Type": "text/turtle", **site.write_headers},
+    )
+    assert put.status_code in (201, 204), put.text
+    try:
+        # The two triples, and the change's record in the history graph.
+        assert triples() == public_triples() >= before + 2
+    finally:
+        httpx.delete(site.store, params={"graph": graph}, headers=site.write_headers)
+    assert triples() == public_triples()
 
 
 def test_pages_use_no_outside_resources(site: RunningServer) -> None:

@@ -120,15 +120,32 @@ def format_when(when: dt.datetime | None, lang: str) -> str:
     return when.strftime("%d %B %Y %H:%M")
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
+def _home_figures(request: Request) -> tuple[list[tuple[str, int]], dt.datetime | None]:
+    """The home page's counts and last change, computed once per store state.
+
+    Counting a store of a million triples takes a good part of a second;
+    the figures change only through writes, which bump the runtime's
+    generation.
+    """
+    rt = getattr(request.app.state, "runtime", None)
+    generation = rt.generation if rt is not None else None
+    cached = getattr(request.app.state, "home_figures", None)
+    if cached is not None and generation is not None and cached[0] == generation:
+        return cached[1], cached[2]
     ds = dataset(request)
-    lang = pick_language(request)
     counts = home_counts(ds)
     # Personal data is not counted on a public page either.
     private = ds.count(str(GRAPH_PRIVATE)) if ds.has_graph(str(GRAPH_PRIVATE)) else 0
     counts.append(("triples", ds.count() - private))
     when = last_update(ds)
+    request.app.state.home_figures = (generation, counts, when)
+    return counts, when
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    lang = pick_language(request)
+    counts, when = _home_figures(request)
     return render(
         request,
         "home.html",
