@@ -212,7 +212,8 @@ class _Job:
         self.plan = plan
         self.snap = snap
         self.frames: collections.deque[tuple[bytes, bytes]] = collections.deque()
-        self.writable: threading.Event | None = None  # only for a run in a thread (see Evaluator.run)
+        self.writable = threading.Event()  # cleared while the client reads slower than the engine writes
+        self.writable.set()
         self.cancelled = False
         self.finished = False  # the thread is done with it
         self.closed = False  # the connection is done with it
@@ -223,11 +224,6 @@ class _Job:
         self.committed = False
         self.seconds = 0.0
         self.key = ""
-
-    def let_writer_go(self) -> None:
-        """Wake the evaluation thread if it waits for the client to read."""
-        if self.writable is not None:
-            self.writable.set()
 
 
 class Evaluator:
@@ -279,7 +275,6 @@ class Evaluator:
             frames.append((tag, payload))
             if tag == b"D":
                 self._post(job)
-                assert job.writable is not None
                 job.writable.wait()  # the client reads slower than the engine writes
                 if job.cancelled:
                     raise _Stop
@@ -452,7 +447,6 @@ class _Connection(asyncio.Protocol):
         self.can_write = True
         self.write_resumed = asyncio.Event()
         self.write_resumed.set()
-        self.in_next = False
 
     # -- asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -482,14 +476,14 @@ class _Connection(asyncio.Protocol):
     def pause_writing(self) -> None:
         self.can_write = False
         self.write_resumed.clear()
-        if self.active is not None and self.active.writable is not None:
+        if self.active is not None:
             self.active.writable.clear()
 
     def resume_writing(self) -> None:
         self.can_write = True
         self.write_resumed.set()
         if self.active is not None:
-            self.active.let_writer_go()
+            self.active.writable.set()
 
     def eof_received(self) -> bool | None:
         self.client_eof = True
@@ -584,16 +578,11 @@ class _Connection(asyncio.Protocol):
         return True
 
     def _next(self) -> None:
-        """Start answering the next waiting request (many in turn, if they are answered at once)."""
-        if self.in_next:
-            return  # called back from an answer given inside the loop below, which goes on by itself
-        self.in_next = True
-        try:
-            self._next_waiting()
-        finally:
-            self.in_next = False
+        """Start answering the waiting requests: in a loop, as long as each is answered at once.
 
-    def _next_waiting(self) -> None:
+        A query known to be cheap is answered here without calling back into
+        this method, so hundreds of pipelined ones never nest.
+        """
         front = self.front
         while self.waiting and self.active is None and self.transport is not None:
             request = self.waiting.popleft()
@@ -621,9 +610,8 @@ class _Connection(asyncio.Protocol):
                 continue
             active = self.active = _Job(self, request, plan, snap)
             active.key = job_key
-            active.writable = threading.Event()
-            if self.can_write:
-                active.writable.set()
+            if not self.can_write:
+                active.writable.clear()
             loop = asyncio.get_running_loop()
             active.timer = loop.call_later(front.timeout, self._timed_out, active)
             front.job_started(active)
@@ -646,8 +634,7 @@ class _Connection(asyncio.Protocol):
         front.costs.learn(snap.name, key, time.perf_counter() - started, True)
         front.snapshots.release(snap)
         if tag == b"A":
-            fields = _head_of(head)["type_line"] + b"content-length: %d\r\nvary: Accept\r\n" % len(body)
-            self._write(self._head(200, fields, request) + (b"" if request.method == "HEAD" else body))
+            self._send_whole(request, _head_of(head), body)
             front.log_access(request, 200, len(body), self.client, False)
         else:
             self._respond_error(request, request.header(b"accept"), self._engine_error(request, head))
@@ -726,10 +713,12 @@ class _Connection(asyncio.Protocol):
         if job.finished and job.closed:
             self._finish_job(job)
 
-    def _answer_whole(self, job: _Job, head: dict[str, Any], body: bytes) -> None:
-        request = job.request
+    def _send_whole(self, request: _Request, head: dict[str, Any], body: bytes) -> None:
         fields = head["type_line"] + b"content-length: %d\r\nvary: Accept\r\n" % len(body)
         self._write(self._head(200, fields, request) + (b"" if request.method == "HEAD" else body))
+
+    def _answer_whole(self, job: _Job, head: dict[str, Any], body: bytes) -> None:
+        self._send_whole(job.request, head, body)
         self._close_job(job, 200, len(body))
 
     def _commit(self, job: _Job) -> None:
@@ -744,7 +733,7 @@ class _Connection(asyncio.Protocol):
         if job.closed or job.finished:
             return
         job.cancelled = True
-        job.let_writer_go()
+        job.writable.set()
         if job.committed:
             self._abort(job)
         else:
@@ -756,13 +745,13 @@ class _Connection(asyncio.Protocol):
     def _drop(self, job: _Job) -> None:
         """The client left: stop the evaluation at its next output."""
         job.cancelled = True
-        job.let_writer_go()
+        job.writable.set()
         job.closed = True  # its timer stays: a query that never writes must still be ended
         self.active = None
 
     def _abort(self, job: _Job) -> None:
         job.cancelled = True
-        job.let_writer_go()
+        job.writable.set()
         self._close_job(job, 200, aborted=True)
         if self.transport is not None:
             self.transport.abort()

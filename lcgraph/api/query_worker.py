@@ -267,16 +267,12 @@ class Plan:
             return (*_error_frame(422, _too_large_message(self.max_bytes)), b"")
         return b"A", _head_json(kind, fmt_name), body
 
-    def run(self, store: ox.Store, emit: Emit, whole: bool = False) -> None:
+    def run(self, store: ox.Store, emit: Emit) -> None:
         """Evaluate on ``store`` and send the frames (never raises for bad input).
 
-        ``whole``: one ``A`` frame from :meth:`whole`; otherwise the answer is
-        streamed (``H``, ``D``…, ``E``) once it outgrows one chunk.
+        A small answer goes as one ``A`` frame; a big one is streamed (``H``,
+        ``D``…, ``E``) once it outgrows one chunk.
         """
-        if whole:
-            tag, head, body = self.whole(store)
-            emit(tag, head + b"\n" + body if tag == b"A" else head)
-            return
         began = time.perf_counter()
         started = self._start(store)
         if len(started) == 2:
@@ -297,7 +293,7 @@ class Plan:
             emit(b"E", json.dumps({"bytes": writer.total, "seconds": time.perf_counter() - began}).encode())
 
 
-def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit, whole: bool = False) -> None:
+def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit) -> None:
     """Evaluate one job against ``store`` and send its frames (never raises for bad input)."""
     try:
         plan = Plan(store, job)
@@ -305,7 +301,7 @@ def evaluate(store: ox.Store, job: dict[str, Any], emit: Emit, whole: bool = Fal
         return _error(emit, 400, f"the query cannot be evaluated: {exc}")
     except OSError as exc:
         return _error(emit, 503, f"the store could not be read: {exc}")
-    plan.run(store, emit, whole)
+    plan.run(store, emit)
     return None
 
 
