@@ -24,8 +24,7 @@ def replace_graph(ds: Dataset, graph: str, files: list[Path]) -> int:
     scratch = Dataset.memory()
     for f in files:
         scratch.load_path(f, graph=graph)
-    ds.store.remove_graph(ox.NamedNode(graph))
-    ds.store.extend(scratch.quads())
+    ds.apply(scratch.quads(), drop=[ox.NamedNode(graph)] if ds.has_graph(graph) else [])
     return scratch.count(graph)
 
 
@@ -37,9 +36,7 @@ def replace_graphs_of(ds: Dataset, path: Path) -> tuple[int, int]:
     scratch = Dataset.memory()
     scratch.load_path(path)
     graphs = scratch.graphs()
-    for g in graphs:
-        ds.store.remove_graph(ox.NamedNode(g))
-    ds.store.extend(scratch.quads())
+    ds.apply(scratch.quads(), drop=[ox.NamedNode(g) for g in graphs if ds.has_graph(g)])
     return scratch.count(), len(graphs)
 
 

@@ -57,6 +57,9 @@ GRAPH_FINDINGS = LCG["findings"]
 GRAPH_PRIVATE = LCG["private"]
 GRAPH_HISTORY = LCG["history"]
 GRAPH_SYNTHETIC = LCG["synthetic"]
+#: Where triples written without a graph name land (GSP ``?default``, updates without GRAPH).
+#: The store's own default graph is the set union of the public graphs (see store/dataset.py).
+GRAPH_UNNAMED = LCG["default"]
 
 __all__ = [
     "DCAT",

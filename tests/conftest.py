@@ -72,7 +72,11 @@ class RunningServer:
     def load(self, data: str, graph: str | None = None, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> None:
         """Load test data straight into the store (not through HTTP)."""
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        self.dataset.store.load(data.encode(), format=fmt, to_graph=None if fmt.supports_datasets else target)
+        quads = [
+            q if fmt.supports_datasets else ox.Quad(q.subject, q.predicate, q.object, target)
+            for q in ox.parse(data.encode(), format=fmt)
+        ]
+        self.dataset.apply(quads)  # keeps the merged default graph in step
         self.app.state.runtime.publish_now()
 
     def stop(self) -> None:

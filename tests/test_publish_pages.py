@@ -38,7 +38,7 @@ def _seed_iris(live: RunningServer) -> list[str]:
     rows = live.dataset.select(
         "SELECT DISTINCT ?s { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && STRSTARTS(STR(?g), "
         "'https://w3id.org/lcgraph/graph/seed/') && STRSTARTS(STR(?s), 'https://w3id.org/lcgraph/id/')) }",
-        union_default_graph=False,
+        include_private=True,
     )
     return sorted(r["s"].value for r in rows)
 

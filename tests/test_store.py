@@ -66,8 +66,10 @@ def test_on_disk_store_persists(tmp_path: Path) -> None:
 def test_default_graph_is_union_of_graphs(sample: Dataset) -> None:
     rows = sample.select("SELECT ?s { ?s <http://example.org/knows> ?o }")
     assert len(rows) == 2
-    strict = sample.select("SELECT ?s { ?s <http://example.org/knows> ?o }", union_default_graph=False)
-    assert strict == []
+    only_one = sample.select(
+        "SELECT ?s { ?s <http://example.org/knows> ?o }", default_graph=["http://example.org/none"]
+    )
+    assert only_one == []
 
 
 def test_stats_counts_graphs_and_classes(ds: Dataset) -> None:

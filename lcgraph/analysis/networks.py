@@ -104,9 +104,9 @@ def analysed_graphs(ds: Dataset) -> list[str]:
 
 
 def _rows(ds: Dataset, body: str) -> Iterator[ox.QuerySolution]:
-    # The default graph of every query is the default graph plus the analysed
-    # graphs: old findings must not feed new ones, and personal data is not needed.
-    result = ds.query(_q(body), default_graph=[None, *analysed_graphs(ds)])
+    # The default graph of every query is the public union (no personal data); the
+    # findings' own vocabulary never matches the patterns the projections read.
+    result = ds.query(_q(body))
     assert isinstance(result, ox.QuerySolutions)
     yield from result
 
@@ -123,7 +123,7 @@ def _table(ds: Dataset, body: str) -> list[list[str]]:
     Terms keep their TSV form (``<iri>``, ``_:b``, ``"text"``, ``12``):
     :func:`_iri` strips the brackets where a value is kept.
     """
-    result = ds.query(_q(body), default_graph=[None, *analysed_graphs(ds)])
+    result = ds.query(_q(body))
     assert isinstance(result, ox.QuerySolutions)
     lines = result.serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8").split("\n")
     return [line.split("\t") for line in lines[1:] if line]

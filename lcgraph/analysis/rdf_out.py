@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import pyoxigraph as ox
 from pyoxigraph import Literal, NamedNode
 
 from lcgraph import __version__
@@ -139,6 +140,15 @@ def findings_update(
 ) -> str:
     """The SPARQL update that replaces the findings graph with these findings."""
     graph = _iri(str(GRAPH_FINDINGS))
+    body = findings_turtle(findings, graphs_used, started, ended)
+    return f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}"
+
+
+def findings_turtle(
+    findings: list[Finding], graphs_used: list[str], started: datetime, ended: datetime
+) -> str:
+    """The findings graph's content as Turtle statements."""
+    graph = _iri(str(GRAPH_FINDINGS))
     stamp = ended.strftime("%Y%m%dT%H%M%S%fZ")
     run = _iri(str(LCID[f"finding/run-{stamp}"]))
     when = _typed(ended.isoformat(), str(XSD.dateTime))
@@ -169,13 +179,17 @@ def findings_update(
     triples += _kind_triples({f.kind for f in findings})
     for f in findings:
         triples += _finding_triples(f, run, when)
-    body = "\n".join(triples)
-    return f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}"
+    return "\n".join(triples)
 
 
 def write_findings(
     ds: Dataset, findings: list[Finding], graphs_used: list[str], started: datetime, ended: datetime
 ) -> int:
     """Replace the findings graph in one transaction; returns the number of findings written."""
-    ds.update(findings_update(findings, graphs_used, started, ended))
+    graph = ox.NamedNode(str(GRAPH_FINDINGS))
+    body = findings_turtle(findings, graphs_used, started, ended)
+    quads = [
+        ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(body, format=ox.RdfFormat.TURTLE)
+    ]
+    ds.apply(quads, drop=[graph] if ds.has_graph(graph.value) else [])
     return len(findings)

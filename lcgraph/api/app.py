@@ -21,6 +21,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
 
 from lcgraph import __version__
+from lcgraph.access import AccessDenied
 from lcgraph.api import analysis, graph_store, publish, queries, sparql, writes
 from lcgraph.api.errors import error_response, install_error_handlers
 from lcgraph.api.middleware import AccessLog, BodyLimit, WriteTracker
@@ -59,9 +60,14 @@ def _guarded_write_handlers(app: FastAPI) -> None:
     async def bad_update(request: Request, exc: Exception) -> Any:
         return error_response(request, 400, str(exc))
 
+    async def denied(request: Request, exc: Exception) -> Any:
+        return error_response(request, 403, f"{exc}; nothing was written")
+
     app.add_exception_handler(guarded.ValidationFailed, refused)
     app.add_exception_handler(updates.UpdateSyntaxError, bad_update)
     app.add_exception_handler(updates.UpdateNotSupported, bad_update)
+    app.add_exception_handler(updates.UpdateFailed, bad_update)
+    app.add_exception_handler(AccessDenied, denied)
 
 
 def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:

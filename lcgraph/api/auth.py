@@ -26,6 +26,7 @@ from pathlib import Path
 
 from starlette.requests import Request
 
+from lcgraph.access import Access
 from lcgraph.api.errors import Forbidden, Unauthorized
 from lcgraph.config import Settings
 
@@ -50,6 +51,13 @@ class Principal:
 
     def can(self, scope: str) -> bool:
         return scope in self.scopes
+
+    @property
+    def access(self) -> Access:
+        """What this caller may read and write (the access model, :mod:`lcgraph.access`)."""
+        return Access(
+            read_private=READ_PRIVATE in self.scopes, write=WRITE in self.scopes, admin=ADMIN in self.scopes
+        )
 
 
 ANONYMOUS = Principal(None)

@@ -42,6 +42,7 @@ from lcgraph.api.write_path import (
 from lcgraph.namespaces import LCG, PREFIXES
 from lcgraph.publish.privacy import QueryRefused, check_graph_readable
 from lcgraph.store import Format, UnknownFormat, by_media_type, for_path
+from lcgraph.store.dataset import UNNAMED
 
 router = APIRouter(tags=["SPARQL 1.1 Graph Store Protocol"])
 
@@ -210,17 +211,16 @@ def _dump(
     present = [g for g in hidden if store.contains_named_graph(ox.NamedNode(g))]
 
     def write(output: IO[bytes]) -> None:
-        if target is _ALL and present:
+        if target is _ALL:
+            # Every named graph the caller may read; the store's default graph is their merge.
             quads = (
                 q
                 for q in store.quads_for_pattern(None, None, None, None)
-                if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in present)
+                if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value not in present
             )
             ox.serialize(quads, output, fmt.engine, prefixes=prefixes)
-        elif target is _ALL:
-            store.dump(output, fmt.engine, prefixes=prefixes)
         else:
-            graph = ox.DefaultGraph() if target is None else ox.NamedNode(str(target))
+            graph = UNNAMED if target is None else ox.NamedNode(str(target))
             store.dump(output, fmt.engine, from_graph=graph, prefixes=prefixes)
 
     return write
@@ -278,9 +278,11 @@ async def store_put(request: Request) -> Response:
     if target is _ALL:
         hidden = rt.hidden_for(principal)
         await rt.blocking(_refuse_hidden_quads, parts, hidden, rt, principal)
-        await rt.blocking(replace_dataset, rt.dataset, parts, keep=hidden, agent=principal.name)
+        await rt.blocking(replace_dataset, rt.dataset, parts, agent=principal.name, access=principal.access)
         return _written(rt, False)
-    created = await rt.blocking(replace_graph, rt.dataset, target, parts, agent=principal.name)
+    created = await rt.blocking(
+        replace_graph, rt.dataset, target, parts, agent=principal.name, access=principal.access
+    )
     return _written(rt, created)
 
 
@@ -299,14 +301,18 @@ async def store_post(request: Request) -> Response:
     parts = await _parts(request)
     if target is _ALL and all(p.format.is_dataset for p in parts):
         await rt.blocking(_refuse_hidden_quads, parts, rt.hidden_for(principal), rt, principal)
-        await rt.blocking(add_to_dataset, rt.dataset, parts, agent=principal.name)
+        await rt.blocking(add_to_dataset, rt.dataset, parts, agent=principal.name, access=principal.access)
         return _written(rt, False)
     if target is _ALL:
         # Triples posted to the store itself: a new graph, named by us (GSP §5.5).
         new_graph = str(LCG[f"upload/{uuid.uuid4().hex}"])
-        await rt.blocking(add_to_graph, rt.dataset, new_graph, parts, agent=principal.name)
+        await rt.blocking(
+            add_to_graph, rt.dataset, new_graph, parts, agent=principal.name, access=principal.access
+        )
         return _written(rt, True, new_graph)
-    created = await rt.blocking(add_to_graph, rt.dataset, target, parts, agent=principal.name)
+    created = await rt.blocking(
+        add_to_graph, rt.dataset, target, parts, agent=principal.name, access=principal.access
+    )
     return _written(rt, created)
 
 
@@ -324,7 +330,7 @@ async def store_delete(request: Request) -> Response:
         raise BadRequest("DELETE needs ?graph=IRI or ?default; the whole store is not deleted over HTTP")
     principal = rt.tokens.require(request, WRITE, f"deleting {_label(target)}")
     _check_private(rt, principal, target)
-    if not await rt.blocking(delete_graph, rt.dataset, target, agent=principal.name):
+    if not await rt.blocking(delete_graph, rt.dataset, target, agent=principal.name, access=principal.access):
         raise NotFound(f"{_label(target)} does not exist in this store")
     return _written(rt, False)
 

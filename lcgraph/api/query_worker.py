@@ -35,6 +35,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from lcgraph.store.dataset import dataset_arguments
+
 HEADER = struct.Struct(">cI")
 CHUNK = 256 * 1024
 
@@ -99,49 +101,18 @@ def _graph_term(iri: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
 
 
-_visible_cache: dict[tuple[str, frozenset[str]], list[ox.NamedNode] | None] = {}
-
-
-def _visible(store: ox.Store, hidden: frozenset[str], snapshot: str | None) -> list[ox.NamedNode] | None:
-    """The named graphs a caller may see, or ``None`` when no hidden graph exists in ``store``.
-
-    Cached per snapshot (a snapshot never changes); a live store (``snapshot``
-    ``None``) is asked every time.
-    """
-    key = (snapshot or "", hidden)
-    if snapshot is not None and key in _visible_cache:
-        return _visible_cache[key]
-    visible: list[ox.NamedNode] | None = None
-    if any(store.contains_named_graph(ox.NamedNode(g)) for g in hidden):
-        visible = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in hidden]
-    if snapshot is not None:
-        _visible_cache.clear()
-        _visible_cache[key] = visible
-    return visible
-
-
-def _dataset_options(store: ox.Store, job: dict[str, Any]) -> dict[str, Any]:
-    """The engine's dataset arguments for a job.
-
-    ``hidden`` graphs (e.g. personal data) are left out of the union default
-    graph and of the named graphs the query may see.
-    """
-    options: dict[str, Any] = {"base_iri": job["base_iri"]} if job.get("base_iri") else {}
+def _dataset_options(store: ox.Store, job: dict[str, Any]) -> tuple[ox.Store, dict[str, Any]]:
+    """The store and engine dataset arguments for a job (set semantics, the caller's view)."""
     hidden = frozenset(job.get("hidden") or ())
-    visible = _visible(store, hidden, job.get("snapshot")) if hidden else None
-    default = job.get("default_graph")
-    named = job.get("named_graphs")
-    if default is not None:
-        options["default_graph"] = [_graph_term(g) for g in default]
-    elif visible is not None:
-        options["default_graph"] = [ox.DefaultGraph(), *visible]
-    else:
-        options["use_default_graph_as_union"] = True
-    if named is not None:
-        options["named_graphs"] = [ox.NamedNode(g) for g in named]
-    elif visible is not None:
-        options["named_graphs"] = visible
-    return options
+    store, options = dataset_arguments(
+        store,
+        include_private=not hidden,
+        default_graph=job.get("default_graph"),
+        named_graphs=job.get("named_graphs"),
+    )
+    if job.get("base_iri"):
+        options["base_iri"] = job["base_iri"]
+    return store, options
 
 
 def _functions(query: str) -> dict[str, Any]:
@@ -215,11 +186,14 @@ class Plan:
     each time; :func:`evaluate` is the one-off form.
     """
 
-    __slots__ = ("query", "options", "formats", "max_bytes")
+    __slots__ = ("query", "options", "formats", "max_bytes", "copy")
 
     def __init__(self, store: ox.Store, job: dict[str, Any]) -> None:
         self.query: str = job["query"]
-        self.options = {**_dataset_options(store, job), **_substitutions(job), **_functions(self.query)}
+        target, dataset = _dataset_options(store, job)
+        # Several default graphs are merged into an in-memory copy (set semantics).
+        self.copy: ox.Store | None = None if target is store else target
+        self.options = {**dataset, **_substitutions(job), **_functions(self.query)}
         results, graph = job.get("results_format"), job.get("graph_format")
         self.formats: dict[str, tuple[str, Any] | None] = {
             "results": (results, getattr(ox.QueryResultsFormat, results)) if results else None,
@@ -231,7 +205,7 @@ class Plan:
     def _start(self, store: ox.Store) -> tuple[Any, str, tuple[str, Any]] | tuple[bytes, bytes]:
         """The engine's lazy result, its kind and format — or an ``X`` frame saying why not."""
         try:
-            result = store.query(self.query, **self.options)
+            result = (self.copy or store).query(self.query, **self.options)
         except SyntaxError as exc:
             return _error_frame(400, _syntax_message(exc))
         except (ValueError, TypeError) as exc:

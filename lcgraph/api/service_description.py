@@ -27,9 +27,9 @@ def _sd(name: str) -> ox.NamedNode:
 
 def count_graphs(ds: Dataset) -> tuple[int, dict[str, int]]:
     """Triples in the default graph and in each named graph (engine-side counts)."""
-    default = ds.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", union_default_graph=False)
+    default = ds.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
     named = ds.select(
-        "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", union_default_graph=False
+        "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", include_private=True
     )
     counts = {row["g"].value: int(row["n"].value) for row in named if isinstance(row["g"], ox.NamedNode)}
     for graph in ds.graphs():

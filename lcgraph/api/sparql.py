@@ -277,7 +277,14 @@ async def _apply_update(
     request: Request, rt: ServiceRuntime, op: UpdateOperation, principal: Principal
 ) -> Response:
     text = apply_using(op.update, op.using_graphs, op.using_named_graphs)
-    await rt.blocking(run_update, rt.dataset, text, base_iri=_endpoint(request), agent=principal.name)
+    await rt.blocking(
+        run_update,
+        rt.dataset,
+        text,
+        base_iri=_endpoint(request),
+        agent=principal.name,
+        access=principal.access,
+    )
     rt.mark_written()
     return Response(status_code=204)
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from lcgraph.namespaces import GRAPH_HISTORY
+from lcgraph.access import ANONYMOUS, Access
 from lcgraph.store import Dataset, Format, LoadError
+from lcgraph.store.dataset import UNNAMED, stored
 from lcgraph.validation.guarded import apply_change, apply_update
 
 _write_lock = threading.Lock()
@@ -36,8 +37,8 @@ class Part:
     name: str = "request body"
 
 
-def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
-    return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+def _graph_term(graph: str | None) -> ox.NamedNode:
+    return UNNAMED if graph is None else ox.NamedNode(graph)
 
 
 def parse_parts(
@@ -53,14 +54,14 @@ def parse_parts(
                 "(no graph= or default parameter) or use a triple format",
                 source=part.name,
             )
-        into = ox.DefaultGraph() if dataset else target
+        into = UNNAMED if dataset else target
         try:
             # Fresh blank-node ids: two files (or a file and the store) never share one by accident.
             for item in ox.parse(
                 part.data, format=part.format.rdf_format, base_iri=base_iri, rename_blank_nodes=True
             ):
                 quads.append(
-                    item
+                    stored(item)
                     if part.format.is_dataset
                     else ox.Quad(item.subject, item.predicate, item.object, into)
                 )
@@ -74,7 +75,7 @@ def parse_parts(
 
 
 def graph_exists(ds: Dataset, graph: str | None) -> bool:
-    """A named graph exists once created; the default graph always exists."""
+    """A named graph exists once created (until dropped); the default graph always exists."""
     return graph is None or ds.store.contains_named_graph(ox.NamedNode(graph))
 
 
@@ -89,16 +90,22 @@ def replace_graph(
     *,
     agent: str | None = None,
     base_iri: str | None = None,
+    access: Access = ANONYMOUS,
 ) -> bool:
     """GSP PUT: the graph's content becomes the parts' triples. Returns True if the graph is new."""
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
         created = not graph_exists(ds, graph)
+        target = _graph_term(graph)
         apply_change(
-            ds, add_quads=quads, remove_quads=_quads_of(ds, graph), source="graph store PUT", agent=agent
+            ds,
+            add_quads=quads,
+            clear=[target],
+            create=[target],
+            source="graph store PUT",
+            agent=agent,
+            access=access,
         )
-        if graph is not None:
-            ds.store.add_graph(ox.NamedNode(graph))
     return created
 
 
@@ -109,29 +116,39 @@ def add_to_graph(
     *,
     agent: str | None = None,
     base_iri: str | None = None,
+    access: Access = ANONYMOUS,
 ) -> bool:
     """GSP POST: add the parts' triples to the graph. Returns True if the graph is new."""
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
         created = not graph_exists(ds, graph)
-        apply_change(ds, add_quads=quads, remove_quads=[], source="graph store POST", agent=agent)
-        if graph is not None:
-            ds.store.add_graph(ox.NamedNode(graph))
+        apply_change(
+            ds,
+            add_quads=quads,
+            create=[_graph_term(graph)],
+            source="graph store POST",
+            agent=agent,
+            access=access,
+        )
     return created
 
 
-def delete_graph(ds: Dataset, graph: str | None, *, agent: str | None = None) -> bool:
+def delete_graph(
+    ds: Dataset, graph: str | None, *, agent: str | None = None, access: Access = ANONYMOUS
+) -> bool:
     """GSP DELETE: drop a named graph (or empty the default one). Returns False if it did not exist."""
     with _write_lock:
         if not graph_exists(ds, graph):
             return False
+        target = _graph_term(graph)
         apply_change(
-            ds, add_quads=[], remove_quads=_quads_of(ds, graph), source="graph store DELETE", agent=agent
+            ds,
+            clear=[target] if graph is None else [],
+            drop=[] if graph is None else [target],
+            source="graph store DELETE",
+            agent=agent,
+            access=access,
         )
-        if graph is None:
-            ds.store.clear_graph(ox.DefaultGraph())
-        else:
-            ds.store.remove_graph(ox.NamedNode(graph))
     return True
 
 
@@ -139,41 +156,54 @@ def replace_dataset(
     ds: Dataset,
     parts: Sequence[Part],
     *,
-    keep: Sequence[str] = (),
     agent: str | None = None,
     base_iri: str | None = None,
-) -> None:
-    """GSP PUT on the whole store: every graph is replaced by the body's.
+    access: Access = ANONYMOUS,
+) -> list[str]:
+    """GSP PUT on the whole store: the graphs the caller may write are replaced by the body's.
 
-    The graphs in ``keep`` (those the caller may not see) and the write
-    history ``lcg:history`` stay as they are.
+    Graphs the caller may not write (the history, the reference graphs for
+    non-administrators, the private graph without read-private) stay as they
+    are; a body naming one of them is refused (403). Returns the graphs dropped.
     """
     quads = parse_parts(parts, None, base_iri=base_iri, dataset=True)
-    kept = {*keep, str(GRAPH_HISTORY)}
     with _write_lock:
-        replaced = [g for g in ds.graphs() if g not in kept]
-        old = [
-            q
-            for q in ds.store.quads_for_pattern(None, None, None, None)
-            if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in kept)
-        ]
-        apply_change(ds, add_quads=quads, remove_quads=old, source="graph store PUT (dataset)", agent=agent)
-        written = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
-        for graph in replaced:
-            if graph not in written:
-                ds.store.remove_graph(ox.NamedNode(graph))  # empty now: drop the name too
+        written = {q.graph_name for q in quads}
+        replaced = [ox.NamedNode(g) for g in ds.graphs() if access.may_write(g)]
+        apply_change(
+            ds,
+            add_quads=quads,
+            clear=[g for g in replaced if g in written],
+            drop=[g for g in replaced if g not in written],
+            source="graph store PUT (dataset)",
+            agent=agent,
+            access=access,
+        )
+        return sorted(g.value for g in replaced if g not in written)
 
 
 def add_to_dataset(
-    ds: Dataset, parts: Sequence[Part], *, agent: str | None = None, base_iri: str | None = None
+    ds: Dataset,
+    parts: Sequence[Part],
+    *,
+    agent: str | None = None,
+    base_iri: str | None = None,
+    access: Access = ANONYMOUS,
 ) -> None:
     """GSP POST on the whole store: add the body's quads, graphs and all."""
     quads = parse_parts(parts, None, base_iri=base_iri, dataset=True)
     with _write_lock:
-        apply_change(ds, add_quads=quads, remove_quads=[], source="graph store POST (dataset)", agent=agent)
+        apply_change(ds, add_quads=quads, source="graph store POST (dataset)", agent=agent, access=access)
 
 
-def run_update(ds: Dataset, update: str, *, base_iri: str | None = None, agent: str | None = None) -> None:
-    """Apply a SPARQL update (already carrying the protocol's USING clauses) in one transaction."""
+def run_update(
+    ds: Dataset,
+    update: str,
+    *,
+    base_iri: str | None = None,
+    agent: str | None = None,
+    access: Access = ANONYMOUS,
+) -> None:
+    """Apply a SPARQL update (already carrying the protocol's USING clauses) on the caller's view."""
     with _write_lock:
-        apply_update(ds, update, base_iri=base_iri, agent=agent)
+        apply_update(ds, update, base_iri=base_iri, agent=agent, access=access)

@@ -79,7 +79,7 @@ def list_changes(
     if since:
         filters.append(f"FILTER(?time >= {_string(since)}^^xsd:dateTime)")
     query = HISTORY_QUERY % (GRAPH_HISTORY, "\n  ".join(filters), max(1, limit))
-    rows = ds.select(query, union_default_graph=False)  # type: ignore[attr-defined]
+    rows = ds.select(query)  # type: ignore[attr-defined]
     return [
         ChangeSet(
             iri=r["change"].value,

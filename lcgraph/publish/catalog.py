@@ -248,7 +248,6 @@ def _example_resources(ds: Dataset, graphs: list[str]) -> list[str]:
     for cls in (LC.LearningCity, LC.LearningSpace):
         rows = ds.select(
             f"SELECT ?x {{ ?x a <{cls}> FILTER(isIRI(?x)) }} ORDER BY ?x LIMIT 1",
-            default_graph=[None, *graphs],
         )
         out += [r["x"].value for r in rows]
     return out

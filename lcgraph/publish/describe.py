@@ -91,10 +91,8 @@ def _prefixes_for(fmt: ox.RdfFormat) -> dict[str, str] | None:
 
 def _readable(q: ox.Quad, graphs: set[str], personal: PersonalFilter | None) -> bool:
     g = q.graph_name
-    if isinstance(g, ox.NamedNode) and g.value not in graphs:
-        return False
-    if isinstance(g, ox.BlankNode):
-        return False
+    if not isinstance(g, ox.NamedNode) or g.value not in graphs:
+        return False  # the store's default graph only repeats the named graphs' triples
     # Defence in depth: a personal statement misfiled in a public graph is still withheld.
     return personal is None or not personal.is_personal(q)
 
@@ -146,7 +144,6 @@ def inbound_links(
 def label_statements(ds: Dataset, iris: Iterable[str], *, may_read_private: bool = False) -> list[ox.Triple]:
     """The rdfs:label, skos:prefLabel and dct:title statements about the given IRIs."""
     wanted = sorted(set(iris))
-    graphs: list[str | None] = [None, *readable_graphs(ds, may_read_private)]
     props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
     out: set[ox.Triple] = set()
     for start in range(0, len(wanted), 400):
@@ -154,7 +151,7 @@ def label_statements(ds: Dataset, iris: Iterable[str], *, may_read_private: bool
         for r in ds.select(
             f"SELECT ?x ?p ?l {{ VALUES ?x {{ {values} }} VALUES ?p {{ {props} }} ?x ?p ?l "
             "FILTER(isLiteral(?l)) }",
-            default_graph=graphs,
+            include_private=may_read_private,
         ):
             out.add(ox.Triple(r["x"], r["p"], r["l"]))
     return sorted(out, key=str)
@@ -183,7 +180,7 @@ def graph_sources(
         f"OPTIONAL {{ ?g <{PROV.hadPrimarySource}> ?src "
         f"  OPTIONAL {{ ?src <{RDFS.label}>|<{DCT.title}> ?st }} "
         f"  OPTIONAL {{ ?src <{SCHEMA.url}> ?url }} }} }}",
-        default_graph=[None, *readable_graphs(ds, may_read_private)],
+        include_private=may_read_private,
     )
     out: dict[str, Source] = {}
     for g in wanted:

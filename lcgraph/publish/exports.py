@@ -98,7 +98,7 @@ class Slice:
 def _instances(ds: Dataset, classes: Iterable[str], may_read_private: bool) -> list[str]:
     values = " ".join(f"<{c}>" for c in classes)
     query = f"SELECT DISTINCT ?x {{ VALUES ?c {{ {values} }} ?x a ?c FILTER(isIRI(?x)) }} ORDER BY ?x"
-    rows = ds.select(query, default_graph=[None, *readable_graphs(ds, may_read_private)])
+    rows = ds.select(query, include_private=may_read_private)
     return [r["x"].value for r in rows]
 
 
@@ -116,7 +116,7 @@ def known_classes(ds: Dataset, may_read_private: bool = False) -> list[str]:
     """Classes that have at least one instance."""
     rows = ds.select(
         "SELECT DISTINCT ?c { ?x a ?c FILTER(isIRI(?c)) } ORDER BY ?c",
-        default_graph=[None, *readable_graphs(ds, may_read_private)],
+        include_private=may_read_private,
     )
     return [r["c"].value for r in rows]
 
@@ -201,7 +201,7 @@ def iter_quads(ds: Dataset, sl: Slice, *, may_read_private: bool = False) -> Ite
     graphs = readable_graphs(ds, may_read_private)
     personal = None if may_read_private else PersonalFilter(ds)
     if sl.kind == "all":
-        sources = [ox.DefaultGraph(), *(ox.NamedNode(g) for g in graphs)]
+        sources = [ox.NamedNode(g) for g in graphs]
         quads: Iterator[ox.Quad] = (
             q for g in sources for q in ds.store.quads_for_pattern(None, None, None, g)
         )
@@ -209,7 +209,7 @@ def iter_quads(ds: Dataset, sl: Slice, *, may_read_private: bool = False) -> Ite
         assert sl.iri is not None
         quads = iter(ds.store.quads_for_pattern(None, None, None, ox.NamedNode(sl.iri)))
     else:
-        rows = ds.query(_slice_query(sl), default_graph=[None, *graphs], named_graphs=graphs)
+        rows = ds.query(_slice_query(sl), include_private=may_read_private)
         assert isinstance(rows, ox.QuerySolutions)
         quads = (ox.Quad(r[0], r[1], r[2], r[3]) for r in rows)
     if personal is None:

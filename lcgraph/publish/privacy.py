@@ -25,16 +25,14 @@ remote (or loopback) URLs on the caller's behalf.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
 from lcgraph.namespaces import FOAF, GRAPH_PRIVATE, LC, ORG, RDF, RDFS, SCHEMA, sparql_prefixes
 from lcgraph.store import Dataset
+from lcgraph.store.dataset_clause import DatasetClause, DatasetClauseError
+from lcgraph.store.dataset_clause import read_dataset_clause as _read
 
 PRIVATE_GRAPH = str(GRAPH_PRIVATE)
 
@@ -94,105 +92,12 @@ def check_graph_readable(graph: str, may_read_private: bool) -> None:
 
 # -- the dataset a query may see ---------------------------------------------
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][\w\u00b7\u00c0-\uffff]+)
-  | (?P<name>[\w\u00c0-\uffff]*:[\w\-.:%\\\u00b7\u00c0-\uffff]*|[A-Za-z_][\w\-]*)
-  | (?P<punct>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-@dataclass
-class DatasetClause:
-    """What a query says about its own dataset (``FROM``, ``FROM NAMED``, ``SERVICE``)."""
-
-    default: list[str] = field(default_factory=list)
-    named: list[str] = field(default_factory=list)
-    uses_service: bool = False
-
-    @property
-    def names_dataset(self) -> bool:
-        return bool(self.default or self.named)
-
-
-def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
-    """(kind, text, brace depth) of each significant token; strings and comments are skipped."""
-    depth = 0
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "punct"
-        if kind in ("ws", "comment", "string"):
-            continue
-        value = m.group()
-        yield kind, value, depth
-        if value == "{":
-            depth += 1
-        elif value == "}":
-            depth = max(depth - 1, 0)
-
-
 def read_dataset_clause(query: str) -> DatasetClause:
-    """Read ``FROM``/``FROM NAMED`` IRIs (resolved against ``PREFIX``/``BASE``) and spot ``SERVICE``.
-
-    Raises :class:`QueryRefused` for a ``FROM`` whose graph cannot be resolved,
-    since we could not then tell whether it names the private graph. Clients
-    repeat their queries, so the reading of recent query texts is kept.
-    """
-    default, named, uses_service = _read_dataset_clause(query)
-    return DatasetClause(list(default), list(named), uses_service)
-
-
-@lru_cache(maxsize=2048)
-def _read_dataset_clause(query: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
-    clause = DatasetClause()
-    prefixes: dict[str, str] = {}
-    base = ""
-    toks = list(_tokens(query))
-    i = 0
-    while i < len(toks):
-        kind, value, depth = toks[i]
-        word = value.upper() if kind == "name" and ":" not in value else None
-        if word == "SERVICE":
-            clause.uses_service = True
-        elif word == "PREFIX" and i + 2 < len(toks):
-            prefixes[toks[i + 1][1].rstrip(":")] = _resolve_iri(toks[i + 2][1], base)
-            i += 2
-        elif word == "BASE" and i + 1 < len(toks):
-            base = _resolve_iri(toks[i + 1][1], base)
-            i += 1
-        elif word == "FROM" and depth == 0:
-            named = i + 1 < len(toks) and toks[i + 1][1].upper() == "NAMED"
-            j = i + 2 if named else i + 1
-            if j >= len(toks):
-                break
-            iri = _term_iri(toks[j], prefixes, base)
-            (clause.named if named else clause.default).append(iri)
-            i = j
-        i += 1
-    return tuple(clause.default), tuple(clause.named), clause.uses_service
-
-
-def _resolve_iri(token: str, base: str) -> str:
-    iri = token[1:-1] if token.startswith("<") else token
-    return urljoin(base, iri) if base else iri
-
-
-def _term_iri(token: tuple[str, str, int], prefixes: dict[str, str], base: str) -> str:
-    kind, value, _ = token
-    if kind == "iri":
-        return _resolve_iri(value, base)
-    if kind == "name" and ":" in value:
-        prefix, _, local = value.partition(":")
-        if prefix in prefixes:
-            # A local name never ends with "." (that dot ends a triple).
-            return prefixes[prefix] + local.rstrip(".").replace("\\", "")
-    raise QueryRefused(f"cannot resolve the graph {value!r} named after FROM; use a full <IRI>")
+    """The query's ``FROM``/``FROM NAMED``/``SERVICE`` (see :mod:`lcgraph.store.dataset_clause`)."""
+    try:
+        return _read(query)
+    except DatasetClauseError as exc:
+        raise QueryRefused(str(exc)) from None
 
 
 GraphList = list[str | None]
@@ -229,12 +134,9 @@ def public_dataset(
         default, named = list(default_graph_uris or ()), list(named_graph_uris or ())
     elif clause.names_dataset:
         default, named = clause.default, clause.named
-    elif may_read_private or not ds.has_graph(PRIVATE_GRAPH):
-        # Without personal data in the store, the union of all graphs is the public one.
-        return None, None
     else:
-        graphs = public_graphs(ds)
-        return [None, *graphs], graphs
+        # The caller's own view (store/dataset.py's dataset_arguments: public, or with lcg:private).
+        return None, None
     if not may_read_private:
         for g in (*default, *named):
             check_graph_readable(g, may_read_private)
@@ -312,8 +214,9 @@ def misplaced_personal(ds: Dataset) -> list[ox.Quad]:
     found: list[ox.Quad] = []
     for p in sorted(personal.properties):
         for q in ds.store.quads_for_pattern(None, ox.NamedNode(p), None, None):
-            in_private = isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == PRIVATE_GRAPH
-            if not in_private and personal.is_personal(q):
+            if not isinstance(q.graph_name, ox.NamedNode):
+                continue  # the store's default graph only repeats the named graphs' triples
+            if q.graph_name.value != PRIVATE_GRAPH and personal.is_personal(q):
                 found.append(q)
     return found
 
@@ -321,25 +224,10 @@ def misplaced_personal(ds: Dataset) -> list[ox.Quad]:
 def move_misplaced_personal(ds: Dataset) -> int:
     """Move misplaced personal statements into ``lcg:private`` in one transaction; return how many.
 
-    Statements about blank nodes cannot be named in an update: they stay in
-    :func:`misplaced_personal`'s report for a data steward to fix at the source.
     """
-    found = [
-        q
-        for q in misplaced_personal(ds)
-        if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)
-    ]
+    found = misplaced_personal(ds)
     if not found:
         return 0
     private = ox.NamedNode(PRIVATE_GRAPH)
-    deletes = " ".join(_quad_pattern(q) for q in found)
-    inserts = " ".join(_quad_pattern(ox.Quad(q.subject, q.predicate, q.object, private)) for q in found)
-    ds.update(f"DELETE DATA {{ {deletes} }} ; INSERT DATA {{ {inserts} }}")
+    ds.apply([ox.Quad(q.subject, q.predicate, q.object, private) for q in found], found)
     return len(found)
-
-
-def _quad_pattern(q: ox.Quad) -> str:
-    triple = f"{q.subject} {q.predicate} {q.object} ."
-    if isinstance(q.graph_name, ox.DefaultGraph):
-        return triple
-    return f"GRAPH {q.graph_name} {{ {triple} }}"

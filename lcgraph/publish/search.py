@@ -103,7 +103,6 @@ class SearchIndex:
         props = " ".join(f"<{p}>" for p in (*LABELS, *TEXTS))
         rows = ds.query(
             f"SELECT ?s ?p ?t {{ VALUES ?p {{ {props} }} ?s ?p ?t FILTER(isIRI(?s) && isLiteral(?t)) }}",
-            default_graph=[None, *public_graphs(ds)],
         )
         ids: dict[str, int] = {}
         labels = {str(p) for p in LABELS}
@@ -130,7 +129,6 @@ class SearchIndex:
     def _add_classes(self, ds: Dataset, ids: dict[str, int]) -> None:
         rows = ds.query(
             f"SELECT ?s ?c {{ ?s <{RDF.type}> ?c FILTER(isIRI(?c)) }}",
-            default_graph=[None, *public_graphs(ds)],
         )
         for s, c in rows:
             doc_id = ids.get(s.value)

@@ -45,7 +45,7 @@ def state_tag(ds: Dataset) -> str:
     else:
         counts = ds.select(
             "SELECT ?g (COUNT(*) AS ?n) { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } GROUP BY ?g",
-            union_default_graph=False,
+            include_private=True,
         )
         digest.update(repr(sorted((str(r.get("g")), r["n"].value) for r in counts)).encode())
         digest.update(str(id(ds)).encode())

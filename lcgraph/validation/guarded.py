@@ -35,9 +35,16 @@ Contract
 Writes from this process are serialised by one lock, so two writes cannot
 both validate against the state before the other.
 
-One known limit: removing single blank-node quads (not a whole graph) cannot
-be said in ``DELETE DATA``; those few are removed right after the
-transaction, so a reader could see the moment between.
+Every write is checked against the access model (:mod:`lcgraph.access`):
+a quad in a graph the caller may not write is refused (403) before anything
+is validated or written; so is a string value that the private graph holds,
+written anywhere public.
+
+What is validated is what is committed: the commit writes the very quads
+that were validated (blank nodes keep their identities). One known limit:
+quads with blank nodes cannot be said in SPARQL text, so they are written in
+a second engine transaction right after the first, and a reader could see
+the moment between.
 """
 
 from __future__ import annotations
@@ -47,7 +54,6 @@ import logging
 import threading
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -55,7 +61,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from lcgraph.access import PRIVATE_GRAPH, SYSTEM, Access, AccessDenied
 from lcgraph.namespaces import DCT, GRAPH_HISTORY, LC, LCID, PROV, RDF, RDFS, SCHEMA, SCHEMA_HTTP, XSD
+from lcgraph.store.dataset import MERGE, PRIVATE, UNNAMED, Dataset, stored
 from lcgraph.validation.incremental import validate_change
 from lcgraph.validation.report import ValidationReport
 from lcgraph.validation.shapes import DEFAULT_SHAPES_DIR, ShapeSet, load_shapes
@@ -109,12 +117,20 @@ def default_shapes() -> ShapeSet:
 
 @dataclass
 class Change:
-    """The effective change: what is really new, what is really removed, which graphs empty out."""
+    """The effective change: what is really new, what is really removed, and graph operations."""
 
     add: set[ox.Quad]
     remove: set[ox.Quad]
-    clear: list[ox.NamedNode | ox.DefaultGraph]
-    keep: set[ox.Quad]  # present, re-inserted after a clear
+    clear: set[ox.NamedNode] = field(default_factory=set)
+    drop: set[ox.NamedNode] = field(default_factory=set)
+    create: set[ox.NamedNode] = field(default_factory=set)
+
+    def graphs(self) -> set[ox.NamedNode]:
+        touched = {q.graph_name for q in self.add | self.remove}
+        return {g for g in touched | self.clear | self.drop | self.create if isinstance(g, ox.NamedNode)}
+
+    def is_empty(self) -> bool:
+        return not (self.add or self.remove or self.clear or self.drop or self.create)
 
 
 def _normalise(q: ox.Quad) -> ox.Quad:
@@ -126,72 +142,125 @@ def _normalise(q: ox.Quad) -> ox.Quad:
             return ox.NamedNode(new + t.value[len(old) :])
         return t
 
+    q = stored(q)
     if old not in str(q):
         return q
     return ox.Quad(fix(q.subject), fix(q.predicate), fix(q.object), fix(q.graph_name))  # type: ignore[arg-type]
 
 
-def compute_change(ds: object, add_quads: Iterable[ox.Quad], remove_quads: Iterable[ox.Quad]) -> Change:
-    """Turn requested adds and removes into the effective change on the store now."""
-    store: ox.Store = ds.store  # type: ignore[attr-defined]
+def compute_change(
+    ds: Dataset,
+    add_quads: Iterable[ox.Quad],
+    remove_quads: Iterable[ox.Quad],
+    *,
+    clear: Iterable[ox.NamedNode] = (),
+    drop: Iterable[ox.NamedNode] = (),
+    create: Iterable[ox.NamedNode] = (),
+) -> Change:
+    """Turn requested adds, removes and graph operations into the effective change on the store now."""
+    store = ds.store
+    emptied = {*clear, *drop}
     wanted_add = {_normalise(q) for q in add_quads}
-    wanted_remove = {q for q in remove_quads if q in store}
-    per_graph: dict[ox.NamedNode | ox.DefaultGraph, int] = defaultdict(int)
-    for q in wanted_remove:
-        per_graph[q.graph_name] += 1
-    clear = [g for g in per_graph if _all_removed(store, g, wanted_remove)]
-    cleared = set(clear)
+    wanted_remove = {stored(q) for q in remove_quads}
+    for g in emptied:
+        wanted_remove.update(q for q in store.quads_for_pattern(None, None, None, g))
+    wanted_remove = {q for q in wanted_remove if q in store and q.graph_name != MERGE}
     add = {q for q in wanted_add if q not in store or q in wanted_remove}
     keep = {q for q in add if q in wanted_remove}
-    add -= keep
-    remove = wanted_remove - keep
-    # Quads kept in a cleared graph must be written back after the CLEAR.
-    keep = {q for q in keep if q.graph_name in cleared}
-    return Change(add, remove, clear, keep)
-
-
-def _all_removed(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph, removing: set[ox.Quad]) -> bool:
-    """True if every quad of ``graph`` is being removed (stops at the first one that is not)."""
-    return all(q in removing for q in store.quads_for_pattern(None, None, None, graph))
+    # A quad both removed and added stays, unless its graph is emptied (then it is written back).
+    add -= {q for q in keep if q.graph_name not in emptied}
+    remove = wanted_remove - {q for q in keep if q.graph_name not in emptied}
+    existing = {g for g in emptied | set(create) if store.contains_named_graph(g)}
+    return Change(
+        add,
+        remove,
+        clear={g for g in clear if g in existing},
+        drop={g for g in drop if g in existing},
+        create={g for g in create if not store.contains_named_graph(g)},
+    )
 
 
 def check_change(
-    ds: object,
+    ds: Dataset,
     *,
     add_quads: Iterable[ox.Quad] = (),
     remove_quads: Iterable[ox.Quad] = (),
     shapes: ShapeSet | None = None,
+    access: Access = SYSTEM,
 ) -> ValidationReport:
-    """Validate a change without writing it (``lcgraph validate``, ``POST /validate``)."""
+    """Validate a change without writing it (``lcgraph validate``, ``POST /validate``).
+
+    A caller who may not read the private graph is answered from the store
+    without it, so the report cannot tell them anything about personal data.
+    """
     change = compute_change(ds, add_quads, remove_quads)
-    return validate_change(shapes or default_shapes(), ds.store, change.add, change.remove)  # type: ignore[attr-defined]
+    hidden = () if access.may_read(PRIVATE_GRAPH) else (PRIVATE,)
+    return validate_change(shapes or default_shapes(), ds.store, change.add, change.remove, hidden=hidden)
 
 
-def _route_personal(ds: object, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
-    """Personal statements (PDPA) land in ``lcg:private`` whichever graph they were sent to."""
+def _route_personal(ds: Dataset, quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], set[ox.Quad]]:
+    """Personal statements (PDPA) land in ``lcg:private`` whichever graph they were sent to.
+
+    Returns the quads and the set of those the write path moved there.
+    """
     from lcgraph.publish.privacy import PersonalFilter, route_personal
 
-    given = list(quads)
-    return list(route_personal(given, PersonalFilter(ds, extra_types=given)))  # type: ignore[arg-type]
+    given = [stored(q) for q in quads]
+    routed = list(route_personal(given, PersonalFilter(ds, extra_types=given)))
+    moved = {r for g, r in zip(given, routed, strict=True) if g != r}
+    return routed, moved
+
+
+def _check_access(ds: Dataset, change: Change, access: Access, routed: set[ox.Quad]) -> None:
+    """Refuse (403) a change that touches a graph the caller may not write, or publishes a personal value."""
+    if access.system:
+        return
+    for q in change.add:
+        access.check_write(q.graph_name.value, routed=q in routed)
+    for q in change.remove:
+        access.check_write(q.graph_name.value)
+    for g in change.clear | change.drop | change.create:
+        access.check_write(g.value)
+    # A personal value copied under another predicate or onto another subject stays personal.
+    for q in change.add:
+        o = q.object
+        if q.graph_name == PRIVATE or not isinstance(o, ox.Literal) or o.datatype.value not in _STRINGS:
+            continue
+        for _ in ds.store.quads_for_pattern(None, None, o, PRIVATE):
+            raise AccessDenied(
+                f"the value {o} is personal data (PDPA) held in the private graph; it may not be "
+                f"written to <{q.graph_name.value}>, where people without the read-private scope read it"
+            )
+
+
+_STRINGS = {
+    "http://www.w3.org/2001/XMLSchema#string",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString",
+}
 
 
 def apply_change(
-    ds: object,
+    ds: Dataset,
     *,
     add_quads: Iterable[ox.Quad] = (),
     remove_quads: Iterable[ox.Quad] = (),
+    clear: Iterable[ox.NamedNode] = (),
+    drop: Iterable[ox.NamedNode] = (),
+    create: Iterable[ox.NamedNode] = (),
     source: str = "unknown",
     agent: str | None = None,
     force: bool = False,
     shapes: ShapeSet | None = None,
     informed_by: str | None = None,
+    access: Access = SYSTEM,
 ) -> WriteResult:
     """Validate and commit a change (see the module docstring for the contract)."""
     started = time.perf_counter()
     with _lock:
-        add_quads = _route_personal(ds, add_quads)
-        change = compute_change(ds, add_quads, remove_quads)
-        store: ox.Store = ds.store  # type: ignore[attr-defined]
+        add_list, routed = _route_personal(ds, add_quads)
+        change = compute_change(ds, add_list, remove_quads, clear=clear, drop=drop, create=create)
+        _check_access(ds, change, access, routed)
+        store = ds.store
         report = validate_change(shapes or default_shapes(), store, change.add, change.remove)
         if not report.conforms:
             if not force:
@@ -202,12 +271,12 @@ def apply_change(
                 source,
                 report.count("Violation"),
             )
-        if not change.add and not change.remove:
+        if change.is_empty():
             return WriteResult(
                 None, 0, 0, report, force and not report.conforms, time.perf_counter() - started
             )
         change_iri = f"{LCID}change/{uuid.uuid4().hex}"
-        graphs = sorted({_graph_label(q.graph_name) for q in change.add | change.remove})
+        graphs = sorted(g.value for g in change.graphs())
         history = _history_quads(
             change_iri,
             (len(change.add), len(change.remove)),
@@ -218,7 +287,9 @@ def apply_change(
             informed_by,
             report.count("Violation"),
         )
-        _commit(store, change, history)
+        ds.apply(
+            [*change.add, *history], change.remove, clear=change.clear, drop=change.drop, create=change.create
+        )
         return WriteResult(
             change_iri,
             len(change.add),
@@ -228,76 +299,6 @@ def apply_change(
             time.perf_counter() - started,
             graphs,
         )
-
-
-def _graph_label(g: ox.NamedNode | ox.DefaultGraph) -> str:
-    return g.value if isinstance(g, ox.NamedNode) else "default"
-
-
-def _data_block(quads: Iterable[ox.Quad]) -> str:
-    """Quads as the body of ``INSERT DATA``/``DELETE DATA`` (the engine writes the terms)."""
-    by_graph: dict[ox.NamedNode | ox.DefaultGraph, list[ox.Triple]] = defaultdict(list)
-    for q in quads:
-        by_graph[q.graph_name].append(ox.Triple(q.subject, q.predicate, q.object))
-    parts = []
-    for g, triples in by_graph.items():
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        parts.append(body if isinstance(g, ox.DefaultGraph) else f"GRAPH {g} {{\n{body}}}")
-    return "\n".join(parts)
-
-
-def _has_blank(q: ox.Quad) -> bool:
-    return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
-
-
-def _commit(store: ox.Store, change: Change, history: list[ox.Quad]) -> None:
-    """One update request = one engine transaction."""
-    cleared = set(change.clear)
-    removals = [q for q in change.remove if q.graph_name not in cleared]
-    blank_removals = [q for q in removals if _has_blank(q)]
-    plain_removals = [q for q in removals if not _has_blank(q)]
-    ops = [
-        ("CLEAR SILENT DEFAULT" if isinstance(g, ox.DefaultGraph) else f"CLEAR SILENT GRAPH {g}")
-        for g in change.clear
-    ]
-    if plain_removals:
-        ops.append("DELETE DATA {\n" + _data_block(plain_removals) + "\n}")
-    inserts = list(change.add) + list(change.keep) + history
-    existing_blanks = _existing_blank_nodes(store, change.add)
-    if existing_blanks:
-        # INSERT DATA would mint fresh blank nodes; these must stay linked to stored ones.
-        linked = [q for q in change.add if _has_blank(q) and _blanks(q) & existing_blanks]
-        inserts = [q for q in inserts if q not in set(linked)]
-    else:
-        linked = []
-    if inserts:
-        ops.append("INSERT DATA {\n" + _data_block(inserts) + "\n}")
-    if ops:
-        store.update(" ;\n".join(ops))
-    for q in blank_removals:
-        store.remove(q)
-    if linked:
-        store.extend(linked)
-
-
-def _blanks(q: ox.Quad) -> set[ox.BlankNode]:
-    return {t for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)}
-
-
-def _existing_blank_nodes(store: ox.Store, quads: Iterable[ox.Quad]) -> set[ox.BlankNode]:
-    found: set[ox.BlankNode] = set()
-    for q in quads:
-        for b in _blanks(q):
-            if b in found:
-                continue
-            for _ in store.quads_for_pattern(b, None, None, None):
-                found.add(b)
-                break
-            else:
-                for _ in store.quads_for_pattern(None, None, b, None):
-                    found.add(b)
-                    break
-    return found
 
 
 def agent_iri(agent: str | None) -> str:
@@ -357,32 +358,41 @@ def _history_quads(
 
 
 def apply_update(
-    ds: object,
+    ds: Dataset,
     sparql: str,
     *,
     base_iri: str | None = None,
     agent: str | None = None,
     force: bool = False,
     shapes: ShapeSet | None = None,
+    access: Access = SYSTEM,
+    using: tuple[list[str], list[str]] | None = None,
 ) -> WriteResult:
-    """Validate and commit a SPARQL 1.1 Update (see the module docstring)."""
+    """Validate and commit a SPARQL 1.1 Update, evaluated on the caller's view (see the module docstring).
+
+    ``using``: the protocol's ``using-graph-uri`` and ``using-named-graph-uri`` lists.
+    """
     from lcgraph.validation.updates import update_change
 
     with _lock:
-        add, remove = update_change(ds, sparql, base_iri=base_iri)
+        effect = update_change(ds, sparql, base_iri=base_iri, access=access, using=using)
         return apply_change(
             ds,
-            add_quads=add,
-            remove_quads=remove,
+            add_quads=effect.add,
+            remove_quads=effect.remove,
+            clear=effect.clear,
+            drop=effect.drop,
+            create=effect.create,
             source="SPARQL UPDATE",
             agent=agent,
             force=force,
             shapes=shapes,
+            access=access,
         )
 
 
 def load_file(
-    ds: object,
+    ds: Dataset,
     path: str | Path,
     *,
     graph: str | None = None,
@@ -400,15 +410,15 @@ def load_file(
     quads = parse_file(path, graph=graph, format=format)
     remove: list[ox.Quad] = []
     if replace:
-        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        remove = list(ds.store.quads_for_pattern(None, None, None, target))  # type: ignore[attr-defined]
+        target = ox.NamedNode(graph) if graph else UNNAMED
+        remove = list(ds.store.quads_for_pattern(None, None, None, target))
     return apply_change(
         ds, add_quads=quads, remove_quads=remove, source=f"file {Path(path).name}", agent=agent, force=force
     )
 
 
 def record_unchecked_load(
-    ds: object, *, source: str, agent: str | None, added: int, graphs: list[str]
+    ds: Dataset, *, source: str, agent: str | None, added: int, graphs: list[str]
 ) -> str:
     """Record a bulk load that an administrator forced past validation (``lcgraph load --force``).
 
@@ -418,7 +428,7 @@ def record_unchecked_load(
     """
     change_iri = f"{LCID}change/{uuid.uuid4().hex}"
     quads = _history_quads(change_iri, (added, 0), source, agent, True, graphs, None, None)
-    ds.store.extend(quads)  # type: ignore[attr-defined]
+    ds.apply(quads)
     log.warning(
         "forced bulk load without validation: %s by %s, %d triples", source, agent or "anonymous", added
     )

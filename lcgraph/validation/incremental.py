@@ -299,11 +299,18 @@ def run_pyshacl(data: Graph, shapes: ShapeSet, use: list[TargetedShape] | None) 
 
 
 def validate_change(
-    shapes: ShapeSet, store: ox.Store, add: Iterable[ox.Quad] = (), remove: Iterable[ox.Quad] = ()
+    shapes: ShapeSet,
+    store: ox.Store,
+    add: Iterable[ox.Quad] = (),
+    remove: Iterable[ox.Quad] = (),
+    hidden: Iterable[ox.NamedNode] = (),
 ) -> ValidationReport:
-    """Validate ``store - remove + add``, looking only at what the change can affect."""
+    """Validate ``store - remove + add``, looking only at what the change can affect.
+
+    ``hidden`` graphs are left out of what is validated (a dry run for a caller who may not read them).
+    """
     started = time.perf_counter()
-    view = ChangeView(store, add, remove)
+    view = ChangeView(store, add, remove, hidden)
     affected = affected_nodes(shapes, view)
     report = ValidationReport(mode="incremental", focus_nodes=len(affected))
     if affected:
@@ -321,9 +328,11 @@ def validate_change(
 
 
 def union_graph(store: ox.Store) -> Graph:
-    """The union of every graph in the store as one rdflib graph (for full validation)."""
+    """The union of every named graph in the store as one rdflib graph (for full validation)."""
     return triples_graph(
-        (q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None)
+        (q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, None)
+        if not isinstance(q.graph_name, ox.DefaultGraph)
     )
 
 

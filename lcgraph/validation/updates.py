@@ -24,6 +24,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -32,6 +33,8 @@ from rdflib.plugins.sparql.algebra import translateUpdate
 from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
+from lcgraph.access import SYSTEM, Access
+from lcgraph.store.dataset import UNNAMED, Dataset, dataset_arguments
 from lcgraph.validation.shapes import to_ox
 
 
@@ -43,7 +46,22 @@ class UpdateNotSupported(ValueError):
     """The update uses an operation the guarded path does not carry out (HTTP 400)."""
 
 
-GraphName = ox.NamedNode | ox.DefaultGraph
+class UpdateFailed(ValueError):
+    """The update cannot be carried out on the store as it is (e.g. CREATE of an existing graph; HTTP 400)."""
+
+
+GraphName = ox.NamedNode
+
+
+@dataclass
+class UpdateEffect:
+    """What an update would do: quads added and removed, graphs cleared, dropped and created."""
+
+    add: set[ox.Quad] = field(default_factory=set)
+    remove: set[ox.Quad] = field(default_factory=set)
+    clear: set[ox.NamedNode] = field(default_factory=set)
+    drop: set[ox.NamedNode] = field(default_factory=set)
+    create: set[ox.NamedNode] = field(default_factory=set)
 
 
 # -- cutting the WHERE blocks out of the text ---------------------------------
@@ -77,6 +95,9 @@ def where_blocks(text: str) -> list[str]:
     start = 0
     while i < len(text):
         c = text[i]
+        if c == "\\":  # an escaped character in a prefixed name (ex:a\' or ex:a\#)
+            i += 2
+            continue
         if c == "#":
             nl = text.find("\n", i)
             i = len(text) if nl < 0 else nl + 1
@@ -123,33 +144,48 @@ def prologue(text: str) -> str:
 class _State:
     """The store plus the operations so far (and a scratch store once a WHERE needs it)."""
 
-    def __init__(self, ds: object) -> None:
+    def __init__(self, ds: Dataset, access: Access) -> None:
         self.ds = ds
-        self.store: ox.Store = ds.store  # type: ignore[attr-defined]
+        self.access = access
+        self.store: ox.Store = ds.store
         self.added: set[ox.Quad] = set()
         self.removed: set[ox.Quad] = set()
+        self.created: set[ox.NamedNode] = set()
+        self.dropped: set[ox.NamedNode] = set()
+        self.cleared: set[ox.NamedNode] = set()
         self._scratch: ox.Store | None = None
         self._scratch_dir: str | None = None
 
     def contains(self, q: ox.Quad) -> bool:
         return q in self.added or (q not in self.removed and q in self.store)
 
-    def quads(self, graph: GraphName | None) -> Iterator[ox.Quad]:
-        """Current quads of one graph (``None``: every graph)."""
+    def quads(self, graph: GraphName) -> Iterator[ox.Quad]:
+        """Current quads of one graph."""
         for q in self.store.quads_for_pattern(None, None, None, graph):
             if q not in self.removed:
                 yield q
         for q in self.added:
-            if graph is None or q.graph_name == graph:
+            if q.graph_name == graph:
                 yield q
+
+    def exists(self, graph: GraphName) -> bool:
+        if graph in self.dropped:
+            return False
+        return graph in self.created or self.store.contains_named_graph(graph)
 
     def named_graphs(self) -> set[ox.NamedNode]:
         graphs = {g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
-        graphs |= {q.graph_name for q in self.added if isinstance(q.graph_name, ox.NamedNode)}
-        return graphs
+        graphs |= self.created | {q.graph_name for q in self.added}
+        return graphs - self.dropped
 
-    def select(self, query: str, **kwargs: object) -> ox.QuerySolutions:
+    def readable(self) -> list[str]:
+        return sorted(g.value for g in self.named_graphs() if self.access.may_read(g.value))
+
+    def select(self, query: str, default: list[str], named: list[str]) -> ox.QuerySolutions:
         store = self.store if not (self.added or self.removed) else self._scratch_store()
+        store, kwargs = dataset_arguments(
+            store, include_private=False, default_graph=default, named_graphs=named
+        )
         return store.query(query, **kwargs)  # type: ignore[return-value]
 
     def _scratch_store(self) -> ox.Store:
@@ -178,6 +214,7 @@ class _State:
                 self.removed.add(q)
         new = [q for q in set(add) if not self.contains(q)]
         for q in new:
+            self.dropped.discard(q.graph_name)
             if q in self.removed:
                 self.removed.discard(q)
             else:
@@ -186,6 +223,31 @@ class _State:
             for q in remove:
                 self._scratch.remove(q)
             self._scratch.extend(new)
+
+    def empty(self, graph: GraphName, *, drop: bool) -> None:
+        """CLEAR (keep the graph) or DROP (remove it)."""
+        self.apply([], list(self.quads(graph)))
+        if drop:
+            self.dropped.add(graph)
+            self.created.discard(graph)
+            self.cleared.discard(graph)
+        else:
+            self.cleared.add(graph)
+
+    def create(self, graph: GraphName) -> None:
+        self.dropped.discard(graph)
+        if not self.store.contains_named_graph(graph):
+            self.created.add(graph)
+
+    def effect(self) -> UpdateEffect:
+        stored_graphs = {g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
+        return UpdateEffect(
+            add=set(self.added),
+            remove=set(self.removed),
+            clear={g for g in self.cleared if g in stored_graphs and g not in self.dropped},
+            drop={g for g in self.dropped if g in stored_graphs},
+            create=set(self.created) - self.dropped,
+        )
 
     def close(self) -> None:
         self._scratch = None
@@ -202,8 +264,9 @@ def _get(value: object, key: str) -> object:
 
 
 def _graph(value: object) -> GraphName:
+    """A graph named in an update; the default graph of updates is the unnamed graph."""
     if value is None or (isinstance(value, str) and value.upper() == "DEFAULT"):
-        return ox.DefaultGraph()
+        return UNNAMED
     return ox.NamedNode(str(value))
 
 
@@ -264,51 +327,92 @@ def _instantiate(
             s2, p2, o2 = _fill(s, row, fresh), _fill(p, row, fresh), _fill(o, row, fresh)
             if None in (graph, s2, p2, o2) or isinstance(s2, ox.Literal) or not isinstance(p2, ox.NamedNode):
                 continue
-            if not isinstance(graph, (ox.NamedNode, ox.DefaultGraph)):
+            if isinstance(graph, ox.DefaultGraph):
+                graph = UNNAMED
+            if not isinstance(graph, ox.NamedNode):
                 continue
             out.append(ox.Quad(s2, p2, o2, graph))  # type: ignore[arg-type]
     return out
 
 
-def _solutions(state: _State, op: CompValue, where: str, header: str) -> list[ox.QuerySolution]:
-    kwargs: dict[str, object] = {}
+def _solutions(
+    state: _State, op: CompValue, where: str, header: str, protocol_using: tuple[list[str], list[str]] | None
+) -> list[ox.QuerySolution]:
+    """Evaluate one WHERE on the caller's view of the store as it is at this point of the request."""
+    access = state.access
     using = _get(op, "using") or []
-    defaults = [u["default"] for u in using if _get(u, "default") is not None]
-    named = [u["named"] for u in using if _get(u, "named") is not None]
+    defaults = [str(u["default"]) for u in using if _get(u, "default") is not None]
+    named = [str(u["named"]) for u in using if _get(u, "named") is not None]
+    if protocol_using is not None and (protocol_using[0] or protocol_using[1]):
+        defaults, named = list(protocol_using[0]), list(protocol_using[1])
     if defaults or named:
-        kwargs["default_graph"] = [ox.NamedNode(str(u)) for u in defaults] or [ox.DefaultGraph()]
-        kwargs["named_graphs"] = [ox.NamedNode(str(u)) for u in named]
+        default = defaults
+        names = named
     elif _get(op, "withClause") is not None:
-        kwargs["default_graph"] = [ox.NamedNode(str(op["withClause"]))]
+        default = [str(op["withClause"])]
+        names = state.readable()
+    else:
+        default = [UNNAMED.value]
+        names = state.readable()
+    for g in (*default, *names):
+        access.check_read(g)
     try:
-        return list(state.select(f"{header}SELECT * WHERE {where}", **kwargs))
+        return list(state.select(f"{header}SELECT * WHERE {where}", default, names))
     except SyntaxError as exc:
         raise UpdateSyntaxError(f"cannot evaluate the WHERE clause: {exc}") from None
 
 
-def _graph_op(state: _State, op: CompValue) -> tuple[list[ox.Quad], list[ox.Quad]]:
-    """CLEAR, DROP, ADD, MOVE, COPY, CREATE as quads added and removed."""
+def _graph_op(state: _State, op: CompValue) -> None:
+    """CLEAR, DROP, CREATE, ADD, MOVE, COPY on the running state (SPARQL 1.1's rules on graph existence)."""
+    access = state.access
+    silent = bool(_get(op, "silent"))
     if op.name in ("Clear", "Drop"):
+        drop = op.name == "Drop"
         target = op["graphiri"]
         if isinstance(target, str) and target.upper() in ("ALL", "NAMED"):
-            graphs: list[GraphName] = sorted(state.named_graphs(), key=str)
-            if target.upper() == "ALL":
-                graphs.append(ox.DefaultGraph())
-        else:
-            graphs = [_graph(target)]
-        return [], [q for g in graphs for q in state.quads(g)]
+            # Only the graphs this caller may change (the others are not theirs to empty).
+            graphs = sorted(
+                (g for g in state.named_graphs() if access.may_write(g.value)), key=lambda g: g.value
+            )
+            if target.upper() == "NAMED":
+                graphs = [g for g in graphs if g != UNNAMED]
+            for g in graphs:
+                state.empty(g, drop=drop)
+            return
+        graph = _graph(target)
+        if not state.exists(graph):
+            if graph == UNNAMED:
+                return  # the default graph always exists and is empty
+            if silent:
+                return
+            raise UpdateFailed(f"{op.name.upper()} failed: the graph <{graph.value}> does not exist")
+        state.empty(graph, drop=drop and graph != UNNAMED)
+        return
     if op.name == "Create":
-        return [], []
+        graph = _graph(op["graphiri"])
+        if state.exists(graph):
+            if silent:
+                return
+            raise UpdateFailed(f"CREATE failed: the graph <{graph.value}> already exists")
+        state.create(graph)
+        return
     source, target = (_graph(g) for g in op["graph"])
+    access.check_read(source.value)
+    if not state.exists(source) and source != UNNAMED:
+        if silent:
+            return
+        raise UpdateFailed(f"{op.name.upper()} failed: the source graph <{source.value}> does not exist")
     if source == target:
-        return [], []
+        return
     moved = [ox.Quad(q.subject, q.predicate, q.object, target) for q in state.quads(source)]
-    remove: list[ox.Quad] = []
     if op.name in ("Move", "Copy"):
-        remove += list(state.quads(target))
+        if state.exists(target):
+            state.empty(target, drop=False)
+        else:
+            state.create(target)
+    state.apply(moved, [])
     if op.name == "Move":
-        remove += list(state.quads(source))
-    return moved, remove
+        state.empty(source, drop=source != UNNAMED)
 
 
 def _parse(sparql: str, base_iri: str | None) -> list[CompValue]:
@@ -334,17 +438,26 @@ def _parse(sparql: str, base_iri: str | None) -> list[CompValue]:
 
 
 def update_change(
-    ds: object, sparql: str, *, base_iri: str | None = None
-) -> tuple[set[ox.Quad], set[ox.Quad]]:
-    """The quads a SPARQL update would add and remove, given the store now."""
+    ds: Dataset,
+    sparql: str,
+    *,
+    base_iri: str | None = None,
+    access: Access = SYSTEM,
+    using: tuple[list[str], list[str]] | None = None,
+) -> UpdateEffect:
+    """What a SPARQL update would do, given the store now and what the caller may read.
+
+    Raises :class:`lcgraph.access.AccessDenied` when a WHERE, USING, WITH or
+    the source of ADD/COPY/MOVE names a graph the caller may not read.
+    """
     ops = _parse(sparql, base_iri)
     wheres = iter(where_blocks(sparql))
     header = (f"BASE <{base_iri}>\n" if base_iri else "") + prologue(sparql)
-    state = _State(ds)
+    state = _State(ds, access)
     try:
         for op in ops:
             default: GraphName = (
-                _graph(_get(op, "withClause")) if _get(op, "withClause") is not None else ox.DefaultGraph()
+                _graph(_get(op, "withClause")) if _get(op, "withClause") is not None else UNNAMED
             )
             if op.name == "InsertData":
                 state.apply(_ground(op, default), [])
@@ -354,7 +467,7 @@ def update_change(
                 where = next(wheres, None)
                 if where is None:
                     raise UpdateSyntaxError("cannot find the WHERE clause of an operation")
-                rows = _solutions(state, op, where, header)
+                rows = _solutions(state, op, where, header, using)
                 if op.name == "DeleteWhere":
                     state.apply([], _instantiate(op, default, rows))
                 else:
@@ -363,8 +476,7 @@ def update_change(
                         _instantiate(_get(op, "delete"), default, rows),
                     )
             else:
-                add, remove = _graph_op(state, op)
-                state.apply(add, remove)
-        return set(state.added), set(state.removed)
+                _graph_op(state, op)
+        return state.effect()
     finally:
         state.close()

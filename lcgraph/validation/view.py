@@ -21,8 +21,16 @@ Triple = tuple[Term, Term, Term]
 class ChangeView:
     """Read-only triples of ``store - remove + add`` (union of all graphs)."""
 
-    def __init__(self, store: ox.Store, add: Iterable[ox.Quad] = (), remove: Iterable[ox.Quad] = ()) -> None:
+    def __init__(
+        self,
+        store: ox.Store,
+        add: Iterable[ox.Quad] = (),
+        remove: Iterable[ox.Quad] = (),
+        hidden: Iterable[ox.NamedNode] = (),
+    ) -> None:
         self.store = store
+        # The store's default graph is the merge of the named graphs: read the named graphs only.
+        self._skip: set[object] = {ox.DefaultGraph(), *hidden}
         self.add = set(add)
         self.remove = set(remove)
         self._by_s: dict[Term, set[Triple]] = defaultdict(set)
@@ -53,7 +61,7 @@ class ChangeView:
         """Distinct triples matching the pattern after the change."""
         seen: set[Triple] = set()
         for q in self.store.quads_for_pattern(s, p, o, None):
-            if self.remove and q in self.remove:
+            if q.graph_name in self._skip or (self.remove and q in self.remove):
                 continue
             t = (q.subject, q.predicate, q.object)
             if t not in seen:
