@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -78,13 +78,19 @@ def _progress() -> Progress:
     )
 
 
-def load_with_progress(ds: Dataset, path: Path, *, graph: str | None, fmt: str | None) -> LoadResult:
+def load_with_progress(
+    ds: Dataset, path: Path, *, graph: str | None, fmt: str | None, afterword: Any = None
+) -> LoadResult:
     """Bulk-load one file with a progress bar (no shapes); raises LoadError."""
     size = path.stat().st_size if path.is_file() else None
     with _progress() as bar:
         task = bar.add_task(path.name, total=size)
         result = ds.load_path(
-            path, graph=graph, format=fmt, progress=lambda done: bar.update(task, completed=done)
+            path,
+            graph=graph,
+            format=fmt,
+            progress=lambda done: bar.update(task, completed=done),
+            afterword=afterword,
         )
     err_console.print(
         f"loaded {path}: {result.quads_added:,} quads added in {result.seconds:.2f} s", highlight=False
@@ -151,18 +157,15 @@ def load(
     A file that would break a shape is refused with the report (exit code 1);
     a file that cannot be read is refused with its line and column (exit code 2).
     """
-    from lcgraph.validation.guarded import ValidationFailed, load_file, record_unchecked_load
+    from lcgraph.validation.guarded import ValidationFailed, forced_load_record, load_file
 
     ds = open_dataset(data, must_exist=False)
     who = agent or getpass.getuser()
     for path in files:
         try:
             if force:
-                result = load_with_progress(ds, path, graph=graph, fmt=format)
-                graphs = [graph] if graph else []
-                record_unchecked_load(
-                    ds, source=f"file {path.name}", agent=who, added=result.quads_added, graphs=graphs
-                )
+                record = forced_load_record(source=f"file {path.name}", agent=who)
+                load_with_progress(ds, path, graph=graph, fmt=format, afterword=record)
                 continue
             written = load_file(ds, path, graph=graph, format=format, agent=who)
         except LoadError as exc:

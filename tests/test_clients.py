@@ -116,3 +116,40 @@ def test_httpx_async_client_in_parallel(endpoint: RunningServer) -> None:
         return [len(a.text.strip().splitlines()) for a in answers if a.status_code == 200]
 
     assert asyncio.run(run()) == [3] * 20
+
+
+_FORMS = {
+    "select": SELECT,
+    "ask": "ASK { ?s ?p ?o }",
+    "construct": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "describe": "DESCRIBE <http://example.org/phayao>",
+}
+_RETURN_FORMATS = ["json", "xml", "turtle", "n3", "rdf", "rdf+xml", "csv", "tsv", "json-ld"]
+
+
+@pytest.mark.parametrize("form", sorted(_FORMS))
+@pytest.mark.parametrize("fmt", _RETURN_FORMATS)
+def test_every_sparqlwrapper_return_format_gets_a_parsable_answer(
+    endpoint: RunningServer, form: str, fmt: str
+) -> None:
+    """Whatever SPARQLWrapper asks for, for whatever query form: 200 and a body in the type it says."""
+    import pyoxigraph as ox
+
+    result = _wrapper(endpoint, _FORMS[form], fmt).query()
+    info = result.response.info()
+    assert result.response.status == 200
+    media = info.get_content_type()
+    body = result.response.read()
+    results_format = ox.QueryResultsFormat.from_media_type(media)
+    if results_format is not None:
+        parsed = ox.parse_query_results(body, results_format)
+        if form == "ask":
+            assert bool(parsed) is True
+        else:
+            assert len(list(parsed)) == 2
+        assert form in ("select", "ask")
+    else:
+        rdf_format = ox.RdfFormat.from_media_type(media)
+        assert rdf_format is not None, media
+        assert len(list(ox.parse(body, rdf_format))) >= 3
+        assert form in ("construct", "describe")

@@ -30,3 +30,10 @@ def test_w3c_protocol(server: RunningServer, test: W3CTest) -> None:
 def test_w3c_protocol_through_front_doors(fronted_server: RunningServer, test: W3CTest) -> None:
     """The same entries against ``lcgraph serve``'s process tree (front doors before the app)."""
     run_w3c_test(fronted_server, test)
+
+
+def test_w3c_protocol_in_manifest_order_on_one_server(module_server_factory) -> None:  # noqa: ANN001
+    """As clients run it: every entry in order against ONE long-running server, no reset between."""
+    one = module_server_factory()
+    for test in TESTS:
+        run_w3c_test(one, test)

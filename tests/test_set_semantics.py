@@ -61,7 +61,7 @@ def test_aggregates_count_each_triple_once(ds: Dataset, copies: int) -> None:
     assert value(ds, f"SELECT (COUNT(*) AS ?n) {{ ?s <{EX}p> ?o }}") == 1
     assert value(ds, f"SELECT (COUNT(?c) AS ?n) {{ ?c a <{EX}C> }}") == 1
     assert value(ds, f"SELECT (SUM(?v) AS ?n) {{ ?s <{EX}p> ?v }}") == 1
-    grouped = ds.select(f"SELECT ?c (COUNT(?x) AS ?n) {{ ?x a ?c }} GROUP BY ?c")
+    grouped = ds.select("SELECT ?c (COUNT(?x) AS ?n) { ?x a ?c } GROUP BY ?c")
     assert [(r["c"].value, int(r["n"].value)) for r in grouped] == [(EX + "C", 1)]
     assert value(ds, f"SELECT (COUNT(?x) AS ?n) {{ <{EX}a> <{EX}next>+ ?x }}") == 2
     assert value(ds, f"SELECT (COUNT(*) AS ?n) {{ ?x a <{EX}C> OPTIONAL {{ ?x <{EX}p> ?v }} }}") == 1

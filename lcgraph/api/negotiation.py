@@ -52,6 +52,26 @@ class MediaFormat:
     def answers_to(self, media_type: str) -> bool:
         return media_type == self.media_type or media_type in self.also
 
+    @property
+    def iri(self) -> str:
+        """The format's IRI in the W3C list (https://www.w3.org/ns/formats/), for Service Descriptions.
+
+        The engine knows each IRI, except that pyoxigraph 0.5 names JSON-LD
+        ``https://www.w3.org/ns/formats/data/JSON-LD``; the W3C IRI is used instead.
+        """
+        return W3C_FORMAT_IRIS.get(self.key, self.engine.iri)
+
+    def names_format(self, value: str) -> bool:
+        """Does a ``format=`` value (short name, media type or media subtype) name this format?"""
+        wanted = value.strip().lower()
+        bare = wanted.split(";", 1)[0].strip()
+        if wanted in self.names or self.answers_to(bare):
+            return True
+        return any(bare == m.partition("/")[2] for m in (self.media_type, *self.also))
+
+
+W3C_FORMAT_IRIS = {"jsonld": "http://www.w3.org/ns/formats/JSON-LD"}
+
 
 _UTF8_TYPES = {"application/n-triples", "application/n-quads", "application/trig"}
 _RESULT_KEYS = {"json", "xml", "csv", "tsv"}
@@ -63,7 +83,8 @@ SPARQL_XML = MediaFormat(
     "xml", "application/sparql-results+xml", "XML", ("xml", "srx"), ("application/xml", "text/xml")
 )
 SPARQL_CSV = MediaFormat("csv", "text/csv", "CSV", ("csv",))
-SPARQL_TSV = MediaFormat("tsv", "text/tab-separated-values", "TSV", ("tsv",))
+# Accept: text/plain on a SELECT gets TSV (readable as text; Fuseki and Oxigraph answer text too).
+SPARQL_TSV = MediaFormat("tsv", "text/tab-separated-values", "TSV", ("tsv", "text"), ("text/plain",))
 
 TURTLE = MediaFormat("turtle", "text/turtle", "TURTLE", ("turtle", "ttl"), ("application/x-turtle",))
 N_TRIPLES = MediaFormat(
@@ -157,10 +178,11 @@ def _quality(ranges: Sequence[MediaRange], fmt: MediaFormat) -> float:
 
 def by_format_parameter(value: str, offered: Sequence[MediaFormat]) -> MediaFormat | None:
     """The offered format a ``format=`` value names (short name or media type), if any."""
-    wanted = value.strip().lower()
-    bare = wanted.split(";", 1)[0].strip()
     for fmt in offered:
-        if wanted in fmt.names or fmt.answers_to(bare):
+        if value.strip().lower() in fmt.names:
+            return fmt
+    for fmt in offered:
+        if fmt.names_format(value):
             return fmt
     return None
 
@@ -170,11 +192,16 @@ def choose(
 ) -> MediaFormat | None:
     """The best offered format for this client, or ``None`` if it accepts none.
 
-    ``format=`` wins over ``Accept``. Among formats with the same q the
-    route's own order decides (its first format is its default).
+    ``format=`` wins over ``Accept`` when it names a format on offer; one that
+    names none (SPARQLWrapper sends ``format=xml`` for RDF/XML and JSON-LD alike,
+    ``format=rdf+xml``, ``format=turtle`` on a SELECT …) leaves the choice to
+    ``Accept``. Among formats with the same q the route's own order decides
+    (its first format is its default).
     """
     if format_param:
-        return by_format_parameter(format_param, offered)
+        named = by_format_parameter(format_param, offered)
+        if named is not None:
+            return named
     ranges = parse_accept(accept)
     best: MediaFormat | None = None
     best_q = 0.0
@@ -194,8 +221,12 @@ def negotiate(
 ) -> MediaFormat:
     """Like :func:`choose`, but a client that accepts nothing on offer gets a 406."""
     fmt = choose(accept, offered, format_param)
+    if fmt is None and format_param:
+        # A client library that asked by name for a format this kind of answer has none of
+        # (a SELECT "as Turtle") gets the default form, which it can parse, not an error.
+        return offered[0]
     if fmt is None:
-        raise NotAcceptable(not_acceptable_message(offered, what, format_param))
+        raise NotAcceptable(not_acceptable_message(offered, what, None))
     return fmt
 
 

@@ -141,6 +141,13 @@ def ontology_term(request: Request, term: str) -> Response:
 
 
 def _resource(request: Request, iri: str) -> Response:
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        raise NotFound(
+            f"<{iri}> is not a valid IRI (it holds a character IRIs cannot, such as a space, a quote or "
+            "a brace), so nothing is published under it"
+        ) from None
     ds = _dataset(request)
     private = _may_read_private(request)
     wants_schema = request.query_params.get("format", "").lower() == SCHEMA_ORG

@@ -61,9 +61,9 @@ def describe(
         triples.append(ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
     formats: list[MediaFormat] = [*RESULTS_FORMATS, *GRAPH_FORMATS]
     for fmt in formats:
-        triples.append(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(fmt.engine.iri)))
+        triples.append(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(fmt.iri)))
     for fmt in GRAPH_FORMATS:
-        triples.append(ox.Triple(service, _sd("inputFormat"), ox.NamedNode(fmt.engine.iri)))
+        triples.append(ox.Triple(service, _sd("inputFormat"), ox.NamedNode(fmt.iri)))
     for url, titles in canned:
         query = ox.NamedNode(url)
         triples += [

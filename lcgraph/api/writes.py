@@ -27,7 +27,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from lcgraph.api.auth import ADMIN, WRITE, registry
-from lcgraph.api.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
+from lcgraph.api.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
 from lcgraph.ingest.importer import import_bytes
 from lcgraph.ingest.sheets import SheetError, check_size
 from lcgraph.ingest.templates import TEMPLATES, UnknownTemplate, get_template
@@ -38,6 +38,10 @@ from lcgraph.validation.incremental import triples_graph, validate_full
 from lcgraph.validation.report import ValidationReport, input_error
 
 router = APIRouter(tags=["writes"])
+
+#: What a request without a write token may have checked: bounded work for anyone.
+ANONYMOUS_DRY_RUN_BYTES = 1024 * 1024
+ANONYMOUS_DRY_RUN_ROWS = 2000
 
 
 def report_response(
@@ -64,10 +68,18 @@ def _flag(request: Request, name: str) -> bool:
 @router.post("/validate", summary="Check RDF (or the whole store) against the shapes; writes nothing")
 async def validate(request: Request) -> Response:
     ds = request.app.state.dataset
+    principal = registry(request).identify(request)
     if _flag(request, "all"):
+        # The whole store, private graph included, for minutes at national scale: administrators only.
+        registry(request).require(request, ADMIN, "validating the whole store")
         report = await asyncio.to_thread(validate_full, default_shapes(), ds.store)
         return report_response(request, report)
     body = await request.body()
+    if not principal.can(WRITE) and len(body) > ANONYMOUS_DRY_RUN_BYTES:
+        raise PayloadTooLarge(
+            f"without a token, at most {ANONYMOUS_DRY_RUN_BYTES // 1024 // 1024} MiB can be checked "
+            "per request; split the data or use a token with the write scope"
+        )
     content_type = request.headers.get("content-type", "")
     if not body.strip():
         raise BadRequest("send the RDF to check in the request body (or use ?all=true for the whole store)")
@@ -96,7 +108,7 @@ async def validate(request: Request) -> Response:
         data = triples_graph((q.subject, q.predicate, q.object) for q in quads)
         report = await asyncio.to_thread(validate_full, default_shapes(), None, data)
     else:
-        report = await asyncio.to_thread(check_change, ds, add_quads=quads)
+        report = await asyncio.to_thread(check_change, ds, add_quads=quads, access=principal.access)
     return report_response(request, report)
 
 
@@ -127,8 +139,16 @@ async def import_template(template: str, request: Request) -> Response:
     if force and (principal is None or not principal.can(ADMIN)):
         raise Forbidden("?force=true needs a token with the 'admin' scope")
     data, filename = await _upload(request)
+    caller = principal or registry(request).identify(request)
+    anonymous = not caller.can(WRITE)
     try:
         check_size(len(data))
+        if anonymous and len(data) > ANONYMOUS_DRY_RUN_BYTES:
+            raise SheetError(
+                f"ตรวจได้ไม่เกิน {ANONYMOUS_DRY_RUN_BYTES // 1024 // 1024} MB ต่อครั้งโดยไม่ใช้โทเค็น: แบ่งไฟล์",
+                f"at most {ANONYMOUS_DRY_RUN_BYTES // 1024 // 1024} MB can be checked per request "
+                "without a token: split the file",
+            )
     except SheetError as exc:
         report = ValidationReport(
             [
@@ -144,7 +164,16 @@ async def import_template(template: str, request: Request) -> Response:
     ds = request.app.state.dataset
     agent = principal.name if principal is not None else None
     result = await asyncio.to_thread(
-        import_bytes, ds, chosen.name, data, filename, agent=agent, force=force, dry_run=dry_run
+        import_bytes,
+        ds,
+        chosen.name,
+        data,
+        filename,
+        agent=agent,
+        force=force,
+        dry_run=dry_run,
+        access=caller.access,
+        max_rows=ANONYMOUS_DRY_RUN_ROWS if anonymous else None,
     )
     extra = {k: v for k, v in result.to_json().items() if k != "report"}
     status = 200 if result.ok or result.written else 422

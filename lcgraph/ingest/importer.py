@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from lcgraph.access import SYSTEM, Access
 from lcgraph.ingest.dates import DateError, parse_date
 from lcgraph.ingest.lookups import LookupError_, Lookups, normalise
 from lcgraph.ingest.sheets import SheetError, Table, check_size, letter, read_table
@@ -354,6 +355,7 @@ class _Builder:
 
     def _column(self, number: int, c: Column, s: ox.NamedNode, value: object) -> None:
         text = _text(value)
+        _check_characters(text)
         p = c.predicate or ""
         if c.kind == "text_th":
             self.add(number, c.key, s, p, ox.Literal(text, language="th"))
@@ -390,7 +392,15 @@ class _Builder:
                     f"'{text}' ไม่ใช่ที่อยู่เว็บ: ต้องขึ้นต้นด้วย http:// หรือ https://",
                     f"'{text}' is not a web address: it must start with http:// or https://",
                 )
-            self.add(number, c.key, s, p, ox.NamedNode(text))
+            try:
+                url = ox.NamedNode(text)
+            except ValueError:
+                raise _RowError(
+                    f"'{text}' ไม่ใช่ที่อยู่เว็บที่ถูกต้อง: มีอักขระที่ใช้ในที่อยู่เว็บไม่ได้ (เช่น {{ }} | ^ ช่องว่าง)",
+                    f"'{text}' is not a valid web address: it holds characters a URL cannot "
+                    "(such as { } | ^ or a space)",
+                ) from None
+            self.add(number, c.key, s, p, url)
         elif c.kind == "age_range":
             groups, low, high = self.lookups.age_range(text)
             for g in groups:
@@ -491,6 +501,24 @@ def _locate(
             f.row, f.column, f.column_name = where
 
 
+# Control characters (NUL …) and the bidirectional overrides that disguise text (U+202E …).
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _check_characters(text: str) -> None:
+    """Refuse cells that would hide or run something where the data is shown again."""
+    if _HIDDEN.search(text):
+        raise _RowError(
+            "มีอักขระควบคุมหรืออักขระกลับทิศทางข้อความที่มองไม่เห็น: ลบออกแล้วลองใหม่",
+            "the cell holds invisible control or text-direction characters: remove them and try again",
+        )
+    if text.startswith("="):
+        raise _RowError(
+            "ค่าขึ้นต้นด้วย '=' ซึ่งโปรแกรมตารางคำนวณจะอ่านเป็นสูตร: ลบ '=' ออก",
+            "the value starts with '=', which spreadsheet programs run as a formula: remove the '='",
+        )
+
+
 def import_bytes(
     ds: object,
     template_name: str,
@@ -500,8 +528,14 @@ def import_bytes(
     agent: str | None = None,
     force: bool = False,
     dry_run: bool = False,
+    access: Access = SYSTEM,
+    max_rows: int | None = None,
 ) -> ImportResult:
-    """Import a filled-in template (CSV or XLSX bytes). Nothing is written unless all is valid."""
+    """Import a filled-in template (CSV or XLSX bytes). Nothing is written unless all is valid.
+
+    ``access``: what the caller may read and write (a dry run is checked against
+    their view only); ``max_rows`` bounds the work of a request (anonymous dry runs).
+    """
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
     name = Path(filename).name or "upload"
@@ -521,6 +555,16 @@ def import_bytes(
     positions, findings = map_header(table, template, name)
     result.report.findings.extend(findings)
     result.rows = len(table.rows)
+    if max_rows is not None and len(table.rows) > max_rows:
+        result.report.findings.append(
+            input_error(
+                f"ตรวจได้ไม่เกิน {max_rows:,} แถวต่อครั้งโดยไม่ใช้โทเค็น: แบ่งไฟล์ หรือใช้โทเค็นที่เขียนข้อมูลได้",
+                f"at most {max_rows:,} rows can be checked per request without a token: "
+                "split the file, or use a token with the write scope",
+                source=name,
+            )
+        )
+        return result
     if not result.report.conforms:
         return result
     digest = hashlib.sha256(data).hexdigest()
@@ -544,7 +588,7 @@ def import_bytes(
     remove = _previous(ds, result.entities, private)
     add = builder.quads + _provenance(graph, activity, template, name, digest, agent, started_at)
     if dry_run:
-        check = check_change(ds, add_quads=add, remove_quads=remove)
+        check = check_change(ds, add_quads=add, remove_quads=remove, access=access)
         _locate(check.findings, builder.origin, name)
         result.report.extend(check)
         result.graph = graph.value
@@ -558,6 +602,8 @@ def import_bytes(
                 agent=agent,
                 force=force,
                 informed_by=activity.value,
+                access=access,
+                private_ok=True,  # the template's own personal columns of the rows' entities
             )
         except ValidationFailed as exc:
             _locate(exc.report.findings, builder.origin, name)

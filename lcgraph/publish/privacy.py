@@ -92,6 +92,7 @@ def check_graph_readable(graph: str, may_read_private: bool) -> None:
 
 # -- the dataset a query may see ---------------------------------------------
 
+
 def read_dataset_clause(query: str) -> DatasetClause:
     """The query's ``FROM``/``FROM NAMED``/``SERVICE`` (see :mod:`lcgraph.store.dataset_clause`)."""
     try:
@@ -222,9 +223,7 @@ def misplaced_personal(ds: Dataset) -> list[ox.Quad]:
 
 
 def move_misplaced_personal(ds: Dataset) -> int:
-    """Move misplaced personal statements into ``lcg:private`` in one transaction; return how many.
-
-    """
+    """Move misplaced personal statements into ``lcg:private`` in one transaction; return how many."""
     found = misplaced_personal(ds)
     if not found:
         return 0

@@ -33,7 +33,6 @@ from functools import lru_cache
 import pyoxigraph as ox
 
 from lcgraph.namespaces import DCT, LC, RDF, RDFS, SCHEMA, SKOS, XSD
-from lcgraph.publish.privacy import public_graphs
 from lcgraph.publish.state import state_tag
 from lcgraph.store import Dataset
 

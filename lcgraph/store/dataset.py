@@ -33,6 +33,10 @@ TRANSACTIONAL_LIMIT = 32 * 1024 * 1024
 ProgressCallback = Callable[[int], None]
 """Called with the number of bytes read so far."""
 
+Afterword = Callable[[int, list[str]], list[ox.Quad]]
+"""Called once the input is read, with the number of quads and the graphs they went to; the quads it
+returns (a history record) are written in the same transaction or bulk load as the data."""
+
 
 class LoadError(Exception):
     """A file or stream could not be loaded; nothing was written.
@@ -471,8 +475,9 @@ class Dataset:
         graph: str | None = None,
         source: str = "input",
         base_iri: str | None = None,
+        afterword: Afterword | None = None,
     ) -> LoadResult:
-        """Load a serialisation held in memory, in one transaction."""
+        """Load a serialisation held in memory, in one transaction (with ``afterword``'s quads)."""
         fmt = by_name(format) if isinstance(format, str) else format
         if isinstance(data, str):
             data = data.encode("utf-8")
@@ -483,6 +488,8 @@ class Dataset:
         count_before = self._touched_count(fmt, target)
         try:
             quads = list(_parsed(data, fmt, target, base_iri))
+            if afterword is not None:
+                quads += afterword(len(quads), sorted({q.graph_name.value for q in quads}))
         except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
             raise _load_error(exc, source) from None
         self.store.extend(quads + [_merged(q) for q in quads if _public(q)])
@@ -498,6 +505,7 @@ class Dataset:
         format: str | None = None,
         progress: ProgressCallback | None = None,
         base_iri: str | None = None,
+        afterword: Afterword | None = None,
     ) -> LoadResult:
         """Load a file, all-or-nothing, naming file/line/column on error.
 
@@ -520,9 +528,14 @@ class Dataset:
             raise LoadError("the file is empty: there is nothing to load", source=source)
         if p.suffix.lower() == ".gz" or size <= TRANSACTIONAL_LIMIT:
             return self.load_bytes(
-                self._read_all(p, progress), fmt, graph=graph, source=source, base_iri=base_iri
+                self._read_all(p, progress),
+                fmt,
+                graph=graph,
+                source=source,
+                base_iri=base_iri,
+                afterword=afterword,
             )
-        return self._bulk_load(p, fmt, _graph_node(graph), source, progress, base_iri)
+        return self._bulk_load(p, fmt, _graph_node(graph), source, progress, base_iri, afterword)
 
     @staticmethod
     def _read_all(p: Path, progress: ProgressCallback | None) -> bytes:
@@ -551,6 +564,7 @@ class Dataset:
         source: str,
         progress: ProgressCallback | None,
         base_iri: str | None,
+        afterword: Afterword | None = None,
     ) -> LoadResult:
         # The engine's bulk loader writes its sorted files into the database only
         # at the end (as `oxigraph load` does by default), so a syntax error or an
@@ -560,11 +574,19 @@ class Dataset:
         count_before = self._touched_count(fmt, target)
 
         def both(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+            count = 0
+            graphs: set[str] = set()
             for q in quads:
                 q = stored(q)
+                count += 1
+                graphs.add(q.graph_name.value)
                 yield q
                 if q.graph_name != PRIVATE:
                     yield ox.Quad(q.subject, q.predicate, q.object)
+            # The history record goes into the same bulk load: both land, or neither.
+            for q in afterword(count, sorted(graphs)) if afterword is not None else ():
+                yield q
+                yield ox.Quad(q.subject, q.predicate, q.object)
 
         with open(p, "rb") as raw:
             reader = io.BufferedReader(_CountingReader(raw, progress), buffer_size=1 << 20)

@@ -128,5 +128,3 @@ def _term_iri(token: tuple[str, str, int], prefixes: dict[str, str], base: str) 
             # A local name never ends with "." (that dot ends a triple).
             return prefixes[prefix] + local.rstrip(".").replace("\\", "")
     raise DatasetClauseError(f"cannot resolve the graph {value!r} named after FROM; use a full <IRI>")
-
-

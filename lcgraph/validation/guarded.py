@@ -54,7 +54,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -211,14 +211,16 @@ def _route_personal(ds: Dataset, quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad
     return routed, moved
 
 
-def _check_access(ds: Dataset, change: Change, access: Access, routed: set[ox.Quad]) -> None:
+def _check_access(
+    ds: Dataset, change: Change, access: Access, routed: set[ox.Quad], private_ok: bool = False
+) -> None:
     """Refuse (403) a change that touches a graph the caller may not write, or publishes a personal value."""
     if access.system:
         return
     for q in change.add:
-        access.check_write(q.graph_name.value, routed=q in routed)
+        access.check_write(q.graph_name.value, routed=q in routed or private_ok)
     for q in change.remove:
-        access.check_write(q.graph_name.value)
+        access.check_write(q.graph_name.value, routed=private_ok)
     for g in change.clear | change.drop | change.create:
         access.check_write(g.value)
     # A personal value copied under another predicate or onto another subject stays personal.
@@ -253,13 +255,18 @@ def apply_change(
     shapes: ShapeSet | None = None,
     informed_by: str | None = None,
     access: Access = SYSTEM,
+    private_ok: bool = False,
 ) -> WriteResult:
-    """Validate and commit a change (see the module docstring for the contract)."""
+    """Validate and commit a change (see the module docstring for the contract).
+
+    ``private_ok``: the caller (the importer) replaces the personal statements of the
+    entities it writes, so a write token may change the private graph for it.
+    """
     started = time.perf_counter()
     with _lock:
         add_list, routed = _route_personal(ds, add_quads)
         change = compute_change(ds, add_list, remove_quads, clear=clear, drop=drop, create=create)
-        _check_access(ds, change, access, routed)
+        _check_access(ds, change, access, routed, private_ok)
         store = ds.store
         report = validate_change(shapes or default_shapes(), store, change.add, change.remove)
         if not report.conforms:
@@ -417,19 +424,20 @@ def load_file(
     )
 
 
-def record_unchecked_load(
-    ds: Dataset, *, source: str, agent: str | None, added: int, graphs: list[str]
-) -> str:
-    """Record a bulk load that an administrator forced past validation (``lcgraph load --force``).
+def forced_load_record(*, source: str, agent: str | None) -> Callable[[int, list[str]], list[ox.Quad]]:
+    """The history record of a bulk load an administrator forced past validation (``lcgraph load --force``).
 
-    Big files go through the engine's bulk loader, which is atomic but does not
-    pass through :func:`apply_change`; this keeps the history complete. The
-    change-set is marked ``lc:forced`` without a violation count (none was taken).
+    Returned as an afterword for :meth:`Dataset.load_path`, so the record is
+    written in the same bulk load as the data (a load killed at any moment
+    leaves both or neither). The change-set is marked ``lc:forced`` without a
+    violation count (none was taken) and names every graph the file wrote.
     """
-    change_iri = f"{LCID}change/{uuid.uuid4().hex}"
-    quads = _history_quads(change_iri, (added, 0), source, agent, True, graphs, None, None)
-    ds.apply(quads)
-    log.warning(
-        "forced bulk load without validation: %s by %s, %d triples", source, agent or "anonymous", added
-    )
-    return change_iri
+
+    def record(added: int, graphs: list[str]) -> list[ox.Quad]:
+        change_iri = f"{LCID}change/{uuid.uuid4().hex}"
+        log.warning(
+            "forced bulk load without validation: %s by %s, %d triples", source, agent or "anonymous", added
+        )
+        return _history_quads(change_iri, (added, 0), source, agent, True, graphs, None, None)
+
+    return record
