@@ -94,7 +94,7 @@ def test_update_without_credentials_is_refused(endpoint: RunningServer) -> None:
     client.setQuery("CLEAR ALL")
     with pytest.raises(Exception, match="401|Unauthorized"):
         client.query()
-    assert len(endpoint.dataset.store) == 6
+    assert endpoint.dataset.count() == 6
 
 
 def test_syntax_errors_reach_the_client(endpoint: RunningServer) -> None:
@@ -141,7 +141,14 @@ def test_every_sparqlwrapper_return_format_gets_a_parsable_answer(
     media = info.get_content_type()
     body = result.response.read()
     results_format = ox.QueryResultsFormat.from_media_type(media)
-    if results_format is not None:
+    if results_format == ox.QueryResultsFormat.CSV:
+        # The engine does not read CSV results back (the format is lossy): check its rows.
+        lines = body.decode().splitlines()
+        if form == "ask":
+            assert lines == ["true"]
+        else:
+            assert form == "select" and lines[0] == "city,label" and len(lines) == 3
+    elif results_format is not None:
         parsed = ox.parse_query_results(body, results_format)
         if form == "ask":
             assert bool(parsed) is True

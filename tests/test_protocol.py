@@ -89,7 +89,12 @@ def test_format_parameter_wins_over_accept() -> None:
     assert choose("application/sparql-results+xml", RESULTS_FORMATS, "csv").key == "csv"
     assert choose(None, RESULTS_FORMATS, "text/tab-separated-values").key == "tsv"
     assert choose(None, GRAPH_FORMATS, "json").key == "jsonld"
-    assert choose(None, RESULTS_FORMATS, "turtle") is None
+    # A real format this kind of answer lacks leaves the choice to Accept (SPARQLWrapper's
+    # TURTLE on a SELECT); a name that is no format at all chooses nothing (406).
+    assert choose("application/sparql-results+xml", RESULTS_FORMATS, "turtle").key == "xml"
+    assert choose(None, RESULTS_FORMATS, "docx") is None
+    assert choose(None, GRAPH_FORMATS, "rdf+xml").key == "rdfxml"
+    assert negotiate("text/turtle", RESULTS_FORMATS, "turtle").key == "json"
 
 
 def test_nothing_acceptable_is_406_naming_the_formats() -> None:

@@ -43,7 +43,7 @@ def test_without_tokens_the_service_is_read_only(server_factory) -> None:  # typ
     )
     assert r.status_code == 403
     assert httpx.get(server.sparql, params={"query": "ASK {}"}).status_code == 200
-    assert len(server.dataset.store) == 0
+    assert server.dataset.count() == 0
 
 
 def test_writes_need_a_write_token(server: RunningServer) -> None:
@@ -59,7 +59,7 @@ def test_writes_need_a_write_token(server: RunningServer) -> None:
     assert r.status_code == 403 and "write" in r.text
     r = httpx.delete(server.store, params={"graph": "http://example.org/g"})
     assert r.status_code == 401
-    assert len(server.dataset.store) == 0
+    assert server.dataset.count() == 0
     r = httpx.post(
         server.sparql, content=UPDATE, headers={**SPARQL_UPDATE, "Authorization": f"Bearer {WRITE_TOKEN}"}
     )
@@ -158,7 +158,7 @@ def test_bad_input_is_4xx_with_a_message_and_changes_nothing(
     r = httpx.request(method, server.url + path, params=params, content=body, headers=headers)
     assert 400 <= r.status_code < 500, (r.status_code, r.text)
     assert len(r.text.strip()) > 20 and "Traceback" not in r.text
-    assert len(server.dataset.store) == 0
+    assert server.dataset.count() == 0
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

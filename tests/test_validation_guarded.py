@@ -15,8 +15,9 @@ from test_validation_data import DATA_GRAPH, ID, LC, V, base_dataset, quad
 
 from lcgraph.ingest.history import list_changes
 from lcgraph.store import Dataset, LoadError
+from lcgraph.store.dataset import UNNAMED
 from lcgraph.validation.guarded import ValidationFailed, apply_change, apply_update, check_change, load_file
-from lcgraph.validation.updates import UpdateNotSupported, UpdateSyntaxError, update_change
+from lcgraph.validation.updates import UpdateEffect, UpdateNotSupported, UpdateSyntaxError, update_change
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -206,25 +207,54 @@ def _canonical(store: ox.Store) -> list[str]:
     )
 
 
+def _as_plain_store(ds: Dataset) -> ox.Store:
+    """The dataset as a plain SPARQL store sees it: lcg:default is the default graph, no merge."""
+    plain = ox.Store()
+    for q in ds.store:
+        if isinstance(q.graph_name, ox.DefaultGraph):
+            continue
+        if q.graph_name == UNNAMED:
+            q = ox.Quad(q.subject, q.predicate, q.object)
+        plain.add(q)
+    for g in ds.store.named_graphs():
+        if g != UNNAMED:
+            plain.add_graph(g)
+    return plain
+
+
+def _commit(ds: Dataset, effect: UpdateEffect) -> None:
+    ds.apply(effect.add, effect.remove, clear=effect.clear, drop=effect.drop, create=effect.create)
+
+
 @pytest.mark.parametrize("on_disk", [False, True])
 @pytest.mark.parametrize("update", UPDATE_CASES)
 def test_update_change_matches_the_engine(update: str, on_disk: bool, tmp_path: Path) -> None:
+    """What update_change works out, committed, equals what the engine does running the update itself."""
     prefix = "PREFIX ex: <http://ex/>\n"
     ds = Dataset.open(tmp_path / "s") if on_disk else Dataset.memory()
-    ds.update(
+    seed = (
         prefix + 'INSERT DATA { ex:a ex:p 1 . ex:b ex:p 2 . ex:c ex:q "x" . ex:z ex:p 7 . '
         "GRAPH ex:g { ex:a ex:p 3 . ex:d ex:r ex:a } GRAPH ex:h { ex:z ex:p 9 } }"
     )
+    _commit(ds, update_change(ds, seed))
+    reference = _as_plain_store(ds)
     before = set(ds.store)
-    add, remove = update_change(ds, prefix + update)
+    effect = update_change(ds, prefix + update)
     assert set(ds.store) == before  # nothing was run on the store itself
-    reference = ox.Store()
-    reference.extend(before)
     reference.update(prefix + update)
-    mine = ox.Store()
-    mine.extend(q for q in before if q not in remove)
-    mine.extend(add)
+    _commit(ds, effect)
+    mine = _as_plain_store(ds)
     assert _canonical(mine) == _canonical(reference)
+    assert sorted(map(str, mine.named_graphs())) == sorted(map(str, reference.named_graphs()))
+    # The merged default graph is the union of the named graphs, each triple once.
+    union = {
+        (q.subject, q.predicate, q.object) for q in ds.store if not isinstance(q.graph_name, ox.DefaultGraph)
+    }
+    merged = {
+        (q.subject, q.predicate, q.object)
+        for q in ds.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    }
+    assert merged == union
 
 
 def test_load_file_names_line_and_column(ds: Dataset, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from starlette.requests import ClientDisconnect
 from lcgraph import __version__
 from lcgraph.access import AccessDenied
 from lcgraph.api import analysis, graph_store, publish, queries, sparql, writes
+from lcgraph.api.caching import PrivateAnswers
 from lcgraph.api.errors import error_response, install_error_handlers
 from lcgraph.api.middleware import AccessLog, BodyLimit, WriteTracker
 from lcgraph.api.runtime import ServiceRuntime, runtime
@@ -126,6 +127,7 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
             expose_headers=["Location", "Content-Type"],
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(PrivateAnswers)
     app.add_middleware(AccessLog)
     return app
 

@@ -202,6 +202,8 @@ def choose(
         named = by_format_parameter(format_param, offered)
         if named is not None:
             return named
+        if by_format_parameter(format_param, ALL_FORMATS) is None:
+            return None  # names no format at all (format=docx): nothing to fall back on
     ranges = parse_accept(accept)
     best: MediaFormat | None = None
     best_q = 0.0
@@ -221,12 +223,12 @@ def negotiate(
 ) -> MediaFormat:
     """Like :func:`choose`, but a client that accepts nothing on offer gets a 406."""
     fmt = choose(accept, offered, format_param)
-    if fmt is None and format_param:
-        # A client library that asked by name for a format this kind of answer has none of
-        # (a SELECT "as Turtle") gets the default form, which it can parse, not an error.
+    if fmt is None and format_param and by_format_parameter(format_param, ALL_FORMATS) is not None:
+        # A client library that asked by name for a real format this kind of answer has none
+        # of (SPARQLWrapper's "turtle" on a SELECT) gets the default form, which it can parse.
         return offered[0]
     if fmt is None:
-        raise NotAcceptable(not_acceptable_message(offered, what, None))
+        raise NotAcceptable(not_acceptable_message(offered, what, format_param))
     return fmt
 
 

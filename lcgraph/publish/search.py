@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
-from lcgraph.namespaces import DCT, LC, RDF, RDFS, SCHEMA, SKOS, XSD
+from lcgraph.namespaces import DCT, LC, LCV, RDF, RDFS, SCHEMA, SKOS, XSD
 from lcgraph.publish.state import state_tag
 from lcgraph.store import Dataset
 
@@ -82,10 +82,14 @@ class _Doc:
     labels: dict[str, str] = field(default_factory=dict)
     classes: set[str] = field(default_factory=set)
     first_text: str = ""
+    length: float = 0.0  # weighted number of words indexed
 
     @property
     def shortest(self) -> int:
         return min((len(label) for label in self.labels.values()), default=1 << 20)
+
+
+_K1, _B = 1.2, 0.75  # BM25's usual constants
 
 
 class SearchIndex:
@@ -124,6 +128,7 @@ class SearchIndex:
         for w in words(text.value):
             posting = self.postings[w]
             posting[doc_id] = posting.get(doc_id, 0.0) + weight
+            doc.length += weight
 
     def _add_classes(self, ds: Dataset, ids: dict[str, int]) -> None:
         rows = ds.query(
@@ -144,6 +149,7 @@ class SearchIndex:
         """The best ``limit`` resources for ``query``, optionally only of the given classes."""
         wanted = list(dict.fromkeys(words(query)))
         n = max(len(self.docs), 1)
+        average = sum(d.length for d in self.docs) / n or 1.0
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, int] = defaultdict(int)
         for w in wanted:
@@ -151,13 +157,28 @@ class SearchIndex:
             for posting, factor in self._matches(w):
                 idf = math.log(1 + n / len(posting))
                 for doc_id, tf in posting.items():
-                    scores[doc_id] += factor * idf * (1 + math.log(tf))
+                    # BM25's saturation and length normalisation: a short label that is mostly
+                    # the query beats a long description that mentions it twice.
+                    norm = _K1 * (1 - _B + _B * self.docs[doc_id].length / average)
+                    scores[doc_id] += factor * idf * tf * (_K1 + 1) / (tf + norm)
                     seen.add(doc_id)
             for doc_id in seen:
                 matched[doc_id] += 1
         # Ties go to the shortest label: "หาดใหญ่" finds the city before its membership.
         docs = self.docs
-        ranked = sorted(scores, key=lambda d: (-matched[d], -scores[d], docs[d].shortest, docs[d].iri))
+        # The network's own resources come before code-list concepts (a province, a theme) that
+        # match as well: "พะเยา" finds the learning city, then the province.
+        vocab = str(LCV)
+        ranked = sorted(
+            scores,
+            key=lambda d: (
+                -matched[d],
+                docs[d].iri.startswith(vocab),
+                -scores[d],
+                docs[d].shortest,
+                docs[d].iri,
+            ),
+        )
         hits: list[Hit] = []
         for doc_id in ranked:
             doc = self.docs[doc_id]

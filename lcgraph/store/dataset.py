@@ -457,15 +457,29 @@ class Dataset:
             self.store.extend(blank_add + [_merged(q) for q in blank_add if _public(q)])
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        """Apply a SPARQL update in one transaction, as the engine runs it.
+        """Run a SPARQL update as the engine runs it, then bring the merge back in step.
 
-        Only for lcgraph's own maintenance updates that touch no public data graph
-        (the merge is not maintained here); everything else goes through :meth:`apply`.
+        What the update wrote to or deleted from the default graph is moved to or
+        from the unnamed graph. This reads the whole store twice: it is for tests
+        and maintenance scripts; the service writes through :meth:`apply`.
         """
+        before = set(self.store.quads_for_pattern(None, None, None, MERGE))
         if base_iri:
             self.store.update(sparql, base_iri=base_iri)
         else:
             self.store.update(sparql)
+        after = set(self.store.quads_for_pattern(None, None, None, MERGE))
+        self.store.extend(stored(q) for q in after - before)
+        for q in before - after:
+            self.store.remove(stored(q))
+        public = {
+            ox.Quad(q.subject, q.predicate, q.object)
+            for q in self.store.quads_for_pattern(None, None, None, None)
+            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name != PRIVATE
+        }
+        for q in after - public:
+            self.store.remove(q)
+        self.store.extend(public - after)
 
     def load_bytes(
         self,
