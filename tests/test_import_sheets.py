@@ -18,9 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from conftest import DEFAULT_TOKENS
 import pyoxigraph as ox
 import pytest
+from conftest import DEFAULT_TOKENS
 from openpyxl import Workbook
 from test_validation_data import ID, LC, V, base_dataset
 
