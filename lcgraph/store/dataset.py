@@ -15,6 +15,8 @@ Ctrl-C leaves the store as it was (tests/test_store.py checks each).
 from __future__ import annotations
 
 import io
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -259,6 +261,8 @@ class Dataset:
         p = Path(path)
         p.mkdir(parents=True, exist_ok=True)
         ds = cls(ox.Store(str(p)), p)
+        # Scratch copies left by a process that was killed mid-write are removed at start.
+        shutil.rmtree(ds.scratch_dir(create=False), ignore_errors=True)
         mark = p / _UNION_MARK
         if not mark.exists():
             ds.rebuild_merge()
@@ -275,6 +279,13 @@ class Dataset:
     def memory(cls) -> Dataset:
         """A fresh in-memory dataset (tests, scratch work)."""
         return cls(ox.Store(), None)
+
+    def scratch_dir(self, *, create: bool = True) -> Path:
+        """Where scratch copies of this store go (beside it; emptied when the store is opened)."""
+        base = self.path.parent / f"{self.path.name}.scratch" if self.path else Path(tempfile.gettempdir())
+        if create:
+            base.mkdir(parents=True, exist_ok=True)
+        return base
 
     def rebuild_merge(self) -> None:
         """Rebuild the store's default graph as the union of the public graphs.

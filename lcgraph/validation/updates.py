@@ -192,7 +192,7 @@ class _State:
         if self._scratch is None:
             path = getattr(self.ds, "path", None)
             if path is not None:
-                self._scratch_dir = tempfile.mkdtemp(prefix="lcgraph-update-")
+                self._scratch_dir = tempfile.mkdtemp(prefix="update-", dir=self.ds.scratch_dir())
                 target = Path(self._scratch_dir) / "copy"
                 self.store.backup(str(target))
                 self._scratch = ox.Store(str(target))
