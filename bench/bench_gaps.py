@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "lcgraph-bench-gaps")
     parser.add_argument("--betweenness-eps", type=float, default=Options.betweenness_eps)
     parser.add_argument("--no-export", action="store_true", help="skip the GEXF export (slow at scale)")
-    args = parser.parse_args(argv)
+    # `python -m bench` calls main() with no arguments: never read the harness's own.
+    args = parser.parse_args(argv or [])
     args.work.mkdir(parents=True, exist_ok=True)
     ds = build_store(args.cities, args.seed, args.disk, args.work)
     opts = Options(betweenness_eps=args.betweenness_eps)
@@ -146,4 +147,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
