@@ -63,6 +63,7 @@ LEAK_GRAPH = G + "attack-leak"
 LC = "https://w3id.org/lcgraph/def#"
 RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 SCRATCH = "http://example.org/attack/"
+ONE = f'<{SCRATCH}s> <{SCRATCH}p> "1" .'
 P = (
     "PREFIX schema: <https://schema.org/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
     "PREFIX lc: <https://w3id.org/lcgraph/def#> PREFIX org: <http://www.w3.org/ns/org#> "
@@ -575,14 +576,8 @@ def test_4_nobody_edits_the_history_through_sparql(
 @pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
 def test_4_nobody_edits_the_history_through_the_graph_store(srv: Live, who: str, method: str) -> None:
     before = srv.graph_triples(HISTORY)
-    with srv.client(who) as c:
-        r = c.request(
-            method,
-            "/store",
-            params={"graph": HISTORY},
-            content=None if method == "DELETE" else FORGED.encode(),
-            headers={} if method == "DELETE" else {"Content-Type": "text/turtle"},
-        )
+    body = None if method == "DELETE" else FORGED
+    r = srv.gsp(method, who, body, "text/turtle", graph=HISTORY)
     assert r.status_code in (400, 403), f"{method} by {who}: {r.status_code}"
     assert srv.graph_triples(HISTORY) == before
 
@@ -655,14 +650,7 @@ def test_5_a_writer_cannot_change_private_or_reference_graphs(
 def test_5_a_writer_cannot_change_private_or_reference_graphs_by_gsp(
     srv: Live, baseline: dict[str, int], graph: str, method: str
 ) -> None:
-    with srv.client("write") as c:
-        r = c.request(
-            method,
-            "/store",
-            params={"graph": graph},
-            content=None if method == "DELETE" else f'<{SCRATCH}s> <{SCRATCH}p> "1" .'.encode(),
-            headers={} if method == "DELETE" else {"Content-Type": "application/n-triples"},
-        )
+    r = srv.gsp(method, body=None if method == "DELETE" else ONE, graph=graph)
     assert r.status_code in (400, 403), r.status_code
     assert_unchanged(srv, baseline)
 
@@ -688,14 +676,7 @@ def test_5_a_whole_dataset_put_by_a_writer_keeps_the_protected_graphs(
 def test_5_default_graph_and_dataset_writes_keep_the_protected_graphs(
     srv: Live, baseline: dict[str, int], method: str, params: dict[str, str]
 ) -> None:
-    with srv.client("write") as c:
-        r = c.request(
-            method,
-            "/store",
-            params=params,
-            content=None if method == "DELETE" else f'<{SCRATCH}s> <{SCRATCH}p> "1" .'.encode(),
-            headers={} if method == "DELETE" else {"Content-Type": "application/n-triples"},
-        )
+    r = srv.gsp(method, body=None if method == "DELETE" else ONE, **params)
     assert r.status_code < 500, r.status_code
     assert_unchanged(srv, baseline, (*PROTECTED, EXAMPLES))
 
@@ -736,14 +717,8 @@ def test_readers_cannot_write_at_all(srv: Live, baseline: dict[str, int]) -> Non
     for who in ("anonymous", "read"):
         r = srv.update(f"INSERT DATA {{ GRAPH <{SCRATCH}g> {{ <{SCRATCH}s> <{SCRATCH}p> 1 }} }}", who=who)
         assert r.status_code in (401, 403), (who, r.status_code)
+        assert srv.gsp("PUT", who, ONE, graph=SCRATCH + "g").status_code in (401, 403)
         with srv.client(who) as c:
-            r = c.put(
-                "/store",
-                params={"graph": SCRATCH + "g"},
-                content=b'<a:s> <a:p> "1" .',
-                headers={"Content-Type": "application/n-triples"},
-            )
-            assert r.status_code in (401, 403)
             r = c.get("/sparql", params={"update": "DROP ALL"})
             assert r.status_code in (400, 401, 403, 405)
     assert srv.counts() == baseline
@@ -775,13 +750,7 @@ def test_12_drop_removes_a_graph_and_clear_keeps_it(srv: Live) -> None:
         assert c.get("/store", params={"graph": g2}).status_code == 200
         names = {r["g"] for r in srv.select("SELECT ?g WHERE { GRAPH ?g { } }")}
         assert g1 not in names and g2 in names
-        r = c.put(
-            "/store",
-            params={"graph": g1},
-            content=f'<{SCRATCH}s> <{SCRATCH}p> "2" .'.encode(),
-            headers={"Content-Type": "application/n-triples"},
-        )
-        assert r.status_code == 201
+        assert srv.gsp("PUT", body=ONE, graph=g1).status_code == 201
 
 
 # -- 8. bad IRIs in paths and bad cells: 4xx, never 5xx ------------------------------------
@@ -1046,15 +1015,9 @@ def test_rdfxml_external_entities_are_not_read(srv: Live) -> None:
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/attack/">'
         '<rdf:Description rdf:about="http://example.org/attack/xxe"><ex:p>&x;</ex:p></rdf:Description></rdf:RDF>'
     )
-    with srv.client("write") as c:
-        r = c.put(
-            "/store",
-            params={"graph": SCRATCH + "xxe"},
-            content=body.encode(),
-            headers={"Content-Type": "application/rdf+xml"},
-        )
-        assert r.status_code < 500
-        assert "root:" not in r.text
+    r = srv.gsp("PUT", body=body, media="application/rdf+xml", graph=SCRATCH + "xxe")
+    assert r.status_code < 500
+    assert "root:" not in r.text
     assert "root:" not in srv.get("/store", params={"graph": SCRATCH + "xxe"}).text
 
 
@@ -1067,13 +1030,7 @@ def test_rdfxml_entity_expansion_is_bounded(srv: Live) -> None:
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/attack/">'
         '<rdf:Description rdf:about="http://example.org/attack/lol"><ex:p>&i;</ex:p></rdf:Description></rdf:RDF>'
     )
-    with srv.client("write", timeout=30) as c:
-        r = c.put(
-            "/store",
-            params={"graph": SCRATCH + "lol"},
-            content=body.encode(),
-            headers={"Content-Type": "application/rdf+xml"},
-        )
+    r = srv.gsp("PUT", body=body, media="application/rdf+xml", graph=SCRATCH + "lol")
     assert 400 <= r.status_code < 500, r.status_code
     assert srv.alive()
 
@@ -1101,13 +1058,8 @@ def test_jsonld_remote_contexts_are_not_fetched(srv: Live) -> None:
     t.start()
     body = f'{{"@context": "http://127.0.0.1:{port}/ctx.jsonld", "@id": "{SCRATCH}j", "name": "x"}}'
     try:
+        r = srv.gsp("PUT", body=body, media="application/ld+json", graph=SCRATCH + "jsonld")
         with srv.client("write") as c:
-            r = c.put(
-                "/store",
-                params={"graph": SCRATCH + "jsonld"},
-                content=body.encode(),
-                headers={"Content-Type": "application/ld+json"},
-            )
             v = c.post("/validate", content=body.encode(), headers={"Content-Type": "application/ld+json"})
     finally:
         stop.set()

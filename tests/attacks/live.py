@@ -134,6 +134,24 @@ class Live:
                 headers={"Content-Type": "application/sparql-update"},
             )
 
+    def gsp(
+        self,
+        method: str,
+        who: str = "write",
+        body: str | None = None,
+        media: str = "application/n-triples",
+        **params: str,
+    ) -> httpx.Response:
+        """A Graph Store Protocol request on ``/store`` (``graph=…``, ``default=`` … as ``params``)."""
+        with self.client(who) as c:
+            return c.request(
+                method,
+                "/store",
+                params=params,
+                content=None if body is None else body.encode(),
+                headers={} if body is None else {"Content-Type": media},
+            )
+
     def select(self, query: str, who: str = "read") -> list[dict[str, str]]:
         """Rows of a SELECT (values as strings), asserting a 200."""
         with self.client(who) as c:
