@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -238,14 +239,22 @@ class Servers:
     def __init__(self, template: Path, where: Path, **env: str) -> None:
         self.template, self.where, self.env = template, where, env
         self.n = 0
+        # A spare server starts in the background, so a replacement costs no start-up time.
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._spare: Future[Live] | None = None
         self.live = self._start()
         self.baseline = self.live.counts()
 
-    def _start(self) -> Live:
+    def _new(self) -> Live:
         self.n += 1
         place = self.where / f"run{self.n}"
         place.mkdir(parents=True, exist_ok=True)
         return serve(self.template, place, **self.env)
+
+    def _start(self) -> Live:
+        live = self._spare.result() if self._spare is not None else self._new()
+        self._spare = self._pool.submit(self._new)
+        return live
 
     def _clean(self) -> bool:
         if not self.live.alive():
@@ -271,3 +280,6 @@ class Servers:
 
     def close(self) -> None:
         self.live.stop()
+        if self._spare is not None:
+            self._spare.result().stop()
+        self._pool.shutdown()
