@@ -34,7 +34,7 @@ READS: list[tuple[str, dict[str, str], dict[str, str]]] = [
         },
         {"Accept": "application/sparql-results+json"},
     ),
-    ("/queries/activities-by-age-group", {}, {"Accept": "application/sparql-results+json"}),
+    ("/queries/activities-by-age-group", {"city": CITY_NORTH}, {"Accept": "application/sparql-results+json"}),
     ("/queries/partners-of-city", {"city": CITY_NORTH}, {"Accept": "text/csv"}),
     ("/id/city/example-north", {}, {"Accept": "text/turtle"}),
     ("/id/city/example-north", {}, {"Accept": "text/html"}),
