@@ -234,7 +234,8 @@ def test_partnership_parties_are_organisations_not_people(onto: Graph) -> None:
     assert onto.value(LC.party, RDFS.range) == ORG.Organization
     store = ox.Store()
     store.load(path=str(ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE)
-    assert not bool(store.query(f"ASK {{ <{LC.CityLearningAdministrator}> <{RDFS.subClassOf}>+ <{ORG.Organization}> }}"))
+    ask = f"ASK {{ <{LC.CityLearningAdministrator}> <{RDFS.subClassOf}>+ <{ORG.Organization}> }}"
+    assert not bool(store.query(ask))
 
 
 def test_province_codes_are_not_places(onto: Graph) -> None:

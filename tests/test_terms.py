@@ -42,20 +42,25 @@ REUSED_NAMESPACES = (
     "http://www.w3.org/ns/sparql-service-description#",
 )
 # Where the ontology names the terms it builds on.
-ONTOLOGY_LINKS = (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass, RDF.first)
+ONTOLOGY_LINKS = (
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    RDFS.domain,
+    RDFS.range,
+    OWL.equivalentClass,
+    RDF.first,
+)
 
 
 def _files() -> list[Path]:
-    return [ONTOLOGY_FILE, *vocab_files(), *sorted(SEED_DIR.glob("*.trig")), *sorted(EXAMPLES_DIR.glob("*.trig"))]
+    data = [*sorted(SEED_DIR.glob("*.trig")), *sorted(EXAMPLES_DIR.glob("*.trig"))]
+    return [ONTOLOGY_FILE, *vocab_files(), *data]
 
 
 def _reused(node: object) -> bool:
     if not isinstance(node, URIRef):
         return False
-    for ns in REUSED_NAMESPACES:
-        if str(node).startswith(ns) and len(str(node)) > len(ns):
-            return True
-    return False
+    return any(str(node).startswith(ns) and len(str(node)) > len(ns) for ns in REUSED_NAMESPACES)
 
 
 def terms_used(path: Path) -> set[URIRef]:
@@ -63,7 +68,7 @@ def terms_used(path: Path) -> set[URIRef]:
     ds = Dataset()
     ds.parse(path, format="trig" if path.suffix == ".trig" else "turtle")
     used: set[URIRef] = set()
-    for s, p, o, _g in ds.quads((None, None, None, None)):
+    for _s, p, o, _g in ds.quads((None, None, None, None)):
         if _reused(p):
             used.add(p)
         if p == RDF.type and _reused(o):
