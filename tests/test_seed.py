@@ -542,3 +542,9 @@ def test_flagship_spaces_belong_to_gnlc_member_cities(store: Dataset) -> None:
         ("knowledge-center-of-chachoengsao", "chachoengsao"),
         ("tk-park-yala", "yala"),
     }
+
+
+def test_the_only_person_is_the_one_the_release_names(seed: rdflib.Dataset) -> None:
+    # Researchers' names appear on some sources; the seed records projects, not people.
+    people = set(seed.subjects(RDF.type, FOAF.Person)) | set(seed.subjects(RDF.type, SCHEMA.Person))
+    assert people == {LCID["person/kitti-sajjawattana"]}
