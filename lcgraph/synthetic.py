@@ -565,9 +565,17 @@ class _City:
         add, rng = self.sink.add, self.rng
         for n in range(max(1, len(self.partners) // 8)):
             s = _iri(LCID[f"partnership/syn-{self.tag}-{n:03d}"])
-            parties = list(dict.fromkeys(self._local() for _ in range(rng.randint(2, 4))))
-            if len(parties) < 2:  # drew the same actor every time: add the city or an administrator
-                parties.append(self.iri if parties[0] != self.iri else rng.choice(self.admins))
+            # A partnership is a collaboration of organisations (lc:party ranges over
+            # org:Organization): administrators drawn from the urn are left out.
+            drawn = (self._local() for _ in range(rng.randint(2, 4)))
+            parties = list(dict.fromkeys(who for who in drawn if who not in self.admins))
+            for extra in (self.iri, *self.partners):  # too few: the city, then the earliest partners
+                if len(parties) >= 2:
+                    break
+                if extra not in parties:
+                    parties.append(extra)
+            if len(parties) < 2:  # a city without any active partner has no partnership to make
+                continue
             add(s, A, C_PARTNERSHIP)
             add(s, LABEL, _lit(f"ความร่วมมือสังเคราะห์ {self.tag}-{n:03d}", "th"))
             add(s, LABEL, _lit(f"Synthetic partnership {self.tag}-{n:03d}", "en"))

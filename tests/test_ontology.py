@@ -42,6 +42,10 @@ CONTRACT_CLASSES = [
     "LearningCityEvent",
     "ResearchProgramme",
     "FundingCall",
+    "ResearchAgenda",
+    "ResearchProject",
+    "FrameworkComponent",
+    "Goal",
     "Finding",
     "ChangeSet",
 ]
@@ -62,6 +66,9 @@ CONTRACT_OBJECT_PROPERTIES = [
     "openedBy",
     "announces",
     "programme",
+    "goal",
+    "component",
+    "gnlcArea",
     "about",
     "severity",
     "kind",
@@ -77,6 +84,7 @@ CONTRACT_DATATYPE_PROPERTIES = [
     "recommendation",
     "score",
     "nationalId",
+    "unnamedParties",
 ]
 # (class, a super-class the contract requires)
 MAPPINGS = [
@@ -93,7 +101,11 @@ MAPPINGS = [
     (LC.LearningCityEvent, SCHEMA.Event),
     (LC.ResearchProgramme, SCHEMA.ResearchProject),
     (LC.ResearchProgramme, PROV.Plan),
-    (LC.FundingCall, SCHEMA.Grant),
+    (LC.FundingCall, PROV.Entity),
+    (LC.ResearchAgenda, PROV.Plan),
+    (LC.ResearchProject, SCHEMA.ResearchProject),
+    (LC.FrameworkComponent, PROV.Entity),
+    (LC.Goal, PROV.Entity),
     (LC.Finding, PROV.Entity),
 ]
 AGENT_CLASSES = [LC.LearningCity, LC.PartnerOrganisation, LC.Network, LC.CityLearningAdministrator]
@@ -209,6 +221,28 @@ def test_property_kinds_agree_with_their_ranges(onto: Graph) -> None:
 @pytest.mark.parametrize(("cls", "sup"), MAPPINGS, ids=lambda t: _curie(t))
 def test_classes_map_onto_reused_vocabularies(onto: Graph, cls: URIRef, sup: URIRef) -> None:
     assert (cls, RDFS.subClassOf, sup) in onto
+
+
+def test_a_funding_call_is_not_a_grant(onto: Graph) -> None:
+    # A call invites proposals; the money that may follow is the grant.
+    assert (LC.FundingCall, RDFS.subClassOf, SCHEMA.Grant) not in onto
+    assert (LC.ResearchAgenda, RDFS.subClassOf, LC.FundingCall) not in onto
+
+
+def test_partnership_parties_are_organisations_not_people(onto: Graph) -> None:
+    # An org:OrganizationalCollaboration is a collaboration between organisations.
+    assert onto.value(LC.party, RDFS.range) == ORG.Organization
+    store = ox.Store()
+    store.load(path=str(ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE)
+    ask = f"ASK {{ <{LC.CityLearningAdministrator}> <{RDFS.subClassOf}>+ <{ORG.Organization}> }}"
+    assert not bool(store.query(ask))
+
+
+def test_province_codes_are_not_places(onto: Graph) -> None:
+    # lcv:province values are SKOS concepts: not schema:areaServed values (places).
+    assert onto.value(LC.province, RDFS.subPropertyOf) is None
+    assert (SCHEMA.address, RDF.type, OWL.DatatypeProperty) in onto
+    assert (SCHEMA.address, RDF.type, OWL.ObjectProperty) not in onto
 
 
 def test_agent_classes_are_foaf_agents_through_the_class_hierarchy() -> None:

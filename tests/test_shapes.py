@@ -248,7 +248,10 @@ BAD = [
     Expect("id/activity/bad-space-of-other-city", "activity-in-own-city", "Warning", "check the city"),
     # bad-collaboration.ttl
     Expect("id/partnership/bad-one-party", "Partnership-party", "Violation", "at least two parties"),
-    Expect("id/partnership/bad-party-not-agent", "Partnership-party", "Violation", "agent"),
+    Expect("id/partnership/bad-party-not-agent", "Partnership-party", "Violation", "organisation agent"),
+    Expect("id/partnership/bad-party-person", "Partnership-party", "Violation", "not a person"),
+    Expect("id/project/bad-two-fiscal-years", "ResearchProject-fiscalYear", "Violation", "at most one"),
+    Expect("id/programme/bad-component#part", "FrameworkComponent-component", "Violation", "framework"),
     Expect("id/partnership/bad-purpose-untagged", "Partnership-purpose", "Violation", "language-tagged"),
     Expect("id/partnership/bad-no-purpose", "Partnership-purpose-recommended", "Info", "purpose"),
     Expect(
@@ -268,7 +271,7 @@ BAD = [
     Expect("id/event/bad-organizer-not-agent", "LearningCityEvent-organizer", "Violation", "agent"),
     Expect("id/event/bad-opened-by-city", "LearningCityEvent-openedBy", "Violation", "org:Post"),
     Expect("id/event/bad-sub-event-not-event", "LearningCityEvent-subEvent", "Violation", "schema:Event"),
-    Expect("id/event/bad-announces-programme", "LearningCityEvent-announces", "Violation", "lc:FundingCall"),
+    Expect("id/event/bad-announces-programme", "LearningCityEvent-announces", "Violation", "agenda"),
     Expect("id/event/bad-end-before-start", "end-not-before-start", "Violation", "before the start date"),
     Expect("id/event/bad-buddhist-era", "Dated-startDate-era", "Violation", "Buddhist-era"),
     Expect("id/programme/bad-funder-not-agent", "ResearchProgramme-funder", "Violation", "foaf:Agent"),

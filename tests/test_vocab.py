@@ -462,3 +462,17 @@ def test_codes_named_in_code_exist_in_the_vocabularies() -> None:
         for code in names:
             concept = URIRef(f"https://w3id.org/lcgraph/vocab/{scheme}/{code}")
             assert (concept, RDF.type, SKOS.Concept) in graph, concept
+
+
+def test_every_province_has_a_thai_and_english_definition_naming_its_code(graphs: dict[str, Graph]) -> None:
+    g = graphs["province"]
+    for c in concepts_of(g, "province"):
+        notations = g.objects(c, SKOS.notation)
+        codes = [str(n) for n in notations if isinstance(n, Literal) and n.datatype == ISO_CODE]
+        code = codes[0]
+        defs = labels(g, c, SKOS.definition)
+        assert sorted(defs) == ["en", "th"] and all(len(v) == 1 for v in defs.values()), f"{c}: {dict(defs)}"
+        if code != "TH-S":
+            assert all(code in v[0] for v in defs.values()), f"{c}: definitions do not name {code}"
+            among = "77" in defs["th"][0] and "77" in defs["en"][0]
+            assert among, f"{c}: definitions do not place it among the 77"

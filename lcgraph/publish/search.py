@@ -8,11 +8,17 @@ only labels and descriptions of the public view (rdfs:label,
 skos:prefLabel/altLabel, dct:title, descriptions and comments), is built
 with one SPARQL query, and is rebuilt when the store's state tag changes.
 
-Ranking: a hit in a label counts three times a hit in a description; rarer
-words count more (inverse document frequency); a resource that matches
-more of the query's words ranks first. A query word that is no whole word
-of the index matches the words that contain it (``นคร`` finds
-``เทศบาลนคร``), at half weight.
+Ranking: a resource that matches more of the query's words ranks first;
+then things described in the data come before terms of the ontology and
+the code lists (a search for "Phayao" finds the city before the province
+code); then the resource one of whose labels covers the query best (the share of
+the query's words the label holds, then the share of the label's words that
+are query words: "หาดใหญ่" is half of "เทศบาลนครหาดใหญ่" but a small part of a
+news headline that mentions it twice); then the score, where a hit in a label counts three times a hit in
+a description and rarer words count more (inverse document frequency). A
+query word also matches, at half weight, the words of the index that
+contain it (``นคร`` finds ``เทศบาลนคร`` even where ``นคร`` is a word of its
+own elsewhere).
 
 SPARQL: :func:`sparql_functions` gives the engine the function
 ``lc:textScore(?text, "query")`` (IRI ``https://w3id.org/lcgraph/def#textScore``),
@@ -32,7 +38,8 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
-from lcgraph.namespaces import DCT, LC, LCV, RDF, RDFS, SCHEMA, SKOS, XSD
+from lcgraph.namespaces import DCT, LC, OWL, RDF, RDFS, SCHEMA, SKOS, XSD
+from lcgraph.publish.privacy import public_graphs
 from lcgraph.publish.state import state_tag
 from lcgraph.store import Dataset
 
@@ -41,6 +48,19 @@ TEXT_WEIGHT = 1.0
 LABELS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCT.title, SCHEMA.name)
 TEXTS = (RDFS.comment, DCT.description, SCHEMA.description, SKOS.definition)
 TEXT_SCORE = LC.textScore
+# Terms of the ontology and the code lists: found, but after the things described in the data.
+VOCABULARY_CLASSES = frozenset(
+    str(c)
+    for c in (
+        SKOS.Concept,
+        SKOS.ConceptScheme,
+        OWL.Class,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        RDFS.Datatype,
+    )
+)
 
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _WORD = re.compile(r"[\w\u0e00-\u0e7f]+")
@@ -82,14 +102,11 @@ class _Doc:
     labels: dict[str, str] = field(default_factory=dict)
     classes: set[str] = field(default_factory=set)
     first_text: str = ""
-    length: float = 0.0  # weighted number of words indexed
+    label_words: list[frozenset[str]] = field(default_factory=list)
 
     @property
     def shortest(self) -> int:
         return min((len(label) for label in self.labels.values()), default=1 << 20)
-
-
-_K1, _B = 1.2, 0.75  # BM25's usual constants
 
 
 class SearchIndex:
@@ -106,6 +123,7 @@ class SearchIndex:
         props = " ".join(f"<{p}>" for p in (*LABELS, *TEXTS))
         rows = ds.query(
             f"SELECT ?s ?p ?t {{ VALUES ?p {{ {props} }} ?s ?p ?t FILTER(isIRI(?s) && isLiteral(?t)) }}",
+            default_graph=[None, *public_graphs(ds)],
         )
         ids: dict[str, int] = {}
         labels = {str(p) for p in LABELS}
@@ -125,14 +143,17 @@ class SearchIndex:
         elif not doc.first_text:
             doc.first_text = text.value
         weight = LABEL_WEIGHT if is_label else TEXT_WEIGHT
-        for w in words(text.value):
+        found = words(text.value)
+        if is_label and found:
+            doc.label_words.append(frozenset(found))
+        for w in found:
             posting = self.postings[w]
             posting[doc_id] = posting.get(doc_id, 0.0) + weight
-            doc.length += weight
 
     def _add_classes(self, ds: Dataset, ids: dict[str, int]) -> None:
         rows = ds.query(
             f"SELECT ?s ?c {{ ?s <{RDF.type}> ?c FILTER(isIRI(?c)) }}",
+            default_graph=[None, *public_graphs(ds)],
         )
         for s, c in rows:
             doc_id = ids.get(s.value)
@@ -140,16 +161,25 @@ class SearchIndex:
                 self.docs[doc_id].classes.add(c.value)
 
     def _matches(self, word: str) -> list[tuple[dict[int, float], float]]:
-        if word in self.postings:
-            return [(self.postings[word], 1.0)]
-        # Not a whole word of the index: the words that contain it, at half weight.
-        return [(p, 0.5) for w, p in self.postings.items() if word in w]
+        whole = [(self.postings[word], 1.0)] if word in self.postings else []
+        # The words that contain it, at half weight.
+        return whole + [(p, 0.5) for w, p in self.postings.items() if word in w and w != word]
+
+    @staticmethod
+    def _cover(doc: _Doc, wanted: list[str]) -> tuple[float, float]:
+        """How well one label covers the query: the share of query words it holds, then
+        the share of its own words that are (or contain) query words; the best label's."""
+        best = (0.0, 0.0)
+        for label in doc.label_words:
+            held = sum(1 for q in wanted if any(q in w for w in label)) / len(wanted)
+            own = sum(1 for w in label if any(q in w for q in wanted)) / len(label)
+            best = max(best, (held, own))
+        return best
 
     def search(self, query: str, *, limit: int = 20, classes: set[str] | None = None) -> list[Hit]:
         """The best ``limit`` resources for ``query``, optionally only of the given classes."""
         wanted = list(dict.fromkeys(words(query)))
         n = max(len(self.docs), 1)
-        average = sum(d.length for d in self.docs) / n or 1.0
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, int] = defaultdict(int)
         for w in wanted:
@@ -157,28 +187,20 @@ class SearchIndex:
             for posting, factor in self._matches(w):
                 idf = math.log(1 + n / len(posting))
                 for doc_id, tf in posting.items():
-                    # BM25's saturation and length normalisation: a short label that is mostly
-                    # the query beats a long description that mentions it twice.
-                    norm = _K1 * (1 - _B + _B * self.docs[doc_id].length / average)
-                    scores[doc_id] += factor * idf * tf * (_K1 + 1) / (tf + norm)
+                    scores[doc_id] += factor * idf * (1 + math.log(tf))
                     seen.add(doc_id)
             for doc_id in seen:
                 matched[doc_id] += 1
         # Ties go to the shortest label: "หาดใหญ่" finds the city before its membership.
         docs = self.docs
-        # The network's own resources come before code-list concepts (a province, a theme) that
-        # match as well: "พะเยา" finds the learning city, then the province.
-        vocab = str(LCV)
-        ranked = sorted(
-            scores,
-            key=lambda d: (
-                -matched[d],
-                docs[d].iri.startswith(vocab),
-                -scores[d],
-                docs[d].shortest,
-                docs[d].iri,
-            ),
-        )
+        cover = {d: self._cover(docs[d], wanted) for d in scores}
+
+        def rank(d: int) -> tuple[int, bool, float, float, float, int, str]:
+            vocabulary = bool(docs[d].classes & VOCABULARY_CLASSES)
+            held, own = cover[d]
+            return (-matched[d], vocabulary, -held, -own, -scores[d], docs[d].shortest, docs[d].iri)
+
+        ranked = sorted(scores, key=rank)
         hits: list[Hit] = []
         for doc_id in ranked:
             doc = self.docs[doc_id]
