@@ -3,7 +3,7 @@
 For every route: an answer to a request that carries ``Authorization`` may
 hold what only that caller may read (personal data for a ``read-private``
 token), so it is marked ``Cache-Control: private, no-store`` and ``Vary:
-Authorization`` — unless the route already said how it may be cached. A
+Authorization``, whatever the route said for anonymous readers. A
 plain ASGI middleware: it only edits the response head.
 """
 
@@ -25,7 +25,9 @@ class PrivateAnswers:
         async def marked(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if "cache-control" not in headers:
+                if "private" not in headers.get("cache-control", "") and "no-store" not in headers.get(
+                    "cache-control", ""
+                ):
                     headers["Cache-Control"] = "private, no-store"
                 vary = headers.get("vary", "")
                 if "authorization" not in vary.lower():

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from lcgraph.access import ANONYMOUS, Access
 from lcgraph.store import Dataset, Format, LoadError
-from lcgraph.store.dataset import UNNAMED, stored
+from lcgraph.store.dataset import UNNAMED, refuse_xml_entities, stored
 from lcgraph.validation.guarded import apply_change, apply_update
 
 _write_lock = threading.Lock()
@@ -55,6 +55,7 @@ def parse_parts(
                 source=part.name,
             )
         into = UNNAMED if dataset else target
+        refuse_xml_entities(part.data, part.format, part.name)
         try:
             # Fresh blank-node ids: two files (or a file and the store) never share one by accident.
             for item in ox.parse(

@@ -505,6 +505,11 @@ def _locate(
 _HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
+# OWASP's CSV-injection prefixes: = and @ always; + and - when a call, pipe or sheet reference
+# follows (not "+66 81 …" or "-5").
+_FORMULA = re.compile(r"^\s*(?:[=@]|[+\-](?=.*[(|!]))")
+
+
 def _check_characters(text: str) -> None:
     """Refuse cells that would hide or run something where the data is shown again."""
     if _HIDDEN.search(text):
@@ -512,10 +517,11 @@ def _check_characters(text: str) -> None:
             "มีอักขระควบคุมหรืออักขระกลับทิศทางข้อความที่มองไม่เห็น: ลบออกแล้วลองใหม่",
             "the cell holds invisible control or text-direction characters: remove them and try again",
         )
-    if text.startswith("="):
+    if _FORMULA.match(text):
         raise _RowError(
-            "ค่าขึ้นต้นด้วย '=' ซึ่งโปรแกรมตารางคำนวณจะอ่านเป็นสูตร: ลบ '=' ออก",
-            "the value starts with '=', which spreadsheet programs run as a formula: remove the '='",
+            "ค่านี้ขึ้นต้นแบบสูตรของโปรแกรมตารางคำนวณ (= @ หรือ + - ตามด้วยสูตร): แก้ให้เป็นข้อความธรรมดา",
+            "the value starts like a spreadsheet formula (= or @, or + or - followed by a formula), "
+            "which spreadsheet programs run when the data is opened again: write it as plain text",
         )
 
 

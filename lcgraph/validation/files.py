@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from lcgraph.store import Format, LoadError, UnknownFormat, by_name, for_path
+from lcgraph.store.dataset import refuse_xml_entities
 
 
 def parse_bytes(
@@ -32,6 +33,7 @@ def parse_bytes(
     if not data.strip():
         raise LoadError("the input is empty: there is nothing to load", source=source)
     target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    refuse_xml_entities(data, fmt, source)
     try:
         # Fresh blank-node ids, so that none collides with one already in the store.
         quads = ox.parse(data, format=fmt.rdf_format, base_iri=base_iri, rename_blank_nodes=True)

@@ -268,7 +268,10 @@ def apply_change(
         change = compute_change(ds, add_list, remove_quads, clear=clear, drop=drop, create=create)
         _check_access(ds, change, access, routed, private_ok)
         store = ds.store
-        report = validate_change(shapes or default_shapes(), store, change.add, change.remove)
+        # A caller who may not read personal data is validated on the public view: whether a
+        # write is refused must not tell them what the private graph holds.
+        hidden = () if access.may_read(PRIVATE_GRAPH) else (PRIVATE,)
+        report = validate_change(shapes or default_shapes(), store, change.add, change.remove, hidden=hidden)
         if not report.conforms:
             if not force:
                 raise ValidationFailed(report)

@@ -267,7 +267,31 @@ def _graph(value: object) -> GraphName:
     """A graph named in an update; the default graph of updates is the unnamed graph."""
     if value is None or (isinstance(value, str) and value.upper() == "DEFAULT"):
         return UNNAMED
-    return ox.NamedNode(str(value))
+    text = _LOCAL_ESCAPE.sub(r"\1", str(value)) if "\\" in str(value) else str(value)
+    try:
+        return ox.NamedNode(text)
+    except ValueError as exc:
+        raise UpdateSyntaxError(f"not a valid graph IRI <{text}>: {exc}") from None
+
+
+def _check_templates(op: CompValue, default: GraphName, access: Access) -> None:
+    """Refuse (403) an operation whose template names a graph the caller may not change.
+
+    Checked before anything is evaluated, so the answer never depends on what the graph holds.
+    """
+    blocks: list[object] = []
+    if op.name in ("InsertData", "DeleteData", "DeleteWhere"):
+        blocks.append(op)
+    elif op.name == "Modify":
+        blocks += [_get(op, "insert"), _get(op, "delete")]
+    for block in blocks:
+        if block is None:
+            continue
+        if _get(block, "triples"):
+            access.check_write(default.value)
+        for g in _get(block, "quads") or {}:
+            if not isinstance(g, Variable):
+                access.check_write(_graph(g).value)
 
 
 _LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
@@ -459,6 +483,7 @@ def update_change(
             default: GraphName = (
                 _graph(_get(op, "withClause")) if _get(op, "withClause") is not None else UNNAMED
             )
+            _check_templates(op, default, access)
             if op.name == "InsertData":
                 state.apply(_ground(op, default), [])
             elif op.name == "DeleteData":
