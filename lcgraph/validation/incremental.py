@@ -9,8 +9,9 @@ removes, we
    store as it is now);
 2. collect, from the store as it would be after the change, every triple the
    shapes of those nodes can read (their reach), into a small rdflib graph;
-3. run pyshacl on that graph with only those shapes, and keep the results
-   about the affected nodes.
+3. run the SHACL engine (:mod:`lcgraph.validation.engine`: pyshacl-turbo, or
+   pyshacl, the reference) on those triples with only those shapes, and keep
+   the results about the affected nodes.
 
 Why this equals full validation on a store that was valid before: a result
 about node f depends only on triples in f's reach; if no added or removed
@@ -311,13 +312,22 @@ def validate_change(
         for node, indexes in affected.items():
             for i in indexes:
                 nodes_by_shape[i].add(node)
-        data = triples_graph(collect_reach(shapes, view, nodes_by_shape))
+        reach = collect_reach(shapes, view, nodes_by_shape)
         use = [shapes.shapes[i] for i in sorted(nodes_by_shape)]
-        results = run_pyshacl(data, shapes, use)
+        results = _run(reach, shapes, use)
         keep = {term_text(to_rdflib(n)) for n in affected}
         report.findings = findings_from_results(results, shapes.graph, keep)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _run(triples: set[Triple], shapes: ShapeSet, use: list[TargetedShape]) -> Graph:
+    """The chosen engine on a small set of triples (see :mod:`lcgraph.validation.engine`)."""
+    from lcgraph.validation.engine import engine_name, triples_store, validate_store
+
+    if engine_name() == "pyshacl":
+        return run_pyshacl(triples_graph(triples), shapes, use)
+    return validate_store(triples_store(triples), shapes, use)
 
 
 def union_graph(store: ox.Store) -> Graph:
@@ -328,17 +338,28 @@ def union_graph(store: ox.Store) -> Graph:
 
 
 def validate_full(
-    shapes: ShapeSet, store: ox.Store | None = None, data: Graph | None = None
+    shapes: ShapeSet, store: ox.Store | None = None, data: Graph | None = None, *, engine: str | None = None
 ) -> ValidationReport:
     """Validate everything: the whole store (union of graphs) or a given rdflib graph."""
+    from lcgraph.validation.engine import validate_store
+
     started = time.perf_counter()
-    if data is None:
-        if store is None:
-            raise ValueError("give a store or a data graph")
-        data = union_graph(store)
-    results = run_pyshacl(data, shapes, None)
+    if data is not None:
+        store = triples_store_from_graph(data)
+    if store is None:
+        raise ValueError("give a store or a data graph")
+    results = validate_store(store, shapes, None, engine=engine)
     report = ValidationReport(mode="full")
     report.findings = findings_from_results(results, shapes.graph)
     report.focus_nodes = len({f.focus_node for f in report.findings})
     report.seconds = time.perf_counter() - started
     return report
+
+
+def triples_store_from_graph(data: Graph) -> ox.Store:
+    """An rdflib graph copied into an in-memory engine store."""
+    from lcgraph.validation.shapes import to_ox
+
+    store = ox.Store()
+    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in data)  # type: ignore[arg-type]
+    return store
