@@ -111,4 +111,4 @@ def _union_input(store: ox.Store) -> object:
     parts = [store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())]
     parts += [store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g) for g in store.named_graphs()]
     text = b"".join(parts).decode("utf-8")
-    return Input(text, "oxigraph-nquads", None, {}, preserve_ids=True)
+    return Input(text, "nquads", None, {}, preserve_ids=True)

@@ -84,7 +84,7 @@ def _union_store_input(stores: list[ox.Store]) -> object:
     for store in stores:
         parts.append(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
         parts += [store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g) for g in store.named_graphs()]
-    return Input(b"".join(parts).decode("utf-8"), "oxigraph-nquads", None, {}, preserve_ids=True)
+    return Input(b"".join(parts).decode("utf-8"), "nquads", None, {}, preserve_ids=True)
 
 
 def validate_staged(
