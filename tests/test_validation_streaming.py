@@ -165,3 +165,29 @@ def test_lcgraph_load_stages_big_files(tmp_path: Path, synthetic: Path) -> None:
     assert "triples added" in " ".join(out.stderr.split())
     ds = Dataset.open_read_only(data)
     assert not any(ds.store.quads_for_pattern(ox.NamedNode(f"{ID}space/one"), None, None, None))
+
+
+def test_staged_loads_route_personal_data_and_fix_schema_org(
+    ds: Dataset, synthetic: Path, tmp_path: Path
+) -> None:
+    person = f"<{ID}person/staged-admin>"
+    space = next(
+        q.subject
+        for q in ox.parse(path=str(synthetic), format=ox.RdfFormat.N_TRIPLES)
+        if q.predicate.value == RDF_TYPE and q.object.value == LC + "LearningSpace"
+    )
+    extra = (
+        f'{person} <http://schema.org/email> "admin@example.org" .\n'
+        f'{space} <http://schema.org/description> "a staged description"@en .\n'
+    ).encode()
+    path = tmp_path / "with-personal.nt"
+    path.write_bytes(synthetic.read_bytes() + extra)
+    load_validated(ds, path, agent="steward")
+    email = list(ds.store.quads_for_pattern(ox.NamedNode(f"{ID}person/staged-admin"), None, None, None))
+    assert [(q.predicate.value, q.graph_name) for q in email] == [
+        ("https://schema.org/email", ox.NamedNode("https://w3id.org/lcgraph/graph/private"))
+    ]
+    described = list(
+        ds.store.quads_for_pattern(space, None, ox.Literal("a staged description", language="en"), None)
+    )
+    assert [q.predicate.value for q in described] == ["https://schema.org/description"]

@@ -112,7 +112,10 @@ def validate_staged(
 
 
 def _fix_staged(ds: Dataset, staging: Dataset) -> int:
-    """Normalise schema.org IRIs and route personal statements, in the staging store; returns moves."""
+    """Normalise schema.org IRIs and route personal statements in the staging store.
+
+    Returns how many quads changed.
+    """
     from lcgraph.publish.privacy import PRIVATE_GRAPH, PersonalFilter, non_person_classes
 
     st = staging.store
@@ -148,7 +151,7 @@ def _fix_staged(ds: Dataset, staging: Dataset) -> int:
         if q.graph_name != private
     ]
     if not candidates:
-        return 0
+        return len(fixed)
     rdf_type = ox.NamedNode(str(RDF.type))
     types = [t for q in candidates for t in st.quads_for_pattern(q.subject, rdf_type, None, None)]
     personal = PersonalFilter(ds, extra_types=types)
@@ -156,7 +159,7 @@ def _fix_staged(ds: Dataset, staging: Dataset) -> int:
     for q in moving:
         st.remove(q)
     st.extend(ox.Quad(q.subject, q.predicate, q.object, private) for q in moving)
-    return len(moving)
+    return len(fixed) + len(moving)
 
 
 def _quad(row: ox.QuerySolution) -> ox.Quad:
@@ -232,7 +235,7 @@ def load_validated(
         )
         with _lock:
             tell("checking", None)
-            _fix_staged(ds, staging)
+            moved = _fix_staged(ds, staging)
             report = validate_staged(shapes or default_shapes(), ds.store, staging.store, cap=cap)
             if not report.conforms:
                 _lines_of(p, fmt.name, report)
@@ -240,11 +243,16 @@ def load_validated(
                     f.source = str(p)
                 raise ValidationFailed(report)
             tell("writing", None)
-            dump = scratch / "staged.nq"
-            staging.store.dump(str(dump), format=ox.RdfFormat.N_QUADS)
-            del staging
             before = len(ds.store)
-            ds.store.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+            if moved:
+                # Fixed in staging: commit the staged quads.
+                dump = scratch / "staged.nq"
+                staging.store.dump(str(dump), format=ox.RdfFormat.N_QUADS)
+                ds.store.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+            else:
+                # Nothing to fix: the file itself goes in (no dump, same triples).
+                ds.load_path(p, graph=graph, format=format, base_iri=p.resolve().as_uri(), bulk=True)
+            del staging
             added = len(ds.store) - before
             graphs = [graph] if graph else []
             change_iri = f"{LCID}change/{_uuid()}"
