@@ -7,8 +7,8 @@ graph and return the same standard results graph, so everything downstream
 
 * ``turbo``: pyshacl-turbo, a SHACL engine written in Rust with pyshacl's
   API. It reads a pyoxigraph store directly (N-Quads handed over in one
-  piece, no rdflib graph in between); ~10-40x faster than pyshacl on our
-  shapes (``bench/bench_validate.py``), with the same results focus node by
+  piece, no rdflib graph in between); 3-13x faster than pyshacl on our
+  shapes and test files (``bench/bench_validate.py``), with the same results focus node by
   focus node, path by path, severity by severity, message by message
   (``tests/test_validation_engines.py``).
 * ``pyshacl``: the reference, on an rdflib graph. Chosen with the
