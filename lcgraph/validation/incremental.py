@@ -146,6 +146,14 @@ class Targets:
     def __init__(self, view: ChangeView) -> None:
         self.view = view
         self._closure: dict[frozenset[str], set[Term]] = {}
+        self._types: dict[Term, set[Term]] = {}
+
+    def types(self, node: Term) -> set[Term]:
+        """The node's types after the change (read once per node: every shape asks)."""
+        found = self._types.get(node)
+        if found is None:
+            found = self._types[node] = self.view.types(node)
+        return found
 
     def classes(self, roots: set[str]) -> set[Term]:
         """The classes in ``roots`` and all their subclasses."""
@@ -165,7 +173,7 @@ class Targets:
             return node in shape.nodes
         if node in shape.nodes:
             return True
-        if shape.classes and self.view.types(node) & self.classes(shape.classes):
+        if shape.classes and self.types(node) & self.classes(shape.classes):
             return True
         if any(self.view.has(node, ox.NamedNode(p), None) for p in shape.subjects_of):
             return True
