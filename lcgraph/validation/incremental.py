@@ -27,6 +27,7 @@ as plain literals; full validation here uses the same conversion.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -147,6 +148,8 @@ class Targets:
         self.view = view
         self._closure: dict[frozenset[str], set[Term]] = {}
         self._types: dict[Term, set[Term]] = {}
+        # Which nodes the store holds now (for walking back; shared by all shapes).
+        self.in_store: dict[Term, bool] = {}
 
     def types(self, node: Term) -> set[Term]:
         """The node's types after the change (read once per node: every shape asks)."""
@@ -190,10 +193,30 @@ class Targets:
         return found
 
 
-def _walk_back(store: ox.Store, prefix: Path, starts: set[Term]) -> set[Term]:
-    """Nodes ``f`` with ``f prefix n`` for some ``n`` in ``starts`` (store as it is now)."""
+def _in_store(store: ox.Store, node: Term, seen: dict[Term, bool]) -> bool:
+    """Is ``node`` a subject or object of some quad in the store now? (cached in ``seen``)"""
+    known = seen.get(node)
+    if known is None:
+        known = any(True for _ in store.quads_for_pattern(node, None, None, None)) or any(
+            True for _ in store.quads_for_pattern(None, None, node, None)
+        )
+        seen[node] = known
+    return known
+
+
+def _walk_back(
+    store: ox.Store, prefix: Path, starts: set[Term], seen: dict[Term, bool] | None = None
+) -> set[Term]:
+    """Nodes ``f`` with ``f prefix n`` for some ``n`` in ``starts`` (store as it is now).
+
+    A node the store does not hold cannot end a path of at least one step, so
+    new nodes (a whole import of new entities) cost no query, unless the path
+    may have length zero.
+    """
     found: set[Term] = set()
     path = prefix.to_sparql()
+    if seen is not None and not re.search(r"[*?]", re.sub(r"<[^>]*>", "", path)):
+        starts = {n for n in starts if _in_store(store, n, seen)}
     plain = [n for n in starts if not isinstance(n, ox.BlankNode)]
     for i in range(0, len(plain), _VALUES_CHUNK):
         values = " ".join(str(n) for n in plain[i : i + _VALUES_CHUNK])
@@ -267,7 +290,7 @@ def _candidates(
         if prefix is None:
             found |= starts
         else:
-            found |= _walk_back(store, prefix, starts)
+            found |= _walk_back(store, prefix, starts, targets.in_store)
     return found
 
 
