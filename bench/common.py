@@ -38,8 +38,13 @@ class Sample:
     peak_rss_mb: float
 
 
-def run_measured(cmd: Sequence[str | os.PathLike[str]], *, env: dict[str, str] | None = None) -> Sample:
-    """Run ``cmd`` in a fresh process; return wall time and peak RSS."""
+def run_measured(
+    cmd: Sequence[str | os.PathLike[str]],
+    *,
+    env: dict[str, str] | None = None,
+    ok_codes: tuple[int, ...] = (0,),
+) -> Sample:
+    """Run ``cmd`` in a fresh process; return wall time and peak RSS (exit codes in ``ok_codes`` are fine)."""
     proc = subprocess.run(
         [sys.executable, "-c", _MEASURE, *map(str, cmd)],
         capture_output=True,
@@ -48,7 +53,7 @@ def run_measured(cmd: Sequence[str | os.PathLike[str]], *, env: dict[str, str] |
         check=True,
     )
     info = json.loads(proc.stdout.strip().splitlines()[-1])
-    if info["rc"] != 0:
+    if info["rc"] not in ok_codes:
         raise RuntimeError(f"{cmd[0]} failed with exit code {info['rc']}: {proc.stderr[-2000:]}")
     return Sample(info["seconds"], info["peak_rss_mb"])
 

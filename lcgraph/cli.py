@@ -157,7 +157,7 @@ def load(
     A file that would break a shape is refused with the report (exit code 1);
     a file that cannot be read is refused with its line and column (exit code 2).
     """
-    from lcgraph.validation.guarded import ValidationFailed, forced_load_record, load_file
+    from lcgraph.validation.guarded import ValidationFailed, forced_load_record
 
     ds = open_dataset(data, must_exist=False)
     who = agent or getpass.getuser()
@@ -167,7 +167,7 @@ def load(
                 record = forced_load_record(source=f"file {path.name}", agent=who)
                 load_with_progress(ds, path, graph=graph, fmt=format, afterword=record)
                 continue
-            written = load_file(ds, path, graph=graph, format=format, agent=who)
+            written = _load_checked(ds, path, graph=graph, fmt=format, agent=who)
         except LoadError as exc:
             fail(str(exc))
         except ValidationFailed as exc:
@@ -177,6 +177,30 @@ def load(
             f"loaded {path}: {written.added:,} triples added, {written.removed:,} removed "
             f"({written.report.count('Warning')} warning(s)) in {written.seconds:.2f} s",
             highlight=False,
+        )
+
+
+def _load_checked(ds: Dataset, path: Path, *, graph: str | None, fmt: str | None, agent: str) -> object:
+    """A validated load: small files through the guarded write path, big ones staged on disk."""
+    from lcgraph.validation.guarded import load_file
+    from lcgraph.validation.streaming import STAGED_LOAD_MIN_BYTES, load_validated
+
+    if not path.is_file() or path.stat().st_size < STAGED_LOAD_MIN_BYTES:
+        return load_file(ds, path, graph=graph, format=fmt, agent=agent)
+    with _progress() as bar:
+        task = bar.add_task(path.name, total=path.stat().st_size)
+
+        def phase(name: str, size: int | None) -> None:
+            bar.update(task, description=f"{path.name}: {name}", total=size)
+
+        return load_validated(
+            ds,
+            path,
+            graph=graph,
+            format=fmt,
+            agent=agent,
+            phase=phase,
+            progress=lambda done: bar.update(task, completed=done),
         )
 
 

@@ -551,8 +551,11 @@ class Dataset:
         progress: ProgressCallback | None = None,
         base_iri: str | None = None,
         afterword: Afterword | None = None,
+        bulk: bool = False,
     ) -> LoadResult:
         """Load a file, all-or-nothing, naming file/line/column on error.
+
+        ``bulk=True`` uses the bulk loader whatever the size (for staging stores).
 
         ``graph`` is where triples of a triple format go (the unnamed graph if
         ``None``); dataset formats (TriG, N-Quads) keep their own graphs.
@@ -571,7 +574,7 @@ class Dataset:
         size = p.stat().st_size
         if size == 0:
             raise LoadError("the file is empty: there is nothing to load", source=source)
-        if p.suffix.lower() == ".gz" or size <= TRANSACTIONAL_LIMIT:
+        if p.suffix.lower() == ".gz" or (size <= TRANSACTIONAL_LIMIT and not bulk):
             return self.load_bytes(
                 self._read_all(p, progress),
                 fmt,

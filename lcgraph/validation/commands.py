@@ -56,9 +56,10 @@ def validate(
 ) -> None:
     """Check files (or the store) against the shapes without writing anything."""
     from lcgraph.cli import console, fail, open_dataset
+    from lcgraph.validation.engine import triples_store
     from lcgraph.validation.files import parse_file
     from lcgraph.validation.guarded import check_change, default_shapes
-    from lcgraph.validation.incremental import triples_graph, validate_full
+    from lcgraph.validation.incremental import validate_full
 
     if output not in _FORMATS:
         fail(f"--output must be one of {', '.join(_FORMATS)}")
@@ -74,7 +75,7 @@ def validate(
         except LoadError as exc:
             fail(str(exc))
         if alone:
-            one = validate_full(shapes, data=triples_graph((q.subject, q.predicate, q.object) for q in quads))
+            one = validate_full(shapes, triples_store((q.subject, q.predicate, q.object) for q in quads))
         else:
             one = check_change(open_dataset(data), add_quads=quads, shapes=shapes)
         for f in one.findings:

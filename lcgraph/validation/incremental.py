@@ -9,8 +9,9 @@ removes, we
    store as it is now);
 2. collect, from the store as it would be after the change, every triple the
    shapes of those nodes can read (their reach), into a small rdflib graph;
-3. run pyshacl on that graph with only those shapes, and keep the results
-   about the affected nodes.
+3. run the SHACL engine (:mod:`lcgraph.validation.engine`: pyshacl-turbo, or
+   pyshacl, the reference) on those triples with only those shapes, and keep
+   the results about the affected nodes.
 
 Why this equals full validation on a store that was valid before: a result
 about node f depends only on triples in f's reach; if no added or removed
@@ -26,6 +27,7 @@ as plain literals; full validation here uses the same conversion.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -145,6 +147,16 @@ class Targets:
     def __init__(self, view: ChangeView) -> None:
         self.view = view
         self._closure: dict[frozenset[str], set[Term]] = {}
+        self._types: dict[Term, set[Term]] = {}
+        # Which nodes the store holds now (for walking back; shared by all shapes).
+        self.in_store: dict[Term, bool] = {}
+
+    def types(self, node: Term) -> set[Term]:
+        """The node's types after the change (read once per node: every shape asks)."""
+        found = self._types.get(node)
+        if found is None:
+            found = self._types[node] = self.view.types(node)
+        return found
 
     def classes(self, roots: set[str]) -> set[Term]:
         """The classes in ``roots`` and all their subclasses."""
@@ -164,7 +176,7 @@ class Targets:
             return node in shape.nodes
         if node in shape.nodes:
             return True
-        if shape.classes and self.view.types(node) & self.classes(shape.classes):
+        if shape.classes and self.types(node) & self.classes(shape.classes):
             return True
         if any(self.view.has(node, ox.NamedNode(p), None) for p in shape.subjects_of):
             return True
@@ -181,10 +193,30 @@ class Targets:
         return found
 
 
-def _walk_back(store: ox.Store, prefix: Path, starts: set[Term]) -> set[Term]:
-    """Nodes ``f`` with ``f prefix n`` for some ``n`` in ``starts`` (store as it is now)."""
+def _in_store(store: ox.Store, node: Term, seen: dict[Term, bool]) -> bool:
+    """Is ``node`` a subject or object of some quad in the store now? (cached in ``seen``)"""
+    known = seen.get(node)
+    if known is None:
+        known = any(True for _ in store.quads_for_pattern(node, None, None, None)) or any(
+            True for _ in store.quads_for_pattern(None, None, node, None)
+        )
+        seen[node] = known
+    return known
+
+
+def _walk_back(
+    store: ox.Store, prefix: Path, starts: set[Term], seen: dict[Term, bool] | None = None
+) -> set[Term]:
+    """Nodes ``f`` with ``f prefix n`` for some ``n`` in ``starts`` (store as it is now).
+
+    A node the store does not hold cannot end a path of at least one step, so
+    new nodes (a whole import of new entities) cost no query, unless the path
+    may have length zero.
+    """
     found: set[Term] = set()
     path = prefix.to_sparql()
+    if seen is not None and not re.search(r"[*?]", re.sub(r"<[^>]*>", "", path)):
+        starts = {n for n in starts if _in_store(store, n, seen)}
     plain = [n for n in starts if not isinstance(n, ox.BlankNode)]
     for i in range(0, len(plain), _VALUES_CHUNK):
         values = " ".join(str(n) for n in plain[i : i + _VALUES_CHUNK])
@@ -258,7 +290,7 @@ def _candidates(
         if prefix is None:
             found |= starts
         else:
-            found |= _walk_back(store, prefix, starts)
+            found |= _walk_back(store, prefix, starts, targets.in_store)
     return found
 
 
@@ -318,13 +350,22 @@ def validate_change(
         for node, indexes in affected.items():
             for i in indexes:
                 nodes_by_shape[i].add(node)
-        data = triples_graph(collect_reach(shapes, view, nodes_by_shape))
+        reach = collect_reach(shapes, view, nodes_by_shape)
         use = [shapes.shapes[i] for i in sorted(nodes_by_shape)]
-        results = run_pyshacl(data, shapes, use)
+        results = _run(reach, shapes, use)
         keep = {term_text(to_rdflib(n)) for n in affected}
         report.findings = findings_from_results(results, shapes.graph, keep)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _run(triples: set[Triple], shapes: ShapeSet, use: list[TargetedShape]) -> Graph:
+    """The chosen engine on a small set of triples (see :mod:`lcgraph.validation.engine`)."""
+    from lcgraph.validation.engine import engine_name, triples_store, validate_store
+
+    if engine_name() == "pyshacl":
+        return run_pyshacl(triples_graph(triples), shapes, use)
+    return validate_store(triples_store(triples), shapes, use)
 
 
 def union_graph(store: ox.Store) -> Graph:
@@ -337,17 +378,28 @@ def union_graph(store: ox.Store) -> Graph:
 
 
 def validate_full(
-    shapes: ShapeSet, store: ox.Store | None = None, data: Graph | None = None
+    shapes: ShapeSet, store: ox.Store | None = None, data: Graph | None = None, *, engine: str | None = None
 ) -> ValidationReport:
     """Validate everything: the whole store (union of graphs) or a given rdflib graph."""
+    from lcgraph.validation.engine import validate_store
+
     started = time.perf_counter()
-    if data is None:
-        if store is None:
-            raise ValueError("give a store or a data graph")
-        data = union_graph(store)
-    results = run_pyshacl(data, shapes, None)
+    if data is not None:
+        store = triples_store_from_graph(data)
+    if store is None:
+        raise ValueError("give a store or a data graph")
+    results = validate_store(store, shapes, None, engine=engine)
     report = ValidationReport(mode="full")
     report.findings = findings_from_results(results, shapes.graph)
     report.focus_nodes = len({f.focus_node for f in report.findings})
     report.seconds = time.perf_counter() - started
     return report
+
+
+def triples_store_from_graph(data: Graph) -> ox.Store:
+    """An rdflib graph copied into an in-memory engine store."""
+    from lcgraph.validation.shapes import to_ox
+
+    store = ox.Store()
+    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in data)  # type: ignore[arg-type]
+    return store

@@ -15,6 +15,7 @@ parameters, saying what is wrong and what to do.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
 SEVERITIES = ("Violation", "Warning", "Info")
+# At most this many results are listed in a report; the rest are counted and summarised.
+REPORT_CAP = 1000
 
 # Constraint components that are not SHACL's: problems found before SHACL runs.
 PARSE_ERROR = "https://w3id.org/lcgraph/def#ParseError"
@@ -81,15 +84,29 @@ class ValidationReport:
     focus_nodes: int = 0
     mode: str = "incremental"
     seconds: float = 0.0
+    # Set when the findings are capped: every result counted per severity, and
+    # a summary per shape, rule and path (see :func:`report_from_results`).
+    totals: dict[str, int] | None = None
+    summary: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
-        return not any(f.severity == "Violation" for f in self.findings)
+        return self.count("Violation") == 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.totals is not None and sum(self.totals.values()) > len(self.findings)
 
     def count(self, severity: str) -> int:
+        if self.totals is not None:
+            return self.totals.get(severity, 0)
         return sum(1 for f in self.findings if f.severity == severity)
 
     def extend(self, other: ValidationReport) -> None:
+        if self.totals is not None or other.totals is not None:
+            totals = {s: self.count(s) + other.count(s) for s in SEVERITIES}
+            self.totals = totals
+            self.summary.extend(other.summary)
         self.findings.extend(other.findings)
         self.focus_nodes += other.focus_nodes
         self.seconds += other.seconds
@@ -103,6 +120,7 @@ class ValidationReport:
             "focusNodesChecked": self.focus_nodes,
             "mode": self.mode,
             "results": [f.to_json() for f in self.findings],
+            **({"truncated": True, "summary": self.summary} if self.truncated else {}),
         }
 
     def to_graph(self) -> Graph:
@@ -148,8 +166,16 @@ class ValidationReport:
             f"({self.focus_nodes} focus node(s) checked, {self.mode})"
         )
         lines = [head] + [f.one_line() for f in self.findings[:limit]]
-        if len(self.findings) > limit:
-            lines.append(f"... and {len(self.findings) - limit} more")
+        total = sum(self.count(s) for s in SEVERITIES)
+        if total > limit:
+            lines.append(f"... and {total - min(limit, len(self.findings))} more")
+        if self.truncated:
+            lines.append("summary (results per shape and rule):")
+            lines += [
+                f"  {g['count']:>8,} x [{g['severity']}] {g.get('path') or ''} {g['message']['en']} / "
+                f"{g['message']['th']} ({g.get('shape') or ''})"
+                for g in self.summary
+            ]
         return "\n".join(lines)
 
 
@@ -184,6 +210,64 @@ def findings_from_results(results: Graph, shapes: Graph, keep: set[str] | None =
         found.append(_finding(results, shapes, r, focus_text))
     found.sort(key=lambda f: (SEVERITIES.index(f.severity), f.focus_node or "", f.path or ""))
     return found
+
+
+def report_from_results(
+    results: Graph, shapes: Graph, *, keep: Callable[[str], bool] | None = None, cap: int = REPORT_CAP
+) -> ValidationReport:
+    """A report listing at most ``cap`` results; every result is counted and summarised.
+
+    ``keep`` tells which focus nodes (as :func:`term_text` writes them) to
+    report on. The summary has one entry per severity, shape, rule and path,
+    with the count and the first result's message.
+    """
+    rows: list[tuple[int, str, object]] = []
+    groups: dict[tuple[object, ...], list[Any]] = {}
+    totals = dict.fromkeys(SEVERITIES, 0)
+    top = [
+        r
+        for report in results.subjects(RDF.type, SH.ValidationReport)
+        for r in results.objects(report, SH.result)
+    ]
+    for r in top:
+        focus = results.value(r, SH.focusNode)
+        focus_text = term_text(focus) if focus is not None else ""
+        if keep is not None and not keep(focus_text):
+            continue
+        severity = _severity(results, shapes, r, results.value(r, SH.sourceConstraint))
+        totals[severity] += 1
+        rows.append((SEVERITIES.index(severity), focus_text, r))
+        key = (
+            severity,
+            results.value(r, SH.sourceShape),
+            results.value(r, SH.sourceConstraintComponent),
+            results.value(r, SH.resultPath),
+        )
+        if key in groups:
+            groups[key][0] += 1
+        else:
+            groups[key] = [1, r, focus_text]
+    rows.sort(key=lambda row: row[:2])
+    report = ValidationReport(mode="full")
+    report.findings = [_finding(results, shapes, r, focus or None) for _, focus, r in rows[:cap]]
+    report.findings.sort(key=lambda f: (SEVERITIES.index(f.severity), f.focus_node or "", f.path or ""))
+    report.focus_nodes = len({focus for _, focus, _ in rows})
+    if len(rows) > cap:
+        report.totals = totals
+        for count, r, focus in sorted(groups.values(), key=lambda g: -g[0]):
+            first = _finding(results, shapes, r, focus or None)
+            report.summary.append(
+                {
+                    "count": count,
+                    "severity": first.severity,
+                    "shape": first.shape,
+                    "constraint": first.constraint,
+                    "path": first.path,
+                    "message": {"th": first.message_th, "en": first.message_en},
+                    "example": first.focus_node,
+                }
+            )
+    return report
 
 
 def term_text(term: object) -> str:
