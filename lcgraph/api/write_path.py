@@ -9,7 +9,9 @@ Every one goes through the guarded write path
 (:mod:`lcgraph.validation.guarded`): the Graph Store writes hand it the quads
 to add and remove, :func:`run_update` hands it the update text. A write that
 breaks the shapes raises ``ValidationFailed``, which becomes HTTP 422 with the
-report (see ``lcgraph.api.app``); nothing is written then.
+report (see ``lcgraph.api.app``); nothing is written then. Each says whether
+the store changed, so only a real change makes the query processes read a
+new snapshot (a refused or empty write costs them nothing).
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ from lcgraph.store import Dataset, Format, LoadError
 from lcgraph.validation.guarded import apply_change, apply_update
 
 _write_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a Graph Store write did: whether the store changed, and whether the graph is new."""
+
+    changed: bool
+    created: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,17 +99,17 @@ def replace_graph(
     *,
     agent: str | None = None,
     base_iri: str | None = None,
-) -> bool:
-    """GSP PUT: the graph's content becomes the parts' triples. Returns True if the graph is new."""
+) -> Written:
+    """GSP PUT: the graph's content becomes the parts' triples."""
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
         created = not graph_exists(ds, graph)
-        apply_change(
+        result = apply_change(
             ds, add_quads=quads, remove_quads=_quads_of(ds, graph), source="graph store PUT", agent=agent
         )
-        if graph is not None:
+        if graph is not None and created:
             ds.store.add_graph(ox.NamedNode(graph))
-    return created
+    return Written(created or result.change is not None, created)
 
 
 def add_to_graph(
@@ -109,30 +119,30 @@ def add_to_graph(
     *,
     agent: str | None = None,
     base_iri: str | None = None,
-) -> bool:
-    """GSP POST: add the parts' triples to the graph. Returns True if the graph is new."""
+) -> Written:
+    """GSP POST: add the parts' triples to the graph."""
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
         created = not graph_exists(ds, graph)
-        apply_change(ds, add_quads=quads, remove_quads=[], source="graph store POST", agent=agent)
-        if graph is not None:
+        result = apply_change(ds, add_quads=quads, remove_quads=[], source="graph store POST", agent=agent)
+        if graph is not None and created:
             ds.store.add_graph(ox.NamedNode(graph))
-    return created
+    return Written(created or result.change is not None, created)
 
 
-def delete_graph(ds: Dataset, graph: str | None, *, agent: str | None = None) -> bool:
-    """GSP DELETE: drop a named graph (or empty the default one). Returns False if it did not exist."""
+def delete_graph(ds: Dataset, graph: str | None, *, agent: str | None = None) -> Written | None:
+    """GSP DELETE: drop a named graph (or empty the default one); ``None`` if it did not exist."""
     with _write_lock:
         if not graph_exists(ds, graph):
-            return False
-        apply_change(
+            return None
+        result = apply_change(
             ds, add_quads=[], remove_quads=_quads_of(ds, graph), source="graph store DELETE", agent=agent
         )
         if graph is None:
             ds.store.clear_graph(ox.DefaultGraph())
         else:
             ds.store.remove_graph(ox.NamedNode(graph))
-    return True
+    return Written(graph is not None or result.change is not None)
 
 
 def replace_dataset(
@@ -142,7 +152,7 @@ def replace_dataset(
     keep: Sequence[str] = (),
     agent: str | None = None,
     base_iri: str | None = None,
-) -> None:
+) -> Written:
     """GSP PUT on the whole store: every graph is replaced by the body's.
 
     The graphs in ``keep`` (those the caller may not see) and the write
@@ -157,23 +167,32 @@ def replace_dataset(
             for q in ds.store.quads_for_pattern(None, None, None, None)
             if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in kept)
         ]
-        apply_change(ds, add_quads=quads, remove_quads=old, source="graph store PUT (dataset)", agent=agent)
+        result = apply_change(
+            ds, add_quads=quads, remove_quads=old, source="graph store PUT (dataset)", agent=agent
+        )
         written = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
-        for graph in replaced:
-            if graph not in written:
-                ds.store.remove_graph(ox.NamedNode(graph))  # empty now: drop the name too
+        dropped = [g for g in replaced if g not in written]
+        for graph in dropped:
+            ds.store.remove_graph(ox.NamedNode(graph))  # empty now: drop the name too
+    return Written(result.change is not None or bool(dropped))
 
 
 def add_to_dataset(
     ds: Dataset, parts: Sequence[Part], *, agent: str | None = None, base_iri: str | None = None
-) -> None:
+) -> Written:
     """GSP POST on the whole store: add the body's quads, graphs and all."""
     quads = parse_parts(parts, None, base_iri=base_iri, dataset=True)
     with _write_lock:
-        apply_change(ds, add_quads=quads, remove_quads=[], source="graph store POST (dataset)", agent=agent)
+        result = apply_change(
+            ds, add_quads=quads, remove_quads=[], source="graph store POST (dataset)", agent=agent
+        )
+    return Written(result.change is not None)
 
 
-def run_update(ds: Dataset, update: str, *, base_iri: str | None = None, agent: str | None = None) -> None:
-    """Apply a SPARQL update (already carrying the protocol's USING clauses) in one transaction."""
+def run_update(ds: Dataset, update: str, *, base_iri: str | None = None, agent: str | None = None) -> bool:
+    """Apply a SPARQL update (already carrying the protocol's USING clauses) in one transaction.
+
+    Returns whether the store changed.
+    """
     with _write_lock:
-        apply_update(ds, update, base_iri=base_iri, agent=agent)
+        return apply_update(ds, update, base_iri=base_iri, agent=agent).change is not None

@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 
 from lcgraph.api.auth import ADMIN, WRITE, registry
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
+from lcgraph.api.runtime import runtime
 from lcgraph.ingest.importer import import_bytes
 from lcgraph.ingest.sheets import SheetError, check_size
 from lcgraph.ingest.templates import TEMPLATES, UnknownTemplate, get_template
@@ -63,7 +64,7 @@ def _flag(request: Request, name: str) -> bool:
 
 @router.post("/validate", summary="Check RDF (or the whole store) against the shapes; writes nothing")
 async def validate(request: Request) -> Response:
-    ds = request.app.state.dataset
+    ds = runtime(request).dataset
     if _flag(request, "all"):
         report = await asyncio.to_thread(validate_full, default_shapes(), ds.store)
         return report_response(request, report)
@@ -141,11 +142,12 @@ async def import_template(template: str, request: Request) -> Response:
             mode="import",
         )
         return report_response(request, report, 413, {"written": False})
-    ds = request.app.state.dataset
+    ds = runtime(request).dataset
     agent = principal.name if principal is not None else None
     result = await asyncio.to_thread(
         import_bytes, ds, chosen.name, data, filename, agent=agent, force=force, dry_run=dry_run
     )
+    await request.app.state.runtime.committed(result.written and result.change is not None)
     extra = {k: v for k, v in result.to_json().items() if k != "report"}
     status = 200 if result.ok or result.written else 422
     return report_response(request, result.report, status, extra)
