@@ -354,7 +354,8 @@ def evaluate(view: ReadView, job: QueryJob, sink: Any, on_format: Callable[[Medi
 
 # -- answering over HTTP ----------------------------------------------------------------------
 
-_VARY = {"Vary": "Accept"}
+_VARY = {"Vary": "Accept, Authorization"}  # who asks decides what the answer holds
+_PRIVATE = {**_VARY, "Cache-Control": "private"}
 
 
 async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | None = None) -> Response:
@@ -377,7 +378,7 @@ async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | N
                 chunk = await stream.get()
                 if chunk is None:
                     fmt: MediaFormat = stream.info
-                    return Response(b"".join(parts), media_type=fmt.content_type, headers=_VARY)
+                    return Response(b"".join(parts), media_type=fmt.content_type, headers=_headers(job))
                 parts.append(chunk)
                 held += len(chunk)
     except TimeoutError:
@@ -388,8 +389,13 @@ async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | N
         raise
     fmt = stream.info
     return StreamingResponse(
-        _rest(stream, parts, deadline, job, on_stuck), media_type=fmt.content_type, headers=_VARY
+        _rest(stream, parts, deadline, job, on_stuck), media_type=fmt.content_type, headers=_headers(job)
     )
+
+
+def _headers(job: QueryJob) -> dict[str, str]:
+    """An answer that may hold personal data must not be kept by shared caches."""
+    return _PRIVATE if job.may_read_private else _VARY
 
 
 async def _rest(
