@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,16 +178,16 @@ basic_scheme = HTTPBasic(
 )
 
 
-def caller(request: Request, _bearer: Any = Security(bearer_scheme)) -> Principal:
+async def caller(request: Request, _bearer: Any = Security(bearer_scheme)) -> Principal:
     """The caller of a route anyone may use (anonymous unless it sends valid credentials)."""
     return registry(request).identify(request)
 
 
-def requires(scope: str, action: str) -> Callable[..., Principal]:
+def requires(scope: str, action: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency: the caller, who must hold ``scope`` (401 without credentials, else 403)."""
 
     # Defaults, not annotations: the scope is only known here (annotations are read as text).
-    def dependency(
+    async def dependency(
         request: Request,
         _bearer: Any = Security(bearer_scheme, scopes=[scope]),
         _basic: Any = Security(basic_scheme, scopes=[scope]),
