@@ -13,7 +13,9 @@ What a caller may read is decided in exactly one function,
 Time limit: the first :data:`HOLD_BACK` bytes are held before the status
 line, so most failures (syntax, time limit, size limit) get a proper status.
 When the limit passes first, the client gets its 503 at once and the engine
-is stopped at its next write. An evaluation that computes without writing
+is stopped at its next write. An evaluation still running after
+:data:`LONG_QUERY` seconds gets the lowest CPU priority, so quick queries
+keep their speed beside long ones. An evaluation that computes without writing
 cannot be stopped inside a process (pyoxigraph has no interruption): after
 :data:`STOP_GRACE` seconds the runtime's ``on_stuck`` is called — a query
 process of ``lcgraph serve`` then drains and is replaced by the server's
@@ -60,6 +62,8 @@ from lcgraph.store import Dataset
 
 HOLD_BACK = 1024 * 1024
 STOP_GRACE = 1.0
+LONG_QUERY = 0.5
+"""Seconds after which an evaluation yields the CPU to newer ones (lowest thread priority)."""
 SMALL_QUERY = 4096
 """Query texts up to this many bytes may be cache keys themselves; longer ones are keyed by digest."""
 
@@ -370,6 +374,7 @@ async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | N
         evaluate(view, job, sink, on_format)
 
     stream = streaming.start(work)
+    loop.call_later(LONG_QUERY, stream.lower_priority)  # a long query never slows quick ones
     parts: list[bytes] = []
     held = 0
     try:

@@ -2,39 +2,32 @@
 
 For the query service (the engine serialises an answer) and the Graph Store
 (the engine dumps a graph). :func:`start` runs ``work(sink)`` in a thread of
-a small pool; ``sink`` is a binary file-like object the engine writes into.
+its own; ``sink`` is a binary file-like object the engine writes into.
 Output is gathered into chunks of :data:`CHUNK` bytes and handed to the
 event loop; at most :data:`QUEUED` chunks wait there, so a slow client
 slows the engine instead of filling memory. :meth:`ThreadStream.cancel`
 makes the engine's next write raise, which stops the serialisation (and
 the evaluation that feeds it); :attr:`ThreadStream.finished` tells whether
-the thread has let go.
+the thread has let go. :meth:`ThreadStream.lower_priority` makes a
+long-running piece of work yield the CPU to newer ones (Linux thread nice
+value); each piece of work has its own thread, which ends with it, so a
+lowered priority never carries over to the next.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import threading
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 CHUNK = 256 * 1024
 QUEUED = 8
-THREADS = 64  # so cheap queries never wait behind runaway ones (a process with those drains)
 
 _END = object()
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def pool() -> ThreadPoolExecutor:
-    """The process's threads for blocking engine work that streams."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="lcgraph-stream")
-        return _pool
+LOW_PRIORITY = 19
 
 
 class Cancelled(Exception):
@@ -55,6 +48,7 @@ class ThreadStream:
         self.cancelled = False
         self.finished = threading.Event()
         self.info: Any = None  # what the work says about its output before writing it (e.g. a format)
+        self.thread_id: int | None = None
 
     # -- the thread's side (a binary file-like object) -----------------------------
 
@@ -83,6 +77,7 @@ class ThreadStream:
         self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
 
     def _run(self, work: Callable[[ThreadStream], None]) -> None:
+        self.thread_id = threading.get_native_id()
         try:
             work(self)
             if not self.cancelled:
@@ -110,6 +105,12 @@ class ThreadStream:
             raise item
         return item
 
+    def lower_priority(self) -> None:
+        """Let newer work run first: the thread still at work gets the lowest CPU priority."""
+        if self.thread_id is not None and not self.finished.is_set():
+            with contextlib.suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, self.thread_id, LOW_PRIORITY)
+
     def cancel(self) -> None:
         """Ask the work to stop at its next write; its output is dropped."""
         self.cancelled = True
@@ -126,7 +127,7 @@ class ThreadStream:
 
 
 def start(work: Callable[[ThreadStream], None], chunk: int = CHUNK) -> ThreadStream:
-    """Run ``work(stream)`` in a thread; read its output from the returned stream."""
+    """Run ``work(stream)`` in a thread of its own; read its output from the returned stream."""
     stream = ThreadStream(asyncio.get_running_loop(), chunk)
-    pool().submit(stream._run, work)
+    threading.Thread(target=stream._run, args=(work,), name="lcgraph-stream", daemon=True).start()
     return stream
