@@ -22,6 +22,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from bench.bench_sparql import (
@@ -101,36 +102,55 @@ async def _load(server: Server, mix: list[tuple[str, bytes]], writes: bool) -> d
     errors: list[str] = []
     deadline = time.monotonic() + SECONDS
 
+    reconnects = [0]
+
+    async def exchange(link: list[Any], request: bytes) -> tuple[int, bytes]:
+        """Send on the keep-alive connection; if the server had closed it while idle (its keep-alive
+        time passed before this busy client sent again), reconnect and send once more (RFC 9112 §9.3.1)."""
+        for attempt in (1, 2):
+            if link[0] is None:
+                link[0], link[1] = await asyncio.open_connection("127.0.0.1", server.port, limit=1 << 24)
+            link[1].write(request)
+            try:
+                return await _response(link[0])
+            except asyncio.IncompleteReadError as exc:
+                link[1].close()
+                link[0] = link[1] = None
+                if exc.partial or attempt == 2:
+                    raise
+                reconnects[0] += 1
+        raise AssertionError("unreachable")
+
     async def client(offset: int) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port, limit=1 << 24)
+        link: list[Any] = [None, None]
         try:
             for kind, request in itertools.islice(itertools.cycle(mix), offset, None):
                 if time.monotonic() > deadline:
                     return
                 started = time.perf_counter()
-                writer.write(request)
-                status, _ = await _response(reader)
+                status, _ = await exchange(link, request)
                 latencies.setdefault(kind, []).append(time.perf_counter() - started)
                 if status >= 400:
                     errors.append(f"{kind}: {status}")
         finally:
-            writer.close()
+            if link[1] is not None:
+                link[1].close()
 
     async def writer_client() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        link: list[Any] = [None, None]
         n = 0
         try:
             while time.monotonic() < deadline:
                 started = time.perf_counter()
-                writer.write(_write(server, n))
-                status, body = await _response(reader)
+                status, body = await exchange(link, _write(server, n))
                 latencies.setdefault("write", []).append(time.perf_counter() - started)
                 if status not in (201, 204):
                     errors.append(f"write: {status} {body[:200]!r}")
                 n += 1
                 await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
         finally:
-            writer.close()
+            if link[1] is not None:
+                link[1].close()
 
     tasks = [client(i * 7) for i in range(CLIENTS)]
     if writes:
@@ -138,6 +158,7 @@ async def _load(server: Server, mix: list[tuple[str, bytes]], writes: bool) -> d
     results = await asyncio.gather(*tasks, return_exceptions=True)
     errors += [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
     latencies["errors"] = [float(len(errors))]
+    latencies["reconnects"] = [float(reconnects[0])]
     if errors:
         print("errors:", errors[:10])
     return latencies
@@ -219,6 +240,7 @@ def main() -> None:
     for name in ("lcgraph", "oxigraph"):
         latencies, idle, peak = rows[name]
         print(
-            f"{name}: errors {int(latencies['errors'][0])}; process tree RSS idle {idle / 1e6:.0f} MB, "
+            f"{name}: errors {int(latencies['errors'][0])}, reconnects after an idle close "
+            f"{int(latencies['reconnects'][0])}; process tree RSS idle {idle / 1e6:.0f} MB, "
             f"peak under load {peak / 1e6:.0f} MB"
         )
