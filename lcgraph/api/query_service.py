@@ -222,12 +222,6 @@ def make_job(
         default, named = default_from, named_from
     if default is not None or named is not None:
         default, named = tuple(default or ()), tuple(named or ())
-        if not may_read_private:  # refuse before evaluating (the same check as dataset_options)
-            for graph in (*default, *named):
-                try:
-                    privacy.check_graph_readable(graph, may_read_private)
-                except privacy.QueryRefused as exc:
-                    raise Forbidden(str(exc)) from None
     return QueryJob(
         query=op.query,
         may_read_private=may_read_private,
