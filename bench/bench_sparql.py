@@ -1,16 +1,20 @@
 """SPARQL service benchmark: lcgraph's ``/sparql`` beside ``oxigraph serve``, same data, same run.
 
 Run with ``python -m bench sparql`` (or ``make bench BENCH=sparql``). lcgraph
-runs as ``lcgraph serve`` (query front doors, one per core, access log on);
-both servers serve the same ~1M-triple synthetic network (``lcgraph.synthetic``,
-95 cities, loaded once and cached in ``bench/out``; the Oxigraph server reads
-a checkpoint of the same store). The same lean HTTP/1.1 keep-alive client
-(asyncio, one process) drives both:
+runs as ``lcgraph serve`` (uvicorn's query processes, one per core, and the
+writer; access log on); both servers serve the same ~1M-triple synthetic
+network (``lcgraph.synthetic``, 95 cities, loaded once and cached in
+``bench/out``; the Oxigraph server reads a checkpoint of the same store).
+With ``BENCH_SPARQL_BASELINE`` naming a checkout of an earlier lcgraph (e.g.
+a copy of main), that version is run the same way on a third checkpoint,
+for comparison. The same lean HTTP/1.1 keep-alive client (asyncio, one
+process) drives all:
 
 (a) throughput of a selective SELECT (two patterns on one IRI, JSON) at
-    concurrency 16 for a fixed number of requests — goal: lcgraph >= 0.5x;
-(b) end-to-end time of a 40,000-row SELECT as JSON and as CSV — goal <= 1.3x;
-(c) end-to-end time of a CONSTRUCT of 100,000 triples as Turtle — goal <= 1.3x.
+    concurrency 16 for a fixed number of requests — goal: lcgraph >= 0.6x;
+(b) end-to-end time of a 40,000-row SELECT as JSON and as CSV — goal <= 1.2x;
+(c) end-to-end time of a CONSTRUCT of 100,000 triples as Turtle — goal <= 1.2x;
+(d) resident memory of each server's whole process tree, idle and at its peak.
 
 Medians of several rounds are printed beside each other with the ratio.
 Environment: ``BENCH_SPARQL_REQUESTS`` (default 4000), ``BENCH_SPARQL_ROUNDS`` (5).
@@ -123,17 +127,60 @@ def _wait(server: Server, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not start")
 
 
-def _start_lcgraph(store: Path) -> tuple[subprocess.Popen[bytes], Server]:
-    """``lcgraph serve`` as a user starts it (front doors: one per core), access log to a file."""
+def _start_lcgraph(store: Path, source: Path | None = None) -> tuple[subprocess.Popen[bytes], Server]:
+    """``lcgraph serve`` as a user starts it, access log to a file; ``source``: another checkout's code."""
     server = Server(_free_port(), "/sparql")
-    log = open(OUT_DIR / "sparql-bench-access.log", "wb")  # noqa: SIM115 - lives as long as the server
+    name = "baseline" if source else "lcgraph"
+    log = open(OUT_DIR / f"sparql-bench-{name}.log", "wb")  # noqa: SIM115 - lives as long as the server
+    env = {**os.environ, "PYTHONPATH": str(source)} if source else None
     proc = subprocess.Popen(
-        [str(VENV_BIN / "lcgraph"), "serve", "--data", str(store), "--port", str(server.port)],
+        [
+            str(VENV_BIN / "python"),
+            "-m",
+            "lcgraph.cli",
+            "serve",
+            "--data",
+            str(store),
+            "--port",
+            str(server.port),
+        ],
         stdout=log,
         stderr=log,
+        env=env,
     )
     _wait(server, proc)
     return proc, server
+
+
+def _baseline(ours: Path) -> tuple[Path, Path] | None:
+    """A copy of the code in ``BENCH_SPARQL_BASELINE`` and a checkpoint of our store for it."""
+    checkout = os.environ.get("BENCH_SPARQL_BASELINE")
+    if not checkout:
+        return None
+    import pyoxigraph as ox
+
+    copy = OUT_DIR / "baseline-code"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(Path(checkout) / "lcgraph", copy / "lcgraph")
+    store = OUT_DIR / f"sparql-store-c{CITIES}-baseline"
+    if not store.exists():
+        ox.Store.read_only(str(ours)).backup(str(store))
+    return copy, store
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of process ``pid`` and all its descendants, in bytes."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:")) * 1024
+            with open(f"/proc/{current}/task/{current}/children") as fh:
+                todo += [int(c) for c in fh.read().split()]
+        except (FileNotFoundError, StopIteration, ProcessLookupError):
+            continue
+    return total
 
 
 def _start_oxigraph(store: Path) -> tuple[subprocess.Popen[bytes], Server]:
@@ -257,6 +304,7 @@ def _round(
 
 def main() -> None:
     ours_dir, peer_dir, count = _stores()
+    baseline = _baseline(ours_dir)
     print(
         f"data: {count} quads ({CITIES} synthetic cities); {REQUESTS} requests x {ROUNDS} rounds, "
         f"concurrency {CONCURRENCY}; {os.cpu_count()} cores; rounds alternate between the servers"
@@ -264,32 +312,42 @@ def main() -> None:
     iris = _space_iris(ours_dir)
     selective = [SELECTIVE.format(iri=iri) for iri in iris]
     servers = {"lcgraph": _start_lcgraph(ours_dir), "oxigraph": _start_oxigraph(peer_dir)}
+    if baseline is not None:
+        servers["baseline"] = _start_lcgraph(baseline[1], source=baseline[0])
     results = {name: {"qps": [], "json": [], "csv": [], "turtle": []} for name in servers}
     sizes: dict[str, dict[str, int]] = {name: {} for name in servers}
+    memory: dict[str, list[int]] = {}
     try:
-        for _, server in servers.values():
+        for name, (proc, server) in servers.items():
             asyncio.run(_throughput(server, selective, 500))  # warm-up
+            memory[name] = [tree_rss(proc.pid)]
         # Alternate the servers round by round, so a change in machine load hits both alike.
         for _ in range(ROUNDS):
-            for name, (_, server) in servers.items():
+            for name, (proc, server) in servers.items():
                 _round(server, selective, results[name], sizes[name])
+                memory[name].append(tree_rss(proc.pid))
     finally:
         for proc, _ in servers.values():
             _stop(proc)
     if sizes["lcgraph"] != sizes["oxigraph"]:
         raise RuntimeError(f"the servers' answers differ in size: {sizes}")
     print(f"answer sizes in bytes (identical for both): {sizes['lcgraph']}")
-    ours = {key: median(values) for key, values in results["lcgraph"].items()}
-    peer = {key: median(values) for key, values in results["oxigraph"].items()}
+    medians = {name: {key: median(v) for key, v in values.items()} for name, values in results.items()}
+    ours, peer = medians["lcgraph"], medians["oxigraph"]
     print("\n== SPARQL service, lcgraph vs oxigraph serve (same data, same client, same run; medians)")
-    print(f"{'measure':46} {'lcgraph':>12} {'oxigraph':>12} {'ratio':>8}  goal")
+    extra = f" {'baseline':>12}" if baseline else ""
+    print(f"{'measure':46} {'lcgraph':>12} {'oxigraph':>12} {'ratio':>8}  goal   {extra}")
     rows = [
-        ("(a) selective SELECT, conc. 16 (requests/s)", "qps", ">= 0.5x"),
-        ("(b) 40k-row SELECT as JSON (ms)", "json", "<= 1.3x"),
-        ("(b) 40k-row SELECT as CSV (ms)", "csv", "<= 1.3x"),
-        ("(c) CONSTRUCT 100k triples as Turtle (ms)", "turtle", "<= 1.3x"),
+        ("(a) selective SELECT, conc. 16 (requests/s)", "qps", ">= 0.6x"),
+        ("(b) 40k-row SELECT as JSON (ms)", "json", "<= 1.2x"),
+        ("(b) 40k-row SELECT as CSV (ms)", "csv", "<= 1.2x"),
+        ("(c) CONSTRUCT 100k triples as Turtle (ms)", "turtle", "<= 1.2x"),
     ]
     for label, key, goal in rows:
         scale = 1 if key == "qps" else 1000
         a, b = ours[key] * scale, peer[key] * scale
-        print(f"{label:46} {a:>12.1f} {b:>12.1f} {a / b:>7.2f}x  {goal}")
+        base = f" {medians['baseline'][key] * scale:>12.1f}" if baseline else ""
+        print(f"{label:46} {a:>12.1f} {b:>12.1f} {a / b:>7.2f}x  {goal}{base}")
+    for name, samples in memory.items():
+        idle, peak = samples[0] / 1e6, max(samples) / 1e6
+        print(f"(d) {name}: process tree RSS after warm-up {idle:.0f} MB, peak after rounds {peak:.0f} MB")

@@ -1,48 +1,34 @@
 """Settings for every lcgraph entry point, read once from the environment.
 
-Each setting has a default that works on a laptop; the README's settings
-table documents them. Command-line flags override the environment.
+One :class:`Settings` class (pydantic-settings): each field is read from
+``LCGRAPH_<FIELD>`` (e.g. ``LCGRAPH_QUERY_TIMEOUT``), has a default that
+works on a laptop, and is checked when read (a bad value names the
+variable). The README's settings table documents them. Command-line flags
+override the environment (:meth:`Settings.with_overrides`).
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var/lcgraph")
 DEFAULT_BASE_IRI = "https://w3id.org/lcgraph/id/"
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
-
-
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
     """What a running lcgraph needs to know.
 
     ``tokens`` is the raw ``LCGRAPH_TOKENS`` value (see the README for its
     format); the API layer parses it.
     """
 
-    data_dir: Path = DEFAULT_DATA_DIR
+    model_config = SettingsConfigDict(env_prefix="LCGRAPH_", frozen=True, extra="ignore")
+
+    data_dir: Path = Field(DEFAULT_DATA_DIR, validation_alias=AliasChoices("LCGRAPH_DATA", "data_dir"))
     base_iri: str = DEFAULT_BASE_IRI
     host: str = "127.0.0.1"
     port: int = 8000
@@ -50,35 +36,50 @@ class Settings:
     tokens_file: Path | None = None
     query_timeout: float = 30.0
     max_result_bytes: int = 256 * 1024 * 1024
-    query_workers: int | None = None
-    max_body_bytes: int = 64 * 1024 * 1024
-    fronts: int | None = None  # query front doors of `lcgraph serve` (None: one per core; 0: none)
-    cors_origins: tuple[str, ...] = ("*",)
+    max_body_bytes: int = Field(
+        64 * 1024 * 1024, validation_alias=AliasChoices("LCGRAPH_MAX_BODY", "max_body_bytes")
+    )
+    workers: int | None = None  # query-answering processes of `lcgraph serve` (None: one per core, ≥ 2)
+    http: Literal["h11", "httptools"] = "h11"  # uvicorn's HTTP parser (h11 enforces head-size limits)
+    max_head_bytes: int = 64 * 1024  # request line + headers (h11 only)
+    keep_alive: int = 5  # seconds an idle keep-alive connection stays open
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ("*",)
     queries_dir: Path | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    cache_bytes: int = 32 * 1024 * 1024  # per process, for derived figures keyed by digests
+    # Set by `lcgraph serve` for the query processes it starts (not for users).
+    writer_socket: Path | None = None
+    snapshots_dir: Path | None = None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(o.strip() for o in value.split(",") if o.strip())
+        return value
+
+    @field_validator("tokens_file", "queries_dir", "workers", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Build settings from ``LCGRAPH_*`` environment variables."""
-        tokens_file = os.environ.get("LCGRAPH_TOKENS_FILE")
-        queries_dir = os.environ.get("LCGRAPH_QUERIES_DIR")
-        cors = os.environ.get("LCGRAPH_CORS_ORIGINS", "*")
-        return cls(
-            data_dir=Path(os.environ.get("LCGRAPH_DATA", str(DEFAULT_DATA_DIR))),
-            base_iri=os.environ.get("LCGRAPH_BASE_IRI", DEFAULT_BASE_IRI),
-            host=os.environ.get("LCGRAPH_HOST", "127.0.0.1"),
-            port=_env_int("LCGRAPH_PORT", 8000),
-            tokens=os.environ.get("LCGRAPH_TOKENS", ""),
-            tokens_file=Path(tokens_file) if tokens_file else None,
-            query_timeout=_env_float("LCGRAPH_QUERY_TIMEOUT", 30.0),
-            max_result_bytes=_env_int("LCGRAPH_MAX_RESULT_BYTES", 256 * 1024 * 1024),
-            query_workers=_env_int("LCGRAPH_QUERY_WORKERS", 0) or None,
-            max_body_bytes=_env_int("LCGRAPH_MAX_BODY", 64 * 1024 * 1024),
-            fronts=None if os.environ.get("LCGRAPH_FRONTS", "") == "" else _env_int("LCGRAPH_FRONTS", 0),
-            cors_origins=tuple(o.strip() for o in cors.split(",") if o.strip()),
-            queries_dir=Path(queries_dir) if queries_dir else None,
-        )
+        """Build settings from ``LCGRAPH_*`` environment variables (a bad value raises ValueError)."""
+        return cls()
 
     def with_overrides(self, **changes: object) -> Settings:
-        """Return a copy with the given fields replaced (``None`` values ignored)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """Return a copy with the given fields replaced (``None`` values ignored), checked again."""
+        values = {**self.model_dump(), **{k: v for k, v in changes.items() if v is not None}}
+        return type(self).model_validate(values)
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as ``LCGRAPH_*`` variables, for processes started with them."""
+        env: dict[str, str] = {}
+        for name, value in self.model_dump().items():
+            if value is None:
+                continue
+            key = {"data_dir": "LCGRAPH_DATA", "max_body_bytes": "LCGRAPH_MAX_BODY"}.get(
+                name, f"LCGRAPH_{name.upper()}"
+            )
+            env[key] = ",".join(value) if isinstance(value, tuple) else str(value)
+        return env

@@ -1,38 +1,23 @@
-"""``lcgraph serve``: run the SPARQL service with uvicorn.
+"""``lcgraph serve``: run the service on a standard server (uvicorn).
 
 For maintainers (``make run``). ``register(app)`` adds the command to the
 typer app of :mod:`lcgraph.cli`. Settings come from the environment
-(``LCGRAPH_*``) and the flags override them. The access log is one JSON
-line per request on stderr. On SIGTERM/SIGINT uvicorn stops accepting
-connections, lets requests in flight (writes included) finish for up to
-``--grace`` seconds, then the query workers stop and the store is flushed.
-
-By default queries are answered by one front-door process per core
-(:mod:`lcgraph.api.fronts`) in front of the FastAPI app; ``--fronts 0``
-runs everything in the one uvicorn process.
+(``LCGRAPH_*``, see :class:`lcgraph.config.Settings`) and the flags override
+them. The layout (one writer, uvicorn's supervised query processes sharing
+the public socket) is described in :mod:`lcgraph.api.serving`. The access
+log is one JSON line per request on stderr. On SIGTERM/SIGINT the query
+processes stop accepting and finish their answers, then the writer lets
+writes in flight finish, for up to ``--grace`` seconds, and flushes the store.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lcgraph.config import Settings
-
-
-def _configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    for name in ("lcgraph", "lcgraph.access", "lcgraph.api", "lcgraph.writes"):
-        logger = logging.getLogger(name)
-        logger.setLevel(level.upper())
-        if not logger.handlers:
-            logger.addHandler(handler)
-        logger.propagate = False
 
 
 def register(app: typer.Typer) -> None:
@@ -49,30 +34,25 @@ def register(app: typer.Typer) -> None:
             float | None, typer.Option(help="Query time limit in seconds (default 30).")
         ] = None,
         grace: Annotated[float, typer.Option(help="Seconds to let requests finish on shutdown.")] = 30.0,
-        fronts: Annotated[
+        workers: Annotated[
             int | None,
-            typer.Option(
-                help="Query front-door processes on the port (default: one per core; 0: a single process)."
-            ),
+            typer.Option(help="Query processes on the port (default: one per core, at least 2)."),
         ] = None,
         log_level: Annotated[str, typer.Option(help="Log level of the lcgraph loggers.")] = "info",
     ) -> None:
         """Serve SPARQL 1.1 (/sparql), the Graph Store Protocol (/store), /health and /docs."""
-        import uvicorn
-
         from lcgraph.api.app import create_app
         from lcgraph.api.auth import TokenConfigError
-        from lcgraph.api.fronts import default_front_count
-        from lcgraph.api.fronts import serve as serve_fronted
+        from lcgraph.api.serving import default_workers
+        from lcgraph.api.serving import serve as run
 
         try:
             settings = Settings.from_env().with_overrides(
-                data_dir=data, host=host, port=port, query_timeout=timeout, fronts=fronts
+                data_dir=data, host=host, port=port, query_timeout=timeout, workers=workers
             )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-        _configure_logging(log_level)
         try:
             web_app = create_app(settings)
         except TokenConfigError as exc:
@@ -81,25 +61,14 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:
             typer.echo(f"error: cannot open the store in {settings.data_dir}: {exc}", err=True)
             raise typer.Exit(2) from None
+        count = settings.workers or default_workers()
         typer.echo(
             f"lcgraph: serving {settings.data_dir} on http://{settings.host}:{settings.port}/sparql "
-            f"(docs at /docs)",
+            f"with {count} query processes (docs at /docs)",
             err=True,
         )
-        count = settings.fronts if settings.fronts is not None else default_front_count()
-        if count > 0:
-            try:
-                serve_fronted(web_app, settings, count, grace=grace, log_level=log_level)
-            except OSError as exc:
-                typer.echo(f"error: cannot listen on {settings.host}:{settings.port}: {exc}", err=True)
-                raise typer.Exit(2) from None
-            return
-        uvicorn.run(
-            web_app,
-            host=settings.host,
-            port=settings.port,
-            access_log=False,
-            log_level="warning",
-            timeout_graceful_shutdown=int(grace),
-            lifespan="on",
-        )
+        try:
+            run(web_app, settings, count, grace=grace, level=log_level)
+        except OSError as exc:
+            typer.echo(f"error: cannot listen on {settings.host}:{settings.port}: {exc}", err=True)
+            raise typer.Exit(2) from None

@@ -11,10 +11,12 @@ field; the server runs ``create_app`` in a background thread of the test process
 (query workers are real processes) and is stopped at the end of the test's scope.
 ``server.reset()`` empties the store between tests that share a server.
 
-``fronted_server`` is the same service as ``lcgraph serve`` runs it: the app
-is the core on a Unix socket, and real front-door processes
-(:mod:`lcgraph.api.front`) listen on the public port, answer queries and
-relay the rest (the W3C manifests run against both).
+``served_server`` is the same service as ``lcgraph serve`` runs it
+(:mod:`lcgraph.api.serving`): the app is the writer on a Unix socket (in a
+thread of the test process, so tests can still look at its store), and
+uvicorn's supervised query processes listen on the public port, answer
+reads from published snapshots and forward writes (the W3C manifests run
+against both).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import pytest
 import uvicorn
 
 from lcgraph.api.app import create_app
-from lcgraph.api.fronts import prepare, public_socket
+from lcgraph.api.serving import prepare
 from lcgraph.config import Settings
 from lcgraph.store import Dataset
 
@@ -63,11 +65,11 @@ class RunningServer:
         return self.url + "/store"
 
     def reset(self) -> None:
-        """Empty the store (as the W3C manifests assume) and tell the query workers."""
+        """Empty the store (as the W3C manifests assume) and tell the query processes."""
         self.dataset.store.clear()
         for graph in list(self.dataset.store.named_graphs()):
             self.dataset.store.remove_graph(graph)
-        self.app.state.runtime.publish_now()
+        self.app.state.runtime.mark_written()
 
     def load(self, data: str, graph: str | None = None, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> None:
         """Load test data straight into the store (not through HTTP)."""
@@ -77,7 +79,7 @@ class RunningServer:
             for q in ox.parse(data.encode(), format=fmt)
         ]
         self.dataset.apply(quads)  # keeps the merged default graph in step
-        self.app.state.runtime.publish_now()
+        self.app.state.runtime.mark_written()
 
     def stop(self) -> None:
         self._server.should_exit = True
@@ -92,21 +94,22 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-def start_server(data_dir: Path, fronts: int = 0, **overrides: Any) -> RunningServer:
+def start_server(data_dir: Path, workers: int = 0, **overrides: Any) -> RunningServer:
     """Start a server over a fresh store in ``data_dir`` and wait until it answers.
 
-    ``fronts``: that many query front doors before the app (as ``lcgraph serve``).
+    ``workers``: that many query processes in front of the app, as ``lcgraph serve`` runs it.
     """
     overrides.setdefault("tokens", DEFAULT_TOKENS)
+    if workers:
+        overrides.setdefault("port", 0)
     settings = Settings(data_dir=data_dir).with_overrides(**overrides)
     dataset = Dataset.open(data_dir)
     app = create_app(settings, dataset)
     server: uvicorn.Server
-    if fronts:
-        public = public_socket("127.0.0.1", 0)
-        server, unix, _ = prepare(app, settings, public, fronts, grace=10, log_level="warning")
+    if workers:
+        server, unix, processes = prepare(app, settings, workers, grace=10, level="warning")
         sockets = [unix]
-        host, port = public.getsockname()[:2]
+        host, port = processes.sock.getsockname()[:2]
     else:
         sock = _free_socket()
         host, port = sock.getsockname()
@@ -118,12 +121,12 @@ def start_server(data_dir: Path, fronts: int = 0, **overrides: Any) -> RunningSe
     thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, daemon=True)
     thread.start()
     url = f"http://{host}:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.started:
             try:
                 health = httpx.get(url + "/health", timeout=5)
-                if health.status_code == 200 and health.json().get("front_doors", 0) == fronts:
+                if health.status_code == 200:
                     break
             except (httpx.HTTPError, ValueError):
                 pass
@@ -131,7 +134,7 @@ def start_server(data_dir: Path, fronts: int = 0, **overrides: Any) -> RunningSe
             raise RuntimeError("the test server stopped during start-up")
         time.sleep(0.05)
     else:
-        raise RuntimeError("the test server did not start within 60 s")
+        raise RuntimeError("the test server did not start within 120 s")
     return RunningServer(url, settings, dataset, app, server, thread)
 
 
@@ -178,9 +181,9 @@ def server(live_server: RunningServer) -> RunningServer:
 
 
 @pytest.fixture(scope="module")
-def fronted_server(module_server_factory: Callable[..., RunningServer]) -> RunningServer:
-    """One server per test module as ``lcgraph serve`` runs it: two front doors before the app."""
-    return module_server_factory(fronts=2)
+def served_server(module_server_factory: Callable[..., RunningServer]) -> RunningServer:
+    """One server per test module as ``lcgraph serve`` runs it: two query processes and the writer."""
+    return module_server_factory(workers=2)
 
 
 # -- W3C manifest harness (SPARQL 1.1 Protocol and Graph Store Protocol) -----------

@@ -2,7 +2,7 @@
 
 Replayed from ``tests/w3c/sparql11-graph-store-protocol/manifest-indirect.ttl``
 (copied unchanged from the W3C) over a real server; ``/gsp`` in the manifest
-is our ``/store``. Run against the app alone and through the front doors.
+is our ``/store``. Run against the app alone and as ``lcgraph serve`` runs it.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ def test_w3c_graph_store(server: RunningServer, test: W3CTest) -> None:
 
 
 @pytest.mark.parametrize("test", TESTS, ids=[t.id for t in TESTS])
-def test_w3c_graph_store_through_front_doors(fronted_server: RunningServer, test: W3CTest) -> None:
-    """The same entries against ``lcgraph serve``'s process tree (front doors before the app)."""
-    run_w3c_test(fronted_server, test)
+def test_w3c_graph_store_through_lcgraph_serve(served_server: RunningServer, test: W3CTest) -> None:
+    """The same entries against ``lcgraph serve``'s process tree (query processes and the writer)."""
+    run_w3c_test(served_server, test)
 
 
 def test_w3c_graph_store_in_manifest_order_on_one_server(module_server_factory) -> None:  # noqa: ANN001

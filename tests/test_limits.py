@@ -1,16 +1,12 @@
-"""Limits that hold: query time limit, answer size limit, request body limit.
+"""Limits that hold: answer size limit, request body limit, snapshots that do not pile up.
 
-The time limit is proven the hard way: a pathological query (a four-way
-cross product counted) is stopped — its worker process is killed, not left
-running — and cheap queries keep answering fast, during and after.
+The query time limit (runaway queries, the process that ran them replaced)
+is proven against ``lcgraph serve`` itself in ``tests/test_serve.py``.
 """
 
 from __future__ import annotations
 
-import os
 import socket
-import threading
-import time
 
 import httpx
 import pyoxigraph as ox
@@ -23,64 +19,6 @@ CHEAP = "ASK { <http://example.org/s1> ?p ?o }"
 
 def _triples(n: int) -> str:
     return "".join(f'<http://example.org/s{i}> <http://example.org/p> "value {i:07d}" .\n' for i in range(n))
-
-
-def _worker_pids(server: RunningServer) -> set[int]:
-    return {w.process.pid for w in server.app.state.runtime.evaluator._all}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A killed child that is not reaped yet is a zombie: not running.
-    with open(f"/proc/{pid}/stat") as fh:
-        return fh.read().split(")")[-1].split()[0] != "Z"
-
-
-def test_a_pathological_query_is_stopped_and_cheap_queries_stay_fast(server_factory) -> None:  # type: ignore[no-untyped-def]
-    server: RunningServer = server_factory(query_timeout=2.0)
-    server.load(_triples(300))
-    pids_before = _worker_pids(server)
-    outcome: dict[str, object] = {}
-
-    def slow() -> None:
-        started = time.monotonic()
-        outcome["response"] = httpx.get(server.sparql, params={"query": PATHOLOGICAL}, timeout=60)
-        outcome["seconds"] = time.monotonic() - started
-
-    thread = threading.Thread(target=slow)
-    thread.start()
-    time.sleep(0.5)
-    # While the runaway query holds one worker, the other answers at once.
-    started = time.monotonic()
-    assert httpx.get(server.sparql, params={"query": CHEAP}, timeout=10).json()["boolean"] is True
-    assert time.monotonic() - started < 1.0
-    thread.join(timeout=30)
-
-    response = outcome["response"]
-    assert isinstance(response, httpx.Response)
-    assert response.status_code == 503
-    assert "2 s" in response.text and "stopped" in response.text
-    assert 1.5 <= float(outcome["seconds"]) < 5  # type: ignore[arg-type]
-
-    # The worker that ran it was killed (not left computing) and replaced.
-    killed = pids_before - _worker_pids(server)
-    assert len(killed) == 1
-    deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in killed) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(_alive(pid) for pid in killed)
-
-    # And a cheap query right after answers fast.
-    started = time.monotonic()
-    assert httpx.get(server.sparql, params={"query": CHEAP}, timeout=10).status_code == 200
-    assert time.monotonic() - started < 1.0
-    deadline = time.monotonic() + 10
-    while len(_worker_pids(server)) < len(pids_before) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert len(_worker_pids(server)) == len(pids_before)
 
 
 def test_a_small_answer_over_the_size_limit_is_refused_clearly(server_factory) -> None:  # type: ignore[no-untyped-def]
@@ -148,9 +86,10 @@ def test_a_truncated_body_changes_nothing_and_the_server_carries_on(server: Runn
     assert httpx.get(server.url + "/health").status_code == 200
 
 
-def test_snapshots_do_not_pile_up(server: RunningServer) -> None:
+def test_snapshots_do_not_pile_up(served_server: RunningServer) -> None:
+    server = served_server
     snapshots = server.app.state.runtime.snapshots
-    workers = len(_worker_pids(server))
+    workers = 2
     for i in range(12):
         r = httpx.post(
             server.store,
@@ -158,9 +97,9 @@ def test_snapshots_do_not_pile_up(server: RunningServer) -> None:
             content=f"<http://example.org/s> <http://example.org/n> {i} .",
             headers={"Content-Type": "text/turtle", **server.write_headers},
         )
-        assert r.status_code in (201, 204)
+        assert r.status_code in (201, 204), r.text
         assert httpx.get(server.sparql, params={"query": CHEAP}).status_code == 200
-    # One checkpoint per worker at most, plus the current one; older ones (and their locks) are deleted.
+    # One checkpoint per query process at most, plus the current one; older ones (and their locks) go.
     checkpoints = [p for p in snapshots.root.iterdir() if p.is_dir()]
     assert len(checkpoints) <= workers + 1
     locks = [p for p in snapshots.root.iterdir() if p.suffix == ".lock"]

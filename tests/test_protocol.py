@@ -14,7 +14,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import RunningServer
+from conftest import PRIVATE_TOKEN, RunningServer
 
 from lcgraph.api.errors import ApiError
 from lcgraph.api.negotiation import (
@@ -408,6 +408,38 @@ def test_health_and_openapi_list_every_route(live_server: RunningServer) -> None
         assert path in spec["paths"], path
     assert set(spec["paths"]["/store"]) >= {"get", "put", "post", "delete"}
     assert httpx.get(live_server.url + "/docs").status_code == 200
+
+
+def test_openapi_documents_security_bodies_and_unique_operations(live_server: RunningServer) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI warns on a duplicate operation ID
+        spec = live_server.app.openapi()
+    ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    assert {"token", "basic"} <= set(spec["components"]["securitySchemes"])
+    assert {"token": ["write"]} in spec["paths"]["/store"]["put"]["security"]
+    assert {"token": ["write"]} in spec["paths"]["/store"]["delete"]["security"]
+    body = spec["paths"]["/sparql"]["post"]["requestBody"]["content"]
+    assert {
+        "application/sparql-query",
+        "application/sparql-update",
+        "application/x-www-form-urlencoded",
+    } <= set(body)
+    names = {p["name"] for p in spec["paths"]["/sparql"]["get"]["parameters"]}
+    assert {"query", "default-graph-uri", "named-graph-uri", "format"} <= names
+    assert "text/turtle" in spec["paths"]["/store"]["put"]["requestBody"]["content"]
+
+
+def test_answers_that_may_hold_personal_data_are_private_to_caches(live_server: RunningServer) -> None:
+    anonymous = httpx.get(live_server.sparql, params={"query": "ASK {}"})
+    assert "Authorization" in anonymous.headers["vary"]
+    assert "private" not in anonymous.headers.get("cache-control", "")
+    reader = httpx.get(
+        live_server.sparql, params={"query": "ASK {}"}, headers={"Authorization": f"Bearer {PRIVATE_TOKEN}"}
+    )
+    assert reader.status_code == 200 and reader.headers["cache-control"] == "private"
 
 
 def test_access_log_is_one_json_line_per_request(

@@ -4,7 +4,7 @@ The manifest (``tests/w3c/sparql11-protocol/manifest.ttl``, copied unchanged
 from the W3C) describes each test as HTTP requests and expected responses;
 ``run_w3c_test`` (conftest) replays them over a real uvicorn server on a
 temporary on-disk store, emptied before each entry — once against the app alone
-and once through the query front doors, as ``lcgraph serve`` runs.
+and once as ``lcgraph serve`` runs it (query processes and the writer).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ def test_w3c_protocol(server: RunningServer, test: W3CTest) -> None:
 
 
 @pytest.mark.parametrize("test", TESTS, ids=[t.id for t in TESTS])
-def test_w3c_protocol_through_front_doors(fronted_server: RunningServer, test: W3CTest) -> None:
-    """The same entries against ``lcgraph serve``'s process tree (front doors before the app)."""
-    run_w3c_test(fronted_server, test)
+def test_w3c_protocol_through_lcgraph_serve(served_server: RunningServer, test: W3CTest) -> None:
+    """The same entries against ``lcgraph serve``'s process tree (query processes and the writer)."""
+    run_w3c_test(served_server, test)
 
 
 def test_w3c_protocol_in_manifest_order_on_one_server(module_server_factory) -> None:  # noqa: ANN001

@@ -145,15 +145,26 @@ BAD_REQUESTS = [
 ]
 
 
+@pytest.fixture(params=["app", "lcgraph serve"])
+def any_server(request: pytest.FixtureRequest) -> RunningServer:
+    """The app alone, and the app as ``lcgraph serve`` runs it (query processes and the writer)."""
+    running: RunningServer = request.getfixturevalue(
+        "live_server" if request.param == "app" else "served_server"
+    )
+    running.reset()
+    return running
+
+
 @pytest.mark.parametrize(("method", "path", "params", "content_type", "body"), BAD_REQUESTS)
 def test_bad_input_is_4xx_with_a_message_and_changes_nothing(
-    server: RunningServer,
+    any_server: RunningServer,
     method: str,
     path: str,
     params: dict[str, str],
     content_type: str | None,
     body: bytes,
 ) -> None:
+    server = any_server
     headers = {**server.write_headers, **({"Content-Type": content_type} if content_type else {})}
     r = httpx.request(method, server.url + path, params=params, content=body, headers=headers)
     assert 400 <= r.status_code < 500, (r.status_code, r.text)
@@ -178,10 +189,10 @@ def test_bad_input_is_4xx_with_a_message_and_changes_nothing(
     method=st.sampled_from(["POST", "PUT"]),
 )
 def test_random_bodies_never_cause_a_server_error(
-    live_server: RunningServer, content_type: str, body: bytes, path: str, method: str
+    any_server: RunningServer, content_type: str, body: bytes, path: str, method: str
 ) -> None:
-    headers = {**live_server.write_headers, "Content-Type": content_type}
-    r = httpx.request(method, live_server.url + path, content=body, headers=headers)
+    headers = {**any_server.write_headers, "Content-Type": content_type}
+    r = httpx.request(method, any_server.url + path, content=body, headers=headers)
     assert r.status_code < 500, (r.status_code, r.text)
     assert "Traceback" not in r.text
 

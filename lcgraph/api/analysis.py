@@ -24,8 +24,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from lcgraph.analysis.exports import FORMATS, network_bytes
 from lcgraph.analysis.gaps import GapReport, analyse
 from lcgraph.analysis.networks import AnalysisInputError, UnknownCity
-from lcgraph.analysis.report import as_json, findings_csv, render_html
 from lcgraph.api.errors import BadRequest, NotFound, Unprocessable
+from lcgraph.api.runtime import runtime
 
 router = APIRouter(prefix="/analysis", tags=["analysis"])
 
@@ -61,11 +61,19 @@ def cached_report(request: Request, city: str | None) -> GapReport:
 
 def _report(request: Request, city: str | None) -> GapReport:
     try:
-        return analyse(request.app.state.dataset, city=city)
+        return analyse(runtime(request).dataset, city=city)
     except UnknownCity as exc:
         raise NotFound(str(exc)) from None
     except AnalysisInputError as exc:
         raise Unprocessable(str(exc)) from None
+
+
+def _report_module():  # type: ignore[no-untyped-def]
+    # Imported on first use: it loads matplotlib, about 1 s of a query process's 3 s start
+    # (python -X importtime), and query processes are started when one has to be replaced.
+    from lcgraph.analysis import report
+
+    return report
 
 
 def _json(data: object) -> JSONResponse:
@@ -80,13 +88,13 @@ def gaps(request: Request, city: CityParam = None, format: str = "json") -> Resp
     report = cached_report(request, city)
     if format == "csv":
         return Response(
-            findings_csv(report.findings),
+            _report_module().findings_csv(report.findings),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="findings.csv"'},
         )
     if format == "html":
-        return HTMLResponse(render_html(report))
-    data = as_json(report)
+        return HTMLResponse(_report_module().render_html(report))
+    data = _report_module().as_json(report)
     return _json({"summary": data["summary"], "findings": data["findings"], "stages": data["stages"]})
 
 

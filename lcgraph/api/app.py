@@ -1,22 +1,32 @@
 """The lcgraph web service: ``create_app(settings)`` builds the FastAPI app.
 
-For ``lcgraph serve`` (see :mod:`lcgraph.server_commands`) and the tests.
-It opens the dataset (``app.state.dataset``), wires the SPARQL Protocol
-(``/sparql``), the Graph Store Protocol (``/store``), ``/health`` and the
-routers of the services (canned queries, analysis, writes, publishing, the
-web UI), and installs the error handlers, CORS for reads, the body limit,
-the access log and write tracking. Query workers start with the app's
-lifespan and stop with it (uvicorn lets in-flight requests finish first).
+For ``lcgraph serve`` (see :mod:`lcgraph.api.serving`) and the tests. It
+wires the SPARQL Protocol (``/sparql``), the Graph Store Protocol
+(``/store``), ``/health`` and the routers of the services (canned queries,
+analysis, writes, publishing, the web UI), and installs the error handlers,
+CORS for reads, the body limit and the access log.
+
+The same app runs in two roles. The *owner* opens the store (a single
+process, the tests, or the writer of ``lcgraph serve``): reads see the
+store itself, writes are made here. A *query process* of ``lcgraph serve``
+(:func:`query_app`, when ``settings.writer_socket`` is set) reads the
+newest published snapshot and hands every write to the owner
+(:mod:`lcgraph.api.forwarding`). ``app.state.dataset`` is always the
+dataset requests read now.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.routing import APIRoute
+from starlette.datastructures import State
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
 
@@ -25,7 +35,8 @@ from lcgraph.access import AccessDenied
 from lcgraph.api import analysis, graph_store, publish, queries, sparql, writes
 from lcgraph.api.caching import PrivateAnswers
 from lcgraph.api.errors import error_response, install_error_handlers
-from lcgraph.api.middleware import AccessLog, BodyLimit, WriteTracker
+from lcgraph.api.forwarding import ForwardWrites
+from lcgraph.api.middleware import AccessLog, BodyLimit, CloseWhenDraining
 from lcgraph.api.runtime import ServiceRuntime, runtime
 from lcgraph.config import Settings
 from lcgraph.queries import Registry
@@ -71,10 +82,23 @@ def _guarded_write_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AccessDenied, denied)
 
 
+class _AppState(State):
+    """``app.state``, whose ``dataset`` is the runtime's current read view."""
+
+    @property
+    def dataset(self) -> Dataset:
+        return self.runtime.dataset
+
+
 def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
-    """Build the app over ``dataset`` (default: the on-disk store in ``settings.data_dir``)."""
-    ds = dataset if dataset is not None else Dataset.open(settings.data_dir)
+    """Build the app over ``dataset`` (default: the on-disk store in ``settings.data_dir``).
+
+    With ``settings.writer_socket`` set and no ``dataset``, build a query process instead.
+    """
+    query_process = dataset is None and settings.writer_socket is not None
+    ds = None if query_process else (dataset if dataset is not None else Dataset.open(settings.data_dir))
     rt = ServiceRuntime.create(settings, ds)
+    forwarder: list[ForwardWrites] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,7 +106,13 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
         try:
             yield
         finally:
+            for middleware in forwarder:
+                await middleware.aclose()
             await rt.stop()
+            if rt.stuck and not rt.owner:
+                # An evaluation that would not stop still runs in a thread: leave without waiting for it.
+                logging.shutdown()
+                os._exit(0)
 
     app = FastAPI(
         title="lcgraph",
@@ -93,8 +123,8 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
     )
+    app.state = _AppState()
     app.state.settings = settings
-    app.state.dataset = ds
     app.state.runtime = rt
     app.state.tokens = rt.tokens
     install_error_handlers(app)
@@ -102,6 +132,8 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
     app.add_exception_handler(ClientDisconnect, _client_disconnect)
     _guarded_write_handlers(app)
 
+    for router in ROUTERS:
+        _one_operation_per_method(router)
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.add_api_route(
@@ -116,8 +148,9 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
         app.include_router(router)
 
     # Outermost last: the access log sees every answer, including 413s and CORS preflights.
-    app.add_middleware(sparql.QueryFastPath)
-    app.add_middleware(WriteTracker)
+    if query_process:
+        assert settings.writer_socket is not None
+        app.add_middleware(ForwardWrites, socket_path=settings.writer_socket)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -128,20 +161,84 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(PrivateAnswers)
+    if query_process:
+        app.add_middleware(CloseWhenDraining, runtime=rt)
     app.add_middleware(AccessLog)
+    if query_process:
+        app.middleware_stack = app.build_middleware_stack()  # so the forwarder can be closed at shutdown
+        forwarder.extend(_find(app.middleware_stack, ForwardWrites))
     return app
 
 
+def query_app() -> FastAPI:
+    """A query process of ``lcgraph serve`` (uvicorn's factory; settings from ``LCGRAPH_*``)."""
+    return create_app(Settings.from_env())
+
+
+def _find(middleware: Any, kind: type) -> list[Any]:
+    found = []
+    while middleware is not None:
+        if isinstance(middleware, kind):
+            found.append(middleware)
+        middleware = getattr(middleware, "app", None)
+    return found
+
+
+ROUTERS = (
+    sparql.router,
+    graph_store.router,
+    queries.router,
+    web_routes.router,
+    analysis.router,
+    writes.router,
+    publish.router,
+)
+
+
+def _one_operation_per_method(router: APIRouter) -> None:
+    """Give each method of a multi-method route its own OpenAPI operation (HEAD is not listed).
+
+    FastAPI names one operation per route, so a route with several methods
+    (GET and HEAD, GET and POST) would list the same operation ID twice.
+    """
+    routes = list(router.routes)
+    router.routes.clear()
+    for route in routes:
+        if not isinstance(route, APIRoute) or len(route.methods) < 2:
+            router.routes.append(route)
+            continue
+        slug = re.sub(r"\W", "_", f"{route.name}{route.path_format}")
+        for method in sorted(route.methods):
+            router.add_api_route(
+                route.path,
+                route.endpoint,
+                methods=[method],
+                name=route.name,
+                summary=route.summary,
+                description=route.description,
+                response_class=route.response_class,
+                status_code=route.status_code,
+                tags=route.tags,
+                dependencies=route.dependencies,
+                responses=route.responses,
+                openapi_extra=route.openapi_extra
+                if method != "GET" or route.openapi_extra is None
+                else {k: v for k, v in route.openapi_extra.items() if k != "requestBody"},
+                include_in_schema=route.include_in_schema and method != "HEAD",
+                operation_id=f"{route.operation_id or slug}_{method.lower()}",
+            )
+
+
 async def health(request: Request) -> dict[str, Any]:
-    """``{"status": "ok", …}`` while the store and the query workers are up."""
+    """``{"status": "ok", …}`` while the store can be read."""
     rt = runtime(request)
-    fronts = getattr(request.app.state, "fronts", None)
+    view = rt.view()
     return {
         "status": "ok",
         "version": __version__,
-        "store": str(rt.dataset.path) if rt.dataset.path else "memory",
-        "query_workers": getattr(rt.evaluator, "size", 0),
-        "front_doors": fronts.alive if fronts is not None else 0,
+        "role": "owner" if rt.owner else "query",
+        "pid": os.getpid(),
+        "generation": view.generation,
         "writable": rt.tokens.writable,
         "query_timeout_s": rt.settings.query_timeout,
     }

@@ -21,9 +21,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from fastapi import Security
+from fastapi.security import HTTPBasic, HTTPBearer
 from starlette.requests import Request
 
 from lcgraph.access import Access
@@ -166,3 +170,36 @@ class TokenRegistry:
 def registry(request: Request) -> TokenRegistry:
     """The app's :class:`TokenRegistry` (set by ``create_app``)."""
     return request.app.state.tokens
+
+
+# -- FastAPI dependencies (they also document the security schemes in /openapi.json) ----------
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="A token from LCGRAPH_TOKENS: `Authorization: Bearer <token>`.",
+)
+basic_scheme = HTTPBasic(
+    auto_error=False,
+    scheme_name="basic",
+    description="For clients that only know Basic: the token's name as user, the token as password.",
+)
+
+
+async def caller(request: Request, _bearer: Any = Security(bearer_scheme)) -> Principal:
+    """The caller of a route anyone may use (anonymous unless it sends valid credentials)."""
+    return registry(request).identify(request)
+
+
+def requires(scope: str, action: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the caller, who must hold ``scope`` (401 without credentials, else 403)."""
+
+    # Defaults, not annotations: the scope is only known here (annotations are read as text).
+    async def dependency(
+        request: Request,
+        _bearer: Any = Security(bearer_scheme, scopes=[scope]),
+        _basic: Any = Security(basic_scheme, scopes=[scope]),
+    ) -> Principal:
+        return registry(request).require(request, scope, action)
+
+    return dependency

@@ -12,26 +12,25 @@ answers 400 naming the line and column and leaves the store as it was.
 
 from __future__ import annotations
 
-import asyncio
-import queue
-import threading
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Annotated
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response, StreamingResponse
 
-from lcgraph.api.auth import WRITE, Principal
+from lcgraph.api import streaming
+from lcgraph.api.auth import WRITE, Principal, caller, requires
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
 from lcgraph.api.negotiation import DATASET_FORMATS, GRAPH_FORMATS, MediaFormat, negotiate
 from lcgraph.api.protocol_request import check_iri, media_type_of
 from lcgraph.api.runtime import ServiceRuntime, runtime
 from lcgraph.api.write_path import (
     Part,
+    Written,
     add_to_dataset,
     add_to_graph,
     delete_graph,
@@ -51,6 +50,45 @@ Target = str | None | object  # a graph IRI, None for the default graph, or _ALL
 
 _DOC = """Graph Store Protocol, indirect identification: `?graph=IRI`, `?default`, or neither
 (the whole dataset, in TriG or N-Quads). Writes need a `write` token."""
+
+
+_PARAMETERS = [
+    {
+        "name": "graph",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "format": "iri"},
+        "description": "The named graph (absolute IRI).",
+    },
+    {
+        "name": "default",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "Present (no value): the default graph. Neither: the whole store.",
+    },
+]
+_RDF_BODY = {
+    media: {"schema": {"type": "string", "format": "binary"}}
+    for media in (
+        "text/turtle",
+        "application/n-triples",
+        "application/rdf+xml",
+        "application/ld+json",
+        "application/trig",
+        "application/n-quads",
+        "multipart/form-data",
+    )
+}
+_WRITE_EXTRA = {
+    "parameters": _PARAMETERS,
+    "requestBody": {
+        "required": True,
+        "description": "RDF (a triple format for a graph, TriG or "
+        "N-Quads for the whole store); multipart for several files.",
+        "content": _RDF_BODY,
+    },
+}
 
 
 def _target(request: Request) -> Target:
@@ -123,84 +161,6 @@ def _check_private(rt: ServiceRuntime, principal: Principal, target: Target) -> 
 # -- reading -----------------------------------------------------------------------
 
 
-_EMPTY = object()
-
-
-class _ChunkQueue(IO[bytes]):
-    """A file-like object the engine writes into from a thread; chunks flow to an async stream."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
-        self._buffer: list[bytes] = []
-        self._size = 0
-        self.cancelled = False
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        if self.cancelled:
-            # The client went away: raising makes the engine stop writing.
-            raise BrokenPipeError("the client closed the connection")
-        self._buffer.append(bytes(data))
-        self._size += len(data)
-        if self._size >= 256 * 1024:
-            self.flush()
-        return len(data)
-
-    def flush(self) -> None:
-        if self._buffer:
-            self._put(b"".join(self._buffer))
-            self._buffer, self._size = [], 0
-
-    def _put(self, item: bytes | BaseException | None) -> None:
-        while not self.cancelled:
-            try:
-                self._queue.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-
-    def finish(self, error: BaseException | None = None) -> None:
-        if not self.cancelled:
-            self.flush()
-        self._put(error)
-
-    def _get(self) -> bytes | BaseException | object | None:
-        # A bounded wait, so no executor thread stays blocked after the client left.
-        try:
-            return self._queue.get(timeout=1.0)
-        except queue.Empty:
-            return _EMPTY
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        try:
-            while True:
-                item = await asyncio.to_thread(self._get)
-                if item is _EMPTY:
-                    continue
-                if item is None:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                assert isinstance(item, bytes)
-                yield item
-        finally:
-            self.cancelled = True
-
-
-def _stream(write: Callable[[IO[bytes]], None]) -> AsyncIterator[bytes]:
-    sink = _ChunkQueue()
-
-    def work() -> None:
-        try:
-            write(sink)
-        except BaseException as exc:  # noqa: BLE001 - handed to the response stream
-            sink.finish(exc)
-        else:
-            sink.finish()
-
-    threading.Thread(target=work, daemon=True).start()
-    return sink.chunks()
-
-
 def _dump(
     rt: ServiceRuntime, target: Target, fmt: MediaFormat, hidden: tuple[str, ...]
 ) -> Callable[[IO[bytes]], None]:
@@ -232,11 +192,12 @@ def _dump(
     summary="Graph Store: read a graph or the whole store",
     description=_DOC,
     response_class=Response,
+    operation_id="store_get",
+    openapi_extra={"parameters": _PARAMETERS},
 )
-async def store_get(request: Request) -> Response:
+async def store_get(request: Request, principal: Annotated[Principal, Depends(caller)]) -> Response:
     rt = runtime(request)
     target = _target(request)
-    principal = rt.tokens.identify(request)
     _check_private(rt, principal, target)
     offered = DATASET_FORMATS if target is _ALL else GRAPH_FORMATS
     fmt = negotiate(
@@ -247,16 +208,18 @@ async def store_get(request: Request) -> Response:
     headers = {"Vary": "Accept"}
     if request.method == "HEAD":
         return Response(media_type=fmt.content_type, headers=headers)
-    stream = _stream(_dump(rt, target, fmt, rt.hidden_for(principal)))
-    return StreamingResponse(stream, media_type=fmt.content_type, headers=headers)
+    stream = streaming.start(_dump(rt, target, fmt, rt.hidden_for(principal)))
+    return StreamingResponse(stream.chunks(), media_type=fmt.content_type, headers=headers)
 
+
+_writer = requires(WRITE, "writing to the Graph Store")
 
 # -- writing -----------------------------------------------------------------------
 
 
-def _written(rt: ServiceRuntime, created: bool, location: str | None = None) -> Response:
-    rt.mark_written()
-    if created:
+async def _written(rt: ServiceRuntime, written: Written, location: str | None = None) -> Response:
+    await rt.committed(written.changed)
+    if written.created:
         headers = {"Location": location} if location else None
         return Response(status_code=201, headers=headers)
     return Response(status_code=204)
@@ -268,22 +231,25 @@ def _written(rt: ServiceRuntime, created: bool, location: str | None = None) -> 
     description=_DOC,
     response_class=Response,
     status_code=204,
+    operation_id="store_put",
+    openapi_extra=_WRITE_EXTRA,
 )
-async def store_put(request: Request) -> Response:
+async def store_put(request: Request, principal: Annotated[Principal, Depends(_writer)]) -> Response:
     rt = runtime(request)
     target = _target(request)
-    principal = rt.tokens.require(request, WRITE, f"replacing {_label(target)}")
     _check_private(rt, principal, target)
     parts = await _parts(request)
     if target is _ALL:
         hidden = rt.hidden_for(principal)
         await rt.blocking(_refuse_hidden_quads, parts, hidden, rt, principal)
-        await rt.blocking(replace_dataset, rt.dataset, parts, agent=principal.name, access=principal.access)
-        return _written(rt, False)
-    created = await rt.blocking(
+        written = await rt.blocking(
+            replace_dataset, rt.dataset, parts, agent=principal.name, access=principal.access
+        )
+        return await _written(rt, written)
+    written = await rt.blocking(
         replace_graph, rt.dataset, target, parts, agent=principal.name, access=principal.access
     )
-    return _written(rt, created)
+    return await _written(rt, written)
 
 
 @router.post(
@@ -292,28 +258,31 @@ async def store_put(request: Request) -> Response:
     description=_DOC,
     response_class=Response,
     status_code=204,
+    operation_id="store_post",
+    openapi_extra=_WRITE_EXTRA,
 )
-async def store_post(request: Request) -> Response:
+async def store_post(request: Request, principal: Annotated[Principal, Depends(_writer)]) -> Response:
     rt = runtime(request)
     target = _target(request)
-    principal = rt.tokens.require(request, WRITE, f"adding to {_label(target)}")
     _check_private(rt, principal, target)
     parts = await _parts(request)
     if target is _ALL and all(p.format.is_dataset for p in parts):
         await rt.blocking(_refuse_hidden_quads, parts, rt.hidden_for(principal), rt, principal)
-        await rt.blocking(add_to_dataset, rt.dataset, parts, agent=principal.name, access=principal.access)
-        return _written(rt, False)
+        written = await rt.blocking(
+            add_to_dataset, rt.dataset, parts, agent=principal.name, access=principal.access
+        )
+        return await _written(rt, written)
     if target is _ALL:
         # Triples posted to the store itself: a new graph, named by us (GSP §5.5).
         new_graph = str(LCG[f"upload/{uuid.uuid4().hex}"])
-        await rt.blocking(
+        written = await rt.blocking(
             add_to_graph, rt.dataset, new_graph, parts, agent=principal.name, access=principal.access
         )
-        return _written(rt, True, new_graph)
-    created = await rt.blocking(
+        return await _written(rt, Written(written.changed, True), new_graph)
+    written = await rt.blocking(
         add_to_graph, rt.dataset, target, parts, agent=principal.name, access=principal.access
     )
-    return _written(rt, created)
+    return await _written(rt, written)
 
 
 @router.delete(
@@ -322,17 +291,21 @@ async def store_post(request: Request) -> Response:
     description=_DOC,
     response_class=Response,
     status_code=204,
+    operation_id="store_delete",
+    openapi_extra={"parameters": _PARAMETERS},
 )
-async def store_delete(request: Request) -> Response:
+async def store_delete(request: Request, principal: Annotated[Principal, Depends(_writer)]) -> Response:
     rt = runtime(request)
     target = _target(request)
     if target is _ALL:
         raise BadRequest("DELETE needs ?graph=IRI or ?default; the whole store is not deleted over HTTP")
-    principal = rt.tokens.require(request, WRITE, f"deleting {_label(target)}")
     _check_private(rt, principal, target)
-    if not await rt.blocking(delete_graph, rt.dataset, target, agent=principal.name, access=principal.access):
+    written = await rt.blocking(
+        delete_graph, rt.dataset, target, agent=principal.name, access=principal.access
+    )
+    if written is None:
         raise NotFound(f"{_label(target)} does not exist in this store")
-    return _written(rt, False)
+    return await _written(rt, written)
 
 
 def _refuse_hidden_quads(

@@ -1,18 +1,15 @@
-"""ASGI middleware of the service: body limit, access log, write tracking.
+"""ASGI middleware of the service: body limit, access log.
 
 For ``create_app``. Each is a plain ASGI wrapper (no per-request objects),
 because every query passes through all of them.
 
 * :class:`BodyLimit` answers 413 before reading a body whose declared
   length is over the limit, and stops reading one that grows past it.
+* :class:`CloseWhenDraining` asks clients to close their connection
+  after each answer once this process is to be replaced.
 * :class:`AccessLog` writes one JSON line per request to the
   ``lcgraph.access`` logger (method, path, status, bytes, milliseconds,
   client) — no query text, no credentials.
-* :class:`WriteTracker` tells the runtime after any request that may have
-  written (every method but GET/HEAD/OPTIONS, unless the route marked
-  itself read-only), so the query workers read a fresh snapshot; with
-  front doors the snapshot is published before the answer starts. Routes
-  of other modules get this for free.
 """
 
 from __future__ import annotations
@@ -27,7 +24,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lcgraph.api.errors import PayloadTooLarge
 
 access_log = logging.getLogger("lcgraph.access")
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _too_large_message(limit: int) -> str:
@@ -61,6 +57,26 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class CloseWhenDraining:
+    """``Connection: close`` on every answer once the runtime is to be replaced (``stuck``)."""
+
+    def __init__(self, app: ASGIApp, runtime: Any) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.runtime.stuck:
+            await self.app(scope, receive, send)
+            return
+
+        async def closing_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, receive, closing_send)
 
 
 class AccessLog:
@@ -101,37 +117,6 @@ class AccessLog:
                     }
                 )
             )
-
-
-class WriteTracker:
-    """After a request that may have written, tell the runtime (fresh snapshots for readers)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
-            await self.app(scope, receive, send)
-            return
-        state: dict[str, Any] = scope.setdefault("state", {})
-        runtime = getattr(scope["app"].state, "runtime", None)
-
-        marked = False
-
-        async def publishing_send(message: Message) -> None:
-            nonlocal marked
-            # Front doors read published snapshots: publish before the answer leaves.
-            if message["type"] == "http.response.start" and not state.get("lcgraph_read_only"):
-                marked = True
-                runtime.mark_written()
-                await runtime.publish_writes()
-            await send(message)
-
-        try:
-            await self.app(scope, receive, publishing_send if runtime is not None else send)
-        finally:
-            if not marked and not state.get("lcgraph_read_only") and runtime is not None:
-                runtime.mark_written()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

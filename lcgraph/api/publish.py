@@ -34,6 +34,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingR
 from lcgraph.api.auth import READ_PRIVATE, registry
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound
 from lcgraph.api.negotiation import JSON_LD, N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, MediaFormat, negotiate
+from lcgraph.api.runtime import runtime
 from lcgraph.namespaces import GRAPH_ONTOLOGY, LC, LCG, LCV, PREFIXES
 from lcgraph.publish import catalog as catalog_module
 from lcgraph.publish import exports, pages
@@ -62,7 +63,7 @@ SCHEMA_ORG = "schemaorg"
 
 
 def _dataset(request: Request) -> Dataset:
-    return request.app.state.dataset
+    return runtime(request).dataset
 
 
 def _may_read_private(request: Request) -> bool:

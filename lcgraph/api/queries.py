@@ -9,11 +9,12 @@ through the same worker, time limit and privacy rules as ``/sparql``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from lcgraph.api.auth import Principal, caller
 from lcgraph.api.errors import BadRequest, NotFound
 from lcgraph.api.protocol_request import QueryOperation
 from lcgraph.api.runtime import runtime
@@ -50,7 +51,9 @@ def list_queries(request: Request) -> JSONResponse:
         "404 and bad parameters 400, each listing what is valid."
     ),
 )
-async def run_query(request: Request, name: str) -> Response:
+async def run_query(
+    request: Request, name: str, principal: Annotated[Principal, Depends(caller)]
+) -> Response:
     reg = registry(request)
     try:
         query = reg.get(name)
@@ -65,8 +68,8 @@ async def run_query(request: Request, name: str) -> Response:
     return await answer_query(
         rt,
         QueryOperation(query.sparql),
+        principal,
         accept=request.headers.get("accept"),
-        authorization=request.headers.get("authorization"),
         format_param=request.query_params.get("format"),
         endpoint=str(request.url.replace(query="")),
         substitutions=bound,
@@ -106,8 +109,8 @@ def _openapi_parameters(query: CannedQuery) -> list[dict[str, Any]]:
 
 
 def _endpoint_for(name: str) -> Any:
-    async def endpoint(request: Request) -> Response:
-        return await run_query(request, name)
+    async def endpoint(request: Request, principal: Annotated[Principal, Depends(caller)]) -> Response:
+        return await run_query(request, name, principal)
 
     return endpoint
 

@@ -1,108 +1,138 @@
-"""What the SPARQL routers share while the server runs.
+"""What the routers share while the server runs.
 
 For ``create_app`` and the routers of ``lcgraph.api``. One
-:class:`ServiceRuntime` per app (``app.state.runtime``) holds the dataset,
-the query evaluator (worker processes over snapshots, or in-thread for an
-in-memory store), the token registry and the limits, and knows which graphs
-a caller may not see.
+:class:`ServiceRuntime` per app (``app.state.runtime``) holds the settings,
+the token registry and the *read views* (:mod:`lcgraph.api.views`): the
+store itself in the process that owns it, the newest published snapshot in
+a query process of ``lcgraph serve``. It is told about writes
+(:meth:`ServiceRuntime.committed`: only when a commit changed the store),
+publishes a snapshot for the query processes before the write's answer
+leaves, and knows which graphs a caller may not see.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import signal
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from starlette.requests import Request
 
 from lcgraph.api.auth import READ_PRIVATE, Principal, TokenRegistry
 from lcgraph.api.errors import Forbidden
-from lcgraph.api.query_pool import InlineEvaluator, QueryPool, default_pool_size
 from lcgraph.api.snapshots import Snapshots
+from lcgraph.api.views import LiveViews, ReadView, SnapshotViews
 from lcgraph.config import Settings
 from lcgraph.namespaces import GRAPH_PRIVATE
 from lcgraph.store import Dataset
 
 T = TypeVar("T")
+log = logging.getLogger("lcgraph.api")
+
+REPLACE_WITHIN = 60.0
+"""Seconds a process with a runaway evaluation waits to be replaced before it stops by itself."""
 
 #: Graphs only a ``read-private`` token may read (personal data, PDPA).
 PRIVATE_GRAPHS: tuple[str, ...] = (str(GRAPH_PRIVATE),)
 
 
-def _setting(settings: Settings, name: str, env: str, default: int) -> int:
-    """A limit from ``Settings`` if it has the field, else ``LCGRAPH_*`` env, else the default."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = settings.extra.get(name) or os.environ.get(env) or default
-    return int(value)
-
-
 @dataclass
 class ServiceRuntime:
-    """The shared state of a running SPARQL service."""
+    """The shared state of a running service.
+
+    ``owner``: this process owns the store (it writes); else it is a query
+    process reading published snapshots and handing writes to the owner.
+    """
 
     settings: Settings
-    dataset: Dataset
     tokens: TokenRegistry
-    evaluator: QueryPool | InlineEvaluator
-    snapshots: Snapshots | None
-    max_result_bytes: int
-    generation: int = 0  # bumped by every write; keys caches of whole-store figures
-    fronted: bool = False  # front-door processes answer queries from the published snapshot
+    views: LiveViews | SnapshotViews
+    owner: bool
+    snapshots: Snapshots | None = None  # set when query processes read this owner's snapshots
+    stuck: int = 0  # evaluations that did not stop when asked
+    started: float = field(default_factory=time.time)
     description_counts: tuple[int, int, dict[str, int]] | None = None
 
     @classmethod
-    def create(cls, settings: Settings, dataset: Dataset) -> ServiceRuntime:
-        snapshots: Snapshots | None = None
-        evaluator: QueryPool | InlineEvaluator
-        if dataset.path is not None:
-            snapshots = Snapshots(dataset, Snapshots.root_for(dataset.path))
-            size = _setting(settings, "query_workers", "LCGRAPH_QUERY_WORKERS", default_pool_size())
-            evaluator = QueryPool(snapshots, size=size)
+    def create(cls, settings: Settings, dataset: Dataset | None) -> ServiceRuntime:
+        views: LiveViews | SnapshotViews
+        if dataset is not None:
+            views = LiveViews(dataset)
         else:
-            evaluator = InlineEvaluator(dataset.store)
-        return cls(
-            settings=settings,
-            dataset=dataset,
-            tokens=TokenRegistry.from_settings(settings),
-            evaluator=evaluator,
-            snapshots=snapshots,
-            max_result_bytes=_setting(settings, "max_result_bytes", "LCGRAPH_MAX_RESULT_BYTES", 256 << 20),
-        )
+            assert settings.snapshots_dir is not None
+            views = SnapshotViews(settings.snapshots_dir)
+        return cls(settings, TokenRegistry.from_settings(settings), views, owner=dataset is not None)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The dataset requests read now (the store itself, or the newest snapshot)."""
+        return self.views.current().dataset
+
+    def view(self) -> ReadView:
+        return self.views.current()
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever the store changed; keys caches of whole-store figures."""
+        return self.views.current().generation
 
     async def start(self) -> None:
         if self.snapshots is not None:
             self.snapshots.start()
-        await self.evaluator.start()
+            await asyncio.to_thread(self.snapshots.ensure_current)
 
     async def stop(self) -> None:
-        await self.evaluator.close()
         if self.snapshots is not None:
             self.snapshots.close()
-        self.dataset.flush()
+        if self.owner:
+            self.views.current().dataset.flush()
+        self.views.close()
 
     def mark_written(self) -> None:
-        """Tell the query workers the store changed (the next query reads a new snapshot)."""
-        self.generation += 1
+        """The store changed: new generation; query processes get a new snapshot before this returns."""
+        self.views.mark_written()
         if self.snapshots is not None:
             self.snapshots.mark_written()
-
-    async def publish_writes(self) -> None:
-        """With front doors, make and publish the snapshot of a write before its answer leaves.
-
-        A client that reads right after its write then reads it, whichever
-        process answers (see :mod:`lcgraph.api.front`).
-        """
-        if self.fronted and self.snapshots is not None and not self.snapshots.fresh:
-            await self.snapshots.current()
-
-    def publish_now(self) -> None:
-        """:meth:`mark_written` and, with front doors, publish at once (for writes outside HTTP)."""
-        self.mark_written()
-        if self.fronted and self.snapshots is not None:
             self.snapshots.ensure_current()
+
+    async def committed(self, changed: bool) -> None:
+        """Called by every route that wrote; only a commit that changed the store counts."""
+        if changed:
+            await asyncio.to_thread(self.mark_written)
+
+    def on_stuck(self) -> None:
+        """An evaluation did not stop at its time limit: a query process is replaced.
+
+        The supervisor is asked (SIGHUP, uvicorn's "restart the processes") to
+        start a fresh process and only then stop this one gracefully, so the
+        port always has processes answering. Meanwhile this process asks its
+        clients to close their connections after each answer (so none is
+        cut when it stops). One request per store process is enough: a
+        restart replaces every process started before it was asked for.
+        """
+        self.stuck += 1
+        if self.owner:
+            log.warning("a query passed its time limit and keeps computing in a thread of this process")
+            return
+        if self.stuck > 1:
+            return
+        log.warning("a query would not stop at its time limit; this process drains and is replaced")
+        assert self.settings.snapshots_dir is not None
+        asked = self.settings.snapshots_dir / "restart-asked"
+        try:
+            already = asked.stat().st_mtime >= self.started
+        except FileNotFoundError:
+            already = False
+        if not already:
+            asked.touch()
+            os.kill(os.getppid(), signal.SIGHUP)
+        # If the supervisor gives up on the restart (a replacement not ready in time), leave anyway.
+        asyncio.get_running_loop().call_later(REPLACE_WITHIN, os.kill, os.getpid(), signal.SIGTERM)
 
     def hidden_for(self, principal: Principal) -> tuple[str, ...]:
         """The graphs ``principal`` may not read."""

@@ -1,25 +1,24 @@
 """Read-only snapshots of the on-disk store, for the processes that answer queries.
 
-For :mod:`lcgraph.api.query_pool` (query workers) and :mod:`lcgraph.api.front`
-(the query front doors). The web server process owns the store (RocksDB
-allows one writer). Other processes must not open a store another process
-writes to (pyoxigraph calls that undefined behaviour), so they open
-checkpoints instead: ``Store.backup`` makes a consistent copy made of hard
-links, in a few milliseconds, that nobody ever writes to.
+For the writer of ``lcgraph serve`` (:mod:`lcgraph.api.serving`), which owns
+the store (RocksDB allows one writer), and the query processes, which read
+the snapshots (:class:`lcgraph.api.views.SnapshotViews`). Other processes
+must not open a store another process writes to (pyoxigraph calls that
+undefined behaviour), so they open checkpoints instead: ``Store.backup``
+makes a consistent copy made of hard links, in a few milliseconds, that
+nobody ever writes to.
 
-After a write, the next reader takes a fresh checkpoint, so a client always
-reads its own writes; when front doors run, the checkpoint is made before
-the write's answer leaves (:meth:`Snapshots.ensure_current`). The newest
-checkpoint's name is published in ``CURRENT`` (replaced atomically), for
-processes that are not told directly; then the counter in ``PUBLISHED`` (8
-bytes, memory-mapped by every reader) goes up by one, so a reader learns of
-a new checkpoint by reading memory instead of asking the file system on
-every query.
+After a write that changed the store, the writer makes a new checkpoint
+before the write's answer leaves (:meth:`Snapshots.ensure_current`), so a
+client always reads its own writes. The newest checkpoint's name is
+published in ``CURRENT`` (replaced atomically); then the counter in
+``PUBLISHED`` (8 bytes, memory-mapped by every reader) goes up by one, so a
+reader learns of a new checkpoint by reading memory instead of asking the
+file system on every request.
 
-A checkpoint is deleted once a newer one exists and nobody reads it: this
-process counts its own workers, and every other reader holds a shared
-``flock`` on ``<name>.lock`` beside the checkpoint, which the collector
-must be able to take exclusively first.
+A checkpoint is deleted once a newer one exists and nobody reads it: every
+reader holds a shared ``flock`` on ``<name>.lock`` beside the checkpoint,
+which the collector must be able to take exclusively first.
 """
 
 from __future__ import annotations

@@ -29,6 +29,14 @@ _write_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
+class Written:
+    """What a write did: whether the store changed (a new snapshot is due), whether a graph was created."""
+
+    changed: bool
+    created: bool = False
+
+
+@dataclass(frozen=True)
 class Part:
     """One RDF document of a request body (a multipart request has several)."""
 
@@ -92,13 +100,13 @@ def replace_graph(
     agent: str | None = None,
     base_iri: str | None = None,
     access: Access = ANONYMOUS,
-) -> bool:
-    """GSP PUT: the graph's content becomes the parts' triples. Returns True if the graph is new."""
+) -> Written:
+    """GSP PUT: the graph's content becomes the parts' triples."""
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
         created = not graph_exists(ds, graph)
         target = _graph_term(graph)
-        apply_change(
+        result = apply_change(
             ds,
             add_quads=quads,
             clear=[target],
@@ -107,7 +115,7 @@ def replace_graph(
             agent=agent,
             access=access,
         )
-    return created
+    return Written(created or result.change is not None, created)
 
 
 def add_to_graph(
@@ -118,12 +126,12 @@ def add_to_graph(
     agent: str | None = None,
     base_iri: str | None = None,
     access: Access = ANONYMOUS,
-) -> bool:
-    """GSP POST: add the parts' triples to the graph. Returns True if the graph is new."""
+) -> Written:
+    """GSP POST: add the parts' triples to the graph."""
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
         created = not graph_exists(ds, graph)
-        apply_change(
+        result = apply_change(
             ds,
             add_quads=quads,
             create=[_graph_term(graph)],
@@ -131,18 +139,18 @@ def add_to_graph(
             agent=agent,
             access=access,
         )
-    return created
+    return Written(created or result.change is not None, created)
 
 
 def delete_graph(
     ds: Dataset, graph: str | None, *, agent: str | None = None, access: Access = ANONYMOUS
-) -> bool:
-    """GSP DELETE: drop a named graph (or empty the default one). Returns False if it did not exist."""
+) -> Written | None:
+    """GSP DELETE: drop a named graph (or empty the default one); ``None`` if it did not exist."""
     with _write_lock:
         if not graph_exists(ds, graph):
-            return False
+            return None
         target = _graph_term(graph)
-        apply_change(
+        result = apply_change(
             ds,
             clear=[target] if graph is None else [],
             drop=[] if graph is None else [target],
@@ -150,7 +158,7 @@ def delete_graph(
             agent=agent,
             access=access,
         )
-    return True
+    return Written(result.change is not None)
 
 
 def replace_dataset(
@@ -160,18 +168,18 @@ def replace_dataset(
     agent: str | None = None,
     base_iri: str | None = None,
     access: Access = ANONYMOUS,
-) -> list[str]:
+) -> Written:
     """GSP PUT on the whole store: the graphs the caller may write are replaced by the body's.
 
     Graphs the caller may not write (the history, the reference graphs for
     non-administrators, the private graph without read-private) stay as they
-    are; a body naming one of them is refused (403). Returns the graphs dropped.
+    are; a body naming one of them is refused (403).
     """
     quads = parse_parts(parts, None, base_iri=base_iri, dataset=True)
     with _write_lock:
         written = {q.graph_name for q in quads}
         replaced = [ox.NamedNode(g) for g in ds.graphs() if access.may_write(g)]
-        apply_change(
+        result = apply_change(
             ds,
             add_quads=quads,
             clear=[g for g in replaced if g in written],
@@ -180,7 +188,7 @@ def replace_dataset(
             agent=agent,
             access=access,
         )
-        return sorted(g.value for g in replaced if g not in written)
+    return Written(result.change is not None)
 
 
 def add_to_dataset(
@@ -204,7 +212,10 @@ def run_update(
     base_iri: str | None = None,
     agent: str | None = None,
     access: Access = ANONYMOUS,
-) -> None:
-    """Apply a SPARQL update (already carrying the protocol's USING clauses) on the caller's view."""
+) -> bool:
+    """Apply a SPARQL update (already carrying the protocol's USING clauses) on the caller's view.
+
+    Returns whether the store changed.
+    """
     with _write_lock:
-        apply_update(ds, update, base_iri=base_iri, agent=agent, access=access)
+        return apply_update(ds, update, base_iri=base_iri, agent=agent, access=access).change is not None

@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 
 from lcgraph.api.auth import ADMIN, WRITE, registry
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
+from lcgraph.api.runtime import runtime
 from lcgraph.ingest.importer import import_bytes
 from lcgraph.ingest.sheets import SheetError, check_size
 from lcgraph.ingest.templates import TEMPLATES, UnknownTemplate, get_template
@@ -67,7 +68,7 @@ def _flag(request: Request, name: str) -> bool:
 
 @router.post("/validate", summary="Check RDF (or the whole store) against the shapes; writes nothing")
 async def validate(request: Request) -> Response:
-    ds = request.app.state.dataset
+    ds = runtime(request).dataset
     principal = registry(request).identify(request)
     if _flag(request, "all"):
         # The whole store, private graph included, for minutes at national scale: administrators only.
@@ -161,7 +162,7 @@ async def import_template(template: str, request: Request) -> Response:
             mode="import",
         )
         return report_response(request, report, 413, {"written": False})
-    ds = request.app.state.dataset
+    ds = runtime(request).dataset
     agent = principal.name if principal is not None else None
     result = await asyncio.to_thread(
         import_bytes,
@@ -175,6 +176,7 @@ async def import_template(template: str, request: Request) -> Response:
         access=caller.access,
         max_rows=ANONYMOUS_DRY_RUN_ROWS if anonymous else None,
     )
+    await request.app.state.runtime.committed(result.written and result.change is not None)
     extra = {k: v for k, v in result.to_json().items() if k != "report"}
     status = 200 if result.ok or result.written else 422
     return report_response(request, result.report, status, extra)

@@ -1,0 +1,139 @@
+"""In a query process of ``lcgraph serve``: hand every request that may write to the one writer.
+
+For ``create_app`` when it builds a query process. Only the writer (the
+process that owns the store) writes. A query process answers every read
+itself, from the newest published snapshot; any other request (an update,
+a Graph Store write, an import, a dry-run validation) goes to the writer
+over its Unix socket with httpx, and the writer's answer comes back as it
+is. A SPARQL query POSTed as a form or as ``application/sparql-query`` is a
+read: it stays here.
+
+The writer publishes the snapshot of a write that changed the store before
+it answers, so the client's next request, on any connection and whichever
+process takes it, reads its own write.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lcgraph.api.errors import ApiError, render_error
+from lcgraph.api.protocol_request import QueryOperation, parse_request
+
+log = logging.getLogger("lcgraph.api")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Hop-by-hop headers (RFC 9110 §7.6.1) and the length httpx sets again.
+_NOT_FORWARDED = frozenset(
+    {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade", b"content-length", b"trailer"}
+)
+
+
+class ForwardWrites:
+    """ASGI middleware: reads stay, everything else is answered by the writer."""
+
+    def __init__(self, app: ASGIApp, socket_path: Path) -> None:
+        self.app = app
+        self.client = httpx.AsyncClient(
+            transport=httpx.AsyncHTTPTransport(uds=str(socket_path)),
+            base_url="http://writer",
+            timeout=httpx.Timeout(None, connect=10.0),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        if body is None:
+            return  # the client left
+        if scope["path"] == "/sparql" and _stays_here(scope, body):
+            await self.app(scope, _replay(body, receive), send)
+            return
+        await self._forward(scope, body, send)
+
+    async def _forward(self, scope: Scope, body: bytes, send: Send) -> None:
+        headers = [(k, v) for k, v in scope["headers"] if k not in _NOT_FORWARDED]
+        target = scope.get("raw_path") or scope["path"].encode()
+        if scope.get("query_string"):
+            target += b"?" + scope["query_string"]
+        request = self.client.build_request(
+            scope["method"],
+            httpx.URL("http://writer").copy_with(raw_path=target),
+            headers=headers,
+            content=body,
+        )
+        try:
+            answer = await self.client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            log.error("the writer did not answer a forwarded %s %s: %s", scope["method"], scope["path"], exc)
+            accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+            response = render_error(accept, 503, "the service cannot write just now; try again shortly")
+            await response(scope, _no_body, send)
+            return
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": answer.status_code,
+                    "headers": [
+                        (k, v)
+                        for k, v in answer.headers.raw
+                        if k.lower() not in _NOT_FORWARDED - {b"content-length"}
+                    ],
+                }
+            )
+            async for chunk in answer.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            await answer.aclose()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _stays_here(scope: Scope, body: bytes) -> bool:
+    """A POST to ``/sparql`` that is a query (or a request this process refuses just as well)."""
+    headers = dict(scope["headers"])
+    content_type = headers.get(b"content-type", b"").decode("latin-1") or None
+    from urllib.parse import parse_qsl
+
+    params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    try:
+        parsed = parse_request(scope["method"], params, content_type, body)
+    except ApiError:
+        return True  # answered (refused) here, exactly as the writer would
+    return isinstance(parsed.operation, QueryOperation)
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    parts = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        parts.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(parts)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}

@@ -1,0 +1,119 @@
+"""What a request reads: the store as it is now, or the newest published snapshot of it.
+
+For the service runtime (:mod:`lcgraph.api.runtime`). A :class:`ReadView`
+is a dataset plus the *generation* it reflects (a number that changes with
+every write that changed the store); caches of derived figures are keyed
+by it.
+
+* :class:`LiveViews` — the process that owns the store (the writer, or a
+  single-process server): reads see the store itself; :meth:`mark_written`
+  moves the generation on.
+* :class:`SnapshotViews` — a query process of ``lcgraph serve``: reads see
+  the newest checkpoint the writer published (:mod:`lcgraph.api.snapshots`),
+  reopened when the shared publication counter moves (a memory read per
+  request). A checkpoint stays locked (shared ``flock``) while any request
+  of this process still holds its dataset, so the writer cannot delete it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+from lcgraph.api.errors import ServiceUnavailable
+from lcgraph.api.snapshots import CURRENT, PUBLISHED, Counter, lock_path
+from lcgraph.store import Dataset
+
+
+@dataclass(frozen=True)
+class ReadView:
+    """A dataset to read, and the store generation it reflects."""
+
+    dataset: Dataset
+    generation: int
+
+
+class LiveViews:
+    """Reads see the store itself (the process that writes it)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self._view = ReadView(dataset, 0)
+
+    def current(self) -> ReadView:
+        return self._view
+
+    def mark_written(self) -> None:
+        self._view = ReadView(self._view.dataset, self._view.generation + 1)
+
+    def close(self) -> None:
+        return None
+
+
+class SnapshotViews:
+    """Reads see the newest published checkpoint of the writer's store."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._counter: Counter | None = None
+        self._view: ReadView | None = None
+        self._name: str | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> ReadView:
+        counter = self._counter
+        if counter is None:
+            try:
+                counter = self._counter = Counter(self.root / PUBLISHED)
+            except FileNotFoundError:
+                raise ServiceUnavailable("the store is not ready for queries yet; try again") from None
+        seen = counter.value()
+        view = self._view
+        if view is not None and view.generation == seen:
+            return view
+        with self._lock:
+            if self._view is None or self._view.generation != seen:
+                self._open(seen)
+            assert self._view is not None
+            return self._view
+
+    def _open(self, generation: int) -> None:
+        for _ in range(50):
+            try:
+                name = (self.root / CURRENT).read_text().strip()
+            except FileNotFoundError:
+                raise ServiceUnavailable("the store is not ready for queries yet; try again") from None
+            if self._view is not None and name == self._name:
+                self._view = ReadView(self._view.dataset, generation)
+                return
+            path = self.root / name
+            try:
+                fd = os.open(lock_path(path), os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # collected after CURRENT moved on: read it again
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            try:
+                kept = os.stat(lock_path(path)).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                kept = False
+            if not kept:  # collected between reading CURRENT and locking
+                os.close(fd)
+                continue
+            dataset = Dataset.open_read_only(path)
+            # The lock goes when the last request holding this dataset lets go of it.
+            weakref.finalize(dataset, os.close, fd)
+            self._view, self._name = ReadView(dataset, generation), name
+            return
+        raise ServiceUnavailable("the store's snapshot kept changing; try again")
+
+    def mark_written(self) -> None:
+        return None  # only the writer writes; its publication moves the counter
+
+    def close(self) -> None:
+        self._view = None
+        if self._counter is not None:
+            self._counter.close()
+            self._counter = None
