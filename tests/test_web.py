@@ -83,18 +83,100 @@ def test_home_counts_follow_writes(site: RunningServer) -> None:
 
 
 def test_pages_use_no_outside_resources(site: RunningServer) -> None:
-    for path in ("/", "/query", "/explore"):
-        html = httpx.get(site.url + path).text
-        assert not re.search(r'(src|href)="(https?:)?//', html), path
+    for path in ("/", "/query", "/explore", "/docs", "/redoc", "/queries/partners-of-city", "/catalog"):
+        html = httpx.get(site.url + path, headers={"Accept": "text/html"}).text
+        # Nothing is loaded from elsewhere (links to this server's own formats are fine).
+        assert not re.search(r'(src="|rel="stylesheet" href="|@import ")(https?:)?//', html), path
+        assert "cdn." not in html and "fonts.googleapis" not in html, path
     assert httpx.get(site.url + "/static/app.css").status_code == 200
-    assert "function" in httpx.get(site.url + "/static/query.js").text
+    # The editor is CodeMirror 6, bundled at make time from the npm packages.
+    bundle = httpx.get(site.url + "/static/build/query.js")
+    assert bundle.status_code == 200 and "cm-editor" in bundle.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
+        assert httpx.get(site.url + "/static/build/" + asset).status_code == 200, asset
 
 
-def test_query_page_offers_canned_queries(site: RunningServer) -> None:
+def test_query_page_links_canned_queries_to_their_forms(site: RunningServer) -> None:
     html = httpx.get(site.url + "/query", params={"lang": "en"}).text
-    assert 'data-canned="partners-of-city"' in html
+    assert 'href="/queries/partners-of-city?lang=en"' in html
     assert "Activities of a city by age group" in html
     assert '<textarea id="editor"' in html and "<label" in html
+    # The default query asks for labels in the page's language.
+    assert "FILTER(LANG(?label) = &#34;en&#34;)" in html
+    assert "FILTER(LANG(?label) = &#34;th&#34;)" in httpx.get(site.url + "/query", params={"lang": "th"}).text
+
+
+def test_query_check_explains_errors_in_the_users_language(site: RunningServer) -> None:
+    def check(query: str, lang: str) -> dict:
+        r = httpx.post(site.url + "/query/check", json={"query": query, "lang": lang})
+        assert r.status_code == 200
+        return r.json()
+
+    assert check("SELECT * WHERE { ?s ?p ?o }", "en") == {"ok": True}
+    broken = "SELECT ?s WHERE {\n  ?s ?p ?o\n} LIMIT x"
+    en, th = check(broken, "en"), check(broken, "th")
+    assert not en["ok"] and (en["line"], en["column"]) == (3, 9)
+    assert en["message"].startswith("Syntax error at line 3, column 9") and "“x”" in en["message"]
+    assert th["message"].startswith("ไวยากรณ์ผิดที่บรรทัด 3 ตำแหน่ง 9")
+    prefix = check("SELECT * WHERE {\n  ?s a lc:LearningCity }", "th")
+    assert prefix["line"] == 2 and prefix["column"] == 8
+    assert prefix["fix"] == "PREFIX lc: <https://w3id.org/lcgraph/def#>"
+    assert "ยังไม่ได้ประกาศ prefix lc:" in prefix["message"]
+    assert httpx.post(site.url + "/query/check", content=b"not json").status_code == 400
+
+
+def test_canned_queries_are_pages_for_browsers_and_json_for_programs(site: RunningServer) -> None:
+    page = httpx.get(site.url + "/queries", params={"lang": "en"}, headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert 'href="/queries/activities-in-date-range?lang=en"' in page.text
+    assert httpx.get(site.url + "/queries").headers["content-type"].startswith("application/json")
+    form = httpx.get(
+        site.url + "/queries/activities-in-date-range",
+        params={"lang": "th"},
+        headers={"Accept": "text/html,application/xhtml+xml"},
+    ).text
+    # Typed inputs with their defaults, dates in the Buddhist Era for Thai readers.
+    assert 'name="from" value="01/01/2566"' in form and 'data-type="date"' in form
+    assert 'name="to" value="31/12/2573"' in form
+    city_form = httpx.get(
+        site.url + "/queries/partners-of-city", params={"lang": "en"}, headers={"Accept": "text/html"}
+    ).text
+    assert f'<option value="{EXAMPLE_CITY}"' in city_form
+    bound = httpx.get(
+        site.url + "/queries/partners-of-city",
+        params={"lang": "en", "city": EXAMPLE_CITY},
+        headers={"Accept": "text/html"},
+    ).text
+    assert "VALUES+%28%3Fcity%29" in bound  # "open in editor" carries the bound value
+
+
+def test_docs_are_served_from_local_copies(site: RunningServer) -> None:
+    docs = httpx.get(site.url + "/docs").text
+    assert "/static/build/swagger-ui-bundle.js" in docs and "/openapi.json" in docs
+    assert "/static/build/redoc.standalone.js" in httpx.get(site.url + "/redoc").text
+
+
+def test_every_page_has_one_layout_and_keeps_the_language(site: RunningServer) -> None:
+    for path in ("/", "/query", "/explore", "/search?q=phayao", "/catalog", "/id/city/example-north", "/ontology"):
+        r = httpx.get(site.url + path, params={"lang": "en"}, headers={"Accept": "text/html"})
+        assert r.status_code == 200, path
+        assert '<html lang="en">' in r.text, path
+        assert 'href="/gaps?lang=en"' in r.text and 'class="lang"' in r.text, path
+    html = {"Accept": "text/html"}
+    resource = httpx.get(site.url + "/id/city/example-north", params={"lang": "en"}, headers=html).text
+    assert "<title>Example City North (illustrative) · lcgraph</title>" in resource
+    thai = httpx.get(site.url + "/id/city/example-north", params={"lang": "th"}, headers=html).text
+    assert '<html lang="th">' in thai and "ข้อเท็จจริง" in thai
+
+
+def test_home_says_which_counts_are_illustrative(site: RunningServer) -> None:
+    html = httpx.get(site.url + "/", params={"lang": "en"}).text
+    assert "illustrative Example Cities" in html
+    with_examples = int(re.search(r'data-count="cities">([\d,]+)<', html).group(1))
+    examples = int(re.search(r'data-examples="cities">[^:]+: ([\d,]+)<', html).group(1))
+    real = httpx.get(site.url + "/", params={"lang": "en", "examples": "hide"}).text
+    assert int(re.search(r'data-count="cities">([\d,]+)<', real).group(1)) == with_examples - examples
+    assert examples == 3
 
 
 def test_explore_by_class_and_by_city(site: RunningServer) -> None:

@@ -7,6 +7,8 @@ because the network's own staff read Thai first.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import Request
 
 LANGS = ("th", "en")
@@ -67,6 +69,84 @@ TEXT: dict[str, dict[str, str]] = {
     "api_docs": {"th": "เอกสาร API", "en": "API docs"},
     "label": {"th": "ชื่อ", "en": "Label"},
     "class": {"th": "ประเภท", "en": "Class"},
+    "illustrative": {
+        "th": "ตัวเลขรวมข้อมูลตัวอย่างสมมติของ “เมืองตัวอย่าง” ({n:,} ข้อเท็จจริง) ซึ่งไม่ใช่ข้อมูลจริง",
+        "en": "The figures include the illustrative Example Cities ({n:,} facts), which are not real data",
+    },
+    "real_only": {"th": "เฉพาะข้อมูลจริง", "en": "Real data only"},
+    "with_examples": {"th": "รวมตัวอย่าง", "en": "With examples"},
+    "examples_col": {"th": "ตัวอย่างสมมติ", "en": "Illustrative examples"},
+    "real_col": {"th": "ข้อมูลจริง", "en": "Real data"},
+    "search": {"th": "ค้นหา", "en": "Search"},
+    "catalog": {"th": "แคตตาล็อกข้อมูล", "en": "Data catalog"},
+    "ontology": {"th": "ออนโทโลยี", "en": "Ontology"},
+    "cancel": {"th": "ยกเลิก", "en": "Cancel"},
+    "history": {"th": "คำค้นที่เคยใช้", "en": "History"},
+    "run_query": {"th": "เรียกใช้", "en": "Run"},
+    "open_form": {"th": "เปิดแบบฟอร์ม", "en": "Open the form"},
+    "all_canned": {"th": "คำค้นสำเร็จรูปทั้งหมด", "en": "All canned queries"},
+    "as_json": {"th": "สำหรับโปรแกรม (JSON)", "en": "For programs (JSON)"},
+    "date_hint": {
+        "th": "พ.ศ. หรือ ค.ศ. เช่น 22/08/2566 หรือ 2023-08-22",
+        "en": "Common or Buddhist Era, e.g. 2023-08-22 or 22/08/2566",
+    },
+    "default": {"th": "ค่าเริ่มต้น", "en": "default"},
+    "optional": {"th": "ไม่บังคับ", "en": "optional"},
+    "sparql_text": {"th": "คำค้น SPARQL", "en": "The SPARQL"},
+    "results": {"th": "ผลลัพธ์", "en": "Results"},
+    "facts": {"th": "ข้อเท็จจริง", "en": "Facts"},
+    "type": {"th": "ประเภท", "en": "Type"},
+    "other_formats": {"th": "ข้อมูลในรูปแบบอื่น", "en": "Other formats"},
+    "referred_by": {"th": "ทรัพยากรที่อ้างถึง", "en": "Referred to by"},
+    "only_first": {
+        "th": "แสดงเพียง {n} รายการแรก ใช้ SPARQL เพื่อดูทั้งหมด",
+        "en": "Only the first {n} are shown; use SPARQL for all.",
+    },
+    "sources": {"th": "แหล่งที่มา", "en": "Sources"},
+    "source": {"th": "แหล่ง", "en": "source"},
+    "primary_source": {"th": "แหล่งข้อมูลต้นทาง", "en": "primary source"},
+    "blank_node": {"th": "โหนดว่าง", "en": "blank node"},
+    "results_count": {"th": "{n} ผลลัพธ์", "en": "{n} result(s)"},
+    "not_found": {"th": "ไม่พบทรัพยากรนี้", "en": "Not found"},
+    "says_nothing": {
+        "th": "ชุดข้อมูลที่เผยแพร่ไม่มีข้อมูลเกี่ยวกับ",
+        "en": "The published dataset says nothing about",
+    },
+    "did_you_mean": {"th": "หรือหมายถึง", "en": "Did you mean"},
+    "try": {"th": "ลอง", "en": "Try"},
+    "dataset": {"th": "ชุดข้อมูล", "en": "Dataset"},
+    "entities": {"th": "ทรัพยากร", "en": "Entities"},
+    "not_published": {
+        "th": "ไม่เผยแพร่ (ข้อมูลส่วนบุคคล)",
+        "en": "Not published (personal data)",
+    },
+    "catalog_blurb": {"th": "คำอธิบาย DCAT และ VoID", "en": "The DCAT and VoID description"},
+    "pdpa": {
+        "th": "ข้อมูลส่วนบุคคลไม่เผยแพร่ (PDPA)",
+        "en": "Personal data is not published (PDPA)",
+    },
+    "iso": {"th": "ค.ศ. (ISO)", "en": "ISO"},
+    "running": {"th": "กำลังค้น…", "en": "Running…"},
+    "cancelled": {"th": "ยกเลิกแล้ว", "en": "Cancelled"},
+    "refused": {"th": "บริการไม่รับคำค้นนี้:", "en": "The service refused the query:"},
+    "engine_said": {"th": "ข้อความจากตัวประมวลผล", "en": "What the engine said"},
+    "no_history": {"th": "ยังไม่มีคำค้นที่เคยใช้", "en": "No queries yet"},
+    "editor_label": {"th": "ตัวแก้ไขคำค้น SPARQL", "en": "SPARQL query editor"},
+    "yes": {"th": "ใช่ (true)", "en": "Yes (true)"},
+    "no": {"th": "ไม่ใช่ (false)", "en": "No (false)"},
+    "prefix_undeclared": {
+        "th": "ยังไม่ได้ประกาศ prefix {prefix}:",
+        "en": "The prefix {prefix}: is not declared.",
+    },
+    "prefix_add": {"th": "เพิ่มบรรทัด {line}", "en": "Add the line {line}"},
+    "add": {"th": "เพิ่ม", "en": "Add"},
+    "adds_prefix": {"th": "เพิ่มบรรทัด PREFIX ให้", "en": "adds the PREFIX line"},
+    "previous": {"th": "ก่อนหน้า", "en": "Previous"},
+    "next": {"th": "ถัดไป", "en": "Next"},
+    "showing": {"th": "แถว {start}–{end} จาก {total}", "en": "Rows {start}–{end} of {total}"},
+    "pages": {"th": "หน้าผลลัพธ์", "en": "Result pages"},
+    "per_page": {"th": "แถวต่อหน้า", "en": "Rows per page"},
+    "page_size": {"th": "จำนวนแถวต่อหน้า", "en": "Rows per page"},
     "analysis_unavailable": {
         "th": "ยังวิเคราะห์ไม่ได้: ",
         "en": "The analysis could not run: ",
@@ -87,13 +167,47 @@ def pick_language(request: Request) -> str:
     return "th"
 
 
-def translator(lang: str):  # noqa: ANN201 - a small closure for templates
-    """``t("key")`` for templates: the word in ``lang``, falling back to English."""
+def word(key: str, lang: str, **values: object) -> str:
+    """The word or sentence ``key`` in ``lang`` (English when missing), with ``{name}`` filled in."""
+    entry = TEXT.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text
 
-    def t(key: str) -> str:
-        entry = TEXT.get(key)
-        if entry is None:
-            return key
-        return entry.get(lang) or entry["en"]
+
+def translator(lang: str):  # noqa: ANN201 - a small closure for templates
+    """``t("key", n=3)`` for templates: the word in ``lang``, falling back to English."""
+
+    def t(key: str, **values: object) -> str:
+        return word(key, lang, **values)
 
     return t
+
+
+def words(lang: str, *keys: str) -> dict[str, str]:
+    """Several words at once, for a page's scripts."""
+    return {k: word(k, lang) for k in keys}
+
+
+def format_when(when: dt.datetime | dt.date | str | None, lang: str) -> str:
+    """A date or timestamp as readers expect it: Buddhist Era in Thai, day month year in English.
+
+    Strings are read as ISO 8601 (``2023-08-22``, ``2023-08-22T10:00:00+07:00``)
+    and shown unchanged when they are not.
+    """
+    if when is None or when == "":
+        return "—"
+    if isinstance(when, str):
+        try:
+            when = dt.datetime.fromisoformat(when) if "T" in when else dt.date.fromisoformat(when)
+        except ValueError:
+            return when
+    from lcgraph.ingest.dates import to_buddhist_era
+
+    day = when.date() if isinstance(when, dt.datetime) else when
+    if lang == "th":
+        text = to_buddhist_era(day)
+        return f"{text} {when:%H:%M} น." if isinstance(when, dt.datetime) else text
+    text = f"{day.day} {day:%B %Y}"
+    return f"{text} {when:%H:%M}" if isinstance(when, dt.datetime) else text
