@@ -157,7 +157,15 @@ def test_docs_are_served_from_local_copies(site: RunningServer) -> None:
 
 
 def test_every_page_has_one_layout_and_keeps_the_language(site: RunningServer) -> None:
-    for path in ("/", "/query", "/explore", "/search?q=phayao", "/catalog", "/id/city/example-north", "/ontology"):
+    for path in (
+        "/",
+        "/query",
+        "/explore",
+        "/search?q=phayao",
+        "/catalog",
+        "/id/city/example-north",
+        "/ontology",
+    ):
         r = httpx.get(site.url + path, params={"lang": "en"}, headers={"Accept": "text/html"})
         assert r.status_code == 200, path
         assert '<html lang="en">' in r.text, path
@@ -262,6 +270,53 @@ def test_gaps_dashboard_filters_by_city_and_severity(site: RunningServer) -> Non
     assert severities == {"high"}
     everything = set(re.findall(r'data-severity="(\w+)"', html))
     assert len(everything) > 1
+
+
+def test_gaps_page_puts_ranked_actions_first_in_both_languages(site: RunningServer) -> None:
+    en = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
+    th = httpx.get(site.url + "/gaps", params={"lang": "th"}, timeout=120).text
+    for html, heading, rule in (
+        (en, "What to do first", "How these are ranked"),
+        (th, "สิ่งที่ควรทำก่อน", "วิธีจัดลำดับ"),
+    ):
+        assert html.index(heading) < html.index('id="findings-h"') < html.index('id="network-h"')
+        assert rule in html
+        actions = re.findall(r'class="action" data-kind="[^"]+" data-severity="(\w+)"', html)
+        assert 1 <= len(actions) <= 5
+        order = {"high": 0, "medium": 1, "low": 2}
+        assert [order[a] for a in actions] == sorted(order[a] for a in actions)
+    # Thai mode says severities in Thai, not codes.
+    assert '<span class="sev sev-high">สูง</span>' in th and ">high</span>" not in th
+    # Findings are grouped by kind; a kind's page is paged.
+    kind = re.search(r'data-kind="([^"]+)"', en).group(1)
+    page = httpx.get(site.url + "/gaps", params={"lang": "en", "kind": kind}, timeout=120).text
+    kinds = set(re.findall(r'class="finding" data-kind="([^"]+)"', page))
+    assert kinds == {kind}
+
+
+def test_gaps_page_tells_not_recorded_from_none(site: RunningServer) -> None:
+    en = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
+    assert "Cities whose learning ecology is not recorded yet" in en
+    assert "Phayao" in en  # a real GNLC city with nothing recorded in this store
+    phayao = site.dataset.select(
+        "SELECT ?c WHERE { ?c a <https://w3id.org/lcgraph/def#LearningCity> ; "
+        '<http://www.w3.org/2000/01/rdf-schema#label> "Phayao Town Municipality"@en }'
+    )
+    if phayao:
+        city = phayao[0]["c"].value
+        one = httpx.get(site.url + "/gaps", params={"lang": "en", "city": city}, timeout=120).text
+        assert "not “no activity”" in one
+    figure = httpx.get(site.url + "/gaps/figure/coverage.svg", params={"lang": "en"}, timeout=120)
+    assert figure.status_code == 200 and figure.headers["content-type"] == "image/svg+xml"
+
+
+def test_scorecard_agrees_with_the_findings(site: RunningServer) -> None:
+    north = httpx.get(site.url + "/gaps", params={"lang": "th", "city": EXAMPLE_CITY}, timeout=120).text
+    # Example City North has no early-childhood activity (a high finding): not "evident" for empowerment.
+    row = re.search(r'<tr data-status="(\w+)"><td>[^<]*(?:บุคคล|Individual)[^<]*</td>', north)
+    assert row and row.group(1) != "evident"
+    assert "สถานะ" in north and "มีหลักฐาน" in north and ">evident<" not in north
+    assert "100%" not in north
 
 
 def test_gaps_dashboard_unknown_city_is_explained(site: RunningServer) -> None:

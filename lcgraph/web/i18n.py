@@ -147,6 +147,62 @@ TEXT: dict[str, dict[str, str]] = {
     "pages": {"th": "หน้าผลลัพธ์", "en": "Result pages"},
     "per_page": {"th": "แถวต่อหน้า", "en": "Rows per page"},
     "page_size": {"th": "จำนวนแถวต่อหน้า", "en": "Rows per page"},
+    "nation": {"th": "ทั้งประเทศ", "en": "Whole country"},
+    "scope": {"th": "ขอบเขต", "en": "Scope"},
+    "sev_high": {"th": "สูง", "en": "high"},
+    "sev_medium": {"th": "กลาง", "en": "medium"},
+    "sev_low": {"th": "ต่ำ", "en": "low"},
+    "network_size": {
+        "th": "ผู้เกี่ยวข้อง {actors} ราย · ความร่วมมือ {ties} สาย",
+        "en": "{actors} actors · {ties} ties",
+    },
+    "report": {"th": "รายงาน HTML", "en": "HTML report"},
+    "city_not_recorded": {
+        "th": "ยังไม่มีการบันทึกข้อมูลนิเวศการเรียนรู้ของเมืองนี้ (กิจกรรม พื้นที่ ตัวความรู้ ภาคี) "
+        "ช่องว่างที่แสดงจึงหมายถึง “ยังไม่ได้บันทึก” ไม่ใช่ “ไม่มีกิจกรรม”",
+        "en": "Nothing of this city's learning ecology (activities, spaces, knowledge, partners) "
+        "is recorded yet: what shows here means “not recorded”, not “no activity”.",
+    },
+    "actions": {"th": "สิ่งที่ควรทำก่อน", "en": "What to do first"},
+    "to_do": {"th": "ควรทำ", "en": "What to do"},
+    "evidence": {"th": "หลักฐาน", "en": "Evidence"},
+    "n_findings": {"th": "ข้อค้นพบ {n} รายการใน {c} เมือง", "en": "{n} finding(s) in {c} city(ies)"},
+    "see_findings": {"th": "ดูข้อค้นพบ", "en": "see the findings"},
+    "ranking_rule": {"th": "วิธีจัดลำดับ", "en": "How these are ranked"},
+    "since_previous": {"th": "การเปลี่ยนแปลงจากการวิเคราะห์ครั้งก่อน", "en": "Since the previous analysis"},
+    "new_gaps": {"th": "ช่องว่างใหม่ {n}", "en": "{n} new gap(s)"},
+    "closed_gaps": {"th": "ปิดได้แล้ว {n}", "en": "{n} closed"},
+    "persisting_gaps": {"th": "ยังคงอยู่ {n}", "en": "{n} persisting"},
+    "closed_list": {"th": "ช่องว่างที่ปิดได้แล้ว", "en": "Gaps closed"},
+    "new_list": {"th": "ช่องว่างใหม่", "en": "New gaps"},
+    "all_groups": {"th": "ข้อค้นพบทุกกลุ่ม", "en": "All groups of findings"},
+    "page_of": {"th": "หน้า {page} จาก {pages}", "en": "Page {page} of {pages}"},
+    "all_of_kind": {"th": "ดูทั้งหมด {n} รายการ", "en": "All {n} of this kind"},
+    "scorecard_note": {
+        "th": "อ่านจากสิ่งที่บันทึกในกราฟ (ตัวชี้วัดแทน) ไม่ใช่การประเมินของ UNESCO",
+        "en": "Read from what the graph records (stated proxies), not a UNESCO assessment.",
+    },
+    "gnlc_feature": {"th": "องค์ประกอบ GNLC", "en": "GNLC key feature"},
+    "status": {"th": "สถานะ", "en": "Status"},
+    "what_graph_shows": {"th": "สิ่งที่กราฟแสดง", "en": "What the graph shows"},
+    "status_evident": {"th": "มีหลักฐาน", "en": "evident"},
+    "status_partial": {"th": "บางส่วน", "en": "partial"},
+    "status_missing": {"th": "ยังไม่มี", "en": "missing"},
+    "larger_view": {"th": "ดูภาพขนาดใหญ่", "en": "Larger view"},
+    "network_caption": {
+        "th": "ความร่วมมือระหว่างเมือง ภาคี และนักจัดการการเรียนรู้ สี = กลุ่ม วงแดง = ตัวกลางสำคัญ",
+        "en": "Ties between cities, partners and administrators; colour = cluster, red ring = key broker.",
+    },
+    "coverage_caption": {
+        "th": "ตัวเลข = จำนวนกิจกรรมที่บันทึก × = ยังไม่มีกิจกรรม (ในเมืองที่มีข้อมูล) "
+        "แถบสีเทา = เมืองที่ยังไม่มีข้อมูลบันทึก (ไม่ได้แปลว่าไม่มีกิจกรรม)",
+        "en": "Numbers = activities recorded; × = none recorded in a city whose ecology is recorded; "
+        "grey band = a city with nothing recorded yet (which is not the same as no activity).",
+    },
+    "unrecorded_cities": {
+        "th": "เมืองที่ยังไม่มีข้อมูลนิเวศการเรียนรู้บันทึกไว้ ({n} เมือง):",
+        "en": "Cities whose learning ecology is not recorded yet ({n}):",
+    },
     "analysis_unavailable": {
         "th": "ยังวิเคราะห์ไม่ได้: ",
         "en": "The analysis could not run: ",

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from lcgraph.namespaces import (
@@ -587,31 +587,87 @@ def _label_of(ds: Dataset, node: Any, lang: Any) -> str:
 # -- gaps ------------------------------------------------------------------
 
 SEVERITIES = ("high", "medium", "low")
+FINDINGS_PER_PAGE = 20
+FINDINGS_PER_GROUP = 3
+
+PREVIOUS_FINDINGS = (
+    sparql_prefixes("lc", "prov", "rdfs")
+    + """
+SELECT ?finding ?at (SAMPLE(?l) AS ?label) WHERE {
+  GRAPH <https://w3id.org/lcgraph/graph/findings> {
+    ?finding a lc:Finding ; prov:generatedAtTime ?at .
+    OPTIONAL { ?finding rdfs:label ?l FILTER(LANG(?l) = $lang) }
+  }
+} GROUP BY ?finding ?at
+"""
+)
 
 
-def _figures(report: Any) -> tuple[str, str]:
-    """The network and coverage pictures as inline SVG, drawn once per report."""
-    cached = getattr(report, "_ui_svgs", None)
-    if cached is None:
-        from lcgraph.analysis import plots
-        from lcgraph.analysis.report import inline_svg
+def _figure(report: Any, name: str, lang: str, fmt: str = "svg") -> bytes:
+    """The network or coverage picture in ``lang``, drawn once per report, language and format."""
+    from lcgraph.analysis import plots
 
-        cached = (
-            inline_svg(plots.figure_bytes(plots.network_figure(report), "svg")),
-            inline_svg(plots.figure_bytes(plots.coverage_figure(report), "svg")),
-        )
-        report._ui_svgs = cached
-    return cached
+    cache = report.__dict__.setdefault("_ui_figures", {})
+    key = (name, lang, fmt)
+    if key not in cache:
+        draw = plots.network_figure if name == "network" else plots.coverage_figure
+        cache[key] = plots.figure_bytes(draw(report, lang), fmt)
+    return cache[key]
+
+
+def _changes(ds: Dataset, report: Any, lang: str) -> dict[str, Any] | None:
+    """New, closed and persisting findings since the analysis last written to the store, if any."""
+    rows = ds.select(_bind(PREVIOUS_FINDINGS, lang=ox.Literal(lang)))
+    if not rows:
+        return None
+    prefix = "https://w3id.org/lcgraph/id/finding/"
+    before = {r["finding"].value.removeprefix(prefix): r for r in rows}
+    now = {f.id: f for f in report.findings}
+    if report.city is not None:  # the stored run covers every city: compare this city's part only
+        before = {k: r for k, r in before.items() if k in now or _mentions(ds, r["finding"], report.city)}
+    closed = [
+        {"id": k, "label": r["label"].value if "label" in r else k} for k, r in before.items() if k not in now
+    ]
+    return {
+        "when": max(r["at"].value for r in rows),
+        "new": [now[k] for k in now if k not in before],
+        "closed": closed,
+        "persisting": sum(1 for k in now if k in before),
+    }
+
+
+def _mentions(ds: Dataset, finding: Any, city: str) -> bool:
+    query = (
+        sparql_prefixes("dct")
+        + "ASK { GRAPH <https://w3id.org/lcgraph/graph/findings> { $f dct:spatial $c } }"
+    )
+    return ds.ask(_bind(query, f=finding, c=ox.NamedNode(city)))
+
+
+def _groups(findings: list[Any]) -> list[tuple[str, list[Any]]]:
+    """Findings by kind, the kinds in the order of their most severe finding."""
+    groups: dict[str, list[Any]] = {}
+    for f in findings:
+        groups.setdefault(f.kind, []).append(f)
+    return sorted(groups.items(), key=lambda kv: kv[1][0].sort_key())
 
 
 @router.get("/gaps", response_class=HTMLResponse)
 def gaps_page(request: Request) -> HTMLResponse:
+    from lcgraph.analysis.plots import unrecorded_cities
+    from lcgraph.analysis.rdf_out import KIND_LABELS
+    from lcgraph.analysis.recommend import ACTION_RULE, ranked_actions
     from lcgraph.api.analysis import cached_report
     from lcgraph.api.errors import ApiError
 
     lang = pick_language(request)
     city = request.query_params.get("city") or None
     severity = request.query_params.get("severity") or None
+    kind = request.query_params.get("kind") or None
+    try:
+        page_no = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page_no = 1
     try:
         everything = cached_report(request, None)
         report = cached_report(request, city) if city else everything
@@ -620,7 +676,23 @@ def gaps_page(request: Request) -> HTMLResponse:
     p = everything.projections
     cities = sorted(({"iri": c, "label": p.label(c, lang)} for c in p.cities()), key=lambda c: c["label"])
     findings = [f for f in report.findings if severity is None or f.severity == severity]
-    network_svg, coverage_svg = _figures(report)
+    groups = _groups(findings)
+    shown_kind = None
+    if kind:
+        chosen = [f for f in findings if f.kind == kind]
+        pages = max(1, -(-len(chosen) // FINDINGS_PER_PAGE))
+        page_no = min(page_no, pages)
+        start = (page_no - 1) * FINDINGS_PER_PAGE
+        shown_kind = {"kind": kind, "findings": chosen[start : start + FINDINGS_PER_PAGE],
+                      "total": len(chosen), "page": page_no, "pages": pages}  # fmt: skip
+    unknown = unrecorded_cities(everything)
+    summary = report.summary()
+
+    def link(**changes: Any) -> str:
+        params = {"lang": lang, "city": city, "severity": severity, "kind": kind, "page": None}
+        params.update(changes)
+        return "/gaps?" + urlencode({k: v for k, v in params.items() if v})
+
     return render(
         request,
         "gaps.html",
@@ -631,10 +703,40 @@ def gaps_page(request: Request) -> HTMLResponse:
         city_label=p.label(city, lang) if city else "",
         severity=severity,
         severities=SEVERITIES,
-        summary=report.summary(),
-        findings=findings[:200],
-        recommendations=report.recommendations[:15],
+        summary=summary,
+        actions=ranked_actions(findings),
+        action_rule=ACTION_RULE[lang],
+        groups=groups,
+        per_group=FINDINGS_PER_GROUP,
+        shown_kind=shown_kind,
+        kind_label=lambda k: KIND_LABELS.get(k, (k, k))[0 if lang == "th" else 1],
+        total_findings=len(findings),
+        recommendations=report.recommendations[:10],
         scorecard=report.scorecards.get(city) if city else None,
-        network_svg=network_svg,
-        coverage_svg=coverage_svg,
+        unrecorded=sorted(p.label(c, lang) for c in unknown),
+        city_unrecorded=city in unknown,
+        changes=_changes(dataset(request), report, lang),
+        link=link,
+        figure_query=urlencode({k: v for k, v in {"city": city, "lang": lang}.items() if v}),
+        network_svg=_inline(_figure(report, "network", lang)),
+        coverage_svg=_inline(_figure(report, "coverage", lang)),
     )
+
+
+def _inline(svg: bytes) -> str:
+    from lcgraph.analysis.report import inline_svg
+
+    return inline_svg(svg)
+
+
+@router.get("/gaps/figure/{name}.{fmt}")
+def gaps_figure(request: Request, name: str, fmt: str) -> Response:
+    """The gaps page's pictures on their own, full size (``network``/``coverage``, ``svg``/``png``)."""
+    from lcgraph.api.analysis import cached_report
+
+    if name not in ("network", "coverage") or fmt not in ("svg", "png"):
+        return JSONResponse({"message": "pictures: network or coverage, as .svg or .png"}, status_code=404)
+    lang = pick_language(request)
+    report = cached_report(request, request.query_params.get("city") or None)
+    media = "image/svg+xml" if fmt == "svg" else "image/png"
+    return Response(_figure(report, name, lang, fmt), media_type=media)
