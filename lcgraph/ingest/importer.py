@@ -256,14 +256,19 @@ class _Builder:
         for c in missing:
             self.error(number, c.key, f"ต้องกรอก '{c.header}'", f"'{c.header}' is required")
         if missing:
+            if not any(c.key in ("city", "province") for c in missing):
+                self._city(number, cells)
+            self._check_values(number, cells)
             return
         try:
             city = self._city(number, cells)
             subject = self._subject(number, cells, city)
         except _RowError as exc:
             self.error(number, "id", exc.th, exc.en)
+            self._check_values(number, cells)
             return
         if subject is None:
+            self._check_values(number, cells)
             return
         if subject.value in self.subjects:
             self.error(
@@ -290,6 +295,28 @@ class _Builder:
                 self.error(number, column.key, exc.th, exc.en, value)
         labels = [_text(self.cell(cells, k)) for k in ("name_th", "name_en") if self.cell(cells, k)]
         self.lookups.remember(self.t.kind, subject.value, labels)
+
+    def _check_values(self, number: int, cells: list[object]) -> None:
+        """Report every other bad value of a row that makes no entity, so one pass shows them all.
+
+        The values are read as usual onto a scratch subject whose triples are dropped.
+        """
+        scratch = ox.NamedNode("urn:lcgraph:import:row-check")
+        mark = len(self.quads)
+        for column in self.t.columns:
+            value = self.cell(cells, column.key)
+            # The row's city and id are read (and reported) by _city and _subject.
+            if value is None or column.key in ("city", "province", "id"):
+                continue
+            try:
+                self._column(number, column, scratch, value)
+            except (LookupError_, DateError) as exc:
+                self.error(number, column.key, exc.message_th, exc.message_en, value)
+            except _RowError as exc:
+                self.error(number, column.key, exc.th, exc.en, value)
+        del self.quads[mark:]
+        for key in [k for k in self.origin if k[0] == scratch.value]:
+            del self.origin[key]
 
     def _city(self, number: int, cells: list[object]) -> str | None:
         """The row's city (for templates with one city), checked against the province column."""
