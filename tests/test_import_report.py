@@ -1,11 +1,12 @@
-"""An import's report: every bad value of a row at once, and codes suggested by likeness in the cell's language."""
+"""An import's report: every bad value of a row at once; likely codes in the cell's language."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
-from test_import_sheets import dump, sheet_csv
+from test_import_sheets import LCGRAPH, dump, sheet_csv
 from test_validation_data import base_dataset
 
 from lcgraph.ingest.importer import import_bytes
@@ -31,7 +32,8 @@ def test_every_bad_value_of_a_row_is_reported_at_once(ds: Dataset) -> None:
     before = dump(ds)
     result = import_bytes(ds, "activities", sheet_csv("activities", [GOOD, row]), "bad.csv", agent="x")
     assert not result.ok and dump(ds) == before
-    row_three = {f.column_name.split(" / ")[-1] for f in result.report.findings if f.row == 3 and f.column_name}
+    findings = result.report.findings
+    row_three = {f.column_name.split(" / ")[-1] for f in findings if f.row == 3 and f.column_name}
     # The two missing required values, the unknown theme and the impossible date: one pass shows all four.
     assert {"name_th", "age_range", "theme", "start_date"} <= row_three, result.report.text()
     assert not [f for f in result.report.findings if f.row == 2 and f.severity == "Violation"]
@@ -49,3 +51,18 @@ def test_a_misspelt_code_gets_the_likeliest_codes_in_the_cells_language(ds: Data
     with pytest.raises(LookupError_) as nothing_like:
         lookups.concept("theme", "xyzzy")
     assert "did you mean" not in nothing_like.value.message_en and "e.g." in nothing_like.value.message_en
+
+
+def test_loading_a_spreadsheet_points_at_import(tmp_path: Path) -> None:
+    sheet = tmp_path / "spaces.csv"
+    sheet.write_bytes(sheet_csv("spaces", []))
+    proc = subprocess.run(
+        [LCGRAPH, "load", str(sheet), "--data", str(tmp_path / "store")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    message = " ".join(proc.stderr.split())
+    assert "lcgraph import TEMPLATE" in message and "spaces" in message
+    assert not (tmp_path / "store").exists(), "the store was created for a file that cannot be loaded"
