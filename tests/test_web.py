@@ -294,6 +294,26 @@ def test_gaps_page_puts_ranked_actions_first_in_both_languages(site: RunningServ
     assert kinds == {kind}
 
 
+def test_csv_downloads_keep_thai_for_spreadsheets(site: RunningServer) -> None:
+    r = httpx.get(site.url + "/gaps/findings.csv", params={"city": EXAMPLE_CITY}, timeout=120)
+    assert r.status_code == 200 and r.content.startswith(b"\xef\xbb\xbf")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows and all(EXAMPLE_CITY in row["cities"] for row in rows)
+    assert any("\u0e00" <= ch <= "\u0e7f" for ch in rows[0]["message_th"])
+
+
+def test_explore_says_not_recorded_for_cities_without_data(site: RunningServer) -> None:
+    html = httpx.get(site.url + "/explore", params={"lang": "en"}).text
+    assert "nothing recorded yet" in html
+    city = re.search(
+        r'href="/explore\?city=([^&"]+)&lang=en">[^<]+</a> <span class="muted small not-recorded">', html
+    )
+    assert city, "a city with nothing recorded is marked as such"
+    page = httpx.get(site.url + f"/explore?city={city.group(1)}&lang=en").text
+    assert "not “no activity”" in page
+
+
 def test_gaps_page_tells_not_recorded_from_none(site: RunningServer) -> None:
     en = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
     assert "Cities whose learning ecology is not recorded yet" in en

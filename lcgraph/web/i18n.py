@@ -203,6 +203,13 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "เมืองที่ยังไม่มีข้อมูลนิเวศการเรียนรู้บันทึกไว้ ({n} เมือง):",
         "en": "Cities whose learning ecology is not recorded yet ({n}):",
     },
+    "resource_page": {"th": "หน้าข้อมูลของรายการนี้", "en": "Its resource page"},
+    "not_recorded": {"th": "ยังไม่มีข้อมูลบันทึก", "en": "nothing recorded yet"},
+    "city_nothing_recorded": {
+        "th": "ยังไม่มีการบันทึกพื้นที่ กิจกรรม ตัวความรู้ หรือภาคีของเมืองนี้ในกราฟ หมายถึง “ยังไม่ได้บันทึก” ไม่ใช่ “ไม่มีกิจกรรม”",
+        "en": "No learning space, activity, knowledge asset or partner of this city is recorded in the "
+        "graph yet: that means “not recorded”, not “no activity”.",
+    },
     "analysis_unavailable": {
         "th": "ยังวิเคราะห์ไม่ได้: ",
         "en": "The analysis could not run: ",

@@ -729,6 +729,25 @@ def _inline(svg: bytes) -> str:
     return inline_svg(svg)
 
 
+@router.get("/gaps/findings.csv")
+def gaps_csv(request: Request) -> Response:
+    """The findings of the chosen scope as CSV for spreadsheet programs: UTF-8 with a byte-order mark.
+
+    Without the mark Excel reads UTF-8 as the local code page and the Thai columns turn to noise.
+    """
+    from lcgraph.analysis.report import findings_csv
+    from lcgraph.api.analysis import cached_report
+
+    city = request.query_params.get("city") or None
+    report = cached_report(request, city)
+    name = "lcgraph-findings" + (f"-{city.rstrip('/').rsplit('/', 1)[-1]}" if city else "") + ".csv"
+    return Response(
+        ("\ufeff" + findings_csv(report.findings)).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.get("/gaps/figure/{name}.{fmt}")
 def gaps_figure(request: Request, name: str, fmt: str) -> Response:
     """The gaps page's pictures on their own, full size (``network``/``coverage``, ``svg``/``png``)."""
