@@ -158,8 +158,8 @@ def load(
         from lcgraph.ingest.templates import TEMPLATES
 
         fail(
-            f"{sheets[0]} is a spreadsheet, not RDF: `lcgraph load` reads RDF files. To bring in a "
-            f"filled-in template use `lcgraph import TEMPLATE {sheets[0]}` (TEMPLATE: "
+            f"{sheets[0]}: the extension says a spreadsheet, not RDF; `lcgraph load` reads RDF files. "
+            f"To bring in a filled-in template use `lcgraph import TEMPLATE {sheets[0]}` (TEMPLATE: "
             f"{', '.join(sorted(TEMPLATES))}; `lcgraph templates` writes blank ones).",
             code=2,
         )

@@ -435,29 +435,39 @@ def _cities(request: Request, lang: str) -> list[dict[str, str]]:
 
 # -- API documentation, served from local copies ----------------------------------
 
+# Everything from this server: ReDoc's sidebar would otherwise fetch its maker's logo from the web.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+)
+
 
 @router.get("/docs", response_class=HTMLResponse)
 def swagger_ui(request: Request) -> HTMLResponse:
     """Swagger UI from the copy ``make`` installed (no CDN: works offline)."""
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=request.app.openapi_url or "/openapi.json",
         title="lcgraph API",
         swagger_js_url="/static/build/swagger-ui-bundle.js",
         swagger_css_url="/static/build/swagger-ui.css",
         swagger_favicon_url="/static/favicon.svg",
     )
+    page.headers["Content-Security-Policy"] = DOCS_POLICY
+    return page
 
 
 @router.get("/redoc", response_class=HTMLResponse)
 def redoc(request: Request) -> HTMLResponse:
     """ReDoc from the copy ``make`` installed, without web fonts."""
-    return get_redoc_html(
+    page = get_redoc_html(
         openapi_url=request.app.openapi_url or "/openapi.json",
         title="lcgraph API",
         redoc_js_url="/static/build/redoc.standalone.js",
         redoc_favicon_url="/static/favicon.svg",
         with_google_fonts=False,
     )
+    page.headers["Content-Security-Policy"] = DOCS_POLICY
+    return page
 
 
 # -- explore ---------------------------------------------------------------
