@@ -287,14 +287,18 @@ class _Builder:
             if column.key == "city" and city is not None and column.kind == "entity":
                 self.add(number, "city", subject, column.predicate or "", ox.NamedNode(city))
                 continue
-            try:
-                self._column(number, column, subject, value)
-            except (LookupError_, DateError) as exc:
-                self.error(number, column.key, exc.message_th, exc.message_en, value)
-            except _RowError as exc:
-                self.error(number, column.key, exc.th, exc.en, value)
+            self._read(number, column, subject, value)
         labels = [_text(self.cell(cells, k)) for k in ("name_th", "name_en") if self.cell(cells, k)]
         self.lookups.remember(self.t.kind, subject.value, labels)
+
+    def _read(self, number: int, column: Column, subject: ox.NamedNode, value: object) -> None:
+        """Read one cell onto ``subject``; a bad value becomes a finding at its row and column."""
+        try:
+            self._column(number, column, subject, value)
+        except (LookupError_, DateError) as exc:
+            self.error(number, column.key, exc.message_th, exc.message_en, value)
+        except _RowError as exc:
+            self.error(number, column.key, exc.th, exc.en, value)
 
     def _check_values(self, number: int, cells: list[object]) -> None:
         """Report every other bad value of a row that makes no entity, so one pass shows them all.
@@ -308,12 +312,7 @@ class _Builder:
             # The row's city and id are read (and reported) by _city and _subject.
             if value is None or column.key in ("city", "province", "id"):
                 continue
-            try:
-                self._column(number, column, scratch, value)
-            except (LookupError_, DateError) as exc:
-                self.error(number, column.key, exc.message_th, exc.message_en, value)
-            except _RowError as exc:
-                self.error(number, column.key, exc.th, exc.en, value)
+            self._read(number, column, scratch, value)
         del self.quads[mark:]
         for key in [k for k in self.origin if k[0] == scratch.value]:
             del self.origin[key]
