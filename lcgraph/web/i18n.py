@@ -134,11 +134,6 @@ TEXT: dict[str, dict[str, str]] = {
     "editor_label": {"th": "ตัวแก้ไขคำค้น SPARQL", "en": "SPARQL query editor"},
     "yes": {"th": "ใช่ (true)", "en": "Yes (true)"},
     "no": {"th": "ไม่ใช่ (false)", "en": "No (false)"},
-    "prefix_undeclared": {
-        "th": "ยังไม่ได้ประกาศ prefix {prefix}:",
-        "en": "The prefix {prefix}: is not declared.",
-    },
-    "prefix_add": {"th": "เพิ่มบรรทัด {line}", "en": "Add the line {line}"},
     "add": {"th": "เพิ่ม", "en": "Add"},
     "adds_prefix": {"th": "เพิ่มบรรทัด PREFIX ให้", "en": "adds the PREFIX line"},
     "previous": {"th": "ก่อนหน้า", "en": "Previous"},
@@ -210,6 +205,25 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "No learning space, activity, knowledge asset or partner of this city is recorded in the "
         "graph yet: that means “not recorded”, not “no activity”.",
     },
+    # The query checker's sentences (lcgraph.web.sparql_check).
+    "check_syntax": {
+        "en": "Syntax error at line {line}, column {column}",
+        "th": "ไวยากรณ์ผิดที่บรรทัด {line} ตำแหน่ง {column}",
+    },
+    "check_found": {"en": "found {token}", "th": "พบ {token}"},
+    "check_end": {"en": "the query ends here", "th": "คำค้นจบตรงนี้"},
+    "check_expected": {"en": "expected e.g. {tokens}", "th": "ควรเป็น เช่น {tokens}"},
+    "check_prefix": {
+        "en": "The prefix {prefix}: is not declared",
+        "th": "ยังไม่ได้ประกาศ prefix {prefix}:",
+    },
+    "check_add_prefix": {"en": "add the line {line}", "th": "เพิ่มบรรทัด {line}"},
+    "check_unbound": {
+        "en": "a variable in SELECT is not bound in the pattern (with GROUP BY, select only grouped "
+        "variables or aggregates)",
+        "th": "ตัวแปรใน SELECT ไม่ได้ผูกค่าในรูปแบบ (เมื่อใช้ GROUP BY เลือกได้เฉพาะตัวแปรที่จัดกลุ่มหรือค่ารวม)",
+    },
+    "check_other": {"en": "The query cannot be read: {detail}", "th": "อ่านคำค้นไม่ได้: {detail}"},
     "analysis_unavailable": {
         "th": "ยังวิเคราะห์ไม่ได้: ",
         "en": "The analysis could not run: ",

@@ -268,7 +268,7 @@ KEYWORDS = [
 # Words the query page's scripts show.
 QUERY_WORDS = (
     "rows", "running", "cancelled", "refused", "engine_said", "no_history", "editor_label", "yes", "no",
-    "prefix_undeclared", "prefix_add", "add", "adds_prefix", "blank_node", "previous", "next", "showing",
+    "check_prefix", "check_add_prefix", "add", "adds_prefix", "blank_node", "previous", "next", "showing",
     "pages", "per_page", "page_size",
 )  # fmt: skip
 

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 import pyoxigraph as ox
 
 from lcgraph.namespaces import PREFIXES
+from lcgraph.web.i18n import word
 
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)+)"')
@@ -31,31 +32,9 @@ _UPDATE = re.compile(
 _NETWORK = re.compile(r"\b(LOAD|SERVICE)\b", re.IGNORECASE)
 _PNAME_BEFORE = re.compile(r"([A-Za-z][\w.-]*)?:[\w.-]*$")
 
-WORDS = {
-    "syntax": {
-        "en": "Syntax error at line {line}, column {column}",
-        "th": "ไวยากรณ์ผิดที่บรรทัด {line} ตำแหน่ง {column}",
-    },
-    "found": {"en": "found {token}", "th": "พบ {token}"},
-    "end": {"en": "the query ends here", "th": "คำค้นจบตรงนี้"},
-    "expected": {"en": "expected e.g. {tokens}", "th": "ควรเป็น เช่น {tokens}"},
-    "prefix": {
-        "en": "The prefix {prefix}: is not declared",
-        "th": "ยังไม่ได้ประกาศ prefix {prefix}:",
-    },
-    "add_prefix": {"en": "add the line {line}", "th": "เพิ่มบรรทัด {line}"},
-    "unbound": {
-        "en": "a variable in SELECT is not bound in the pattern (with GROUP BY, select only grouped "
-        "variables or aggregates)",
-        "th": "ตัวแปรใน SELECT ไม่ได้ผูกค่าในรูปแบบ (เมื่อใช้ GROUP BY เลือกได้เฉพาะตัวแปรที่จัดกลุ่มหรือค่ารวม)",
-    },
-    "other": {"en": "The query cannot be read: {detail}", "th": "อ่านคำค้นไม่ได้: {detail}"},
-}
-
 
 def _say(key: str, lang: str, **values: object) -> str:
-    entry = WORDS[key]
-    return (entry.get(lang) or entry["en"]).format(**values)
+    return word("check_" + key, lang, **values)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ function undeclaredPrefixes(doc) {
     const known = prefix in data.prefixes;
     out.push({
       from, to: from + prefix.length + 1, severity: "error",
-      message: T.prefix_undeclared.replace("{prefix}", prefix) + (known ? " " + T.prefix_add.replace("{line}", prefixLine(prefix)) : ""),
+      message: T.check_prefix.replace("{prefix}", prefix) + (known ? "; " + T.check_add_prefix.replace("{line}", prefixLine(prefix)) : ""),
       actions: known ? [{ name: T.add, apply: (view) => view.dispatch({ changes: { from: 0, insert: prefixLine(prefix) + "\n" } }) }] : [],
     });
   }
