@@ -330,6 +330,35 @@ def test_gaps_page_tells_not_recorded_from_none(site: RunningServer) -> None:
     assert figure.status_code == 200 and figure.headers["content-type"] == "image/svg+xml"
 
 
+def test_gaps_page_says_what_changed_since_the_stored_analysis(site: RunningServer) -> None:
+    from datetime import UTC, datetime
+
+    from lcgraph.analysis.gaps import analyse
+    from lcgraph.analysis.rdf_out import write_findings
+    from lcgraph.namespaces import GRAPH_FINDINGS
+
+    before = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
+    assert "Since the previous analysis" not in before  # nothing stored yet
+    findings = analyse(site.dataset).findings
+    now = datetime.now(UTC)
+    # The stored run lacks the first finding and has one that is gone now.
+    gone = findings[-1]
+    gone_kind, gone.kind = gone.kind, "isolated-actor"
+    stored = [*findings[1:-1], gone]
+    write_findings(site.dataset, stored, [], now, now)
+    gone.kind = gone_kind
+    site.app.state.runtime.mark_written()
+    try:
+        html = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
+        assert "Since the previous analysis" in html
+        assert re.search(r'data-change="new">2 new gap', html), html[html.find("changes-h") :][:600]
+        assert re.search(r'data-change="closed">1 closed', html)
+        assert re.search(rf'data-change="persisting">{len(findings) - 2:,} persisting', html)
+    finally:
+        site.dataset.update(f"DROP SILENT GRAPH <{GRAPH_FINDINGS}>")
+        site.app.state.runtime.mark_written()
+
+
 def test_scorecard_agrees_with_the_findings(site: RunningServer) -> None:
     north = httpx.get(site.url + "/gaps", params={"lang": "th", "city": EXAMPLE_CITY}, timeout=120).text
     # Example City North has no early-childhood activity (a high finding): not "evident" for empowerment.
