@@ -6,7 +6,7 @@ DATA   ?= var/lcgraph
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast bench lint format init clean venv system-deps
+.PHONY: run test test-fast bench lint format init clean venv system-deps assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,20 +19,35 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.installed
 
+# The web UI's browser packages (CodeMirror 6, esbuild, Swagger UI, ReDoc) come
+# from npm at the versions package-lock.json pins; esbuild bundles the query
+# page's script. Nothing built is committed.
+ASSETS := lcgraph/web/static/build/.built
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(ASSETS): node_modules/.installed $(wildcard lcgraph/web/assets/*.mjs)
+	node lcgraph/web/assets/build.mjs
+	touch $@
+
+assets: system-deps $(ASSETS)
+
 system-deps:
 	@bash .ci/system-deps.sh
 
 init: venv
 	$(BIN)/lcgraph init --data $(DATA) --examples
 
-run: venv system-deps init
+run: venv assets init
 	$(BIN)/lcgraph stats --data $(DATA)
+	@echo "lcgraph UI: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
 	$(BIN)/lcgraph serve --data $(DATA) --host $(HOST) --port $(PORT)
 
-test: venv system-deps
+test: venv assets
 	$(BIN)/python -m pytest -q
 
-test-fast: venv
+test-fast: venv assets
 	$(BIN)/python -m pytest -q -m 'not slow and not browser'
 
 bench: venv
@@ -46,4 +61,4 @@ format: venv
 	$(BIN)/ruff format lcgraph tests bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules lcgraph/web/static/build

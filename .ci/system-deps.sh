@@ -7,6 +7,7 @@ set -u
 need=()
 fc-list 2>/dev/null | grep -qi 'thai\|loma\|garuda\|noto sans thai' || need+=(fonts-thai-tlwg fontconfig)
 command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing Debian packages: ${need[*]}" >&2

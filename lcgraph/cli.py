@@ -159,6 +159,16 @@ def load(
     """
     from lcgraph.validation.guarded import ValidationFailed, forced_load_record
 
+    sheets = [p for p in files if p.suffix.lower() in (".csv", ".xlsx", ".xls", ".tsv")]
+    if sheets:
+        from lcgraph.ingest.templates import TEMPLATES
+
+        fail(
+            f"{sheets[0]}: the extension says a spreadsheet, not RDF; `lcgraph load` reads RDF files. "
+            f"To bring in a filled-in template use `lcgraph import TEMPLATE {sheets[0]}` (TEMPLATE: "
+            f"{', '.join(sorted(TEMPLATES))}; `lcgraph templates` writes blank ones).",
+            code=2,
+        )
     ds = open_dataset(data, must_exist=False)
     who = agent or getpass.getuser()
     for path in files:

@@ -34,8 +34,16 @@ def store_dir(tmp_path: Path) -> Path:
     return path
 
 
-def test_gaps_json_writes_findings_to_the_store(store_dir: Path) -> None:
-    proc = lcgraph("gaps", "--data", store_dir, "--format", "json")
+def test_gaps_json_writes_findings_to_the_store_when_asked(store_dir: Path) -> None:
+    before = Dataset.open(store_dir)
+    quads = len(before.store)
+    del before
+    looked = lcgraph("gaps", "--data", store_dir, "--format", "json")
+    assert looked.returncode == 0 and "wrote" not in looked.stderr
+    after = Dataset.open(store_dir)
+    assert len(after.store) == quads, "lcgraph gaps wrote into the store without --write"
+    del after
+    proc = lcgraph("gaps", "--data", store_dir, "--format", "json", "--write")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     kinds = {f["kind"] for f in data["findings"]}

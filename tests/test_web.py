@@ -83,18 +83,108 @@ def test_home_counts_follow_writes(site: RunningServer) -> None:
 
 
 def test_pages_use_no_outside_resources(site: RunningServer) -> None:
-    for path in ("/", "/query", "/explore"):
-        html = httpx.get(site.url + path).text
-        assert not re.search(r'(src|href)="(https?:)?//', html), path
+    for path in ("/", "/query", "/explore", "/docs", "/redoc", "/queries/partners-of-city", "/catalog"):
+        html = httpx.get(site.url + path, headers={"Accept": "text/html"}).text
+        # Nothing is loaded from elsewhere (links to this server's own formats are fine).
+        assert not re.search(r'(src="|rel="stylesheet" href="|@import ")(https?:)?//', html), path
+        assert "cdn." not in html and "fonts.googleapis" not in html, path
     assert httpx.get(site.url + "/static/app.css").status_code == 200
-    assert "function" in httpx.get(site.url + "/static/query.js").text
+    # The editor is CodeMirror 6, bundled at make time from the npm packages.
+    bundle = httpx.get(site.url + "/static/build/query.js")
+    assert bundle.status_code == 200 and "cm-editor" in bundle.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
+        assert httpx.get(site.url + "/static/build/" + asset).status_code == 200, asset
 
 
-def test_query_page_offers_canned_queries(site: RunningServer) -> None:
+def test_query_page_links_canned_queries_to_their_forms(site: RunningServer) -> None:
     html = httpx.get(site.url + "/query", params={"lang": "en"}).text
-    assert 'data-canned="partners-of-city"' in html
+    assert 'href="/queries/partners-of-city?lang=en"' in html
     assert "Activities of a city by age group" in html
     assert '<textarea id="editor"' in html and "<label" in html
+    # The default query asks for labels in the page's language.
+    assert "FILTER(LANG(?label) = &#34;en&#34;)" in html
+    assert "FILTER(LANG(?label) = &#34;th&#34;)" in httpx.get(site.url + "/query", params={"lang": "th"}).text
+
+
+def test_query_check_explains_errors_in_the_users_language(site: RunningServer) -> None:
+    def check(query: str, lang: str) -> dict:
+        r = httpx.post(site.url + "/query/check", json={"query": query, "lang": lang})
+        assert r.status_code == 200
+        return r.json()
+
+    assert check("SELECT * WHERE { ?s ?p ?o }", "en") == {"ok": True}
+    broken = "SELECT ?s WHERE {\n  ?s ?p ?o\n} LIMIT x"
+    en, th = check(broken, "en"), check(broken, "th")
+    assert not en["ok"] and (en["line"], en["column"]) == (3, 9)
+    assert en["message"].startswith("Syntax error at line 3, column 9") and "“x”" in en["message"]
+    assert th["message"].startswith("ไวยากรณ์ผิดที่บรรทัด 3 ตำแหน่ง 9")
+    prefix = check("SELECT * WHERE {\n  ?s a lc:LearningCity }", "th")
+    assert prefix["line"] == 2 and prefix["column"] == 8
+    assert prefix["fix"] == "PREFIX lc: <https://w3id.org/lcgraph/def#>"
+    assert "ยังไม่ได้ประกาศ prefix lc:" in prefix["message"]
+    assert httpx.post(site.url + "/query/check", content=b"not json").status_code == 400
+
+
+def test_canned_queries_are_pages_for_browsers_and_json_for_programs(site: RunningServer) -> None:
+    page = httpx.get(site.url + "/queries", params={"lang": "en"}, headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert 'href="/queries/activities-in-date-range?lang=en"' in page.text
+    assert httpx.get(site.url + "/queries").headers["content-type"].startswith("application/json")
+    form = httpx.get(
+        site.url + "/queries/activities-in-date-range",
+        params={"lang": "th"},
+        headers={"Accept": "text/html,application/xhtml+xml"},
+    ).text
+    # Typed inputs with their defaults, dates in the Buddhist Era for Thai readers.
+    assert 'name="from" value="01/01/2566"' in form and 'data-type="date"' in form
+    assert 'name="to" value="31/12/2573"' in form
+    city_form = httpx.get(
+        site.url + "/queries/partners-of-city", params={"lang": "en"}, headers={"Accept": "text/html"}
+    ).text
+    assert f'<option value="{EXAMPLE_CITY}"' in city_form
+    bound = httpx.get(
+        site.url + "/queries/partners-of-city",
+        params={"lang": "en", "city": EXAMPLE_CITY},
+        headers={"Accept": "text/html"},
+    ).text
+    assert "VALUES+%28%3Fcity%29" in bound  # "open in editor" carries the bound value
+
+
+def test_docs_are_served_from_local_copies(site: RunningServer) -> None:
+    docs = httpx.get(site.url + "/docs").text
+    assert "/static/build/swagger-ui-bundle.js" in docs and "/openapi.json" in docs
+    assert "/static/build/redoc.standalone.js" in httpx.get(site.url + "/redoc").text
+
+
+def test_every_page_has_one_layout_and_keeps_the_language(site: RunningServer) -> None:
+    for path in (
+        "/",
+        "/query",
+        "/explore",
+        "/search?q=phayao",
+        "/catalog",
+        "/id/city/example-north",
+        "/ontology",
+    ):
+        r = httpx.get(site.url + path, params={"lang": "en"}, headers={"Accept": "text/html"})
+        assert r.status_code == 200, path
+        assert '<html lang="en">' in r.text, path
+        assert 'href="/gaps?lang=en"' in r.text and 'class="lang"' in r.text, path
+    html = {"Accept": "text/html"}
+    resource = httpx.get(site.url + "/id/city/example-north", params={"lang": "en"}, headers=html).text
+    assert "<title>Example City North (illustrative) · lcgraph</title>" in resource
+    thai = httpx.get(site.url + "/id/city/example-north", params={"lang": "th"}, headers=html).text
+    assert '<html lang="th">' in thai and "ข้อเท็จจริง" in thai
+
+
+def test_home_says_which_counts_are_illustrative(site: RunningServer) -> None:
+    html = httpx.get(site.url + "/", params={"lang": "en"}).text
+    assert "illustrative Example Cities" in html
+    with_examples = int(re.search(r'data-count="cities">([\d,]+)<', html).group(1))
+    examples = int(re.search(r'data-examples="cities">[^:]+: ([\d,]+)<', html).group(1))
+    real = httpx.get(site.url + "/", params={"lang": "en", "examples": "hide"}).text
+    assert int(re.search(r'data-count="cities">([\d,]+)<', real).group(1)) == with_examples - examples
+    assert examples == 3
 
 
 def test_explore_by_class_and_by_city(site: RunningServer) -> None:
@@ -180,6 +270,102 @@ def test_gaps_dashboard_filters_by_city_and_severity(site: RunningServer) -> Non
     assert severities == {"high"}
     everything = set(re.findall(r'data-severity="(\w+)"', html))
     assert len(everything) > 1
+
+
+def test_gaps_page_puts_ranked_actions_first_in_both_languages(site: RunningServer) -> None:
+    en = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
+    th = httpx.get(site.url + "/gaps", params={"lang": "th"}, timeout=120).text
+    for html, heading, rule in (
+        (en, "What to do first", "How these are ranked"),
+        (th, "สิ่งที่ควรทำก่อน", "วิธีจัดลำดับ"),
+    ):
+        assert html.index(heading) < html.index('id="findings-h"') < html.index('id="network-h"')
+        assert rule in html
+        actions = re.findall(r'class="action" data-kind="[^"]+" data-severity="(\w+)"', html)
+        assert 1 <= len(actions) <= 5
+        order = {"high": 0, "medium": 1, "low": 2}
+        assert [order[a] for a in actions] == sorted(order[a] for a in actions)
+    # Thai mode says severities in Thai, not codes.
+    assert '<span class="sev sev-high">สูง</span>' in th and ">high</span>" not in th
+    # Findings are grouped by kind; a kind's page is paged.
+    kind = re.search(r'data-kind="([^"]+)"', en).group(1)
+    page = httpx.get(site.url + "/gaps", params={"lang": "en", "kind": kind}, timeout=120).text
+    kinds = set(re.findall(r'class="finding" data-kind="([^"]+)"', page))
+    assert kinds == {kind}
+
+
+def test_csv_downloads_keep_thai_for_spreadsheets(site: RunningServer) -> None:
+    r = httpx.get(site.url + "/gaps/findings.csv", params={"city": EXAMPLE_CITY}, timeout=120)
+    assert r.status_code == 200 and r.content.startswith(b"\xef\xbb\xbf")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows and all(EXAMPLE_CITY in row["cities"] for row in rows)
+    assert any("\u0e00" <= ch <= "\u0e7f" for ch in rows[0]["message_th"])
+
+
+def test_explore_says_not_recorded_for_cities_without_data(site: RunningServer) -> None:
+    html = httpx.get(site.url + "/explore", params={"lang": "en"}).text
+    assert "nothing recorded yet" in html
+    city = re.search(
+        r'href="/explore\?city=([^&"]+)&lang=en">[^<]+</a> <span class="muted small not-recorded">', html
+    )
+    assert city, "a city with nothing recorded is marked as such"
+    page = httpx.get(site.url + f"/explore?city={city.group(1)}&lang=en").text
+    assert "not “no activity”" in page
+
+
+def test_gaps_page_tells_not_recorded_from_none(site: RunningServer) -> None:
+    en = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
+    assert "Cities whose learning ecology is not recorded yet" in en
+    assert "Phayao" in en  # a real GNLC city with nothing recorded in this store
+    phayao = site.dataset.select(
+        "SELECT ?c WHERE { ?c a <https://w3id.org/lcgraph/def#LearningCity> ; "
+        '<http://www.w3.org/2000/01/rdf-schema#label> "Phayao Town Municipality"@en }'
+    )
+    if phayao:
+        city = phayao[0]["c"].value
+        one = httpx.get(site.url + "/gaps", params={"lang": "en", "city": city}, timeout=120).text
+        assert "not “no activity”" in one
+    figure = httpx.get(site.url + "/gaps/figure/coverage.svg", params={"lang": "en"}, timeout=120)
+    assert figure.status_code == 200 and figure.headers["content-type"] == "image/svg+xml"
+
+
+def test_gaps_page_says_what_changed_since_the_stored_analysis(site: RunningServer) -> None:
+    from datetime import UTC, datetime
+
+    from lcgraph.analysis.gaps import analyse
+    from lcgraph.analysis.rdf_out import write_findings
+    from lcgraph.namespaces import GRAPH_FINDINGS
+
+    before = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
+    assert "Since the previous analysis" not in before  # nothing stored yet
+    findings = analyse(site.dataset).findings
+    now = datetime.now(UTC)
+    # The stored run lacks the first finding and has one that is gone now.
+    gone = findings[-1]
+    gone_kind, gone.kind = gone.kind, "isolated-actor"
+    stored = [*findings[1:-1], gone]
+    write_findings(site.dataset, stored, [], now, now)
+    gone.kind = gone_kind
+    site.app.state.runtime.mark_written()
+    try:
+        html = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
+        assert "Since the previous analysis" in html
+        assert re.search(r'data-change="new">2 new gap', html), html[html.find("changes-h") :][:600]
+        assert re.search(r'data-change="closed">1 closed', html)
+        assert re.search(rf'data-change="persisting">{len(findings) - 2:,} persisting', html)
+    finally:
+        site.dataset.update(f"DROP SILENT GRAPH <{GRAPH_FINDINGS}>")
+        site.app.state.runtime.mark_written()
+
+
+def test_scorecard_agrees_with_the_findings(site: RunningServer) -> None:
+    north = httpx.get(site.url + "/gaps", params={"lang": "th", "city": EXAMPLE_CITY}, timeout=120).text
+    # Example City North has no early-childhood activity (a high finding): not "evident" for empowerment.
+    row = re.search(r'<tr data-status="(\w+)"><td>[^<]*(?:บุคคล|Individual)[^<]*</td>', north)
+    assert row and row.group(1) != "evident"
+    assert "สถานะ" in north and "มีหลักฐาน" in north and ">evident<" not in north
+    assert "100%" not in north
 
 
 def test_gaps_dashboard_unknown_city_is_explained(site: RunningServer) -> None:

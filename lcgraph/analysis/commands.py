@@ -98,9 +98,10 @@ def gaps(
         bool,
         typer.Option(
             "--write/--no-write",
-            help="Write the findings into the store (graph lcg:findings, replacing the previous ones).",
+            help="Also write the findings into the store (graph lcg:findings, replacing the previous "
+            "ones; the gaps page then shows what changed since). Off by default: analysing only reads.",
         ),
-    ] = True,
+    ] = False,
     lang: Annotated[str, typer.Option("--lang", help="Table language: en, th or both.")] = "both",
     limit: Annotated[int, typer.Option("--limit", help="Findings shown in the table.")] = 30,
     data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,

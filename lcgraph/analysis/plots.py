@@ -58,13 +58,26 @@ def _style() -> dict:
     return {"font.family": family, "svg.fonttype": "path", "axes.titlesize": 11}
 
 
-def bilingual(th: str, en: str) -> str:
-    """A two-line label when Thai can be drawn, English alone otherwise."""
-    return f"{th}\n{en}" if thai_font() and th else en
+def bilingual(th: str, en: str, lang: str | None = None) -> str:
+    """The label in ``lang`` (both, on two lines, by default); English alone without a Thai font."""
+    if lang == "en" or not (thai_font() and th):
+        return en
+    return th if lang == "th" else f"{th}\n{en}"
+
+
+KIND_NAMES = {
+    "city": ("เมือง", "city"),
+    "partner": ("ภาคี", "partner"),
+    "administrator": ("นักจัดการการเรียนรู้", "administrator"),
+    "network": ("เครือข่าย", "network"),
+}
 
 
 def _drawn_subgraph(report: GapReport) -> tuple[nx.Graph, str]:
     g = report.projections.collaboration
+    if report.city is not None and report.city in g:
+        # The chosen city's neighbourhood: its actors and theirs, not the whole country.
+        g = nx.ego_graph(g, report.city, radius=2)
     if g.number_of_nodes() <= MAX_DRAWN_NODES:
         return g, ""
     top = sorted(g, key=lambda n: (-g.degree(n), str(n)))[:MAX_DRAWN_NODES]
@@ -72,13 +85,27 @@ def _drawn_subgraph(report: GapReport) -> tuple[nx.Graph, str]:
     return g.subgraph(top), note
 
 
-def network_figure(report: GapReport) -> plt.Figure:
-    """The collaboration network: colour = community, shape = kind, red ring = broker."""
+def network_figure(report: GapReport, lang: str | None = None) -> plt.Figure:
+    """The collaboration network: colour = community, shape = kind, red ring = broker.
+
+    ``lang``: labels in that language only (``th``/``en``); by default both.
+    With ``report.city`` set, only that city's neighbourhood is drawn.
+    """
     g, note = _drawn_subgraph(report)
+    lonely = [n for n in g if g.degree(n) == 0]
+    if len(lonely) > 6:
+        # A row of unlabelled dots tells nothing: say how many there are instead.
+        g = g.subgraph([n for n in g if g.degree(n) > 0])
+        extra = bilingual(
+            f"ไม่แสดงผู้เกี่ยวข้อง {len(lonely)} รายที่ยังไม่มีความร่วมมือบันทึกไว้",
+            f"{len(lonely)} actors with no recorded tie are not drawn",
+            lang,
+        )
+        note = f"{note}; {extra}" if note else extra
     membership = report.measures.fragmentation.membership
     brokers = {s for f in report.findings if f.kind == "broker-dependence" for s in f.subjects}
     with plt.rc_context(_style()):
-        fig, ax = plt.subplots(figsize=(11, 8), dpi=110)
+        fig, ax = plt.subplots(figsize=(10, 7.5), dpi=110)
         pos = _layout(g)
         cmap = plt.get_cmap("tab20")
         nx.draw_networkx_edges(g, pos, ax=ax, alpha=0.25, width=0.6, edge_color="#777777")
@@ -99,7 +126,7 @@ def network_figure(report: GapReport) -> plt.Figure:
                 edgecolors="white",
                 linewidths=0.5,
             )
-            ax.scatter([], [], marker=marker, color="#9e9e9e", label=kind)
+            ax.scatter([], [], marker=marker, color="#9e9e9e", label=bilingual(*KIND_NAMES[kind], lang))
         ring = [n for n in g if n in brokers]
         if ring:
             nx.draw_networkx_nodes(
@@ -113,7 +140,7 @@ def network_figure(report: GapReport) -> plt.Figure:
                 linewidths=2.5,
             )
         labels = {
-            n: _short_label(report, n)
+            n: _short_label(report, n, lang)
             for n in g
             if g.nodes[n].get("kind") == "city" or n in brokers or g.degree(n) == 0
         }
@@ -123,7 +150,7 @@ def network_figure(report: GapReport) -> plt.Figure:
             g,
             above,
             labels=labels,
-            font_size=8,
+            font_size=10,
             ax=ax,
             font_family=_style()["font.family"][0],
             bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.8},
@@ -131,9 +158,10 @@ def network_figure(report: GapReport) -> plt.Figure:
         title = bilingual(
             "เครือข่ายความร่วมมือ (สี = กลุ่ม, วงแดง = ตัวกลางสำคัญ)",
             "Collaboration network (colour = cluster, red ring = key broker)",
+            lang,
         )
         ax.set_title(title + (f"\n({note})" if note else ""))
-        ax.legend(loc="lower left", fontsize=8, markerscale=0.6, title="kind")
+        ax.legend(loc="lower left", fontsize=9, markerscale=0.6, title=bilingual("ชนิด", "kind", lang))
         ax.set_axis_off()
         fig.tight_layout()
     return fig
@@ -146,17 +174,30 @@ def _layout(g: nx.Graph) -> dict:
     # Unweighted: heavy ties would pull clusters into a single dot. Below 500
     # nodes spring_layout needs only numpy (MAX_DRAWN_NODES keeps us there).
     rounds = 200 if tied.number_of_nodes() <= 100 else 60  # a few seconds at MAX_DRAWN_NODES
-    pos = nx.spring_layout(tied, seed=7, weight=None, iterations=rounds) if tied.number_of_nodes() else {}
+    # Each connected part laid out on its own, side by side and sized by its
+    # actors: one spring layout of them all flings small parts to the corners.
+    pos: dict = {}
+    left = 0.0
+    for part in sorted(nx.connected_components(tied), key=lambda c: (-len(c), min(map(str, c)))):
+        sub = tied.subgraph(part)
+        width = max(0.3, (len(part) ** 0.5) / 3)
+        if len(part) == 1:
+            laid = {next(iter(part)): np.array([0.0, 0.0])}
+        else:
+            laid = nx.spring_layout(sub, seed=7, weight=None, iterations=rounds, scale=width / 2)
+        for n, xy in laid.items():
+            pos[n] = np.array([xy[0] + left + width / 2, xy[1]])
+        left += width + 0.25
     bottom = min((xy[1] for xy in pos.values()), default=0.0) - 0.35
     for i, n in enumerate(lonely):
-        x = -1.0 + 2.0 * (i + 0.5) / max(len(lonely), 1)
+        x = max(left, 2.0) * (i + 0.5) / max(len(lonely), 1)
         pos[n] = np.array([x, bottom])
     return pos
 
 
-def _short_label(report: GapReport, n: str) -> str:
+def _short_label(report: GapReport, n: str, lang: str | None = None) -> str:
     p = report.projections
-    return p.label(n, "th") if thai_font() else p.label(n, "en")
+    return p.label(n, "th") if thai_font() and lang != "en" else p.label(n, "en")
 
 
 def _coverage_matrix(report: GapReport, cities: list[str], scheme: str, codes: tuple[str, ...]) -> np.ndarray:
@@ -165,11 +206,27 @@ def _coverage_matrix(report: GapReport, cities: list[str], scheme: str, codes: t
     return np.array([[source.get(c, {}).get(concept_iri(scheme, code), 0) for code in codes] for c in cities])
 
 
-def coverage_figure(report: GapReport) -> plt.Figure:
-    """Activities per city by age group and by GNLC building block (white = a gap)."""
+def unrecorded_cities(report: GapReport) -> set[str]:
+    """Cities of which nothing of the learning ecology is recorded: unknown, not empty."""
+    return {c for f in report.findings if f.kind == "no-ecology-data" for c in f.cities}
+
+
+def coverage_figure(report: GapReport, lang: str | None = None) -> plt.Figure:
+    """Activities per city by age group and by GNLC building block.
+
+    A number is the activities recorded; a red × is a gap in a city whose
+    ecology is recorded; a city of which nothing is recorded gets a grey
+    "not recorded" row instead, because no record is not no activity.
+    """
     p = report.projections
+    unknown = unrecorded_cities(report)
     cities = sorted(report.scorecards) or p.cities()
-    cities = sorted(cities, key=lambda c: p.activities_by_city.get(c, 0))[:MAX_HEATMAP_CITIES]
+    # Recorded cities first, fewest activities first; the unrecorded ones after them.
+    cities = sorted(
+        cities, key=lambda c: (c in unknown, p.activities_by_city.get(c, 0), _short_label(report, c))
+    )
+    cities = cities[:MAX_HEATMAP_CITIES]
+    not_recorded = bilingual("ไม่มีข้อมูลบันทึก", "not recorded", lang)
     panels = (("age-group", AGE_GROUPS + ("all-ages",)), ("gnlc", BUILDING_BLOCKS))
     with plt.rc_context(_style()):
         fig, axes = plt.subplots(1, 2, figsize=(14, 3.2 + 0.38 * max(len(cities), 3)), dpi=110)
@@ -179,7 +236,14 @@ def coverage_figure(report: GapReport) -> plt.Figure:
             ax.imshow(shown, cmap="YlGn", aspect="auto", vmin=0)
             ax.set_facecolor("#ffffff")
             top = max(int(data.max()), 1)
+            for i, c in enumerate(cities):
+                if c in unknown:
+                    ax.axhspan(i - 0.5, i + 0.5, color="#eceff1", zorder=0)
+                    ax.text((len(codes) - 1) / 2, i, not_recorded, ha="center", va="center", fontsize=9,
+                            color="#546e7a", style="italic")  # fmt: skip
             for (i, j), v in np.ndenumerate(data):
+                if cities[i] in unknown:
+                    continue
                 gap = not v and codes[j] != "all-ages"  # no all-ages activity is not a gap
                 colour = "#c0392b" if gap else "#9e9e9e" if not v else "#ffffff" if v > top / 2 else "#1b1b1b"
                 ax.text(
@@ -194,21 +258,21 @@ def coverage_figure(report: GapReport) -> plt.Figure:
                 )
             ax.set_xticks(range(len(codes)))
             ax.set_xticklabels(
-                [_concept_label(report, scheme, c) for c in codes], rotation=40, ha="right", fontsize=7
+                [_concept_label(report, scheme, c, lang) for c in codes], rotation=35, ha="right", fontsize=8
             )
             ax.set_yticks(range(len(cities)))
-            ax.set_yticklabels([_short_label(report, c) for c in cities], fontsize=8)
-        axes[0].set_title(bilingual("กิจกรรมตามช่วงวัย", "Activities by age group"))
-        axes[1].set_title(bilingual("กิจกรรมตามองค์ประกอบหลัก GNLC", "Activities by GNLC building block"))
+            ax.set_yticklabels([_short_label(report, c, lang) for c in cities], fontsize=9)
+        axes[0].set_title(bilingual("กิจกรรมตามช่วงวัย", "Activities by age group", lang))
+        axes[1].set_title(bilingual("กิจกรรมตามองค์ประกอบหลัก GNLC", "Activities by GNLC building block", lang))
         fig.tight_layout()
     return fig
 
 
-def _concept_label(report: GapReport, scheme: str, code: str) -> str:
+def _concept_label(report: GapReport, scheme: str, code: str, lang: str | None = None) -> str:
     iri = concept_iri(scheme, code)
     p = report.projections
     en = _clip(p.label(iri, "en") if iri in p.concepts else code, 30)
-    return bilingual(_clip(p.label(iri, "th"), 30) if iri in p.concepts else "", en)
+    return bilingual(_clip(p.label(iri, "th"), 30) if iri in p.concepts else "", en, lang)
 
 
 def _clip(text: str, limit: int) -> str:

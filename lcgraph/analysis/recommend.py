@@ -220,3 +220,63 @@ def _reasons(
         en.append(f"would connect cluster {cu + 1} to cluster {cv + 1}")
         th.append(f"จะเชื่อมกลุ่มความร่วมมือที่ {cu + 1} กับกลุ่มที่ {cv + 1}")
     return "; ".join(en), " ; ".join(th)
+
+
+# -- ranked actions ---------------------------------------------------------------
+
+#: How actions are ranked, as the gaps page states it.
+ACTION_RULE = {
+    "en": "One action answers every finding of one kind. Actions are ranked by their most severe finding "
+    "(high, then medium, then low), then by how many cities they reach, then by the findings' total score.",
+    "th": "ข้อเสนอหนึ่งข้อตอบข้อค้นพบชนิดเดียวกันทั้งหมด เรียงตามข้อค้นพบที่รุนแรงที่สุด (สูง กลาง ต่ำ) "
+    "แล้วตามจำนวนเมืองที่ได้ประโยชน์ แล้วตามคะแนนรวมของข้อค้นพบ",
+}
+_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass
+class Action:
+    """What to do about every finding of one kind in the chosen scope, best example first."""
+
+    kind: str
+    severity: str
+    findings: list
+    cities: list[str]
+
+    @property
+    def lead(self):  # noqa: ANN201 - a Finding (imported lazily to keep this module light)
+        return self.findings[0]
+
+    def sort_key(self) -> tuple:
+        return (
+            _SEVERITY_ORDER[self.severity],
+            -len(self.cities),
+            -sum(f.score for f in self.findings),
+            self.kind,
+        )
+
+    def sentence(self, lang: str) -> str:
+        """One sentence: the leading finding, and how many more of its kind there are."""
+        lead = self.lead.message_th if lang == "th" else self.lead.message_en
+        more = len(self.findings) - 1
+        if not more:
+            return lead
+        if lang == "th":
+            return f"{lead} (และอีก {more} รายการแบบเดียวกันใน {len(self.cities)} เมือง)"
+        return f"{lead} (and {more} more like it in {len(self.cities)} cities)"
+
+    def todo(self, lang: str) -> str:
+        return self.lead.recommendation_th if lang == "th" else self.lead.recommendation_en
+
+
+def ranked_actions(findings: list, limit: int = 5) -> list[Action]:
+    """The few actions that matter most for these findings, by :data:`ACTION_RULE`."""
+    groups: dict[str, list] = defaultdict(list)
+    for f in findings:
+        groups[f.kind].append(f)
+    actions = []
+    for kind, group in groups.items():
+        group = sorted(group, key=lambda f: f.sort_key())
+        cities = sorted({c for f in group for c in f.cities})
+        actions.append(Action(kind, group[0].severity, group, cities))
+    return sorted(actions, key=Action.sort_key)[:limit]

@@ -14,14 +14,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from lcgraph.analysis import plots
 from lcgraph.analysis.findings import Finding
 from lcgraph.analysis.gaps import GapReport
 from lcgraph.analysis.rdf_out import evidence_text
 
-TEMPLATES = Path(__file__).parent / "templates"
 HTML_FINDINGS = 300  # a slide-deck report: the rest are in the JSON/CSV and the findings graph
 SEVERITY_TH = {"high": "สูง", "medium": "กลาง", "low": "ต่ำ"}
 STATUS_TH = {"evident": "มีหลักฐาน", "partial": "บางส่วน", "missing": "ยังไม่มี"}
@@ -90,10 +87,12 @@ def inline_svg(data: bytes) -> str:
 
 def render_html(report: GapReport) -> str:
     """The self-contained bilingual HTML report."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-    template = env.get_template("report.html.j2")
+    from lcgraph.web.layout import Page, render
+
     p = report.projections
-    return template.render(
+    return render(
+        "report.html.j2",
+        Page(lang="th", standalone=True),
         city=report.city,
         city_th=p.label(report.city, "th") if report.city else "",
         city_en=p.label(report.city, "en") if report.city else "",

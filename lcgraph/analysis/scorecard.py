@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from lcgraph.analysis.coverage import AGE_GROUPS, BUILDING_BLOCKS, EXPECTED_SECTORS
+from lcgraph.analysis.coverage import AGE_GROUPS, BUILDING_BLOCKS, EXPECTED_SECTORS, PRIORITY_AGE_GROUPS
 from lcgraph.analysis.networks import Projections, concept_iri, short_name
 
 AREAS = {
@@ -31,7 +31,8 @@ PROSPERITY_THEMES = (
 )
 SUSTAINABILITY_THEMES = ("environment", "agriculture-food", "health-wellbeing")
 PROXIES = {
-    "individual-empowerment": "age groups reached by activities (evident: 4 or more of 5)",
+    "individual-empowerment": "age groups reached by activities (evident: 4 or more of 5, "
+    "including both priority groups, early childhood and older people)",
     "economic-cultural-prosperity": "activity themes among "
     + ", ".join(PROSPERITY_THEMES)
     + " (evident: 2+)",
@@ -56,6 +57,9 @@ class SubArea:
     shows: str
     missing: str
     proxy: str
+    #: What the graph shows and lacks, in words for readers (labels, not codes).
+    text_th: str = ""
+    text_en: str = ""
 
 
 @dataclass
@@ -97,7 +101,11 @@ def _wider(p: Projections, city: str, code: str) -> tuple[str, str, str]:
         counts = p.age_by_city.get(city, {})
         have = [a for a in AGE_GROUPS if counts.get(concept_iri("age-group", a))]
         lacking = [a for a in AGE_GROUPS if a not in have]
-        return _status(len(have), 4), f"age groups reached: {', '.join(have) or 'none'}", ", ".join(lacking)
+        status = _status(len(have), 4)
+        # A priority group without activities is a high-severity finding: never "evident" beside it.
+        if status == "evident" and any(a in lacking for a in PRIORITY_AGE_GROUPS):
+            status = "partial"
+        return status, f"age groups reached: {', '.join(have) or 'none'}", ", ".join(lacking)
     codes = PROSPERITY_THEMES if code == "economic-cultural-prosperity" else SUSTAINABILITY_THEMES
     have = _themes(p, city, codes)
     lacking = [c for c in codes if c not in have]
@@ -138,6 +146,70 @@ def _condition(p: Projections, city: str, code: str) -> tuple[str, str, str]:
     )
 
 
+_WORDS = {
+    "reached": ("มีกิจกรรมแล้ว", "Reached"),
+    "lacking": ("ยังขาด", "Missing"),
+    "none": ("ยังไม่มี", "none"),
+}
+_SCHEMES = {"individual-empowerment": "age-group", "economic-cultural-prosperity": "theme"}
+_SCHEMES["sustainable-development"] = "theme"
+
+
+def _names(p: Projections, scheme: str, codes: str, lang: str) -> str:
+    """Codes ("a, b") as their labels in ``lang``; unknown codes stay as they are."""
+    out = []
+    for code in (c.strip() for c in codes.split(",") if c.strip()):
+        iri = concept_iri(scheme, code)
+        out.append(p.label(iri, lang) if iri in p.concepts else code)
+    return ", ".join(out)
+
+
+# The English readings of the proxies, phrase by phrase (longest first), for the Thai text.
+_THAI_PHRASES = (
+    ("activities for this building block", "กิจกรรมสำหรับองค์ประกอบนี้"),
+    ("a declared partnership", "ข้อตกลงความร่วมมือที่ประกาศไว้"),
+    ("network membership(s)", "การเป็นสมาชิกเครือข่าย"),
+    ("activities tagged", "กิจกรรมที่ระบุองค์ประกอบนี้"),
+    ("partners in sectors", "ภาคีในภาคส่วน"),
+    ("knowledge assets", "ตัวความรู้"),
+    ("learning spaces", "พื้นที่การเรียนรู้"),
+    ("administrator(s)", "นักจัดการการเรียนรู้"),
+    ("administrators", "นักจัดการการเรียนรู้"),
+    ("partnerships", "ข้อตกลงความร่วมมือ"),
+    ("civil-society", "ภาคประชาสังคม"),
+    ("membership", "การเป็นสมาชิกเครือข่าย"),
+    ("academic", "ภาควิชาการ"),
+    ("private", "ภาคเอกชน"),
+    ("public", "ภาครัฐ"),
+    ("Missing", "ยังขาด"),
+    ("none", "ยังไม่มี"),
+)
+
+
+def _thai(text: str) -> str:
+    for en, th in _THAI_PHRASES:
+        text = text.replace(en, th)
+    return text
+
+
+def _texts(p: Projections, code: str, shows: str, missing: str) -> tuple[str, str]:
+    """The sub-area's reading in Thai and English, with concept labels instead of codes."""
+    scheme = _SCHEMES.get(code)
+    if scheme is None:
+        en = shows + (f" · {_WORDS['lacking'][1]}: {missing}" if missing else "")
+        return _thai(en), en
+    have = shows.split(":", 1)[1].strip() if ":" in shows else ""
+    have = "" if have == "none" else have
+    out = []
+    for i, lang in enumerate(("th", "en")):
+        reached = _names(p, scheme, have, lang) or _WORDS["none"][i]
+        text = f"{_WORDS['reached'][i]}: {reached}"
+        if missing:
+            text += f" · {_WORDS['lacking'][i]}: {_names(p, scheme, missing, lang)}"
+        out.append(text)
+    return out[0], out[1]
+
+
 def scorecard(p: Projections, city: str) -> Scorecard:
     """The readiness scorecard of one city (an IRI from :func:`resolve_city`)."""
     card = Scorecard(city, p.label(city, "th"), p.label(city, "en"))
@@ -148,7 +220,19 @@ def scorecard(p: Projections, city: str) -> Scorecard:
             status, shows, missing = readers[area](p, city, code)
             iri = concept_iri("gnlc", code)
             proxy = PROXIES.get(code, PROXIES["building-block"])
+            text_th, text_en = _texts(p, code, shows, missing)
             card.areas[area].append(
-                SubArea(code, iri, p.label(iri, "th"), p.label(iri, "en"), status, shows, missing, proxy)
+                SubArea(
+                    code,
+                    iri,
+                    p.label(iri, "th"),
+                    p.label(iri, "en"),
+                    status,
+                    shows,
+                    missing,
+                    proxy,
+                    text_th,
+                    text_en,
+                )
             )
     return card

@@ -122,6 +122,9 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
             "Protocol at `/store`. Reads are open (except personal data); writes need a bearer token."
         ),
         lifespan=lifespan,
+        # Served by the web UI from local copies of Swagger UI and ReDoc (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state = _AppState()
     app.state.settings = settings

@@ -44,6 +44,7 @@ from lcgraph.publish.privacy import QueryRefused
 from lcgraph.publish.search import index_for
 from lcgraph.publish.state import state_tag
 from lcgraph.store import Dataset, by_name
+from lcgraph.web.layout import page_for
 
 router = APIRouter(tags=["linked data"])
 
@@ -93,7 +94,7 @@ def _cache_headers(etag: str, private: bool, vary: str = "Accept") -> dict[str, 
         "ETag": etag,
         # A read-private answer may hold personal data: never in a shared cache.
         "Cache-Control": "private, no-store" if private else "public, max-age=60",
-        "Vary": f"{vary}, Authorization",
+        "Vary": f"{vary}, Authorization, Cookie, Accept-Language",
     }
 
 
@@ -154,7 +155,7 @@ def _resource(request: Request, iri: str) -> Response:
     wants_schema = request.query_params.get("format", "").lower() == SCHEMA_ORG
     fmt = JSON_LD if wants_schema else _negotiate(request, RESOURCE_FORMATS, "an IRI description")
     alternates = _alternates(request, RESOURCE_FORMATS)
-    etag = _etag(ds, iri, fmt.key, wants_schema, private)
+    etag = _etag(ds, iri, fmt.key, wants_schema, private, page_for(request).lang)
     headers = _cache_headers(etag, private)
     headers["Link"] = _link_header(alternates)
     if _not_modified(request, etag):
@@ -167,7 +168,9 @@ def _resource(request: Request, iri: str) -> Response:
         body = json.dumps(schema_org_view(desc, page_url), ensure_ascii=False, indent=1).encode()
         return Response(body, media_type="application/ld+json", headers=headers)
     if fmt is HTML:
-        html = pages.render_resource(desc, _linker(request), alternates, schema_org_view(desc, page_url))
+        html = pages.render_resource(
+            desc, _linker(request), alternates, schema_org_view(desc, page_url), page_for(request)
+        )
         return HTMLResponse(html, headers=headers)
     headers["Content-Location"] = f"{page_url}?format={fmt.names[0]}"
     return Response(desc.serialize(fmt.engine), media_type=fmt.content_type, headers=headers)
@@ -182,7 +185,9 @@ def _not_found(request: Request, iri: str, fmt: MediaFormat) -> Response:
         raise NotFound(message)
     tail = iri.rstrip("/#").rsplit("/", 1)[-1].replace("-", " ")
     hits = index_for(_dataset(request)).search(tail, limit=8) if tail else []
-    return HTMLResponse(pages.render_not_found(iri, hits, _linker(request)), status_code=404)
+    return HTMLResponse(
+        pages.render_not_found(iri, hits, _linker(request), page_for(request)), status_code=404
+    )
 
 
 # -- the ontology ----------------------------------------------------------------------
@@ -194,7 +199,7 @@ def ontology(request: Request) -> Response:
     ds = _dataset(request)
     fmt = _negotiate(request, RESOURCE_FORMATS, "the ontology")
     alternates = _alternates(request, RESOURCE_FORMATS)
-    etag = _etag(ds, "ontology", fmt.key)
+    etag = _etag(ds, "ontology", fmt.key, page_for(request).lang)
     headers = _cache_headers(etag, False)
     headers["Link"] = _link_header(alternates)
     if _not_modified(request, etag):
@@ -204,7 +209,9 @@ def ontology(request: Request) -> Response:
         raise NotFound("the ontology is not loaded in this store: run `lcgraph init`")
     if fmt is HTML:
         terms = ontology_terms(ds, graph_iri)
-        return HTMLResponse(pages.render_ontology(terms, _linker(request), alternates), headers=headers)
+        return HTMLResponse(
+            pages.render_ontology(terms, _linker(request), alternates, page_for(request)), headers=headers
+        )
     out = _ontology_bytes(ds, graph_iri, fmt)
     return Response(out, media_type=fmt.content_type, headers=headers)
 
@@ -276,7 +283,7 @@ def catalog(request: Request) -> Response:
     ds = _dataset(request)
     fmt = _negotiate(request, CATALOG_FORMATS, "the dataset description")
     server = _server_url(request)
-    etag = _etag(ds, "catalog", fmt.key, server)
+    etag = _etag(ds, "catalog", fmt.key, server, page_for(request).lang)
     headers = _cache_headers(etag, False)
     headers["Link"] = _link_header(_alternates(request, CATALOG_FORMATS))
     if _not_modified(request, etag):
@@ -286,7 +293,10 @@ def catalog(request: Request) -> Response:
     if fmt is HTML:
         summary = catalog_module.summarize(triples, settings)
         alternates = _alternates(request, CATALOG_FORMATS)
-        return HTMLResponse(pages.render_catalog(summary, _linker(request), alternates), headers=headers)
+        return HTMLResponse(
+            pages.render_catalog(summary, _linker(request), alternates, page_for(request, "catalog")),
+            headers=headers,
+        )
     return Response(
         catalog_module.serialize_catalog(triples, fmt.engine), media_type=fmt.content_type, headers=headers
     )
@@ -303,13 +313,15 @@ def search(request: Request, q: str = "", limit: int = 20) -> Response:
     linker = _linker(request)
     if not q.strip():
         if fmt is HTML:
-            return HTMLResponse(pages.render_search("", [], linker))
+            return HTMLResponse(pages.render_search("", [], linker, page_for(request, "search")))
         raise BadRequest("give the words to look for as ?q=… (Thai or English)")
     ds = _dataset(request)
     classes = _class_filter(request.query_params.get("class"))
     hits = index_for(ds).search(q, limit=limit, classes=classes)
     if fmt is HTML:
-        return HTMLResponse(pages.render_search(q, hits, linker), headers={"Vary": "Accept"})
+        return HTMLResponse(
+            pages.render_search(q, hits, linker, page_for(request, "search")), headers={"Vary": "Accept"}
+        )
     return JSONResponse(
         {"query": q, "count": len(hits), "hits": [_hit_json(h, linker) for h in hits]},
         headers={"Vary": "Accept"},

@@ -20,6 +20,7 @@ from lcgraph.api.protocol_request import QueryOperation
 from lcgraph.api.runtime import runtime
 from lcgraph.api.sparql import answer_query
 from lcgraph.queries import CannedQuery, ParameterError, Registry
+from lcgraph.web import routes as web_routes
 
 router = APIRouter(tags=["Canned queries"])
 
@@ -37,7 +38,9 @@ def _listing(request: Request, reg: Registry) -> list[dict[str, Any]]:
 
 
 @router.get("/queries", summary="The canned queries, with titles, descriptions and parameters")
-def list_queries(request: Request) -> JSONResponse:
+def list_queries(request: Request) -> Response:
+    if web_routes.wants_page(request):
+        return web_routes.queries_page(request)
     return JSONResponse({"queries": _listing(request, registry(request))})
 
 
@@ -54,6 +57,8 @@ def list_queries(request: Request) -> JSONResponse:
 async def run_query(
     request: Request, name: str, principal: Annotated[Principal, Depends(caller)]
 ) -> Response:
+    if web_routes.wants_page(request):
+        return web_routes.canned_page(request, name)
     reg = registry(request)
     try:
         query = reg.get(name)

@@ -257,14 +257,19 @@ class _Builder:
         for c in missing:
             self.error(number, c.key, f"ต้องกรอก '{c.header}'", f"'{c.header}' is required")
         if missing:
+            if not any(c.key in ("city", "province") for c in missing):
+                self._city(number, cells)
+            self._check_values(number, cells)
             return
         try:
             city = self._city(number, cells)
             subject = self._subject(number, cells, city)
         except _RowError as exc:
             self.error(number, "id", exc.th, exc.en)
+            self._check_values(number, cells)
             return
         if subject is None:
+            self._check_values(number, cells)
             return
         if subject.value in self.subjects:
             self.error(
@@ -283,14 +288,35 @@ class _Builder:
             if column.key == "city" and city is not None and column.kind == "entity":
                 self.add(number, "city", subject, column.predicate or "", ox.NamedNode(city))
                 continue
-            try:
-                self._column(number, column, subject, value)
-            except (LookupError_, DateError) as exc:
-                self.error(number, column.key, exc.message_th, exc.message_en, value)
-            except _RowError as exc:
-                self.error(number, column.key, exc.th, exc.en, value)
+            self._read(number, column, subject, value)
         labels = [_text(self.cell(cells, k)) for k in ("name_th", "name_en") if self.cell(cells, k)]
         self.lookups.remember(self.t.kind, subject.value, labels)
+
+    def _read(self, number: int, column: Column, subject: ox.NamedNode, value: object) -> None:
+        """Read one cell onto ``subject``; a bad value becomes a finding at its row and column."""
+        try:
+            self._column(number, column, subject, value)
+        except (LookupError_, DateError) as exc:
+            self.error(number, column.key, exc.message_th, exc.message_en, value)
+        except _RowError as exc:
+            self.error(number, column.key, exc.th, exc.en, value)
+
+    def _check_values(self, number: int, cells: list[object]) -> None:
+        """Report every other bad value of a row that makes no entity, so one pass shows them all.
+
+        The values are read as usual onto a scratch subject whose triples are dropped.
+        """
+        scratch = ox.NamedNode("urn:lcgraph:import:row-check")
+        mark = len(self.quads)
+        for column in self.t.columns:
+            value = self.cell(cells, column.key)
+            # The row's city and id are read (and reported) by _city and _subject.
+            if value is None or column.key in ("city", "province", "id"):
+                continue
+            self._read(number, column, scratch, value)
+        del self.quads[mark:]
+        for key in [k for k in self.origin if k[0] == scratch.value]:
+            del self.origin[key]
 
     def _city(self, number: int, cells: list[object]) -> str | None:
         """The row's city (for templates with one city), checked against the province column."""

@@ -10,6 +10,7 @@ spaces… by IRI, ``kind/slug``, slug or exact name; age ranges such as
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections import defaultdict
@@ -48,6 +49,17 @@ class LookupError_(ValueError):  # noqa: N801 - "LookupError" is a builtin
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """A code a misspelt cell may have meant, with its labels by language."""
+
+    code: str
+    labels: dict[str, str]
+
+
+_THAI = re.compile("[\u0e00-\u0e7f]")
+
+
+@dataclass(frozen=True)
 class AgeGroup:
     iri: str
     low: int
@@ -60,6 +72,7 @@ class Lookups:
     def __init__(self, ds: object) -> None:
         self.ds = ds
         self._schemes: dict[str, dict[str, set[str]]] = {}
+        self._scheme_labels: dict[str, dict[str, dict]] = {}
         self._entities: dict[str, dict[str, set[str]]] = {}
         self._city_province: dict[str, str] | None = None
         self._age_groups: list[AgeGroup] | None = None
@@ -98,6 +111,14 @@ class Lookups:
                 f"'{text}' ตรงกับหลายค่าใน lcv:{scheme}: ใช้รหัสแทน",
                 f"'{text}' matches several lcv:{scheme} concepts: use the code",
             )
+        close = self.similar(scheme, text)
+        if close:
+            th = " หรือ ".join(f"“{c.labels.get('th') or c.code}” ({c.code})" for c in close)
+            en = " or ".join(f"“{c.labels.get('en') or c.code}” ({c.code})" for c in close)
+            raise LookupError_(
+                f"ไม่รู้จัก '{text}' ในรายการ lcv:{scheme}: หมายถึง {th} หรือไม่",
+                f"'{text}' is not in the lcv:{scheme} list: did you mean {en}?",
+            )
         examples = ", ".join(
             sorted({i.rsplit("/", 1)[-1] for s in self.scheme(scheme).values() for i in s})[:8]
         )
@@ -105,6 +126,48 @@ class Lookups:
             f"ไม่รู้จัก '{text}' ในรายการ lcv:{scheme} (เช่น {examples})",
             f"'{text}' is not in the lcv:{scheme} list (e.g. {examples})",
         )
+
+    def similar(self, scheme: str, text: str, limit: int = 3) -> list[Suggestion]:
+        """The concepts of ``scheme`` whose labels, in the language ``text`` is written in, are like it.
+
+        A label that contains the text (or is contained in it) comes first
+        ("การอ่าน" finds "การรู้หนังสือและการอ่าน"); others by
+        :class:`difflib.SequenceMatcher` ratio, at least 0.6.
+        """
+        lang = "th" if _THAI.search(text) else "en"
+        wanted = normalise(text)
+        scored: dict[str, float] = {}
+        for code, labels in self._labels(scheme).items():
+            for label in labels["all"].get(lang, []) + [code.rsplit("/", 1)[-1]]:
+                have = normalise(label)
+                if not have or not wanted:
+                    continue
+                if wanted in have or have in wanted:
+                    score = 1.0 + min(len(wanted), len(have)) / max(len(wanted), len(have))
+                else:
+                    score = difflib.SequenceMatcher(None, wanted, have).ratio()
+                if score >= 0.6:
+                    scored[code] = max(scored.get(code, 0.0), score)
+        best = sorted(scored, key=lambda c: (-scored[c], c))[:limit]
+        labels_of = self._labels(scheme)
+        return [Suggestion(c.rsplit("/", 1)[-1], labels_of[c]["pref"]) for c in best]
+
+    def _labels(self, scheme: str) -> dict[str, dict[str, dict]]:
+        """IRI -> {"pref": {lang: label}, "all": {lang: [labels]}} for one code list."""
+        if scheme not in self._scheme_labels:
+            table: dict[str, dict[str, dict]] = defaultdict(lambda: {"pref": {}, "all": defaultdict(list)})
+            rows = self._rows(f"""SELECT ?c ?l ?pref WHERE {{
+                ?c skos:inScheme <{LCV}{scheme}> .
+                {{ ?c skos:prefLabel ?l BIND(true AS ?pref) }}
+                UNION {{ ?c skos:altLabel ?l BIND(false AS ?pref) }} }}""")
+            for row in rows:
+                iri, label = row["c"].value, row["l"]  # type: ignore[attr-defined]
+                lang = label.language or "en"  # type: ignore[attr-defined]
+                table[iri]["all"][lang].append(label.value)  # type: ignore[attr-defined]
+                if row["pref"].value == "true":  # type: ignore[attr-defined]
+                    table[iri]["pref"][lang] = label.value  # type: ignore[attr-defined]
+            self._scheme_labels[scheme] = dict(table)
+        return self._scheme_labels[scheme]
 
     def province(self, text: str) -> str:
         try:

@@ -4,8 +4,8 @@ For people who follow an lcgraph IRI in a browser: Thai and English labels
 side by side, every statement with a link to the related resource and the
 source of the fact (its named graph and that graph's primary source), links
 to the same description in RDF formats, and a schema.org JSON-LD block for
-search engines. Server-rendered with Jinja2 (templates in ``templates/``),
-no scripts, no CDN; the web-UI work may restyle them.
+search engines. Server-rendered with the site's one Jinja environment and
+layout (:mod:`lcgraph.web.layout`), in the reader's language, no scripts, no CDN.
 """
 
 from __future__ import annotations
@@ -15,19 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
-from jinja2 import Environment, PackageLoader, select_autoescape
 
-from lcgraph.namespaces import LC, LCG, LCV, PREFIXES, RDF
+from lcgraph.namespaces import LC, LCG, LCV, PREFIXES, RDF, SCHEMA, XSD
 from lcgraph.publish.catalog import DatasetSummary
 from lcgraph.publish.describe import Description, OntologyTerm, Source
 from lcgraph.publish.search import Hit
+from lcgraph.web.i18n import format_when
+from lcgraph.web.layout import Page, render
 
-_env = Environment(
-    loader=PackageLoader("lcgraph.publish", "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+DATES = {str(XSD.date), str(XSD.dateTime)}
+# Properties read in a fixed order rather than by IRI: a start before its end.
+_READ_AFTER = {str(SCHEMA.endDate): str(SCHEMA.startDate) + "\uffff"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +72,9 @@ class Value:
     datatype: str | None = None
     graphs: list[str] = field(default_factory=list)
     nested: list[Row] = field(default_factory=list)
+    #: For dates: the ISO value, shown on request beside the reader's calendar.
+    iso: str | None = None
+    short: str | None = None
 
 
 @dataclass
@@ -86,25 +87,41 @@ class Row:
     label_en: str | None
     values: list[Value] = field(default_factory=list)
 
+    @property
+    def graphs(self) -> list[str]:
+        """The sources of this row's values, once each, in the order met."""
+        seen: dict[str, None] = {}
+        for v in self.values:
+            seen.update(dict.fromkeys(v.graphs))
+        return list(seen)
+
 
 def _value(
-    term: object, desc: Description, linker: Linker, by_subject: dict[object, list[ox.Quad]], depth: int
+    term: object,
+    desc: Description,
+    linker: Linker,
+    by_subject: dict[object, list[ox.Quad]],
+    depth: int,
+    lang: str,
 ) -> Value:
     if isinstance(term, ox.Literal):
         dt = term.datatype.value if term.datatype and not term.language else None
-        shown_dt = None if dt in (None, "http://www.w3.org/2001/XMLSchema#string") else short_name(dt)
+        if dt in DATES:
+            return Value(format_when(term.value, lang), iso=term.value)
+        shown_dt = None if dt in (None, str(XSD.string)) else short_name(dt)
         return Value(term.value, lang=term.language, datatype=shown_dt)
     if isinstance(term, ox.NamedNode):
-        label = desc.label(term.value, "th")
-        other = desc.label(term.value, "en")
-        text = label if label == other or not other else f"{label} · {other}"
-        return Value(text or short_name(term.value), href=linker.href(term.value))
-    nested = _rows(by_subject.get(term, []), desc, linker, by_subject, depth + 1) if depth < 4 else []
-    return Value("(blank node)", nested=nested)
+        label = desc.label(term.value, lang) or desc.label(term.value, "en" if lang == "th" else "th")
+        return Value(
+            label or short_name(term.value), href=linker.href(term.value), short=short_name(term.value)
+        )
+    nested = _rows(by_subject.get(term, []), desc, linker, by_subject, depth + 1, lang) if depth < 4 else []
+    return Value("", nested=nested)
 
 
 def _statement_order(q: ox.Quad) -> tuple[bool, str, str]:
-    return q.predicate.value != str(RDF.type), q.predicate.value, str(q.object)
+    p = q.predicate.value
+    return p != str(RDF.type), _READ_AFTER.get(p, p), str(q.object)
 
 
 def _rows(
@@ -113,6 +130,7 @@ def _rows(
     linker: Linker,
     by_subject: dict[object, list[ox.Quad]],
     depth: int = 0,
+    lang: str = "th",
 ) -> list[Row]:
     rows: dict[str, Row] = {}
     values: dict[tuple[str, object], Value] = {}
@@ -130,7 +148,7 @@ def _rows(
         # The same fact stated by several sources is one value with several sources.
         value = values.get((p, q.object))
         if value is None:
-            value = values[(p, q.object)] = _value(q.object, desc, linker, by_subject, depth)
+            value = values[(p, q.object)] = _value(q.object, desc, linker, by_subject, depth, lang)
             row.values.append(value)
         if isinstance(q.graph_name, ox.NamedNode):
             value.graphs.append(q.graph_name.value)
@@ -159,42 +177,50 @@ def _source_view(g: str, src: Source, linker: Linker) -> dict[str, Any]:
 
 
 def render_resource(
-    desc: Description, linker: Linker, alternates: list[tuple[str, str, str]], schema_view: dict[str, Any]
+    desc: Description,
+    linker: Linker,
+    alternates: list[tuple[str, str, str]],
+    schema_view: dict[str, Any],
+    page: Page | None = None,
 ) -> str:
     """The HTML page of one resource. ``alternates``: (name, media type, URL) of each RDF form."""
+    page = page or Page()
+    lang = page.lang
+    other = "en" if lang == "th" else "th"
     subject = ox.NamedNode(desc.iri)
     by_subject: dict[object, list[ox.Quad]] = {}
     for q in desc.quads:
         by_subject.setdefault(q.subject, []).append(q)
     inbound = [
         {
-            "subject": short_name(q.subject.value),
+            "short": short_name(q.subject.value),
             "href": linker.href(q.subject.value),
-            "label": desc.label(q.subject.value, "th"),
-            "label_en": desc.label(q.subject.value, "en"),
+            "label": desc.label(q.subject.value, lang) or desc.label(q.subject.value, other),
             "property": short_name(q.predicate.value),
         }
         for q in desc.inbound
     ]
-    return _env.get_template("resource.html").render(
+    labels = desc.labels.get(desc.iri, {})
+    title = labels.get(lang) or labels.get(other) or labels.get("") or short_name(desc.iri)
+    return render(
+        "resource.html",
+        page,
         iri=desc.iri,
         short=short_name(desc.iri),
-        label_th=desc.labels.get(desc.iri, {}).get("th"),
-        label_en=desc.labels.get(desc.iri, {}).get("en") or desc.labels.get(desc.iri, {}).get(""),
+        title=title,
+        subtitle=labels.get(other) if labels.get(other) not in (None, title) else None,
+        other_lang=other,
         types=[
             {
                 "short": short_name(t),
                 "href": linker.href(t),
-                "label_th": desc.label(t, "th"),
-                "label_en": desc.label(t, "en"),
+                "label": desc.label(t, lang) or desc.label(t, other) or short_name(t),
             }
             for t in desc.types
         ],
-        rows=_rows(by_subject.get(subject, []), desc, linker, by_subject),
+        rows=_rows(by_subject.get(subject, []), desc, linker, by_subject, lang=lang),
         sources=_sources(desc, linker),
-        graph_titles={
-            g: (s.title.get("en") or s.title.get("th") or short_name(g)) for g, s in desc.sources.items()
-        },
+        graph_titles={g: _source_title(s, lang) or short_name(g) for g, s in desc.sources.items()},
         inbound=inbound,
         inbound_truncated=desc.inbound_truncated,
         alternates=alternates,
@@ -202,19 +228,24 @@ def render_resource(
     )
 
 
-def render_not_found(iri: str, suggestions: list[Hit], linker: Linker) -> str:
+def _source_title(src: Source, lang: str) -> str | None:
+    return src.title.get(lang) or src.title.get("en") or src.title.get("th") or src.title.get("")
+
+
+def render_not_found(iri: str, suggestions: list[Hit], linker: Linker, page: Page | None = None) -> str:
     """The 404 page: what was asked for, similar names, and where to go instead."""
-    return _env.get_template("not_found.html").render(iri=iri, hits=_hit_views(suggestions, linker))
+    page = page or Page()
+    return render("not_found.html", page, iri=iri, hits=_hit_views(suggestions, linker, page.lang))
 
 
-def _hit_views(hits: list[Hit], linker: Linker) -> list[dict[str, Any]]:
+def _hit_views(hits: list[Hit], linker: Linker, lang: str) -> list[dict[str, Any]]:
+    other = "en" if lang == "th" else "th"
     return [
         {
             "iri": h.iri,
             "href": linker.href(h.iri),
             "short": short_name(h.iri),
-            "label_th": h.labels.get("th"),
-            "label_en": h.labels.get("en") or h.labels.get(""),
+            "label": h.labels.get(lang) or h.labels.get(other) or h.labels.get("") or short_name(h.iri),
             "classes": [short_name(c) for c in h.classes],
             "score": h.score,
         }
@@ -222,33 +253,44 @@ def _hit_views(hits: list[Hit], linker: Linker) -> list[dict[str, Any]]:
     ]
 
 
-def render_search(query: str, hits: list[Hit], linker: Linker) -> str:
+def render_search(query: str, hits: list[Hit], linker: Linker, page: Page | None = None) -> str:
     """The search page with its results."""
-    return _env.get_template("search.html").render(query=query, hits=_hit_views(hits, linker))
+    page = page or Page(active="search")
+    return render("search.html", page, query=query, hits=_hit_views(hits, linker, page.lang))
 
 
-def render_ontology(terms: list[OntologyTerm], linker: Linker, alternates: list[tuple[str, str, str]]) -> str:
+def render_ontology(
+    terms: list[OntologyTerm],
+    linker: Linker,
+    alternates: list[tuple[str, str, str]],
+    page: Page | None = None,
+) -> str:
     """The ontology document: one section per term, anchored by its local name (``/def#city``)."""
+    page = page or Page()
+    lang = page.lang
+    other = "en" if lang == "th" else "th"
     views = [
         {
             "iri": t.iri,
             "anchor": t.iri[len(str(LC)) :] if t.iri.startswith(str(LC)) else short_name(t.iri),
             "short": short_name(t.iri),
-            "label_th": t.labels.get("th"),
-            "label_en": t.labels.get("en") or t.labels.get(""),
-            "comment_th": t.comments.get("th"),
-            "comment_en": t.comments.get("en") or t.comments.get(""),
+            "label": t.labels.get(lang) or t.labels.get(other) or t.labels.get("") or short_name(t.iri),
+            "comment": t.comments.get(lang) or t.comments.get(other) or t.comments.get(""),
             "kinds": [short_name(k) for k in t.kinds],
             "links": [(name, linker.href(o), short_name(o)) for name, o in t.links],
         }
         for t in terms
     ]
-    return _env.get_template("ontology.html").render(terms=views, alternates=alternates)
+    return render("ontology.html", page, terms=views, alternates=alternates)
 
 
 def render_catalog(
-    datasets: list[DatasetSummary], linker: Linker, alternates: list[tuple[str, str, str]]
+    datasets: list[DatasetSummary],
+    linker: Linker,
+    alternates: list[tuple[str, str, str]],
+    page: Page | None = None,
 ) -> str:
     """The catalog for people: each dataset with its size and download links."""
+    page = page or Page(active="catalog")
     views = [dict(d.__dict__, href=linker.href(d.iri)) for d in datasets]
-    return _env.get_template("catalog.html").render(datasets=views, alternates=alternates)
+    return render("catalog.html", page, datasets=views, alternates=alternates)

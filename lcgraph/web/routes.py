@@ -12,25 +12,37 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from lcgraph.namespaces import GRAPH_HISTORY, GRAPH_PRIVATE, LC, sparql_prefixes
+from lcgraph.namespaces import (
+    GRAPH_EXAMPLES,
+    GRAPH_HISTORY,
+    GRAPH_ONTOLOGY,
+    GRAPH_PRIVATE,
+    LC,
+    PREFIXES,
+    sparql_prefixes,
+)
 from lcgraph.publish.pages import Linker
 from lcgraph.store import Dataset
-from lcgraph.web.i18n import pick_language, translator
+from lcgraph.web import sparql_check
+from lcgraph.web.i18n import pick_language, words
+from lcgraph.web.layout import page_for
+from lcgraph.web.layout import render as render_template
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
+BUILT = STATIC_DIR / "build"
 
 router = APIRouter(include_in_schema=False)
-templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
 
 
 def static_files() -> StaticFiles:
-    """The UI's CSS and JavaScript, mounted at ``/static``."""
+    """The UI's CSS and JavaScript (``build/`` is made by ``make``), mounted at ``/static``."""
     return StaticFiles(directory=STATIC_DIR)
 
 
@@ -39,27 +51,22 @@ def linker(request: Request) -> Linker:
     return Linker(request.app.state.settings.base_iri)
 
 
-def render(request: Request, name: str, active: str, **context: Any) -> HTMLResponse:
-    lang = pick_language(request)
-
-    def switch_query(to: str) -> str:
-        params = dict(request.query_params)
-        params["lang"] = to
-        return urlencode(params)
-
-    html = templates.get_template(name).render(
-        lang=lang,
-        t=translator(lang),
-        active=active,
-        switch_query=switch_query,
-        static_url=lambda f: f"/static/{f}",
-        resource_link=linker(request).href,
-        **context,
-    )
-    response = HTMLResponse(html)
+def render(request: Request, name: str, active: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A UI page in the request's language; a ``?lang=`` choice is remembered in a cookie."""
+    page = page_for(request, active)
+    html = render_template(name, page, resource_link=linker(request).href, **context)
+    response = HTMLResponse(html, status_code=status_code)
     if request.query_params.get("lang") in ("th", "en"):
-        response.set_cookie("lcgraph_lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+        response.set_cookie("lcgraph_lang", page.lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (HTML first in ``Accept``, no ``format=``), not a program."""
+    if request.query_params.get("format"):
+        return False
+    accept = request.headers.get("accept", "")
+    return accept.startswith("text/html") or accept.startswith("application/xhtml+xml")
 
 
 def dataset(request: Request) -> Dataset:
@@ -68,20 +75,25 @@ def dataset(request: Request) -> Dataset:
 
 # -- home ------------------------------------------------------------------
 
-COUNTS = (
-    sparql_prefixes("lc")
-    + """
-SELECT
-  (COUNT(DISTINCT ?city) AS ?cities) (COUNT(DISTINCT ?space) AS ?spaces)
-  (COUNT(DISTINCT ?activity) AS ?activities) (COUNT(DISTINCT ?asset) AS ?assets)
-  (COUNT(DISTINCT ?partner) AS ?partners) (COUNT(DISTINCT ?admin) AS ?administrators)
-WHERE {
-  { ?city a lc:LearningCity } UNION { ?space a lc:LearningSpace } UNION
-  { ?activity a lc:LearningActivity } UNION { ?asset a lc:KnowledgeAsset } UNION
-  { ?partner a lc:PartnerOrganisation } UNION { ?admin a lc:CityLearningAdministrator }
-}
-"""
+COUNTED = (
+    ("cities", "lc:LearningCity"),
+    ("spaces", "lc:LearningSpace"),
+    ("activities", "lc:LearningActivity"),
+    ("assets", "lc:KnowledgeAsset"),
+    ("partners", "lc:PartnerOrganisation"),
+    ("administrators", "lc:CityLearningAdministrator"),
 )
+
+
+def _counts_query(where: str) -> str:
+    """Distinct instances of each counted class; ``where`` wraps the type pattern (a GRAPH, or nothing)."""
+    heads = " ".join(f"(COUNT(DISTINCT ?{k}) AS ?{k})" for k, _ in COUNTED)
+    unions = " UNION ".join("{ " + where.format(f"?{k} a {cls}") + " }" for k, cls in COUNTED)
+    return sparql_prefixes("lc") + f"SELECT {heads} WHERE {{ {unions} }}"
+
+
+COUNTS = _counts_query("{}")
+EXAMPLE_COUNTS = _counts_query(f"GRAPH <{GRAPH_EXAMPLES}> {{{{ {{}} }}}}")
 
 LAST_CHANGE = (
     sparql_prefixes("prov")
@@ -91,10 +103,14 @@ SELECT (MAX(?t) AS ?last) WHERE {{ GRAPH <{GRAPH_HISTORY}> {{ ?change prov:ended
 )
 
 
-def home_counts(ds: Dataset) -> list[tuple[str, int]]:
-    row = ds.select(COUNTS)[0]
-    keys = ("cities", "spaces", "activities", "assets", "partners", "administrators")
-    return [(k, int(row[k].value) if k in row else 0) for k in keys]
+def home_counts(ds: Dataset) -> list[tuple[str, int, int]]:
+    """(what, all, of which illustrative examples) for each counted class."""
+    total, examples = ds.select(COUNTS)[0], ds.select(EXAMPLE_COUNTS)[0]
+
+    def n(row: Any, k: str) -> int:
+        return int(row[k].value) if k in row else 0
+
+    return [(k, n(total, k), n(examples, k)) for k, _ in COUNTED]
 
 
 def last_update(ds: Dataset) -> dt.datetime | None:
@@ -109,18 +125,7 @@ def last_update(ds: Dataset) -> dt.datetime | None:
     return None
 
 
-def format_when(when: dt.datetime | None, lang: str) -> str:
-    """A timestamp as Thai readers expect it (Buddhist Era) or in English."""
-    if when is None:
-        return "—"
-    if lang == "th":
-        from lcgraph.ingest.dates import to_buddhist_era
-
-        return f"{to_buddhist_era(when.date())} {when:%H:%M} น."
-    return when.strftime("%d %B %Y %H:%M")
-
-
-def _home_figures(request: Request) -> tuple[list[tuple[str, int]], dt.datetime | None]:
+def _home_figures(request: Request) -> tuple[list[tuple[str, int, int]], dt.datetime | None]:
     """The home page's counts and last change, computed once per store state.
 
     Counting a store of a million triples takes a good part of a second;
@@ -136,7 +141,8 @@ def _home_figures(request: Request) -> tuple[list[tuple[str, int]], dt.datetime 
     counts = home_counts(ds)
     # Personal data is not counted on a public page either.
     private = ds.count(str(GRAPH_PRIVATE)) if ds.has_graph(str(GRAPH_PRIVATE)) else 0
-    counts.append(("triples", ds.count() - private))
+    examples = ds.count(str(GRAPH_EXAMPLES)) if ds.has_graph(str(GRAPH_EXAMPLES)) else 0
+    counts.append(("triples", ds.count() - private, examples))
     when = last_update(ds)
     request.app.state.home_figures = (generation, counts, when)
     return counts, when
@@ -144,33 +150,40 @@ def _home_figures(request: Request) -> tuple[list[tuple[str, int]], dt.datetime 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
-    lang = pick_language(request)
     counts, when = _home_figures(request)
+    real_only = request.query_params.get("examples") == "hide"
+    shown = [(k, total - ex if real_only else total, ex) for k, total, ex in counts]
     return render(
         request,
         "home.html",
         "home",
-        counts=counts,
+        counts=shown,
+        real_only=real_only,
+        any_examples=any(ex for _, _, ex in counts),
         last_update_iso=when.isoformat() if when else "",
-        last_update_text=format_when(when, lang),
+        last_update=when,
     )
 
 
 # -- query -----------------------------------------------------------------
 
-DEFAULT_QUERY = (
-    sparql_prefixes("lc", "rdfs")
-    + """
+
+def default_query(lang: str) -> str:
+    """The query the page opens with: learning cities by recorded activities, labels in ``lang``."""
+    return (
+        sparql_prefixes("lc", "rdfs")
+        + f"""
 SELECT ?city ?label (COUNT(?activity) AS ?activities)
-WHERE {
+WHERE {{
   ?city a lc:LearningCity ; rdfs:label ?label .
-  FILTER(LANG(?label) = "th")
-  OPTIONAL { ?activity a lc:LearningActivity ; lc:city ?city }
-}
+  FILTER(LANG(?label) = "{lang}")
+  OPTIONAL {{ ?activity a lc:LearningActivity ; lc:city ?city }}
+}}
 GROUP BY ?city ?label
 ORDER BY DESC(?activities)
 """
-)
+    ).strip()
+
 
 EXAMPLES = [
     {
@@ -207,19 +220,109 @@ SELECT ?ageGroup (COUNT(?activity) AS ?activities) WHERE {
 ]
 
 
+KEYWORDS = [
+    "SELECT",
+    "CONSTRUCT",
+    "ASK",
+    "DESCRIBE",
+    "WHERE",
+    "PREFIX",
+    "BASE",
+    "DISTINCT",
+    "OPTIONAL",
+    "FILTER",
+    "UNION",
+    "MINUS",
+    "GRAPH",
+    "BIND",
+    "VALUES",
+    "GROUP",
+    "BY",
+    "ORDER",
+    "ASC",
+    "DESC",
+    "LIMIT",
+    "OFFSET",
+    "HAVING",
+    "COUNT",
+    "SUM",
+    "MIN",
+    "MAX",
+    "AVG",
+    "SAMPLE",
+    "GROUP_CONCAT",
+    "LANG",
+    "LANGMATCHES",
+    "STR",
+    "REGEX",
+    "CONTAINS",
+    "STRSTARTS",
+    "NOT",
+    "EXISTS",
+    "IN",
+    "COALESCE",
+    "IF",
+    "BOUND",
+]
+
+# Words the query page's scripts show.
+QUERY_WORDS = (
+    "rows", "running", "cancelled", "refused", "engine_said", "no_history", "editor_label", "yes", "no",
+    "check_prefix", "check_add_prefix", "add", "adds_prefix", "blank_node", "previous", "next", "showing",
+    "pages", "per_page", "page_size",
+)  # fmt: skip
+
+ONTOLOGY_TERMS = (
+    sparql_prefixes("owl", "rdfs", "rdf")
+    + f"""
+SELECT ?term ?kind (SAMPLE(?l) AS ?label) WHERE {{
+  GRAPH <{GRAPH_ONTOLOGY}> {{
+    ?term a ?kind .
+    FILTER(?kind IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty, rdf:Property))
+    OPTIONAL {{ ?term rdfs:label ?l FILTER(LANG(?l) = $lang) }}
+  }}
+}} GROUP BY ?term ?kind
+"""
+)
+
+
+def ontology_terms(request: Request, lang: str) -> dict[str, list[dict[str, str]]]:
+    """The ontology's classes and properties by prefix, for the editor's completion; once per language."""
+    cache = request.app.state.__dict__.setdefault("ontology_terms", {})
+    if lang not in cache:
+        out: dict[str, list[dict[str, str]]] = {}
+        rows = dataset(request).select(_bind(ONTOLOGY_TERMS, lang=ox.Literal(lang)))
+        for r in rows:
+            iri = r["term"].value
+            for prefix, ns in PREFIXES.items():
+                if iri.startswith(ns) and len(iri) > len(ns):
+                    kind = "class" if r["kind"].value.endswith("Class") else "property"
+                    label = r["label"].value if "label" in r else ""
+                    out.setdefault(prefix, []).append({"name": iri[len(ns) :], "label": label, "kind": kind})
+                    break
+        cache[lang] = out
+    return cache[lang]
+
+
+def editor_bundle_missing() -> bool:
+    return not (BUILT / "query.js").exists()
+
+
 @router.get("/query", response_class=HTMLResponse)
 def query_page(request: Request) -> HTMLResponse:
     lang = pick_language(request)
     registry = request.app.state.queries
     canned = [registry.get(n) for n in registry.names()]
-    initial = request.query_params.get("query") or DEFAULT_QUERY.strip()
+    initial = request.query_params.get("query") or default_query(lang)
     page_data = {
         "lang": lang,
         "links": linker(request).routes(),
         "autorun": "query" in request.query_params,
-        "text": {"rows": translator(lang)("rows")},
-        "canned": {q.name: {"sparql": q.sparql} for q in canned},
-        "examples": EXAMPLES,
+        "text": words(lang, *QUERY_WORDS),
+        "prefixes": PREFIXES,
+        "terms": ontology_terms(request, lang),
+        "keywords": KEYWORDS,
+        "examples": [{"sparql": e["sparql"]} for e in EXAMPLES],
     }
     return render(
         request,
@@ -229,7 +332,142 @@ def query_page(request: Request) -> HTMLResponse:
         examples=EXAMPLES,
         initial_query=initial,
         page_data=page_data,
+        bundle_missing=editor_bundle_missing(),
     )
+
+
+@router.post("/query/check")
+async def check_query(request: Request) -> JSONResponse:
+    """Whether the engine can read a query; if not, where and why, in the asked language.
+
+    Body: ``{"query": "...", "lang": "th"|"en"}``. Answers ``{"ok": true}`` or
+    ``{"ok": false, "message", "line", "column", "detail", "fix"}``.
+    """
+    try:
+        body = await request.json()
+        text, lang = str(body["query"]), str(body.get("lang") or pick_language(request))
+    except (ValueError, KeyError, TypeError):
+        return JSONResponse({"message": 'send JSON: {"query": "...", "lang": "th"}'}, status_code=400)
+    if len(text) > 200_000:
+        return JSONResponse({"message": "the query is longer than 200,000 characters"}, status_code=413)
+    problem = sparql_check.check(text, lang if lang in ("th", "en") else "en")
+    return JSONResponse({"ok": True} if problem is None else {"ok": False, **problem.as_dict()})
+
+
+# -- canned queries as pages ------------------------------------------------
+
+CANNED_WORDS = QUERY_WORDS
+
+
+def queries_page(request: Request) -> HTMLResponse:
+    """``/queries`` for a browser: every canned query with its form's link (programs get JSON)."""
+    registry = request.app.state.queries
+    return render(request, "queries.html", "query", queries=[registry.get(n) for n in registry.names()])
+
+
+def _input_value(param: Any, raw: str | None, lang: str) -> str:
+    """A parameter's value as the form shows it: dates in the reader's era."""
+    value = raw if raw is not None else (param.default or "")
+    if param.type == "date" and raw is None and value and lang == "th":
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+        return f"{day.day:02d}/{day.month:02d}/{day.year + 543}"
+    return value
+
+
+def canned_page(request: Request, name: str) -> HTMLResponse:
+    """A canned query as a form (typed inputs with their defaults) above its results."""
+    from lcgraph.queries import ParameterError
+
+    lang = pick_language(request)
+    registry = request.app.state.queries
+    try:
+        query = registry.get(name)
+    except KeyError as exc:
+        return render(request, "queries.html", "query", status_code=404, queries=[
+            registry.get(n) for n in registry.names()], missing=str(exc.args[0]))  # fmt: skip
+    given = {k: v for k, v in request.query_params.items() if k not in ("lang", "format")}
+    cities = (
+        _cities(request, lang) if any(p.type == "iri" and "city" in p.name for p in query.parameters) else []
+    )
+    inputs = [
+        {"param": p, "value": _input_value(p, given.get(p.name), lang), "cities": cities}
+        for p in query.parameters
+    ]
+    error, editor_text = None, query.sparql
+    try:
+        bound = query.bind(given)
+    except ParameterError as exc:
+        error, bound = str(exc), {}
+    if bound:
+        names = " ".join(f"?{k}" for k in bound)
+        terms = " ".join(str(v) for v in bound.values())
+        editor_text = f"{query.sparql.rstrip()}\nVALUES ({names}) {{ ({terms}) }}\n"
+    page_data = {
+        "lang": lang,
+        "name": name,
+        "endpoint": f"/queries/{name}",
+        "links": linker(request).routes(),
+        "prefixes": PREFIXES,
+        "text": words(lang, *CANNED_WORDS),
+    }
+    return render(
+        request,
+        "canned.html",
+        "query",
+        query=query,
+        inputs=inputs,
+        error=error,
+        editor_link="/query?" + urlencode({"lang": lang, "query": editor_text}),
+        page_data=page_data,
+    )
+
+
+def _cities(request: Request, lang: str) -> list[dict[str, str]]:
+    rows = dataset(request).select(_bind(CITIES, lang=ox.Literal(lang)))
+    return sorted(
+        ({"iri": r["city"].value, "label": _label(r, "label", r["city"].value)} for r in rows),
+        key=lambda c: c["label"],
+    )
+
+
+# -- API documentation, served from local copies ----------------------------------
+
+# Everything from this server: ReDoc's sidebar would otherwise fetch its maker's logo from the web.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def swagger_ui(request: Request) -> HTMLResponse:
+    """Swagger UI from the copy ``make`` installed (no CDN: works offline)."""
+    page = get_swagger_ui_html(
+        openapi_url=request.app.openapi_url or "/openapi.json",
+        title="lcgraph API",
+        swagger_js_url="/static/build/swagger-ui-bundle.js",
+        swagger_css_url="/static/build/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+    )
+    page.headers["Content-Security-Policy"] = DOCS_POLICY
+    return page
+
+
+@router.get("/redoc", response_class=HTMLResponse)
+def redoc(request: Request) -> HTMLResponse:
+    """ReDoc from the copy ``make`` installed, without web fonts."""
+    page = get_redoc_html(
+        openapi_url=request.app.openapi_url or "/openapi.json",
+        title="lcgraph API",
+        redoc_js_url="/static/build/redoc.standalone.js",
+        redoc_favicon_url="/static/favicon.svg",
+        with_google_fonts=False,
+    )
+    page.headers["Content-Security-Policy"] = DOCS_POLICY
+    return page
 
 
 # -- explore ---------------------------------------------------------------
@@ -296,8 +534,6 @@ def _label(row: dict[str, Any], key: str, fallback: str) -> str:
 
 @router.get("/explore", response_class=HTMLResponse)
 def explore(request: Request) -> HTMLResponse:
-    import pyoxigraph as ox
-
     ds = dataset(request)
     lang = ox.Literal(pick_language(request))
     class_iri = request.query_params.get("class")
@@ -306,14 +542,19 @@ def explore(request: Request) -> HTMLResponse:
         try:
             node = ox.NamedNode(class_iri or city_iri or "")
         except ValueError:
-            return render(request, "explore.html", "explore", items=[], heading="?")
+            return render(request, "explore.html", "explore", status_code=400, items=[], heading="?")
         if class_iri:
             rows = ds.select(_bind(INSTANCES, **{"class": node, "lang": lang}))
             items = [
                 (class_iri, [{"iri": r["s"].value, "label": _label(r, "label", r["s"].value)} for r in rows])
             ]
             return render(
-                request, "explore.html", "explore", items=items, heading=class_iri.rsplit("#", 1)[-1]
+                request,
+                "explore.html",
+                "explore",
+                items=items,
+                heading=_label_of(ds, node, lang),
+                iri=class_iri,
             )
         rows = ds.select(_bind(IN_CITY, city=node, lang=lang))
         groups: dict[str, list[dict[str, str]]] = {}
@@ -327,7 +568,9 @@ def explore(request: Request) -> HTMLResponse:
             "explore.html",
             "explore",
             items=list(groups.items()),
-            heading=_city_label(ds, node, lang),
+            heading=_label_of(ds, node, lang),
+            iri=city_iri,
+            city_page=True,
         )
     classes = [
         {"iri": r["class"].value, "label": _label(r, "label", r["class"].value), "count": int(r["n"].value)}
@@ -341,42 +584,100 @@ def explore(request: Request) -> HTMLResponse:
     return render(request, "explore.html", "explore", classes=classes, cities=cities, items=None, heading="")
 
 
-def _city_label(ds: Dataset, node: Any, lang: Any) -> str:
-    query = (
-        sparql_prefixes("rdfs") + "SELECT ?l WHERE { $city rdfs:label ?l FILTER(LANG(?l) = $lang) } LIMIT 1"
+def _label_of(ds: Dataset, node: Any, lang: Any) -> str:
+    """The label of ``node`` in ``lang`` (else English, else any), else its IRI."""
+    query = sparql_prefixes("rdfs", "skos") + (
+        "SELECT ?l WHERE { $node rdfs:label|skos:prefLabel ?l } "
+        'ORDER BY DESC(LANG(?l) = $lang) DESC(LANG(?l) = "en") LIMIT 1'
     )
-    rows = ds.select(_bind(query, city=node, lang=lang))
+    rows = ds.select(_bind(query, node=node, lang=lang))
     return rows[0]["l"].value if rows else node.value
 
 
 # -- gaps ------------------------------------------------------------------
 
 SEVERITIES = ("high", "medium", "low")
+FINDINGS_PER_PAGE = 20
+FINDINGS_PER_GROUP = 3
+
+PREVIOUS_FINDINGS = (
+    sparql_prefixes("lc", "prov", "rdfs")
+    + """
+SELECT ?finding ?at (SAMPLE(?l) AS ?label) WHERE {
+  GRAPH <https://w3id.org/lcgraph/graph/findings> {
+    ?finding a lc:Finding ; prov:generatedAtTime ?at .
+    OPTIONAL { ?finding rdfs:label ?l FILTER(LANG(?l) = $lang) }
+  }
+} GROUP BY ?finding ?at
+"""
+)
 
 
-def _figures(report: Any) -> tuple[str, str]:
-    """The network and coverage pictures as inline SVG, drawn once per report."""
-    cached = getattr(report, "_ui_svgs", None)
-    if cached is None:
-        from lcgraph.analysis import plots
-        from lcgraph.analysis.report import inline_svg
+def _figure(report: Any, name: str, lang: str, fmt: str = "svg") -> bytes:
+    """The network or coverage picture in ``lang``, drawn once per report, language and format."""
+    from lcgraph.analysis import plots
 
-        cached = (
-            inline_svg(plots.figure_bytes(plots.network_figure(report), "svg")),
-            inline_svg(plots.figure_bytes(plots.coverage_figure(report), "svg")),
-        )
-        report._ui_svgs = cached
-    return cached
+    cache = report.__dict__.setdefault("_ui_figures", {})
+    key = (name, lang, fmt)
+    if key not in cache:
+        draw = plots.network_figure if name == "network" else plots.coverage_figure
+        cache[key] = plots.figure_bytes(draw(report, lang), fmt)
+    return cache[key]
+
+
+def _changes(ds: Dataset, report: Any, lang: str) -> dict[str, Any] | None:
+    """New, closed and persisting findings since the analysis last written to the store, if any."""
+    rows = ds.select(_bind(PREVIOUS_FINDINGS, lang=ox.Literal(lang)))
+    if not rows:
+        return None
+    prefix = "https://w3id.org/lcgraph/id/finding/"
+    before = {r["finding"].value.removeprefix(prefix): r for r in rows}
+    now = {f.id: f for f in report.findings}
+    if report.city is not None:  # the stored run covers every city: compare this city's part only
+        before = {k: r for k, r in before.items() if k in now or _mentions(ds, r["finding"], report.city)}
+    closed = [
+        {"id": k, "label": r["label"].value if "label" in r else k} for k, r in before.items() if k not in now
+    ]
+    return {
+        "when": max(r["at"].value for r in rows),
+        "new": [now[k] for k in now if k not in before],
+        "closed": closed,
+        "persisting": sum(1 for k in now if k in before),
+    }
+
+
+def _mentions(ds: Dataset, finding: Any, city: str) -> bool:
+    query = (
+        sparql_prefixes("dct")
+        + "ASK { GRAPH <https://w3id.org/lcgraph/graph/findings> { $f dct:spatial $c } }"
+    )
+    return ds.ask(_bind(query, f=finding, c=ox.NamedNode(city)))
+
+
+def _groups(findings: list[Any]) -> list[tuple[str, list[Any]]]:
+    """Findings by kind, the kinds in the order of their most severe finding."""
+    groups: dict[str, list[Any]] = {}
+    for f in findings:
+        groups.setdefault(f.kind, []).append(f)
+    return sorted(groups.items(), key=lambda kv: kv[1][0].sort_key())
 
 
 @router.get("/gaps", response_class=HTMLResponse)
 def gaps_page(request: Request) -> HTMLResponse:
+    from lcgraph.analysis.plots import unrecorded_cities
+    from lcgraph.analysis.rdf_out import KIND_LABELS
+    from lcgraph.analysis.recommend import ACTION_RULE, ranked_actions
     from lcgraph.api.analysis import cached_report
     from lcgraph.api.errors import ApiError
 
     lang = pick_language(request)
     city = request.query_params.get("city") or None
     severity = request.query_params.get("severity") or None
+    kind = request.query_params.get("kind") or None
+    try:
+        page_no = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page_no = 1
     try:
         everything = cached_report(request, None)
         report = cached_report(request, city) if city else everything
@@ -385,7 +686,23 @@ def gaps_page(request: Request) -> HTMLResponse:
     p = everything.projections
     cities = sorted(({"iri": c, "label": p.label(c, lang)} for c in p.cities()), key=lambda c: c["label"])
     findings = [f for f in report.findings if severity is None or f.severity == severity]
-    network_svg, coverage_svg = _figures(report)
+    groups = _groups(findings)
+    shown_kind = None
+    if kind:
+        chosen = [f for f in findings if f.kind == kind]
+        pages = max(1, -(-len(chosen) // FINDINGS_PER_PAGE))
+        page_no = min(page_no, pages)
+        start = (page_no - 1) * FINDINGS_PER_PAGE
+        shown_kind = {"kind": kind, "findings": chosen[start : start + FINDINGS_PER_PAGE],
+                      "total": len(chosen), "page": page_no, "pages": pages}  # fmt: skip
+    unknown = unrecorded_cities(everything)
+    summary = report.summary()
+
+    def link(**changes: Any) -> str:
+        params = {"lang": lang, "city": city, "severity": severity, "kind": kind, "page": None}
+        params.update(changes)
+        return "/gaps?" + urlencode({k: v for k, v in params.items() if v})
+
     return render(
         request,
         "gaps.html",
@@ -396,10 +713,59 @@ def gaps_page(request: Request) -> HTMLResponse:
         city_label=p.label(city, lang) if city else "",
         severity=severity,
         severities=SEVERITIES,
-        summary=report.summary(),
-        findings=findings[:200],
-        recommendations=report.recommendations[:15],
+        summary=summary,
+        actions=ranked_actions(findings),
+        action_rule=ACTION_RULE[lang],
+        groups=groups,
+        per_group=FINDINGS_PER_GROUP,
+        shown_kind=shown_kind,
+        kind_label=lambda k: KIND_LABELS.get(k, (k, k))[0 if lang == "th" else 1],
+        total_findings=len(findings),
+        recommendations=report.recommendations[:10],
         scorecard=report.scorecards.get(city) if city else None,
-        network_svg=network_svg,
-        coverage_svg=coverage_svg,
+        unrecorded=sorted(p.label(c, lang) for c in unknown),
+        city_unrecorded=city in unknown,
+        changes=_changes(dataset(request), report, lang),
+        link=link,
+        figure_query=urlencode({k: v for k, v in {"city": city, "lang": lang}.items() if v}),
+        network_svg=_inline(_figure(report, "network", lang)),
+        coverage_svg=_inline(_figure(report, "coverage", lang)),
     )
+
+
+def _inline(svg: bytes) -> str:
+    from lcgraph.analysis.report import inline_svg
+
+    return inline_svg(svg)
+
+
+@router.get("/gaps/findings.csv")
+def gaps_csv(request: Request) -> Response:
+    """The findings of the chosen scope as CSV for spreadsheet programs: UTF-8 with a byte-order mark.
+
+    Without the mark Excel reads UTF-8 as the local code page and the Thai columns turn to noise.
+    """
+    from lcgraph.analysis.report import findings_csv
+    from lcgraph.api.analysis import cached_report
+
+    city = request.query_params.get("city") or None
+    report = cached_report(request, city)
+    name = "lcgraph-findings" + (f"-{city.rstrip('/').rsplit('/', 1)[-1]}" if city else "") + ".csv"
+    return Response(
+        ("\ufeff" + findings_csv(report.findings)).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/gaps/figure/{name}.{fmt}")
+def gaps_figure(request: Request, name: str, fmt: str) -> Response:
+    """The gaps page's pictures on their own, full size (``network``/``coverage``, ``svg``/``png``)."""
+    from lcgraph.api.analysis import cached_report
+
+    if name not in ("network", "coverage") or fmt not in ("svg", "png"):
+        return JSONResponse({"message": "pictures: network or coverage, as .svg or .png"}, status_code=404)
+    lang = pick_language(request)
+    report = cached_report(request, request.query_params.get("city") or None)
+    media = "image/svg+xml" if fmt == "svg" else "image/png"
+    return Response(_figure(report, name, lang, fmt), media_type=media)
