@@ -39,7 +39,6 @@ from functools import lru_cache
 import pyoxigraph as ox
 
 from lcgraph.namespaces import DCT, LC, OWL, RDF, RDFS, SCHEMA, SKOS, XSD
-from lcgraph.publish.privacy import public_graphs
 from lcgraph.publish.state import state_tag
 from lcgraph.store import Dataset
 
@@ -123,7 +122,6 @@ class SearchIndex:
         props = " ".join(f"<{p}>" for p in (*LABELS, *TEXTS))
         rows = ds.query(
             f"SELECT ?s ?p ?t {{ VALUES ?p {{ {props} }} ?s ?p ?t FILTER(isIRI(?s) && isLiteral(?t)) }}",
-            default_graph=[None, *public_graphs(ds)],
         )
         ids: dict[str, int] = {}
         labels = {str(p) for p in LABELS}
@@ -153,7 +151,6 @@ class SearchIndex:
     def _add_classes(self, ds: Dataset, ids: dict[str, int]) -> None:
         rows = ds.query(
             f"SELECT ?s ?c {{ ?s <{RDF.type}> ?c FILTER(isIRI(?c)) }}",
-            default_graph=[None, *public_graphs(ds)],
         )
         for s, c in rows:
             doc_id = ids.get(s.value)
