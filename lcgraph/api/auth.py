@@ -127,8 +127,14 @@ class TokenRegistry:
         raise Forbidden("the credentials are not valid for this service")
 
     def identify(self, request: Request) -> Principal:
-        """The caller of ``request``; a malformed or wrong credential is refused at once."""
-        return self.identify_header(request.headers.get("authorization"))
+        """The caller of ``request``; a malformed or wrong credential is refused at once.
+
+        Two ``Authorization`` headers are refused: servers and proxies disagree on which one counts.
+        """
+        given = request.headers.getlist("authorization")
+        if len(given) > 1:
+            raise Unauthorized("send one Authorization header, not several", headers=CHALLENGE)
+        return self.identify_header(given[0] if given else None)
 
     def identify_header(self, header: str | None) -> Principal:
         """The caller presenting this ``Authorization`` header value (``None``: anonymous)."""

@@ -59,6 +59,7 @@ from lcgraph.api.views import ReadView
 from lcgraph.publish import privacy
 from lcgraph.store import Dataset
 from lcgraph.store.dataset import dataset_arguments
+from lcgraph.store.dataset_clause import NestingTooDeep, check_nesting
 
 HOLD_BACK = 1024 * 1024
 STOP_GRACE = 1.0
@@ -177,6 +178,10 @@ _clauses = DigestCache(4 * 1024 * 1024)
 
 
 def _read_clause(query: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    try:
+        check_nesting(query)
+    except NestingTooDeep as exc:
+        raise BadRequest(str(exc)) from None
     clause = privacy.read_dataset_clause(query)
     return tuple(clause.default), tuple(clause.named), clause.uses_service
 

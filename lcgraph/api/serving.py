@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -192,6 +193,23 @@ class WriterServer(uvicorn.Server):
         await super().shutdown(sockets=sockets)
 
 
+def _remove_stale_sockets() -> None:
+    """Remove the socket folders of writers that are gone (a server killed with -9 leaves its own).
+
+    A folder whose socket still accepts a connection belongs to a running server and stays.
+    """
+    for folder in Path(tempfile.gettempdir()).glob("lcgraph-writer-*"):
+        sock = folder / "writer.sock"
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.settimeout(1)
+            probe.connect(str(sock))
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            probe.close()
+
+
 def prepare(
     app: FastAPI, settings: Settings, workers: int, grace: float = 30.0, level: str = "info"
 ) -> tuple[WriterServer, socket.socket, QueryProcesses]:
@@ -208,6 +226,7 @@ def prepare(
     rt.snapshots = Snapshots(dataset, Snapshots.root_for(dataset.path))
     public = public_socket(settings.host, settings.port)
     settings = settings.with_overrides(port=public.getsockname()[1])
+    _remove_stale_sockets()
     workdir = tempfile.mkdtemp(prefix="lcgraph-writer-")
     path = Path(workdir) / "writer.sock"
     unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

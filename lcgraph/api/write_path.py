@@ -198,11 +198,14 @@ def add_to_dataset(
     agent: str | None = None,
     base_iri: str | None = None,
     access: Access = ANONYMOUS,
-) -> None:
+) -> Written:
     """GSP POST on the whole store: add the body's quads, graphs and all."""
     quads = parse_parts(parts, None, base_iri=base_iri, dataset=True)
     with _write_lock:
-        apply_change(ds, add_quads=quads, source="graph store POST (dataset)", agent=agent, access=access)
+        result = apply_change(
+            ds, add_quads=quads, source="graph store POST (dataset)", agent=agent, access=access
+        )
+    return Written(result.change is not None)
 
 
 def run_update(

@@ -128,3 +128,38 @@ def _term_iri(token: tuple[str, str, int], prefixes: dict[str, str], base: str) 
             # A local name never ends with "." (that dot ends a triple).
             return prefixes[prefix] + local.rstrip(".").replace("\\", "")
     raise DatasetClauseError(f"cannot resolve the graph {value!r} named after FROM; use a full <IRI>")
+
+
+#: Deeper nesting is refused before the engine sees it: its parser recurses per level, and a
+#: hundred thousand nested groups overflow the stack of the process (measured: the process dies).
+MAX_NESTING = 256
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of ``{ }`` and ``( )`` outside strings, IRIs and comments."""
+    depth = deepest = 0
+    for m in _TOKEN.finditer(text):
+        if m.lastgroup != "punct":
+            continue
+        c = m.group()
+        if c in "{(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "})":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def check_nesting(text: str) -> None:
+    """Raise :class:`NestingTooDeep` for a request nested deeper than :data:`MAX_NESTING`."""
+    if text.count("{") + text.count("(") <= MAX_NESTING:
+        return
+    if nesting_depth(text) > MAX_NESTING:
+        raise NestingTooDeep(
+            f"the request nests groups or expressions more than {MAX_NESTING} levels deep; "
+            "flatten it (no real query needs that many)"
+        )
+
+
+class NestingTooDeep(ValueError):
+    """A query or update nested deeper than :data:`MAX_NESTING` (HTTP 400)."""

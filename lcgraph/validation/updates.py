@@ -35,6 +35,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from lcgraph.access import SYSTEM, Access
 from lcgraph.store.dataset import UNNAMED, Dataset, dataset_arguments
+from lcgraph.store.dataset_clause import NestingTooDeep, check_nesting
 from lcgraph.validation.shapes import to_ox
 
 
@@ -440,6 +441,10 @@ def _graph_op(state: _State, op: CompValue) -> None:
 
 
 def _parse(sparql: str, base_iri: str | None) -> list[CompValue]:
+    try:
+        check_nesting(sparql)
+    except NestingTooDeep as exc:
+        raise UpdateSyntaxError(str(exc)) from None
     try:
         parsed = translateUpdate(parseUpdate(sparql), base=base_iri)
     except Exception as exc:  # pyparsing and rdflib raise several types
