@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 
 import httpx
 import pyoxigraph as ox
@@ -447,6 +448,11 @@ def test_access_log_is_one_json_line_per_request(
 ) -> None:
     with caplog.at_level("INFO", logger="lcgraph.access"):
         httpx.get(live_server.sparql, params={"query": "ASK {}", "secret": "x"})
+        # The line is written once the answer has gone out, by the server's thread: wait for it.
+        for _ in range(100):
+            if any(r.name == "lcgraph.access" for r in caplog.records):
+                break
+            time.sleep(0.05)
     records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "lcgraph.access"]
     assert records and records[-1]["path"] == "/sparql" and records[-1]["status"] == 200
     assert "secret" not in caplog.text and "ASK" not in caplog.text
