@@ -34,12 +34,13 @@ import pyoxigraph as ox
 import pytest
 import uvicorn
 
+# Real stores (oxigraph serve, Virtuoso) and the `repository` fixture over every backend.
+from stores import oxigraph_server, repository, virtuoso_server  # noqa: F401, E402
+
 from lcgraph.api.app import create_app
 from lcgraph.api.serving import prepare
 from lcgraph.config import Settings
 from lcgraph.store import Dataset
-# Real stores (oxigraph serve, Virtuoso) and the `repository` fixture over every backend.
-from stores import oxigraph_server, repository, virtuoso_server  # noqa: F401, E402
 
 WRITE_TOKEN = "test-write-token-0001"
 PRIVATE_TOKEN = "test-private-token-0002"
