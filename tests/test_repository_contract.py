@@ -150,6 +150,38 @@ def test_literals_as_each_store_keeps_them(repository: Repository, request: pyte
     assert ox.Literal("7", datatype=ox.NamedNode(XSD + kept)) in objects
 
 
+def test_construct_and_bound_variables(repository: Repository) -> None:
+    repository.apply(add=[ox.Quad(A, P, ox.Literal("x"), G1), ox.Quad(B, P, ox.Literal("y"), G1)])
+    triples = repository.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert isinstance(triples, ox.QueryTriples)
+    assert {t.subject for t in triples} == {A, B}
+    out = io.BytesIO()
+    repository.query(f"CONSTRUCT WHERE {{ {A} ?p ?o }}").serialize(out, format=ox.RdfFormat.N_TRIPLES)
+    assert out.getvalue().count(b"\n") == 1
+    # Bound variables are seen inside the WHERE group (the engine wants them projected).
+    rows = repository.select("SELECT ?s ?o WHERE { ?s ?p ?o FILTER(isIRI(?s)) }", substitutions={"s": B})
+    assert rows == [{"s": B, "o": ox.Literal("y")}]
+    assert repository.ask("ASK { ?s ?p 'x' }", substitutions={"s": A})
+    assert not repository.ask("ASK { ?s ?p 'x' }", substitutions={"s": B})
+
+
+def test_files_exports_and_scratch_copies(repository: Repository, tmp_path: Path) -> None:
+    data = tmp_path / "data.trig"
+    data.write_text(f"<{EX}g1> {{ <{EX}a> <{EX}p> 'x' . }}\n<{EX}g2> {{ <{EX}a> <{EX}p> 'x' , 'z' . }}\n")
+    repository.load_path(data)
+    assert repository.graphs() == [G1.value, G2.value] and repository.count() == 3
+    union = tmp_path / "union.nt"
+    repository.dump(union, "ntriples", default_graph=True)
+    assert len(union.read_text().splitlines()) == 2, "the union holds each triple once"
+    copy = repository.scratch_copy()
+    copy.apply(drop=[G1])
+    assert repository.graphs() == [G1.value, G2.value], "the copy is apart from the store"
+    assert copy.count() == 2
+    stats = repository.stats()
+    assert stats["quads"] == 3 and stats["public_triples"] == 2
+    assert stats["graphs"] == {G1.value: 1, G2.value: 2}
+
+
 # -- several writers in front of one store ---------------------------------------------------
 
 
