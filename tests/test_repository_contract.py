@@ -227,6 +227,19 @@ def test_a_guarded_commit_on_a_stale_version_is_refused(remote: str) -> None:
     assert second.graphs() == [G1.value] and second.count() == 1
 
 
+def test_what_a_failing_update_request_leaves(remote: str, request: pytest.FixtureRequest) -> None:
+    """The store's own atomicity, which a commit relies on: an operation that fails at run time
+    (a LOAD of nothing) after an INSERT. Oxigraph server keeps nothing; Virtuoso keeps the INSERT
+    (README). lcgraph then names the commit it failed in the middle of."""
+    repo = open_repository(remote)
+    assert isinstance(repo, SparqlRepository)
+    first = f"INSERT DATA {{ GRAPH {G1} {{ {A} {P} 'first' }} }}"
+    with pytest.raises(StoreUnavailable):
+        repo._update(f"{first} ; LOAD <http://127.0.0.1:9/nothing.ttl> INTO GRAPH {G2}")
+    kept = repo._ask(f"ASK {{ GRAPH {G1} {{ {A} {P} 'first' }} }}")
+    assert kept == (request.node.callspec.params["remote"] == "virtuoso")
+
+
 # -- faults ----------------------------------------------------------------------------------
 
 

@@ -632,10 +632,19 @@ class SparqlRepository:
 
     def _commit(self, change: _Change, old: str) -> str:
         new = uuid.uuid4().hex
-        self._update(change.update_text(old, new))
-        confirmed = self._ask(
-            f"ASK {{ GRAPH {META} {{ <{STORE_NS}commit/{new}> {FOLLOWS} <{STORE_NS}commit/{old}> }} }}"
-        )
+        marker = f"ASK {{ GRAPH {META} {{ <{STORE_NS}commit/{new}> {FOLLOWS} <{STORE_NS}commit/{old}> }} }}"
+        try:
+            self._update(change.update_text(old, new))
+        except StoreUnavailable as exc:
+            # A store whose update requests are not atomic (Virtuoso) may have kept the first operations.
+            if exc.timeout or not self._ask(marker):
+                raise
+            raise StoreUnavailable(
+                f"failed in the middle of commit {new} and kept part of it (its update requests are not "
+                f"atomic): {exc}",
+                store=self.endpoint.name,
+            ) from None
+        confirmed = self._ask(marker)
         if not confirmed:
             raise ConcurrentChange(
                 f"{self.endpoint.name}: the store changed since version {old}; nothing was written"
