@@ -9,6 +9,9 @@ front of a SPARQL store").
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -248,6 +251,7 @@ class _Fake(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         mode = self.server.mode  # type: ignore[attr-defined]
+        self.server.requests += 1  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
         if mode == "slow":
@@ -278,6 +282,7 @@ class _Fake(BaseHTTPRequestHandler):
 def fake_store() -> Iterator[object]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Fake)
     server.mode = "500"  # type: ignore[attr-defined]
+    server.requests = 0  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -296,6 +301,43 @@ def test_a_store_answering_errors_or_garbage_is_named(fake_store: object, mode: 
         open_repository(f"sparql:{_url(fake_store)}")
     assert f"127.0.0.1:{fake_store.server_address[1]}" in str(caught.value)  # type: ignore[attr-defined]
     assert not isinstance(caught.value, StoreRefused)
+    # Not retried: the 500 ends the start-up update; the garbage is read by the version query after it.
+    assert fake_store.requests == (1 if mode == "500" else 2)  # type: ignore[attr-defined]
+
+
+def test_connection_errors_are_retried_with_back_off(tmp_path: Path) -> None:
+    """A store that comes up while lcgraph retries its first connection is used."""
+    from stores import free_port
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    late = threading.Timer(
+        0.3,
+        lambda: started.append(
+            subprocess.Popen(
+                [
+                    shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or "oxigraph",
+                    "serve",
+                    "--location",
+                    str(tmp_path / "db"),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        ),
+    )
+    started: list[subprocess.Popen] = []
+    late.start()
+    try:
+        repo = open_repository(f"sparql:{base}/query?update={base}/update")
+        assert repo.graphs() == []
+    finally:
+        late.join()
+        for proc in started:
+            proc.terminate()
+            proc.wait(20)
 
 
 def test_a_slow_store_times_out_naming_it(fake_store: object) -> None:
