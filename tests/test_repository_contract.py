@@ -419,3 +419,18 @@ def test_a_stopped_store_is_named_and_nothing_is_half_written(tmp_path: Path) ->
         assert repo.version() == version and repo.count() == 1
     finally:
         again.stop()
+
+
+def test_store_errors_cross_process_boundaries() -> None:
+    import pickle
+
+    from lcgraph.store.repository import StoreUnavailable
+
+    again = pickle.loads(
+        pickle.dumps(StoreUnavailable("no answer", store="http://127.0.0.1:1/sparql", timeout=True))
+    )
+    assert (str(again), again.store, again.timeout) == (
+        "http://127.0.0.1:1/sparql: no answer",
+        "http://127.0.0.1:1/sparql",
+        True,
+    )

@@ -47,7 +47,16 @@ class StoreUnavailable(Exception):
     def __init__(self, message: str, *, store: str, timeout: bool = False) -> None:
         self.store = store
         self.timeout = timeout
+        self.problem = message
         super().__init__(f"{store}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments: say how to rebuild it when it crosses a process boundary.
+        return (_store_unavailable, (self.problem, self.store, self.timeout))
+
+
+def _store_unavailable(message: str, store: str, timeout: bool) -> StoreUnavailable:
+    return StoreUnavailable(message, store=store, timeout=timeout)
 
 
 class ConcurrentChange(Exception):

@@ -103,10 +103,20 @@ def skolem(term: Any) -> Any:
     return term
 
 
+_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_CANONICAL_BOOLEAN = {"1": ox.Literal("true", datatype=_BOOLEAN), "0": ox.Literal("false", datatype=_BOOLEAN)}
+
+
 def unskolem(term: Any) -> Any:
-    """The blank node a skolem IRI stands for (other terms unchanged)."""
+    """A term as lcgraph wrote it: the blank node a skolem IRI stands for, booleans in canonical form.
+
+    Virtuoso keeps booleans by value and gives ``true`` back as ``"1"^^xsd:boolean``
+    (the same value; the canonical form is ``true``).
+    """
     if isinstance(term, ox.NamedNode) and term.value.startswith(GENID):
         return ox.BlankNode(term.value[len(GENID) :])
+    if isinstance(term, ox.Literal) and term.datatype == _BOOLEAN and term.value in _CANONICAL_BOOLEAN:
+        return _CANONICAL_BOOLEAN[term.value]
     return term
 
 
@@ -725,33 +735,39 @@ class SparqlRepository:
     def dump(
         self,
         output: IO[bytes] | str | Path,
-        format: str | Format,
+        format: str | Format | ox.RdfFormat,
         *,
         graph: str | None = None,
         default_graph: bool = False,
         prefixes: dict[str, str] | None = None,
+        exclude: Iterable[str] = (),
     ) -> None:
         """Serialise with the engine, streamed from the store to ``output`` (blank nodes restored)."""
-        fmt = by_name(format) if isinstance(format, str) else format
+        if isinstance(format, ox.RdfFormat):
+            rdf_format, is_dataset, name = format, format.supports_datasets, format.file_extension
+        else:
+            fmt = by_name(format) if isinstance(format, str) else format
+            rdf_format, is_dataset, name = fmt.rdf_format, fmt.is_dataset, fmt.name
         kwargs: dict[str, Any] = {}
-        if prefixes and fmt.name in ("turtle", "trig", "rdfxml"):
+        if prefixes and rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
             kwargs["prefixes"] = prefixes
         out = str(output) if isinstance(output, Path) else output
         if graph is not None or default_graph:
             source = UNION if graph is None else ox.NamedNode(graph)
             items: Iterable[Any] = self._graph_quads(source)
-            if not fmt.is_dataset:
+            if not is_dataset:
                 items = (ox.Triple(q.subject, q.predicate, q.object) for q in items)
             elif graph is None:
                 items = (ox.Quad(q.subject, q.predicate, q.object) for q in items)
-            ox.serialize(items, out, format=fmt.rdf_format, **kwargs)
+            ox.serialize(items, out, format=rdf_format, **kwargs)
             return
-        if not fmt.is_dataset:
+        if not is_dataset:
             raise UnknownFormat(
-                f"{fmt.name} holds one graph: name the graph to export, "
-                "or use trig/nquads for the whole dataset"
+                f"{name} holds one graph: name the graph to export, or use trig/nquads for the whole dataset"
             )
-        ox.serialize(self.quads(), out, format=fmt.rdf_format, **kwargs)
+        skip = {ox.NamedNode(g) for g in exclude}
+        quads = (q for q in self.quads() if q.graph_name not in skip) if skip else self.quads()
+        ox.serialize(quads, out, format=rdf_format, **kwargs)
 
     def scratch_copy(self) -> Any:
         """An embedded in-memory copy of the whole dataset, for dry runs."""
