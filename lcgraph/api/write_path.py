@@ -215,10 +215,12 @@ def run_update(
     base_iri: str | None = None,
     agent: str | None = None,
     access: Access = ANONYMOUS,
+    using: tuple[list[str], list[str]] | None = None,
 ) -> bool:
-    """Apply a SPARQL update (already carrying the protocol's USING clauses) on the caller's view.
+    """Apply a SPARQL update on the caller's view; ``using``: the protocol's USING graphs (default, named).
 
     Returns whether the store changed.
     """
     with _write_lock:
-        return apply_update(ds, update, base_iri=base_iri, agent=agent, access=access).change is not None
+        result = apply_update(ds, update, base_iri=base_iri, agent=agent, access=access, using=using)
+        return result.change is not None
