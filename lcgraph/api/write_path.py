@@ -22,7 +22,8 @@ import pyoxigraph as ox
 
 from lcgraph.access import ANONYMOUS, Access
 from lcgraph.store import Dataset, Format, LoadError
-from lcgraph.store.dataset import UNNAMED, refuse_xml_entities, stored
+from lcgraph.store.dataset import refuse_xml_entities, stored
+from lcgraph.store.graph_names import UNNAMED, graph_node
 from lcgraph.validation.guarded import apply_change, apply_update
 
 _write_lock = threading.Lock()
@@ -45,16 +46,12 @@ class Part:
     name: str = "request body"
 
 
-def _graph_term(graph: str | None) -> ox.NamedNode:
-    return UNNAMED if graph is None else ox.NamedNode(graph)
-
-
 def parse_parts(
     parts: Sequence[Part], graph: str | None, *, base_iri: str | None = None, dataset: bool = False
 ) -> list[ox.Quad]:
     """Parse every part completely before anything is written; errors name part, line and column."""
     quads: list[ox.Quad] = []
-    target = _graph_term(graph)
+    target = graph_node(graph)
     for part in parts:
         if part.format.is_dataset and not dataset:
             raise LoadError(
@@ -85,11 +82,11 @@ def parse_parts(
 
 def graph_exists(ds: Dataset, graph: str | None) -> bool:
     """A named graph exists once created (until dropped); the default graph always exists."""
-    return graph is None or ds.store.contains_named_graph(ox.NamedNode(graph))
+    return graph is None or ds.store.contains_named_graph(graph_node(graph))
 
 
 def _quads_of(ds: Dataset, graph: str | None) -> list[ox.Quad]:
-    return list(ds.store.quads_for_pattern(None, None, None, _graph_term(graph)))
+    return list(ds.store.quads_for_pattern(None, None, None, graph_node(graph)))
 
 
 def replace_graph(
@@ -105,7 +102,7 @@ def replace_graph(
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
         created = not graph_exists(ds, graph)
-        target = _graph_term(graph)
+        target = graph_node(graph)
         result = apply_change(
             ds,
             add_quads=quads,
@@ -134,7 +131,7 @@ def add_to_graph(
         result = apply_change(
             ds,
             add_quads=quads,
-            create=[_graph_term(graph)],
+            create=[graph_node(graph)],
             source="graph store POST",
             agent=agent,
             access=access,
@@ -149,7 +146,7 @@ def delete_graph(
     with _write_lock:
         if not graph_exists(ds, graph):
             return None
-        target = _graph_term(graph)
+        target = graph_node(graph)
         result = apply_change(
             ds,
             clear=[target] if graph is None else [],

@@ -82,23 +82,43 @@ def update_groups(update: str) -> list[tuple[int, int]]:
 
     Not the group of ``DELETE WHERE { … }``, which is a template as well as a
     pattern. The groups are where the request text says they are; which
-    operation each belongs to is for the parser to say.
+    operation each belongs to is for the parser to say. The text is read once
+    (it may be megabytes of data), and :class:`NestingTooDeep` is raised on
+    the way for nesting deeper than :data:`MAX_NESTING`.
     """
     groups: list[tuple[int, int]] = []
     previous: str | None = None
     opened: int | None = None  # offset of the "{" of the group being read
     wanted = False
-    for kind, value, depth, start in _tokens(update):
+    braces = nesting = 0
+    for m in _TOKEN.finditer(update):
+        kind = m.lastgroup or "punct"
+        if kind in ("ws", "comment", "string"):
+            continue
+        value = m.group()
+        if kind == "punct" and value in "{}()":
+            if value in "{(":
+                nesting += 1
+                if nesting > MAX_NESTING:
+                    raise _too_deep()
+            else:
+                nesting = max(nesting - 1, 0)
+            if value == "{":
+                if wanted and braces == 0:
+                    opened = m.start()
+                braces += 1
+            elif value == "}":
+                braces = max(braces - 1, 0)
+                if opened is not None and braces == 0:
+                    groups.append((opened, m.end()))
+                    opened = None
+            previous, wanted = None, False
+            continue
         if opened is not None:
-            if value == "}" and depth == 1:
-                groups.append((opened, start + 1))
-                opened = None
             continue
         word = _keyword(kind, value)
-        if wanted and value == "{" and depth == 0:
-            opened = start
         data = word == "DATA" and previous in ("INSERT", "DELETE")
-        wanted = depth == 0 and (data or (word == "WHERE" and previous != "DELETE"))
+        wanted = braces == 0 and (data or (word == "WHERE" and previous != "DELETE"))
         previous = word
     return groups
 
@@ -190,10 +210,14 @@ def check_nesting(text: str) -> None:
     if text.count("{") + text.count("(") <= MAX_NESTING:
         return
     if nesting_depth(text) > MAX_NESTING:
-        raise NestingTooDeep(
-            f"the request nests groups or expressions more than {MAX_NESTING} levels deep; "
-            "flatten it (no real query needs that many)"
-        )
+        raise _too_deep()
+
+
+def _too_deep() -> NestingTooDeep:
+    return NestingTooDeep(
+        f"the request nests groups or expressions more than {MAX_NESTING} levels deep; "
+        "flatten it (no real query needs that many)"
+    )
 
 
 class NestingTooDeep(ValueError):

@@ -47,7 +47,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from lcgraph.access import SYSTEM, Access
 from lcgraph.store.dataset import Dataset, dataset_arguments
-from lcgraph.store.dataset_clause import NestingTooDeep, check_nesting, update_groups
+from lcgraph.store.dataset_clause import NestingTooDeep, update_groups
 from lcgraph.store.graph_names import UNNAMED, InvalidGraphName, graph_node
 from lcgraph.validation.shapes import to_ox
 
@@ -216,6 +216,14 @@ class _Operation:
 class _Request:
     operations: list[_Operation]
     groups: dict[str, str]  # placeholder IRI -> the DATA or WHERE group as written
+    data: dict[int, list[ox.Quad]]  # id of an INSERT/DELETE DATA operation -> its quads
+
+    def where(self, operation: _Operation) -> str:
+        """The WHERE group of a DELETE/INSERT operation."""
+        where = _group(self, _get(operation.op, "where"))
+        if where is None:
+            raise UpdateSyntaxError("cannot find the WHERE clause of an operation")
+        return where
 
 
 def _get(value: object, key: str) -> object:
@@ -224,30 +232,35 @@ def _get(value: object, key: str) -> object:
 
 
 def _read(sparql: str, base_iri: str | None) -> _Request:
-    """Parse the request (see the module docstring); :class:`UpdateSyntaxError` if it is not SPARQL."""
+    """Parse the request (see the module docstring); :class:`UpdateSyntaxError` if it is not SPARQL.
+
+    Every syntax error is found here, before any access check or evaluation.
+    """
     try:
-        check_nesting(sparql)
+        found = update_groups(sparql)
     except NestingTooDeep as exc:
         raise UpdateSyntaxError(str(exc)) from None
-    # The engine has the last word on syntax (it runs nothing on an empty store).
-    try:
-        ox.Store().update(sparql, base_iri=base_iri)
-    except SyntaxError as exc:
-        raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
-    except Exception:  # noqa: BLE001
-        pass  # e.g. CLEAR of a graph the empty store lacks: not a syntax problem
     nonce = uuid.uuid4().hex
     groups: dict[str, str] = {}
     pieces: list[str] = []
     done = 0
-    for number, (start, end) in enumerate(update_groups(sparql)):
+    for number, (start, end) in enumerate(found):
         iri = f"{_PLACEHOLDER}{nonce}:{number}"
         groups[iri] = sparql[start:end]
         pieces += [sparql[done:start], f"{{ <{iri}> <{iri}> <{iri}> }}"]
         done = end
     pieces.append(sparql[done:])
+    outline = "".join(pieces)
+    # The engine has the last word on syntax: the outline here (it runs nothing on an empty
+    # store), each DATA and WHERE group below.
     try:
-        tree = parseUpdate("".join(pieces))
+        ox.Store().update(outline, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
+    except Exception:  # noqa: BLE001
+        pass  # e.g. CLEAR of a graph the empty store lacks: not a syntax problem
+    try:
+        tree = parseUpdate(outline)
         prologues = list(_get(tree, "prologue") or [])
         algebra = translateUpdate(tree, base=base_iri)
     except Exception as exc:  # pyparsing and rdflib raise several types
@@ -255,16 +268,21 @@ def _read(sparql: str, base_iri: str | None) -> _Request:
     ops = list(algebra.algebra) if algebra else []
     header = f"BASE <{base_iri}>\n" if base_iri else ""
     operations = []
-    for prologue, op in zip(prologues, ops, strict=True):
+    for prologue, op in zip(prologues, ops, strict=False):
         header += _prologue_text(prologue)
         operations.append(_Operation(op, header))
-    for op in ops:
-        if op.name == "Load":
+    request = _Request(operations, groups, {})
+    for operation in operations:
+        if operation.name == "Load":
             raise UpdateNotSupported(
                 "LOAD is not carried out here: the service does not fetch from the "
                 "network. POST the file to /store instead."
             )
-    return _Request(operations, groups)
+        if operation.name in ("InsertData", "DeleteData"):
+            request.data[id(operation)] = _data(request, operation)
+        elif operation.name == "Modify":
+            _check_where(request, operation)
+    return request
 
 
 def _prologue_text(declarations: Iterable[CompValue]) -> str:
@@ -319,7 +337,24 @@ def _data(request: _Request, operation: _Operation) -> list[ox.Quad]:
         scratch.update(f"{operation.header}INSERT DATA {group}")
     except SyntaxError as exc:
         raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
-    return [ox.Quad(q.subject, q.predicate, q.object, graph_node(q.graph_name)) for q in scratch]
+    quads = list(scratch.quads_for_pattern(None, None, None, None))
+    if operation.name == "DeleteData" and any(
+        isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object)
+    ):
+        raise UpdateSyntaxError("not a valid SPARQL 1.1 update: DELETE DATA allows no blank nodes")
+    default = graph_node(None)
+    return [
+        q if isinstance(q.graph_name, ox.NamedNode) else ox.Quad(q.subject, q.predicate, q.object, default)
+        for q in quads
+    ]
+
+
+def _check_where(request: _Request, operation: _Operation) -> None:
+    """Let the engine parse a WHERE group (on an empty store: nothing is evaluated)."""
+    try:
+        ox.Store().query(f"{operation.header}SELECT * WHERE {request.where(operation)}")
+    except SyntaxError as exc:
+        raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
 
 
 def _check_templates(op: CompValue, default: GraphName, data: list[ox.Quad], access: Access) -> None:
@@ -407,7 +442,7 @@ def _instantiate(
             if None in (graph, s2, p2, o2) or isinstance(s2, ox.Literal) or not isinstance(p2, ox.NamedNode):
                 continue
             if isinstance(graph, ox.DefaultGraph):
-                graph = UNNAMED
+                graph = graph_node(graph)
             if not isinstance(graph, ox.NamedNode):
                 continue
             out.append(ox.Quad(s2, p2, o2, graph))  # type: ignore[arg-type]
@@ -533,7 +568,7 @@ def update_change(
     for operation in request.operations:
         op = operation.op
         default = _graph(_get(op, "withClause")) if _get(op, "withClause") is not None else UNNAMED
-        data = _data(request, operation) if operation.name in ("InsertData", "DeleteData") else []
+        data = request.data.get(id(operation), [])
         _check_templates(op, default, data, access)
         prepared.append((operation, default, data))
     state = _State(ds, access)
@@ -548,10 +583,7 @@ def update_change(
                 rows = _solutions(state, operation, _pattern_text(op), using)
                 state.apply([], _instantiate(op, default, rows))
             elif operation.name == "Modify":
-                where = _group(request, _get(op, "where"))
-                if where is None:
-                    raise UpdateSyntaxError("cannot find the WHERE clause of an operation")
-                rows = _solutions(state, operation, where, using)
+                rows = _solutions(state, operation, request.where(operation), using)
                 state.apply(
                     _instantiate(_get(op, "insert"), default, rows),
                     _instantiate(_get(op, "delete"), default, rows),
