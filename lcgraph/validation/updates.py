@@ -15,7 +15,8 @@ Before rdflib reads the request, the one SPARQL lexer
 (:func:`lcgraph.store.dataset_clause.update_groups`) finds those groups and
 each is replaced by a placeholder triple naming it, so every parsed operation
 carries its own data or WHERE group: nothing is paired by position. The
-engine checks the syntax of the request as sent first. The templates are
+engine checks the syntax of the outline and of every group before any access
+check or evaluation. The templates are
 filled with the solutions; the graph operations (CLEAR, DROP, ADD, MOVE,
 COPY, CREATE) need no query. The result is the exact quads added and
 removed, which ``apply_change`` validates and commits in one transaction.
@@ -36,7 +37,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -202,28 +203,23 @@ _PLACEHOLDER = "urn:x-lcgraph:update-group:"
 
 @dataclass(frozen=True)
 class _Operation:
-    """One parsed operation, with the BASE/PREFIX text in force for it."""
+    """One parsed operation, the BASE/PREFIX text in force for it, and its own DATA or WHERE group."""
 
     op: CompValue
     header: str
+    group: str | None  # as written in the request
+    data: list[ox.Quad] = field(default_factory=list)  # INSERT/DELETE DATA, parsed by the engine
 
     @property
     def name(self) -> str:
         return str(self.op.name)
 
-
-@dataclass(frozen=True)
-class _Request:
-    operations: list[_Operation]
-    groups: dict[str, str]  # placeholder IRI -> the DATA or WHERE group as written
-    data: dict[int, list[ox.Quad]]  # id of an INSERT/DELETE DATA operation -> its quads
-
-    def where(self, operation: _Operation) -> str:
+    @property
+    def where(self) -> str:
         """The WHERE group of a DELETE/INSERT operation."""
-        where = _group(self, _get(operation.op, "where"))
-        if where is None:
+        if self.group is None:
             raise UpdateSyntaxError("cannot find the WHERE clause of an operation")
-        return where
+        return self.group
 
 
 def _get(value: object, key: str) -> object:
@@ -231,7 +227,7 @@ def _get(value: object, key: str) -> object:
     return dict.get(value, key) if isinstance(value, dict) else None  # type: ignore[arg-type]
 
 
-def _read(sparql: str, base_iri: str | None) -> _Request:
+def _read(sparql: str, base_iri: str | None) -> list[_Operation]:
     """Parse the request (see the module docstring); :class:`UpdateSyntaxError` if it is not SPARQL.
 
     Every syntax error is found here, before any access check or evaluation.
@@ -270,19 +266,21 @@ def _read(sparql: str, base_iri: str | None) -> _Request:
     operations = []
     for prologue, op in zip(prologues, ops, strict=False):
         header += _prologue_text(prologue)
-        operations.append(_Operation(op, header))
-    request = _Request(operations, groups, {})
-    for operation in operations:
-        if operation.name == "Load":
+        if op.name == "Load":
             raise UpdateNotSupported(
                 "LOAD is not carried out here: the service does not fetch from the "
                 "network. POST the file to /store instead."
             )
-        if operation.name in ("InsertData", "DeleteData"):
-            request.data[id(operation)] = _data(request, operation)
-        elif operation.name == "Modify":
-            _check_where(request, operation)
-    return request
+        if op.name in ("InsertData", "DeleteData"):
+            operation = _Operation(op, header, _group(groups, op))
+            operation = replace(operation, data=_data(operation))
+        elif op.name == "Modify":
+            operation = _Operation(op, header, _group(groups, _get(op, "where")))
+            _check_where(operation)
+        else:
+            operation = _Operation(op, header, None)
+        operations.append(operation)
+    return operations
 
 
 def _prologue_text(declarations: Iterable[CompValue]) -> str:
@@ -296,10 +294,10 @@ def _prologue_text(declarations: Iterable[CompValue]) -> str:
     return "".join(lines)
 
 
-def _group(request: _Request, value: object) -> str | None:
+def _group(groups: dict[str, str], value: object) -> str | None:
     """The DATA or WHERE group whose placeholder an operation's part holds (``None``: none)."""
     if isinstance(value, URIRef):
-        return request.groups.get(str(value))
+        return groups.get(str(value))
     if isinstance(value, dict):
         items: Iterable[object] = value.values()
     elif isinstance(value, (list, tuple)):
@@ -307,7 +305,7 @@ def _group(request: _Request, value: object) -> str | None:
     else:
         return None
     for item in items:
-        found = _group(request, item)
+        found = _group(groups, item)
         if found is not None:
             return found
     return None
@@ -327,14 +325,13 @@ def _graph(value: object) -> GraphName:
         raise UpdateSyntaxError(str(exc)) from None
 
 
-def _data(request: _Request, operation: _Operation) -> list[ox.Quad]:
+def _data(operation: _Operation) -> list[ox.Quad]:
     """The quads of an INSERT DATA / DELETE DATA, parsed by the engine (blank nodes are fresh)."""
-    group = _group(request, operation.op)
-    if group is None:
+    if operation.group is None:
         raise UpdateSyntaxError(f"cannot find the data of an {operation.name} operation")
     scratch = ox.Store()
     try:
-        scratch.update(f"{operation.header}INSERT DATA {group}")
+        scratch.update(f"{operation.header}INSERT DATA {operation.group}")
     except SyntaxError as exc:
         raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
     quads = list(scratch.quads_for_pattern(None, None, None, None))
@@ -349,10 +346,10 @@ def _data(request: _Request, operation: _Operation) -> list[ox.Quad]:
     ]
 
 
-def _check_where(request: _Request, operation: _Operation) -> None:
+def _check_where(operation: _Operation) -> None:
     """Let the engine parse a WHERE group (on an empty store: nothing is evaluated)."""
     try:
-        ox.Store().query(f"{operation.header}SELECT * WHERE {request.where(operation)}")
+        ox.Store().query(f"{operation.header}SELECT * WHERE {operation.where}")
     except SyntaxError as exc:
         raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
 
@@ -533,11 +530,11 @@ def _graph_op(state: _State, op: CompValue) -> None:
         state.empty(source, drop=source != UNNAMED)
 
 
-def _check_protocol_using(request: _Request, using: tuple[list[str], list[str]] | None) -> None:
+def _check_protocol_using(operations: list[_Operation], using: tuple[list[str], list[str]] | None) -> None:
     """The Protocol's using-graph-uri/using-named-graph-uri exclude an operation's own WITH/USING."""
     if using is None or not (using[0] or using[1]):
         return
-    for number, operation in enumerate(request.operations, start=1):
+    for number, operation in enumerate(operations, start=1):
         if _get(operation.op, "withClause") is not None or _get(operation.op, "using"):
             raise UpdateSyntaxError(
                 f"operation {number} of the update names its own dataset (WITH/USING) and the request "
@@ -562,28 +559,26 @@ def update_change(
     is evaluated), or a WHERE, USING, WITH or the source of ADD/COPY/MOVE names
     a graph the caller may not read.
     """
-    request = _read(sparql, base_iri)
-    _check_protocol_using(request, using)
-    prepared: list[tuple[_Operation, GraphName, list[ox.Quad]]] = []
-    for operation in request.operations:
+    operations = _read(sparql, base_iri)
+    _check_protocol_using(operations, using)
+    defaults: list[GraphName] = []
+    for operation in operations:
         op = operation.op
-        default = _graph(_get(op, "withClause")) if _get(op, "withClause") is not None else UNNAMED
-        data = request.data.get(id(operation), [])
-        _check_templates(op, default, data, access)
-        prepared.append((operation, default, data))
+        defaults.append(_graph(_get(op, "withClause")) if _get(op, "withClause") is not None else UNNAMED)
+        _check_templates(op, defaults[-1], operation.data, access)
     state = _State(ds, access)
     try:
-        for operation, default, data in prepared:
+        for operation, default in zip(operations, defaults, strict=True):
             op = operation.op
             if operation.name == "InsertData":
-                state.apply(data, [])
+                state.apply(operation.data, [])
             elif operation.name == "DeleteData":
-                state.apply([], data)
+                state.apply([], operation.data)
             elif operation.name == "DeleteWhere":
                 rows = _solutions(state, operation, _pattern_text(op), using)
                 state.apply([], _instantiate(op, default, rows))
             elif operation.name == "Modify":
-                rows = _solutions(state, operation, request.where(operation), using)
+                rows = _solutions(state, operation, operation.where, using)
                 state.apply(
                     _instantiate(_get(op, "insert"), default, rows),
                     _instantiate(_get(op, "delete"), default, rows),
