@@ -82,11 +82,11 @@ def parse_parts(
 
 def graph_exists(ds: Dataset, graph: str | None) -> bool:
     """A named graph exists once created (until dropped); the default graph always exists."""
-    return graph is None or ds.store.contains_named_graph(graph_node(graph))
+    return graph is None or ds.has_graph(graph)
 
 
 def _quads_of(ds: Dataset, graph: str | None) -> list[ox.Quad]:
-    return list(ds.store.quads_for_pattern(None, None, None, graph_node(graph)))
+    return list(ds.quads(graph=graph_node(graph)))
 
 
 def replace_graph(

@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from rdflib.plugins.sparql.parser import parseQuery
 
 from lcgraph.ingest.dates import DateError, parse_date
+from lcgraph.store.syntax import check_query
 
 PACKAGED_DIR = Path(__file__).resolve().parent
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -226,17 +227,15 @@ def _form(query: CannedQuery) -> str:
     as well, to tell CONSTRUCT from DESCRIBE (rdflib takes a fraction of a
     second per query; the engine a fraction of a millisecond).
     """
-    dummy = {ox.Variable(p.name): ox.Literal("x") for p in query.parameters}
+    dummy = {p.name: ox.Literal("x") for p in query.parameters}
     try:
-        answer = ox.Store().query(query.sparql, substitutions=dummy)
+        form = check_query(query.sparql, substitutions=dummy)
     except SyntaxError as exc:
         raise CannedQueryError(f"{query.path}: SPARQL syntax error: {exc}") from None
     except (RuntimeError, ValueError) as exc:
         raise CannedQueryError(f"{query.path}: {exc} (parameters must be SELECT variables)") from None
-    if isinstance(answer, ox.QuerySolutions):
-        return "SELECT"
-    if isinstance(answer, ox.QueryBoolean):
-        return "ASK"
+    if form != "GRAPH":
+        return form
     try:
         parsed = parseQuery(query.sparql)
     except Exception as exc:  # pyparsing raises several types
