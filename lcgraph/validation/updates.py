@@ -6,20 +6,21 @@ NAMED``, its templates and its ``WHERE`` come from the parsed operation
 itself. Two parts of the text go to the engine verbatim instead:
 
 * the body of each ``INSERT DATA`` / ``DELETE DATA``, which the engine parses
-  into quads (rdflib's parser needs seconds per thousand triples, the engine
-  milliseconds: ``bench/bench_updates.py``);
+  into quads (rdflib's parser needs seconds to minutes per thousand triples,
+  the engine milliseconds: ``bench/bench_updates.py``);
 * the group of each ``… WHERE { … }``, which the engine evaluates as
-  ``SELECT * WHERE { … }`` with the operation's dataset on the caller's view.
+  ``SELECT * WHERE { … }`` with the operation's dataset on the caller's view
+  (the pattern of ``DELETE WHERE`` is its parsed template, written back).
 
 Before rdflib reads the request, the one SPARQL lexer
 (:func:`lcgraph.store.dataset_clause.update_groups`) finds those groups and
 each is replaced by a placeholder triple naming it, so every parsed operation
 carries its own data or WHERE group: nothing is paired by position. The
-engine checks the syntax of the outline and of every group before any access
-check or evaluation. The templates are
-filled with the solutions; the graph operations (CLEAR, DROP, ADD, MOVE,
-COPY, CREATE) need no query. The result is the exact quads added and
-removed, which ``apply_change`` validates and commits in one transaction.
+engine checks the syntax of this outline and of every group before any
+access check or evaluation. The templates are filled with the solutions; the
+graph operations (CLEAR, DROP, ADD, MOVE, COPY, CREATE) need no query. The
+result is the exact quads added and removed, which ``apply_change``
+validates and commits in one transaction.
 
 Operations in one request apply in order. Once an earlier operation has
 changed something, a later WHERE must see that change: it is then evaluated
