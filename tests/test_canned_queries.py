@@ -140,3 +140,23 @@ def test_malformed_query_files_are_refused_at_load(tmp_path: Path, content: str,
     (tmp_path / "broken.rq").write_text(content, encoding="utf-8")
     with pytest.raises(CannedQueryError, match=message):
         Registry.load([tmp_path])
+
+
+@pytest.mark.parametrize(
+    ("sparql", "form"),
+    # A prefix or a comment naming another form does not change the form.
+    [
+        ("PREFIX describe: <http://example.org/d#>\nSELECT ?x WHERE { ?x describe:p ?o }", "SELECT"),
+        (
+            "PREFIX select: <http://example.org/s#>\n# SELECT in a comment\nASK { ?x select:p 'SELECT' }",
+            "ASK",
+        ),
+        ("PREFIX ask: <http://example.org/a#>\nCONSTRUCT { ?x ask:p ?o } WHERE { ?x ?p ?o }", "CONSTRUCT"),
+        ("PREFIX construct: <http://example.org/c#>\nDESCRIBE ?x WHERE { ?x construct:p ?o }", "DESCRIBE"),
+    ],
+)
+def test_the_form_comes_from_the_parsed_query(tmp_path: Path, sparql: str, form: str) -> None:
+    (tmp_path / "mine.rq").write_text(f"# title@en: Mine\n{sparql}\n", encoding="utf-8")
+    query = Registry.load([tmp_path]).get("mine")
+    assert query.form == form
+    assert query.describe()["form"] == form

@@ -31,7 +31,6 @@ from lcgraph.api.protocol_request import (
     UpdateOperation,
     parse_request,
 )
-from lcgraph.api.sparql_text import apply_using
 from lcgraph.publish.privacy import read_dataset_clause
 
 DATA = """
@@ -178,28 +177,6 @@ def test_bad_requests_are_refused_with_a_reason(
 
 
 # -- SPARQL text -------------------------------------------------------------------------
-
-
-def test_using_clauses_are_added_to_every_modify_operation() -> None:
-    update = (
-        'PREFIX ex: <http://example.org/> INSERT DATA { ex:a ex:p "WHERE ; {" } ; '
-        "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o } ; DELETE WHERE { ?s ex:q ?o }"
-    )
-    rewritten = apply_using(update, ["http://g1"], ["http://g2"])
-    assert rewritten.count("USING <http://g1> USING NAMED <http://g2>") == 2
-    assert '"WHERE ; {"' in rewritten
-    store = ox.Store()
-    store.update(rewritten)  # still valid SPARQL
-
-
-def test_with_and_using_conflict_with_protocol_graphs() -> None:
-    for update in (
-        "WITH <http://a> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
-        "DELETE { ?s ?p ?o } USING <http://a> WHERE { ?s ?p ?o }",
-    ):
-        with pytest.raises(ApiError):
-            apply_using(update, ["http://g"], [])
-    assert apply_using("CLEAR ALL", [], []) == "CLEAR ALL"
 
 
 def test_from_clauses_are_read_with_prefixes_and_base() -> None:

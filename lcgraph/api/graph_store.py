@@ -41,7 +41,7 @@ from lcgraph.api.write_path import (
 from lcgraph.namespaces import LCG, PREFIXES
 from lcgraph.publish.privacy import QueryRefused, check_graph_readable
 from lcgraph.store import Format, UnknownFormat, by_media_type, for_path
-from lcgraph.store.dataset import UNNAMED
+from lcgraph.store.graph_names import graph_node
 
 router = APIRouter(tags=["SPARQL 1.1 Graph Store Protocol"])
 
@@ -172,7 +172,7 @@ def _dump(
             # Every named graph the caller may read.
             repo.dump(output, fmt.engine, prefixes=prefixes, exclude=hidden)
         else:
-            graph = UNNAMED.value if target is None else str(target)
+            graph = graph_node(str(target) if isinstance(target, str) else None).value
             repo.dump(output, fmt.engine, graph=graph, prefixes=prefixes)
 
     return write

@@ -31,7 +31,6 @@ from lcgraph.api.protocol_request import (
     parse_request,
 )
 from lcgraph.api.runtime import ServiceRuntime, runtime
-from lcgraph.api.sparql_text import apply_using
 from lcgraph.api.write_path import run_update
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
@@ -178,11 +177,11 @@ async def answer_query(
 async def _apply_update(
     request: Request, rt: ServiceRuntime, op: UpdateOperation, principal: Principal
 ) -> Response:
-    text = apply_using(op.update, op.using_graphs, op.using_named_graphs)
     changed = await rt.blocking(
         run_update,
         rt.dataset,
-        text,
+        op.update,
+        using=(list(op.using_graphs), list(op.using_named_graphs)),
         base_iri=_endpoint(request),
         agent=principal.name,
         access=principal.access,

@@ -22,7 +22,8 @@ import pyoxigraph as ox
 
 from lcgraph.access import ANONYMOUS, Access
 from lcgraph.store import Dataset, Format, LoadError
-from lcgraph.store.dataset import UNNAMED, refuse_xml_entities, stored
+from lcgraph.store.dataset import refuse_xml_entities, stored
+from lcgraph.store.graph_names import UNNAMED, graph_node
 from lcgraph.validation.guarded import apply_change, apply_update
 
 _write_lock = threading.Lock()
@@ -45,16 +46,12 @@ class Part:
     name: str = "request body"
 
 
-def _graph_term(graph: str | None) -> ox.NamedNode:
-    return UNNAMED if graph is None else ox.NamedNode(graph)
-
-
 def parse_parts(
     parts: Sequence[Part], graph: str | None, *, base_iri: str | None = None, dataset: bool = False
 ) -> list[ox.Quad]:
     """Parse every part completely before anything is written; errors name part, line and column."""
     quads: list[ox.Quad] = []
-    target = _graph_term(graph)
+    target = graph_node(graph)
     for part in parts:
         if part.format.is_dataset and not dataset:
             raise LoadError(
@@ -89,7 +86,7 @@ def graph_exists(ds: Dataset, graph: str | None) -> bool:
 
 
 def _quads_of(ds: Dataset, graph: str | None) -> list[ox.Quad]:
-    return list(ds.quads(graph=_graph_term(graph)))
+    return list(ds.quads(graph=graph_node(graph)))
 
 
 def replace_graph(
@@ -105,7 +102,7 @@ def replace_graph(
     quads = parse_parts(parts, graph, base_iri=base_iri)
     with _write_lock:
         created = not graph_exists(ds, graph)
-        target = _graph_term(graph)
+        target = graph_node(graph)
         result = apply_change(
             ds,
             add_quads=quads,
@@ -134,7 +131,7 @@ def add_to_graph(
         result = apply_change(
             ds,
             add_quads=quads,
-            create=[_graph_term(graph)],
+            create=[graph_node(graph)],
             source="graph store POST",
             agent=agent,
             access=access,
@@ -149,7 +146,7 @@ def delete_graph(
     with _write_lock:
         if not graph_exists(ds, graph):
             return None
-        target = _graph_term(graph)
+        target = graph_node(graph)
         result = apply_change(
             ds,
             clear=[target] if graph is None else [],
@@ -215,10 +212,12 @@ def run_update(
     base_iri: str | None = None,
     agent: str | None = None,
     access: Access = ANONYMOUS,
+    using: tuple[list[str], list[str]] | None = None,
 ) -> bool:
-    """Apply a SPARQL update (already carrying the protocol's USING clauses) on the caller's view.
+    """Apply a SPARQL update on the caller's view; ``using``: the protocol's USING graphs (default, named).
 
     Returns whether the store changed.
     """
     with _write_lock:
-        return apply_update(ds, update, base_iri=base_iri, agent=agent, access=access).change is not None
+        result = apply_update(ds, update, base_iri=base_iri, agent=agent, access=access, using=using)
+        return result.change is not None

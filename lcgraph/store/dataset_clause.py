@@ -1,4 +1,4 @@
-"""What a SPARQL query says about its own dataset: ``FROM``, ``FROM NAMED`` and ``SERVICE``.
+"""What a SPARQL request says about its dataset (``FROM``, ``FROM NAMED``, ``SERVICE``); where its groups are.
 
 For the store (which gives every query set semantics over several default
 graphs, so it must see a query's ``FROM`` list) and the privacy rules (which
@@ -8,6 +8,11 @@ the clause says, and parsing the whole query with rdflib costs milliseconds
 per request; this is the one small lexer lcgraph keeps for the hot path. It
 skips strings, comments and IRIs, tracks brace depth, and resolves prefixed
 names against the query's ``PREFIX``/``BASE``.
+
+The update reader (:mod:`lcgraph.validation.updates`) uses the same lexer for
+one thing: :func:`update_groups` finds the ``DATA`` and ``WHERE`` groups of an
+update, which go to the engine verbatim (rdflib's parser needs seconds per
+thousand triples of ``INSERT DATA``; measured in ``bench/bench_updates.py``).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ _TOKEN = re.compile(
                |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00b7\u00c0-\uffff]+)
-  | (?P<name>[\w\u00c0-\uffff]*:[\w\-.:%\\\u00b7\u00c0-\uffff]*|[A-Za-z_][\w\-]*)
+  | (?P<name>[\w\u00c0-\uffff]*:(?:[\w\-.:%\u00b7\u00c0-\uffff]|\\.)*|[A-Za-z_][\w\-]*)
   | (?P<punct>.)
     """,
     re.VERBOSE | re.DOTALL,
@@ -53,19 +58,69 @@ class DatasetClause:
         return bool(self.default or self.named)
 
 
-def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
-    """(kind, text, brace depth) of each significant token; strings and comments are skipped."""
+def _tokens(text: str) -> Iterator[tuple[str, str, int, int]]:
+    """(kind, text, brace depth, offset) of each significant token; strings and comments are skipped."""
     depth = 0
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "punct"
         if kind in ("ws", "comment", "string"):
             continue
         value = m.group()
-        yield kind, value, depth
+        yield kind, value, depth, m.start()
         if value == "{":
             depth += 1
         elif value == "}":
             depth = max(depth - 1, 0)
+
+
+def _keyword(kind: str, value: str) -> str | None:
+    return value.upper() if kind == "name" and ":" not in value else None
+
+
+def update_groups(update: str) -> list[tuple[int, int]]:
+    """(start, end) of the ``{ … }`` of every ``INSERT DATA``, ``DELETE DATA`` and ``… WHERE`` in an update.
+
+    Not the group of ``DELETE WHERE { … }``, which is a template as well as a
+    pattern. The groups are where the request text says they are; which
+    operation each belongs to is for the parser to say. The text is read once
+    (it may be megabytes of data), and :class:`NestingTooDeep` is raised on
+    the way for nesting deeper than :data:`MAX_NESTING`.
+    """
+    groups: list[tuple[int, int]] = []
+    previous: str | None = None
+    opened: int | None = None  # offset of the "{" of the group being read
+    wanted = False
+    braces = nesting = 0
+    for m in _TOKEN.finditer(update):
+        kind = m.lastgroup or "punct"
+        if kind in ("ws", "comment", "string"):
+            continue
+        value = m.group()
+        if kind == "punct" and value in "{}()":
+            if value in "{(":
+                nesting += 1
+                if nesting > MAX_NESTING:
+                    raise _too_deep()
+            else:
+                nesting = max(nesting - 1, 0)
+            if value == "{":
+                if wanted and braces == 0:
+                    opened = m.start()
+                braces += 1
+            elif value == "}":
+                braces = max(braces - 1, 0)
+                if opened is not None and braces == 0:
+                    groups.append((opened, m.end()))
+                    opened = None
+            previous, wanted = None, False
+            continue
+        if opened is not None:
+            continue
+        word = _keyword(kind, value)
+        data = word == "DATA" and previous in ("INSERT", "DELETE")
+        wanted = braces == 0 and (data or (word == "WHERE" and previous != "DELETE"))
+        previous = word
+    return groups
 
 
 def read_dataset_clause(query: str) -> DatasetClause:
@@ -91,8 +146,8 @@ def _read_dataset_clause(query: str) -> tuple[tuple[str, ...], tuple[str, ...], 
     toks = list(_tokens(query))
     i = 0
     while i < len(toks):
-        kind, value, depth = toks[i]
-        word = value.upper() if kind == "name" and ":" not in value else None
+        kind, value, depth, _ = toks[i]
+        word = _keyword(kind, value)
         if word == "SERVICE":
             clause.uses_service = True
         elif word == "PREFIX" and i + 2 < len(toks):
@@ -118,8 +173,8 @@ def _resolve_iri(token: str, base: str) -> str:
     return urljoin(base, iri) if base else iri
 
 
-def _term_iri(token: tuple[str, str, int], prefixes: dict[str, str], base: str) -> str:
-    kind, value, _ = token
+def _term_iri(token: tuple[str, str, int, int], prefixes: dict[str, str], base: str) -> str:
+    kind, value, _, _ = token
     if kind == "iri":
         return _resolve_iri(value, base)
     if kind == "name" and ":" in value:
@@ -155,10 +210,14 @@ def check_nesting(text: str) -> None:
     if text.count("{") + text.count("(") <= MAX_NESTING:
         return
     if nesting_depth(text) > MAX_NESTING:
-        raise NestingTooDeep(
-            f"the request nests groups or expressions more than {MAX_NESTING} levels deep; "
-            "flatten it (no real query needs that many)"
-        )
+        raise _too_deep()
+
+
+def _too_deep() -> NestingTooDeep:
+    return NestingTooDeep(
+        f"the request nests groups or expressions more than {MAX_NESTING} levels deep; "
+        "flatten it (no real query needs that many)"
+    )
 
 
 class NestingTooDeep(ValueError):

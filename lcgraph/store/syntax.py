@@ -15,8 +15,12 @@ import pyoxigraph as ox
 
 def check_query(
     text: str, *, base_iri: str | None = None, substitutions: dict[str, Any] | None = None
-) -> None:
-    """Raise ``SyntaxError`` if the engine cannot read ``text`` as a query."""
+) -> str:
+    """Raise ``SyntaxError`` if the engine cannot read ``text`` as a query; else say what it answers.
+
+    ``"SELECT"`` (solutions), ``"ASK"`` (a boolean) or ``"GRAPH"`` (triples:
+    CONSTRUCT or DESCRIBE, which the engine's answer does not tell apart).
+    """
     kwargs: dict[str, Any] = {}
     if base_iri:
         kwargs["base_iri"] = base_iri
@@ -24,7 +28,10 @@ def check_query(
         kwargs["substitutions"] = {
             ox.Variable(k) if isinstance(k, str) else k: v for k, v in substitutions.items()
         }
-    ox.Store().query(text, **kwargs)
+    answer = ox.Store().query(text, **kwargs)
+    if isinstance(answer, ox.QuerySolutions):
+        return "SELECT"
+    return "ASK" if isinstance(answer, ox.QueryBoolean) else "GRAPH"
 
 
 def check_update(text: str, *, base_iri: str | None = None) -> None:
@@ -33,3 +40,17 @@ def check_update(text: str, *, base_iri: str | None = None) -> None:
         ox.Store().update(text, base_iri=base_iri)
     else:
         ox.Store().update(text)
+
+
+def update_data(text: str, *, base_iri: str | None = None) -> list[ox.Quad]:
+    """The quads ``text`` (an ``INSERT DATA``) writes into an empty store: the engine's reading of the data.
+
+    For updates whose data is too big for rdflib's parser (it takes seconds
+    per thousand triples). Raises ``SyntaxError`` like :func:`check_update`.
+    """
+    scratch = ox.Store()
+    if base_iri:
+        scratch.update(text, base_iri=base_iri)
+    else:
+        scratch.update(text)
+    return list(scratch.quads_for_pattern(None, None, None, None))

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from lcgraph.store import Format, LoadError, UnknownFormat, by_name, for_path
 from lcgraph.store.dataset import refuse_xml_entities
+from lcgraph.store.graph_names import InvalidGraphName, graph_node
 
 
 def parse_bytes(
@@ -32,7 +33,10 @@ def parse_bytes(
             raise LoadError(str(exc), source=source) from None
     if not data.strip():
         raise LoadError("the input is empty: there is nothing to load", source=source)
-    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    try:
+        target = graph_node(graph)
+    except InvalidGraphName as exc:
+        raise LoadError(str(exc), source=source) from None
     refuse_xml_entities(data, fmt, source)
     try:
         # Fresh blank-node ids, so that none collides with one already in the store.

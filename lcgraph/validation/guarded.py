@@ -63,7 +63,8 @@ import pyoxigraph as ox
 
 from lcgraph.access import PRIVATE_GRAPH, SYSTEM, Access, AccessDenied
 from lcgraph.namespaces import DCT, GRAPH_HISTORY, LC, LCID, PROV, RDF, RDFS, SCHEMA, SCHEMA_HTTP, XSD
-from lcgraph.store.dataset import PRIVATE, UNNAMED, Dataset, stored
+from lcgraph.store.dataset import PRIVATE, Dataset, stored
+from lcgraph.store.graph_names import graph_node
 from lcgraph.validation.incremental import validate_change
 from lcgraph.validation.report import ValidationReport
 from lcgraph.validation.shapes import DEFAULT_SHAPES_DIR, ShapeSet, load_shapes
@@ -363,7 +364,7 @@ def _history_quads(
         q(who, RDF.type, ox.NamedNode(str(PROV.Agent))),
         q(who, RDFS.label, ox.Literal((agent or "anonymous").strip() or "anonymous")),
     ]
-    quads += [q(c, LC.changedGraph, ox.NamedNode(name)) for name in graphs if name != "default"]
+    quads += [q(c, LC.changedGraph, ox.NamedNode(name)) for name in graphs]
     if forced:
         quads.append(q(c, LC.forced, ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))))
         if violations is not None:
@@ -426,8 +427,7 @@ def load_file(
     quads = parse_file(path, graph=graph, format=format)
     remove: list[ox.Quad] = []
     if replace:
-        target = ox.NamedNode(graph) if graph else UNNAMED
-        remove = list(ds.quads(graph=target))
+        remove = list(ds.quads(graph=graph_node(graph)))
     return apply_change(
         ds, add_quads=quads, remove_quads=remove, source=f"file {Path(path).name}", agent=agent, force=force
     )

@@ -1,13 +1,26 @@
 """What a SPARQL 1.1 Update would change, worked out without running it.
 
-For the guarded write path (``apply_update``). The update text is read
-twice: rdflib's parser gives each operation's kind and templates, and a small
-scanner cuts out each ``WHERE { … }`` block as written. Each WHERE is then
-evaluated *by the engine* as ``SELECT * WHERE { … }`` (with the WITH/USING
-dataset), and the templates are filled with the solutions; ``INSERT DATA``,
-``DELETE DATA`` and the graph operations (CLEAR, DROP, ADD, MOVE, COPY)
-need no query. The result is the exact quads added and removed, which
-``apply_change`` validates and commits in one transaction.
+For the guarded write path (``apply_update``). rdflib's SPARQL parser reads
+the request: each operation's kind, its ``WITH``, ``USING`` and ``USING
+NAMED``, its templates and its ``WHERE`` come from the parsed operation
+itself. Two parts of the text go to the engine verbatim instead:
+
+* the body of each ``INSERT DATA`` / ``DELETE DATA``, which the engine parses
+  into quads (rdflib's parser needs seconds to minutes per thousand triples,
+  the engine milliseconds: ``bench/bench_updates.py``);
+* the group of each ``… WHERE { … }``, which the engine evaluates as
+  ``SELECT * WHERE { … }`` with the operation's dataset on the caller's view
+  (the pattern of ``DELETE WHERE`` is its parsed template, written back).
+
+Before rdflib reads the request, the one SPARQL lexer
+(:func:`lcgraph.store.dataset_clause.update_groups`) finds those groups and
+each is replaced by a placeholder triple naming it, so every parsed operation
+carries its own data or WHERE group: nothing is paired by position. The
+engine checks the syntax of this outline and of every group before any
+access check or evaluation. The templates are filled with the solutions; the
+graph operations (CLEAR, DROP, ADD, MOVE, COPY, CREATE) need no query. The
+result is the exact quads added and removed, which ``apply_change``
+validates and commits in one transaction.
 
 Operations in one request apply in order. Once an earlier operation has
 changed something, a later WHERE must see that change: it is then evaluated
@@ -21,8 +34,9 @@ file to the Graph Store endpoint instead.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef, Variable
@@ -31,15 +45,16 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from lcgraph.access import SYSTEM, Access
-from lcgraph.store.dataset import UNNAMED, Dataset
-from lcgraph.store.dataset_clause import NestingTooDeep, check_nesting
+from lcgraph.store.dataset import Dataset
+from lcgraph.store.dataset_clause import NestingTooDeep, update_groups
+from lcgraph.store.graph_names import UNNAMED, InvalidGraphName, graph_node
 from lcgraph.store.repository import Repository
-from lcgraph.store.syntax import check_update
+from lcgraph.store.syntax import check_query, check_update, update_data
 from lcgraph.validation.shapes import to_ox
 
 
 class UpdateSyntaxError(ValueError):
-    """The update is not valid SPARQL 1.1 Update (HTTP 400)."""
+    """The update is not valid SPARQL 1.1 Update, or not valid with the request's parameters (HTTP 400)."""
 
 
 class UpdateNotSupported(ValueError):
@@ -62,80 +77,6 @@ class UpdateEffect:
     clear: set[ox.NamedNode] = field(default_factory=set)
     drop: set[ox.NamedNode] = field(default_factory=set)
     create: set[ox.NamedNode] = field(default_factory=set)
-
-
-# -- cutting the WHERE blocks out of the text ---------------------------------
-
-_IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _skip_string(text: str, i: int) -> int:
-    """Index just after the string literal starting at ``i``."""
-    quote = text[i]
-    long = text.startswith(quote * 3, i)
-    end_mark = quote * 3 if long else quote
-    j = i + (3 if long else 1)
-    while j < len(text):
-        if text[j] == "\\":
-            j += 2
-            continue
-        if text.startswith(end_mark, j):
-            return j + len(end_mark)
-        j += 1
-    raise UpdateSyntaxError("a string is not closed")
-
-
-def where_blocks(text: str) -> list[str]:
-    """The ``{ … }`` after each top-level ``WHERE``, in order, as written."""
-    blocks: list[str] = []
-    depth = 0
-    i = 0
-    pending_where = False
-    start = 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\":  # an escaped character in a prefixed name (ex:a\' or ex:a\#)
-            i += 2
-            continue
-        if c == "#":
-            nl = text.find("\n", i)
-            i = len(text) if nl < 0 else nl + 1
-            continue
-        if c in "\"'":
-            i = _skip_string(text, i)
-            continue
-        if c == "<":
-            m = _IRI.match(text, i)
-            if m:
-                i = m.end()
-                continue
-        if c == "{":
-            if depth == 0 and pending_where:
-                start = i
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0 and pending_where:
-                blocks.append(text[start : i + 1])
-                pending_where = False
-        elif depth == 0 and (c.isalpha() or c == "_"):
-            m = _WORD.match(text, i)
-            assert m is not None
-            if m.group(0).upper() == "WHERE" and (
-                i == 0 or not (text[i - 1].isalnum() or text[i - 1] in ":_?$")
-            ):
-                pending_where = True
-            i = m.end()
-            continue
-        i += 1
-    return blocks
-
-
-def prologue(text: str) -> str:
-    """Every BASE and PREFIX declaration in the request (they hold for what follows)."""
-    decls = re.findall(r"(?i)\b(PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s+<[^>]*>)", text)
-    return "\n".join(decls) + "\n"
 
 
 # -- the running state ---------------------------------------------------------
@@ -241,7 +182,30 @@ class _State:
             self._scratch = None
 
 
-# -- operations ------------------------------------------------------------------
+# -- reading the request ----------------------------------------------------------
+
+_PLACEHOLDER = "urn:x-lcgraph:update-group:"
+
+
+@dataclass(frozen=True)
+class _Operation:
+    """One parsed operation, the BASE/PREFIX text in force for it, and its own DATA or WHERE group."""
+
+    op: CompValue
+    header: str
+    group: str | None  # as written in the request
+    data: list[ox.Quad] = field(default_factory=list)  # INSERT/DELETE DATA, parsed by the engine
+
+    @property
+    def name(self) -> str:
+        return str(self.op.name)
+
+    @property
+    def where(self) -> str:
+        """The WHERE group of a DELETE/INSERT operation."""
+        if self.group is None:
+            raise UpdateSyntaxError("cannot find the WHERE clause of an operation")
+        return self.group
 
 
 def _get(value: object, key: str) -> object:
@@ -249,24 +213,140 @@ def _get(value: object, key: str) -> object:
     return dict.get(value, key) if isinstance(value, dict) else None  # type: ignore[arg-type]
 
 
+def _read(sparql: str, base_iri: str | None) -> list[_Operation]:
+    """Parse the request (see the module docstring); :class:`UpdateSyntaxError` if it is not SPARQL.
+
+    Every syntax error is found here, before any access check or evaluation.
+    """
+    try:
+        found = update_groups(sparql)
+    except NestingTooDeep as exc:
+        raise UpdateSyntaxError(str(exc)) from None
+    nonce = uuid.uuid4().hex
+    groups: dict[str, str] = {}
+    pieces: list[str] = []
+    done = 0
+    for number, (start, end) in enumerate(found):
+        iri = f"{_PLACEHOLDER}{nonce}:{number}"
+        groups[iri] = sparql[start:end]
+        pieces += [sparql[done:start], f"{{ <{iri}> <{iri}> <{iri}> }}"]
+        done = end
+    pieces.append(sparql[done:])
+    outline = "".join(pieces)
+    # The engine has the last word on syntax: the outline here (it runs nothing on an empty
+    # store), each DATA and WHERE group below.
+    try:
+        check_update(outline, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
+    except Exception:  # noqa: BLE001
+        pass  # e.g. CLEAR of a graph the empty store lacks: not a syntax problem
+    try:
+        tree = parseUpdate(outline)
+        prologues = list(_get(tree, "prologue") or [])
+        algebra = translateUpdate(tree, base=base_iri)
+    except Exception as exc:  # pyparsing and rdflib raise several types
+        raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
+    ops = list(algebra.algebra) if algebra else []
+    header = f"BASE <{base_iri}>\n" if base_iri else ""
+    operations = []
+    for prologue, op in zip(prologues, ops, strict=False):
+        header += _prologue_text(prologue)
+        if op.name == "Load":
+            raise UpdateNotSupported(
+                "LOAD is not carried out here: the service does not fetch from the "
+                "network. POST the file to /store instead."
+            )
+        if op.name in ("InsertData", "DeleteData"):
+            operation = _Operation(op, header, _group(groups, op))
+            operation = replace(operation, data=_data(operation))
+        elif op.name == "Modify":
+            operation = _Operation(op, header, _group(groups, _get(op, "where")))
+            _check_where(operation)
+        else:
+            operation = _Operation(op, header, None)
+        operations.append(operation)
+    return operations
+
+
+def _prologue_text(declarations: Iterable[CompValue]) -> str:
+    """One operation's BASE and PREFIX declarations, as SPARQL (they hold for what follows)."""
+    lines = []
+    for decl in declarations:
+        if decl.name == "Base":
+            lines.append(f"BASE <{decl['iri']}>\n")
+        elif decl.name == "PrefixDecl":
+            lines.append(f"PREFIX {_get(decl, 'prefix') or ''}: <{decl['iri']}>\n")
+    return "".join(lines)
+
+
+def _group(groups: dict[str, str], value: object) -> str | None:
+    """The DATA or WHERE group whose placeholder an operation's part holds (``None``: none)."""
+    if isinstance(value, URIRef):
+        return groups.get(str(value))
+    if isinstance(value, dict):
+        items: Iterable[object] = value.values()
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return None
+    for item in items:
+        found = _group(groups, item)
+        if found is not None:
+            return found
+    return None
+
+
+# -- operations ------------------------------------------------------------------
+
+
 def _graph(value: object) -> GraphName:
-    """A graph named in an update; the default graph of updates is the unnamed graph."""
+    """A graph named in an update (rdflib says ``DEFAULT`` for the default graph)."""
     if value is None or (isinstance(value, str) and value.upper() == "DEFAULT"):
-        return UNNAMED
+        return graph_node(None)
     text = _LOCAL_ESCAPE.sub(r"\1", str(value)) if "\\" in str(value) else str(value)
     try:
-        return ox.NamedNode(text)
-    except ValueError as exc:
-        raise UpdateSyntaxError(f"not a valid graph IRI <{text}>: {exc}") from None
+        return graph_node(text)
+    except InvalidGraphName as exc:
+        raise UpdateSyntaxError(str(exc)) from None
 
 
-def _check_templates(op: CompValue, default: GraphName, access: Access) -> None:
-    """Refuse (403) an operation whose template names a graph the caller may not change.
+def _data(operation: _Operation) -> list[ox.Quad]:
+    """The quads of an INSERT DATA / DELETE DATA, parsed by the engine (blank nodes are fresh)."""
+    if operation.group is None:
+        raise UpdateSyntaxError(f"cannot find the data of an {operation.name} operation")
+    try:
+        quads = update_data(f"{operation.header}INSERT DATA {operation.group}")
+    except SyntaxError as exc:
+        raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
+    if operation.name == "DeleteData" and any(
+        isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object)
+    ):
+        raise UpdateSyntaxError("not a valid SPARQL 1.1 update: DELETE DATA allows no blank nodes")
+    default = graph_node(None)
+    return [
+        q if isinstance(q.graph_name, ox.NamedNode) else ox.Quad(q.subject, q.predicate, q.object, default)
+        for q in quads
+    ]
+
+
+def _check_where(operation: _Operation) -> None:
+    """Let the engine parse a WHERE group (on an empty store: nothing is evaluated)."""
+    try:
+        check_query(f"{operation.header}SELECT * WHERE {operation.where}")
+    except SyntaxError as exc:
+        raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
+
+
+def _check_templates(op: CompValue, default: GraphName, data: list[ox.Quad], access: Access) -> None:
+    """Refuse (403) an operation whose data or template names a graph the caller may not change.
 
     Checked before anything is evaluated, so the answer never depends on what the graph holds.
     """
+    for g in sorted({q.graph_name.value for q in data}):
+        access.check_write(g)
     blocks: list[object] = []
-    if op.name in ("InsertData", "DeleteData", "DeleteWhere"):
+    if op.name == "DeleteWhere":
         blocks.append(op)
     elif op.name == "Modify":
         blocks += [_get(op, "insert"), _get(op, "delete")]
@@ -290,16 +370,21 @@ def _ox(term: object) -> object:
     return to_ox(term)
 
 
-def _ground(quads: CompValue | None, default: GraphName) -> list[ox.Quad]:
-    """Quads of an INSERT DATA / DELETE DATA block (blank nodes are fresh)."""
-    if quads is None:
-        return []
-    fresh: dict[BNode, ox.BlankNode] = {}
-    out = []
-    for g, s, p, o in _template(quads, default):
-        terms = [fresh.setdefault(t, ox.BlankNode()) if isinstance(t, BNode) else _ox(t) for t in (s, p, o)]
-        out.append(ox.Quad(terms[0], terms[1], terms[2], g))  # type: ignore[arg-type]
-    return out
+def _term_text(term: object) -> str:
+    return f"?{term}" if isinstance(term, Variable) else str(_ox(term))
+
+
+def _pattern_text(block: CompValue) -> str:
+    """A ``DELETE WHERE`` template as the group pattern it also is (SPARQL allows no blank node there)."""
+
+    def triples(items: Iterable[tuple[object, object, object]]) -> str:
+        return " ".join(" ".join(_term_text(t) for t in spo) + " ." for spo in items)
+
+    parts = [triples(_get(block, "triples") or [])]
+    for g, items in (_get(block, "quads") or {}).items():
+        name = g if isinstance(g, Variable) else URIRef(_graph(g).value)
+        parts.append(f"GRAPH {_term_text(name)} {{ {triples(items)} }}")
+    return "{ " + " ".join(parts) + " }"
 
 
 def _template(
@@ -338,7 +423,7 @@ def _instantiate(
             if None in (graph, s2, p2, o2) or isinstance(s2, ox.Literal) or not isinstance(p2, ox.NamedNode):
                 continue
             if isinstance(graph, ox.DefaultGraph):
-                graph = UNNAMED
+                graph = graph_node(graph)
             if not isinstance(graph, ox.NamedNode):
                 continue
             out.append(ox.Quad(s2, p2, o2, graph))  # type: ignore[arg-type]
@@ -346,20 +431,24 @@ def _instantiate(
 
 
 def _solutions(
-    state: _State, op: CompValue, where: str, header: str, protocol_using: tuple[list[str], list[str]] | None
+    state: _State,
+    operation: _Operation,
+    where: str,
+    protocol_using: tuple[list[str], list[str]] | None,
 ) -> list[ox.QuerySolution]:
     """Evaluate one WHERE on the caller's view of the store as it is at this point of the request."""
     access = state.access
+    op = operation.op
     using = _get(op, "using") or []
-    defaults = [str(u["default"]) for u in using if _get(u, "default") is not None]
-    named = [str(u["named"]) for u in using if _get(u, "named") is not None]
+    defaults = [_graph(u["default"]).value for u in using if _get(u, "default") is not None]
+    named = [_graph(u["named"]).value for u in using if _get(u, "named") is not None]
     if protocol_using is not None and (protocol_using[0] or protocol_using[1]):
         defaults, named = list(protocol_using[0]), list(protocol_using[1])
     if defaults or named:
         default = defaults
         names = named
     elif _get(op, "withClause") is not None:
-        default = [str(op["withClause"])]
+        default = [_graph(op["withClause"]).value]
         names = state.readable()
     else:
         default = [UNNAMED.value]
@@ -367,7 +456,7 @@ def _solutions(
     for g in (*default, *names):
         access.check_read(g)
     try:
-        return list(state.select(f"{header}SELECT * WHERE {where}", default, names))
+        return list(state.select(f"{operation.header}SELECT * WHERE {where}", default, names))
     except SyntaxError as exc:
         raise UpdateSyntaxError(f"cannot evaluate the WHERE clause: {exc}") from None
 
@@ -425,30 +514,16 @@ def _graph_op(state: _State, op: CompValue) -> None:
         state.empty(source, drop=source != UNNAMED)
 
 
-def _parse(sparql: str, base_iri: str | None) -> list[CompValue]:
-    try:
-        check_nesting(sparql)
-    except NestingTooDeep as exc:
-        raise UpdateSyntaxError(str(exc)) from None
-    try:
-        parsed = translateUpdate(parseUpdate(sparql), base=base_iri)
-    except Exception as exc:  # pyparsing and rdflib raise several types
-        raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
-    ops = list(parsed.algebra)
-    for op in ops:
-        if op.name == "Load":
-            raise UpdateNotSupported(
-                "LOAD is not carried out here: the service does not fetch from the "
-                "network. POST the file to /store instead."
+def _check_protocol_using(operations: list[_Operation], using: tuple[list[str], list[str]] | None) -> None:
+    """The Protocol's using-graph-uri/using-named-graph-uri exclude an operation's own WITH/USING."""
+    if using is None or not (using[0] or using[1]):
+        return
+    for number, operation in enumerate(operations, start=1):
+        if _get(operation.op, "withClause") is not None or _get(operation.op, "using"):
+            raise UpdateSyntaxError(
+                f"operation {number} of the update names its own dataset (WITH/USING) and the request "
+                "also has using-graph-uri/using-named-graph-uri; the SPARQL Protocol forbids both at once"
             )
-    # The engine has the last word on syntax (it runs nothing on an empty store).
-    try:
-        check_update(sparql, base_iri=base_iri)
-    except SyntaxError as exc:
-        raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
-    except Exception:  # noqa: BLE001
-        pass  # e.g. CLEAR of a graph the empty store lacks: not a syntax problem
-    return ops
 
 
 def update_change(
@@ -461,35 +536,37 @@ def update_change(
 ) -> UpdateEffect:
     """What a SPARQL update would do, given the store now and what the caller may read.
 
-    Raises :class:`lcgraph.access.AccessDenied` when a WHERE, USING, WITH or
-    the source of ADD/COPY/MOVE names a graph the caller may not read.
+    ``using``: the Protocol's ``using-graph-uri`` and ``using-named-graph-uri``
+    (they replace every WHERE's dataset; an operation with its own ``WITH`` or
+    ``USING`` is then refused). Raises :class:`lcgraph.access.AccessDenied`
+    when a template names a graph the caller may not write (before any WHERE
+    is evaluated), or a WHERE, USING, WITH or the source of ADD/COPY/MOVE names
+    a graph the caller may not read.
     """
-    ops = _parse(sparql, base_iri)
-    wheres = iter(where_blocks(sparql))
-    header = (f"BASE <{base_iri}>\n" if base_iri else "") + prologue(sparql)
+    operations = _read(sparql, base_iri)
+    _check_protocol_using(operations, using)
+    defaults: list[GraphName] = []
+    for operation in operations:
+        op = operation.op
+        defaults.append(_graph(_get(op, "withClause")) if _get(op, "withClause") is not None else UNNAMED)
+        _check_templates(op, defaults[-1], operation.data, access)
     state = _State(ds, access)
     try:
-        for op in ops:
-            default: GraphName = (
-                _graph(_get(op, "withClause")) if _get(op, "withClause") is not None else UNNAMED
-            )
-            _check_templates(op, default, access)
-            if op.name == "InsertData":
-                state.apply(_ground(op, default), [])
-            elif op.name == "DeleteData":
-                state.apply([], _ground(op, default))
-            elif op.name in ("Modify", "DeleteWhere"):
-                where = next(wheres, None)
-                if where is None:
-                    raise UpdateSyntaxError("cannot find the WHERE clause of an operation")
-                rows = _solutions(state, op, where, header, using)
-                if op.name == "DeleteWhere":
-                    state.apply([], _instantiate(op, default, rows))
-                else:
-                    state.apply(
-                        _instantiate(_get(op, "insert"), default, rows),
-                        _instantiate(_get(op, "delete"), default, rows),
-                    )
+        for operation, default in zip(operations, defaults, strict=True):
+            op = operation.op
+            if operation.name == "InsertData":
+                state.apply(operation.data, [])
+            elif operation.name == "DeleteData":
+                state.apply([], operation.data)
+            elif operation.name == "DeleteWhere":
+                rows = _solutions(state, operation, _pattern_text(op), using)
+                state.apply([], _instantiate(op, default, rows))
+            elif operation.name == "Modify":
+                rows = _solutions(state, operation, operation.where, using)
+                state.apply(
+                    _instantiate(_get(op, "insert"), default, rows),
+                    _instantiate(_get(op, "delete"), default, rows),
+                )
             else:
                 _graph_op(state, op)
         return state.effect()
