@@ -30,9 +30,10 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from lcgraph.namespaces import GRAPH_PRIVATE, GRAPH_UNNAMED
+from lcgraph.namespaces import GRAPH_PRIVATE
 from lcgraph.store.dataset_clause import read_dataset_clause
 from lcgraph.store.formats import Format, UnknownFormat, by_name, for_path
+from lcgraph.store.graph_names import UNNAMED, InvalidGraphName, graph_node
 from lcgraph.store.repository import Afterword, ConcurrentChange, ProgressCallback, QueryResult
 
 # Inputs below this size are loaded in one transaction (held in memory).
@@ -107,23 +108,17 @@ def _load_error(exc: BaseException, source: str) -> LoadError:
     return LoadError(str(exc) or type(exc).__name__, source=source)
 
 
-#: Where triples written "to the default graph" are kept (GSP ``?default``, updates without GRAPH).
-UNNAMED = ox.NamedNode(str(GRAPH_UNNAMED))
 PRIVATE = ox.NamedNode(str(GRAPH_PRIVATE))
 MERGE = ox.DefaultGraph()
 _UNION_MARK = "UNION-DEFAULT-GRAPH"
 
 
 def _graph_node(graph: str | ox.NamedNode | None) -> ox.NamedNode:
-    """Where a write addressed to ``graph`` lands (``None``: the unnamed graph)."""
-    if graph is None:
-        return UNNAMED
-    if isinstance(graph, ox.NamedNode):
-        return graph
+    """:func:`lcgraph.store.graph_names.graph_node`, with a bad name reported as a load error."""
     try:
-        return ox.NamedNode(graph)
-    except ValueError as exc:
-        raise LoadError(f"invalid graph IRI {graph!r}: {exc}") from None
+        return graph_node(graph)
+    except InvalidGraphName as exc:
+        raise LoadError(str(exc)) from None
 
 
 def stored(q: ox.Quad) -> ox.Quad:
