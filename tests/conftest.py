@@ -34,7 +34,7 @@ import pyoxigraph as ox
 import pytest
 import uvicorn
 
-from lcgraph.api.app import create_app
+from lcgraph.app import create_app
 from lcgraph.api.serving import prepare
 from lcgraph.config import Settings
 from lcgraph.store import Dataset

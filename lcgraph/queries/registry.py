@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from lcgraph.ingest.dates import DateError, parse_date
+from lcgraph.dates import DateError, parse_date
 
 PACKAGED_DIR = Path(__file__).resolve().parent
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -63,6 +63,7 @@ import pyoxigraph as ox
 
 from lcgraph.access import PRIVATE_GRAPH, SYSTEM, Access, AccessDenied
 from lcgraph.namespaces import DCT, GRAPH_HISTORY, LC, LCID, PROV, RDF, RDFS, SCHEMA, SCHEMA_HTTP, XSD
+from lcgraph.personal import PersonalFilter, route_personal
 from lcgraph.store.dataset import MERGE, PRIVATE, UNNAMED, Dataset, stored
 from lcgraph.validation.incremental import validate_change
 from lcgraph.validation.report import ValidationReport
@@ -203,8 +204,6 @@ def _route_personal(ds: Dataset, quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad
 
     Returns the quads and the set of those the write path moved there.
     """
-    from lcgraph.publish.privacy import PersonalFilter, route_personal
-
     given = [stored(q) for q in quads]
     routed = list(route_personal(given, PersonalFilter(ds, extra_types=given)))
     moved = {r for g, r in zip(given, routed, strict=True) if g != r}

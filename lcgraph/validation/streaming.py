@@ -49,7 +49,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from lcgraph.access import PRIVATE_GRAPH
 from lcgraph.namespaces import LCID, RDF, SCHEMA_HTTP
+from lcgraph.personal import PersonalFilter, non_person_classes
 from lcgraph.store import Dataset, LoadError, for_path
 from lcgraph.validation.report import REPORT_CAP, ValidationReport, report_from_results
 from lcgraph.validation.shapes import ShapeSet
@@ -126,8 +128,6 @@ def _fix_staged(ds: Dataset, staging: Dataset) -> int:
 
     Returns how many quads changed.
     """
-    from lcgraph.publish.privacy import PRIVATE_GRAPH, PersonalFilter, non_person_classes
-
     st = staging.store
     old = str(SCHEMA_HTTP)
     rows = st.query(

@@ -11,6 +11,8 @@ import datetime as dt
 
 from fastapi import Request
 
+from lcgraph.dates import to_buddhist_era
+
 LANGS = ("th", "en")
 
 TEXT: dict[str, dict[str, str]] = {
@@ -280,8 +282,6 @@ def format_when(when: dt.datetime | dt.date | str | None, lang: str) -> str:
             when = dt.datetime.fromisoformat(when) if "T" in when else dt.date.fromisoformat(when)
         except ValueError:
             return when
-    from lcgraph.ingest.dates import to_buddhist_era
-
     day = when.date() if isinstance(when, dt.datetime) else when
     if lang == "th":
         text = to_buddhist_era(day)
