@@ -207,11 +207,11 @@ def _one_operation_per_method(router: APIRouter) -> None:
     routes = list(router.routes)
     router.routes.clear()
     for route in routes:
-        if not isinstance(route, APIRoute) or len(route.methods) < 2:
+        if not isinstance(route, APIRoute) or len(route.methods or ()) < 2:
             router.routes.append(route)
             continue
         slug = re.sub(r"\W", "_", f"{route.name}{route.path_format}")
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             router.add_api_route(
                 route.path,
                 route.endpoint,

@@ -75,7 +75,7 @@ class PersonalFilter:
         self._ds = ds
         self.properties = personal_properties(ds)
         self._non_person = non_person_classes(ds)
-        self._cache: dict[ox.NamedNode | ox.BlankNode, bool] = {}
+        self._cache: dict[ox.NamedNode | ox.BlankNode | ox.Triple, bool] = {}
         self._pending_types: dict[object, set[str]] = {}
         for q in extra_types:
             if q.predicate.value == str(RDF.type) and isinstance(q.object, ox.NamedNode):

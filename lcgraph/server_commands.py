@@ -41,10 +41,10 @@ def register(app: typer.Typer) -> None:
         log_level: Annotated[str, typer.Option(help="Log level of the lcgraph loggers.")] = "info",
     ) -> None:
         """Serve SPARQL 1.1 (/sparql), the Graph Store Protocol (/store), /health and /docs."""
-        from lcgraph.app import create_app
         from lcgraph.api.auth import TokenConfigError
         from lcgraph.api.serving import default_workers
         from lcgraph.api.serving import serve as run
+        from lcgraph.app import create_app
 
         try:
             settings = Settings.from_env().with_overrides(

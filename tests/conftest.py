@@ -34,8 +34,8 @@ import pyoxigraph as ox
 import pytest
 import uvicorn
 
-from lcgraph.app import create_app
 from lcgraph.api.serving import prepare
+from lcgraph.app import create_app
 from lcgraph.config import Settings
 from lcgraph.store import Dataset
 

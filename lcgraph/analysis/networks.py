@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -125,7 +125,9 @@ def _table(ds: Dataset, body: str) -> list[list[str]]:
     """
     result = ds.query(_q(body))
     assert isinstance(result, ox.QuerySolutions)
-    lines = result.serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8").split("\n")
+    tsv = result.serialize(format=ox.QueryResultsFormat.TSV)
+    assert tsv is not None  # no output given: the bytes are returned
+    lines = tsv.decode("utf-8").split("\n")
     return [line.split("\t") for line in lines[1:] if line]
 
 
@@ -156,13 +158,13 @@ class Projections:
 
     collaboration: nx.Graph
     city_partner: nx.Graph
-    activities_by_city: Counter
-    age_by_city: dict[str, Counter]
-    block_by_city: dict[str, Counter]
-    theme_by_city: dict[str, Counter]  # activity themes
-    asset_theme_by_city: dict[str, Counter]
+    activities_by_city: Counter[str]
+    age_by_city: dict[str, Counter[str]]
+    block_by_city: dict[str, Counter[str]]
+    theme_by_city: dict[str, Counter[str]]  # activity themes
+    asset_theme_by_city: dict[str, Counter[str]]
     concepts: dict[str, Concept]
-    city_facts: dict[str, Counter] = field(default_factory=dict)
+    city_facts: dict[str, Counter[str]] = field(default_factory=dict)
     memberships: dict[str, list[tuple[str, str | None, str | None]]] = field(default_factory=dict)
     graphs_used: list[str] = field(default_factory=list)
     themes_of: Callable[[list[str]], dict[str, set]] = lambda actors: {}
@@ -184,7 +186,7 @@ class Projections:
         Such a city (e.g. a GNLC member known only from the seed facts) gets
         one "no data" finding instead of a gap for every age group, sector and tie.
         """
-        facts = self.city_facts.get(city, {})
+        facts: Mapping[str, int] = self.city_facts.get(city, {})
         partners = self.city_partner.degree(city) if city in self.city_partner else 0
         return not (facts.get("activities") or facts.get("spaces") or facts.get("assets") or partners)
 
@@ -245,7 +247,7 @@ def _incidences(fetched: dict[str, Any], actors: Iterable[str]) -> dict[str, dic
                 continue
             for kind in kinds_of.get(x, ()):
                 if kind in wanted:
-                    out[kind][x].update(agents)
+                    out[kind][x].update(a for a in agents if a is not None)
     return {kind: {x: list(who) for x, who in items.items() if who} for kind, items in out.items()}
 
 
@@ -331,10 +333,10 @@ def networks(ds: Dataset) -> tuple[nx.Graph, nx.Graph]:
 
 
 def _build_networks(fetched: dict[str, Any]) -> tuple[nx.Graph, nx.Graph]:
-    g = nx.Graph()
+    g: nx.Graph = nx.Graph()
     _add_actors(g, fetched["actors"])
     kind_of = dict(g.nodes(data="kind"))
-    bipartite = nx.Graph()
+    bipartite: nx.Graph = nx.Graph()
     item_kinds = tuple(_ITEM_CLASS)
     ties: dict[tuple[str, str], dict] = {}
     works_in: dict[tuple[str, str], dict] = {}
@@ -406,14 +408,14 @@ def coverage_cube(ds: Dataset) -> Counter:
     return cube
 
 
-def _activity_profile(ds: Dataset) -> dict[str, dict[str, Counter]]:
+def _activity_profile(ds: Dataset) -> dict[str, dict[str, Counter[str]]]:
     """Per city, activities by age group, theme and building block, in one scan."""
     body = (
         "SELECT ?p ?city ?v (COUNT(DISTINCT ?x) AS ?n) WHERE {"
         " VALUES ?p { lc:ageGroup lc:theme lc:buildingBlock }"
         " ?x a lc:LearningActivity ; lc:city ?city ; ?p ?v } GROUP BY ?p ?city ?v"
     )
-    out: dict[str, dict[str, Counter]] = {
+    out: dict[str, dict[str, Counter[str]]] = {
         str(LC[name]): defaultdict(Counter) for name in ("ageGroup", "theme", "buildingBlock")
     }
     for p, city, v, n in _table(ds, body):
@@ -421,12 +423,12 @@ def _activity_profile(ds: Dataset) -> dict[str, dict[str, Counter]]:
     return out
 
 
-def _asset_themes(ds: Dataset) -> dict[str, Counter]:
+def _asset_themes(ds: Dataset) -> dict[str, Counter[str]]:
     body = (
         "SELECT ?city ?v (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a lc:KnowledgeAsset ; lc:city ?city ;"
         " lc:theme ?v } GROUP BY ?city ?v"
     )
-    out: dict[str, Counter] = defaultdict(Counter)
+    out: dict[str, Counter[str]] = defaultdict(Counter)
     for city, v, n in _table(ds, body):
         out[_iri(city)][_iri(v)] = int(n)
     return out
@@ -452,7 +454,7 @@ def actor_themes(ds: Dataset, actors: list[str]) -> dict[str, set]:
     return out
 
 
-def _city_facts(ds: Dataset) -> dict[str, Counter]:
+def _city_facts(ds: Dataset) -> dict[str, Counter[str]]:
     """Per city: how many spaces, assets, activities, administrators, partnerships.
 
     Each branch is grouped on its own; joining every branch to ``?city a
@@ -467,7 +469,7 @@ def _city_facts(ds: Dataset) -> dict[str, Counter]:
         ' UNION { ?x a lc:Partnership ; lc:party ?city . BIND("partnerships" AS ?what) }'
         " } GROUP BY ?city ?what"
     )
-    out: dict[str, Counter] = defaultdict(Counter)
+    out: dict[str, Counter[str]] = defaultdict(Counter)
     for city, what, n in _table(ds, body):
         out[_iri(city)][what.strip('"')] = int(n)
     return out
@@ -491,7 +493,7 @@ def project(ds: Dataset) -> Projections:
     The network queries go first; while Python builds the graphs from their
     rows, the engine answers the per-city aggregates on the other core.
     """
-    later = {
+    later: dict[str, Callable[[], Any]] = {
         "facts": partial(_city_facts, ds),
         "profile": partial(_activity_profile, ds),
         "asset_themes": partial(_asset_themes, ds),

@@ -57,6 +57,7 @@ from lcgraph.api.negotiation import (
 from lcgraph.api.protocol_request import QueryOperation
 from lcgraph.api.views import ReadView
 from lcgraph.publish import privacy
+from lcgraph.publish.search import sparql_functions
 from lcgraph.store import Dataset
 from lcgraph.store.dataset import dataset_arguments
 from lcgraph.store.dataset_clause import NestingTooDeep, check_nesting
@@ -328,8 +329,6 @@ def evaluate(view: ReadView, job: QueryJob, sink: Any, on_format: Callable[[Medi
     if job.substitutions:
         options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
     if "textScore" in job.query:
-        from lcgraph.publish.search import sparql_functions
-
         options["custom_functions"] = sparql_functions()
     try:
         result = store.query(job.query, **options)

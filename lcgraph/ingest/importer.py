@@ -34,6 +34,7 @@ from lcgraph.ingest.lookups import LookupError_, Lookups, normalise
 from lcgraph.ingest.sheets import SheetError, Table, check_size, letter, read_table
 from lcgraph.ingest.templates import TEMPLATES, Column, Template, UnknownTemplate, get_template
 from lcgraph.namespaces import DCT, GRAPH_PRIVATE, LC, LCG, LCID, PROV, RDF, RDFS, SCHEMA, XSD
+from lcgraph.store import Dataset
 from lcgraph.validation.guarded import ValidationFailed, agent_iri, apply_change, check_change
 from lcgraph.validation.report import Finding, ValidationReport, input_error
 
@@ -552,7 +553,7 @@ def _check_characters(text: str) -> None:
 
 
 def import_bytes(
-    ds: object,
+    ds: Dataset,
     template_name: str,
     data: bytes,
     filename: str,
@@ -651,7 +652,7 @@ def import_bytes(
     return result
 
 
-def import_file(ds: object, template_name: str, path: str | Path, **kwargs: object) -> ImportResult:
+def import_file(ds: Dataset, template_name: str, path: str | Path, **kwargs: object) -> ImportResult:
     """Import a template file from disk (see :func:`import_bytes`)."""
     p = Path(path)
     try:

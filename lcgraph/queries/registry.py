@@ -226,7 +226,9 @@ def _check_projection(query: CannedQuery) -> None:
     if not query.parameters:
         return
     store = ox.Store()
-    dummy = {ox.Variable(p.name): ox.Literal("x") for p in query.parameters}
+    dummy: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(p.name): ox.Literal("x") for p in query.parameters
+    }
     try:
         store.query(query.sparql, substitutions=dummy)
     except SyntaxError as exc:

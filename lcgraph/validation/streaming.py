@@ -44,6 +44,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,6 +54,15 @@ from lcgraph.access import PRIVATE_GRAPH
 from lcgraph.namespaces import LCID, RDF, SCHEMA_HTTP
 from lcgraph.personal import PersonalFilter, non_person_classes
 from lcgraph.store import Dataset, LoadError, for_path
+from lcgraph.validation.engine import _compiled, _union_input, engine_name, validate_store
+from lcgraph.validation.guarded import (
+    ValidationFailed,
+    WriteResult,
+    _history_quads,
+    _lock,
+    _normalise,
+    default_shapes,
+)
 from lcgraph.validation.report import REPORT_CAP, ValidationReport, report_from_results
 from lcgraph.validation.shapes import ShapeSet
 
@@ -84,27 +94,10 @@ def _touched(staging: ox.Store) -> Callable[[str], bool]:
     return test
 
 
-def _union_store_input(stores: list[ox.Store]) -> object:
-    """Several stores as one input of the fast engine (union of every graph)."""
-    from pyshacl_turbo.rdf import Input
-
-    parts: list[bytes] = []
-    for store in stores:
-        # The named graphs: a Dataset's default graph is their merge (the same triples again).
-        # A plain store with nothing but a default graph is read as it is.
-        named = list(store.named_graphs())
-        parts += [store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g) for g in named]
-        if not named:
-            parts.append(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
-    return Input(b"".join(parts).decode("utf-8"), "nquads", None, {}, preserve_ids=True)
-
-
 def validate_staged(
     shapes: ShapeSet, store: ox.Store, staging: ox.Store, *, engine: str | None = None, cap: int = REPORT_CAP
 ) -> ValidationReport:
     """Validate ``store`` plus ``staging``; keep results about nodes the staged data mentions."""
-    from lcgraph.validation.engine import engine_name, validate_store
-
     started = time.perf_counter()
     name = engine or engine_name()
     if name == "pyshacl":
@@ -113,10 +106,8 @@ def validate_staged(
         both.extend(ox.Quad(q.subject, q.predicate, q.object) for q in staging)
         results = validate_store(both, shapes, engine="pyshacl")
     else:
-        from lcgraph.validation.engine import _compiled
-
         options = {"allow_warnings": True, "allow_infos": True}
-        _, results, _ = _compiled(shapes).validate(_union_store_input([store, staging]), **options)  # type: ignore[attr-defined]
+        _, results, _ = _compiled(shapes).validate(_union_input(store, staging), **options)
     report = report_from_results(results, shapes.graph, keep=_touched(staging), cap=cap)
     report.mode = "staged"
     report.seconds = time.perf_counter() - started
@@ -139,8 +130,6 @@ def _fix_staged(ds: Dataset, staging: Dataset) -> int:
     # The named graphs only: the default graph of a Dataset is their merge.
     fixed = [q for q in (_quad(r) for r in rows) if isinstance(q.graph_name, ox.NamedNode)]
     if fixed:
-        from lcgraph.validation.guarded import _normalise
-
         for q in fixed:
             st.remove(q)
         st.extend(_normalise(q) for q in fixed)
@@ -158,7 +147,7 @@ def _fix_staged(ds: Dataset, staging: Dataset) -> int:
     candidates = [
         q
         for r in rows
-        for q in st.quads_for_pattern(r["s"], r["p"], r["o"], None)  # type: ignore[arg-type]
+        for q in st.quads_for_pattern(r["s"], r["p"], r["o"], None)
         if q.graph_name != private and isinstance(q.graph_name, ox.NamedNode)
     ]
     if not candidates:
@@ -175,7 +164,7 @@ def _fix_staged(ds: Dataset, staging: Dataset) -> int:
 
 def _quad(row: ox.QuerySolution) -> ox.Quad:
     g = row["g"]
-    return ox.Quad(row["s"], row["p"], row["o"], g if g is not None else ox.DefaultGraph())  # type: ignore[arg-type]
+    return ox.Quad(row["s"], row["p"], row["o"], g if g is not None else ox.DefaultGraph())
 
 
 def _lines_of(path: Path, fmt_name: str, report: ValidationReport) -> None:
@@ -214,21 +203,13 @@ def load_validated(
     phase: Phase | None = None,
     progress: Callable[[int], None] | None = None,
     cap: int = REPORT_CAP,
-) -> object:
+) -> WriteResult:
     """Load one file validated and all-or-nothing, without holding it in Python (see the module doc).
 
     Returns a :class:`~lcgraph.validation.guarded.WriteResult`; raises
     :class:`~lcgraph.store.LoadError` (unreadable file) or
     :class:`~lcgraph.validation.guarded.ValidationFailed` (a Violation).
     """
-    from lcgraph.validation.guarded import (
-        ValidationFailed,
-        WriteResult,
-        _history_quads,
-        _lock,
-        default_shapes,
-    )
-
     started = time.perf_counter()
     p = Path(path)
     try:
@@ -292,6 +273,4 @@ def load_validated(
 
 
 def _uuid() -> str:
-    import uuid
-
     return uuid.uuid4().hex
