@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lcgraph.namespaces import GRAPH_HISTORY, sparql_prefixes
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 HISTORY_QUERY = (
     sparql_prefixes("prov", "lc", "dct", "rdfs", "xsd")
@@ -71,7 +71,7 @@ class ChangeSet:
 
 
 def list_changes(
-    ds: Dataset, *, limit: int = 50, agent: str | None = None, since: str | None = None
+    ds: Repository, *, limit: int = 50, agent: str | None = None, since: str | None = None
 ) -> list[ChangeSet]:
     """The latest change-sets, newest first (optionally by one agent, or since an ISO time)."""
     filters = []

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lcgraph.namespaces import LCID, LCV, sparql_prefixes
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 KIND_CLASSES = {
     "city": "LearningCity",
@@ -71,7 +71,7 @@ class AgeGroup:
 class Lookups:
     """Name -> IRI tables built from the store (one query per table)."""
 
-    def __init__(self, ds: Dataset) -> None:
+    def __init__(self, ds: Repository) -> None:
         self.ds = ds
         self._schemes: dict[str, dict[str, set[str]]] = {}
         self._scheme_labels: dict[str, dict[str, dict]] = {}

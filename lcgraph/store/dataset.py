@@ -19,10 +19,10 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import threading
-import uuid
 import tempfile
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,11 +33,10 @@ import pyoxigraph as ox
 from lcgraph.namespaces import GRAPH_PRIVATE, GRAPH_UNNAMED
 from lcgraph.store.dataset_clause import read_dataset_clause
 from lcgraph.store.formats import Format, UnknownFormat, by_name, for_path
-from lcgraph.store.repository import Afterword, ConcurrentChange, ProgressCallback, QueryResult, Repository
+from lcgraph.store.repository import Afterword, ConcurrentChange, ProgressCallback, QueryResult
 
 # Inputs below this size are loaded in one transaction (held in memory).
 TRANSACTIONAL_LIMIT = 32 * 1024 * 1024
-
 
 
 class LoadError(Exception):
@@ -315,10 +314,9 @@ class OxigraphRepository:
 
     def close(self) -> None:
         """Release the store; a scratch copy's files are removed."""
-        folder = self._cleanup
+        self.__dict__.pop("_store", None)  # the engine closes the database with its last reference
+        folder, self._cleanup = self._cleanup, None
         if folder is not None:
-            self._cleanup = None
-            del self._store
             shutil.rmtree(folder, ignore_errors=True)
 
     # -- reading -------------------------------------------------------------
@@ -332,13 +330,15 @@ class OxigraphRepository:
         include_private: bool = False,
         substitutions: dict[str, Any] | None = None,
         base_iri: str | None = None,
+        custom_functions: dict[ox.NamedNode, Callable[..., Any]] | None = None,
     ) -> QueryResult:
         """Evaluate a SPARQL query with the engine, with RDF-merge (set) semantics.
 
         Without an explicit dataset the default graph is the union of the
         public graphs (plus ``lcg:private`` when ``include_private``), each
         triple once; ``GRAPH ?g`` sees the same graphs. ``substitutions`` binds
-        variables to RDF terms (no string splicing).
+        variables to RDF terms (no string splicing); ``custom_functions`` are
+        extension functions evaluated in this process (the search index's).
         """
         if default_graph is None and named_graphs is None:
             # The query's own FROM / FROM NAMED, merged with set semantics like any other list.
@@ -356,6 +356,8 @@ class OxigraphRepository:
             }
         if base_iri:
             kwargs["base_iri"] = base_iri
+        if custom_functions:
+            kwargs["custom_functions"] = custom_functions
         return store.query(sparql, **kwargs)
 
     def _engine_dataset(
@@ -506,7 +508,7 @@ class OxigraphRepository:
         create: Iterable[ox.NamedNode] = (),
         expect_version: str | None = None,
     ) -> str:
-        """Commit a change exactly as given, keeping the merged default graph in step; returns the new version.
+        """Commit a change exactly as given, keeping the merged default graph in step; returns the version.
 
         ``clear`` empties graphs and keeps them, ``drop`` removes them,
         ``create`` makes empty ones (graphs exist apart from their triples, as
@@ -741,37 +743,47 @@ class OxigraphRepository:
     def dump(
         self,
         output: IO[bytes] | str | Path,
-        format: str | Format,
+        format: str | Format | ox.RdfFormat,
         *,
         graph: str | None = None,
         default_graph: bool = False,
         prefixes: dict[str, str] | None = None,
+        exclude: Iterable[str] = (),
     ) -> None:
         """Serialise with the engine, streamed to ``output``.
 
-        Dataset formats write every graph unless ``graph`` is given; triple
-        formats need a graph (``graph`` or ``default_graph=True``).
+        Dataset formats write every named graph (but those in ``exclude``)
+        unless ``graph`` is given; triple formats need a graph (``graph``, or
+        ``default_graph=True`` for the public union).
         """
-        fmt = by_name(format) if isinstance(format, str) else format
+        if isinstance(format, ox.RdfFormat):
+            rdf_format, is_dataset, name = format, format.supports_datasets, format.file_extension
+        else:
+            fmt = by_name(format) if isinstance(format, str) else format
+            rdf_format, is_dataset, name = fmt.rdf_format, fmt.is_dataset, fmt.name
         kwargs: dict[str, Any] = {}
         if graph is not None:
             kwargs["from_graph"] = ox.NamedNode(graph)
         elif default_graph:
             kwargs["from_graph"] = MERGE
-        elif not fmt.is_dataset:
+        elif not is_dataset:
             raise UnknownFormat(
-                f"{fmt.name} holds one graph: name the graph to export, "
-                "or use trig/nquads for the whole dataset"
+                f"{name} holds one graph: name the graph to export, or use trig/nquads for the whole dataset"
             )
-        if prefixes and fmt.name in ("turtle", "trig", "rdfxml"):
+        if prefixes and rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
             kwargs["prefixes"] = prefixes
         out = str(output) if isinstance(output, Path) else output
         if "from_graph" in kwargs:
-            self._store.dump(out, format=fmt.rdf_format, **kwargs)
+            self._store.dump(out, format=rdf_format, **kwargs)
             return
         # The whole dataset: every named graph, not the merged default graph.
-        named = (q for q in self._store.quads_for_pattern(None, None, None, None) if q.graph_name != MERGE)
-        ox.serialize(named, out, format=fmt.rdf_format, **kwargs)
+        skip = {ox.NamedNode(g) for g in exclude if self._store.contains_named_graph(ox.NamedNode(g))}
+        named = (
+            q
+            for q in self._store.quads_for_pattern(None, None, None, None)
+            if q.graph_name != MERGE and (not skip or q.graph_name not in skip)
+        )
+        ox.serialize(named, out, format=rdf_format, **kwargs)
 
 
 # The name the rest of the code base has used for the embedded repository.

@@ -72,6 +72,7 @@ class Repository(Protocol):
         include_private: bool = False,
         substitutions: dict[str, Any] | None = None,
         base_iri: str | None = None,
+        custom_functions: dict[ox.NamedNode, Callable[..., Any]] | None = None,
     ) -> QueryResult:
         """Evaluate a SPARQL query with set semantics over the chosen dataset.
 
@@ -79,7 +80,8 @@ class Repository(Protocol):
         the default graph is the union of the public graphs (plus
         ``lcg:private`` when ``include_private``). ``None`` in
         ``default_graph`` stands for that union. ``substitutions`` binds
-        variables to terms (no string splicing).
+        variables to terms (no string splicing). ``custom_functions`` are
+        extension functions run in this process (a remote store refuses them).
         """
         ...
 

@@ -22,8 +22,9 @@ qualified value shapes included: checked against pyshacl in the tests).
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -41,7 +42,8 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Processor, Result
 from rdflib.term import Identifier
 
-from lcgraph.validation.shapes import ShapeSet, TargetedShape, to_ox
+from lcgraph.store.repository import Repository
+from lcgraph.validation.shapes import ShapeSet, TargetedShape
 from lcgraph.validation.view import Term, Triple
 
 ENGINES = ("turbo", "pyshacl")
@@ -79,58 +81,69 @@ def _use_list(use: list[TargetedShape] | None) -> list[str] | None:
     return sorted({str(s.node) for s in use} | {r for s in use for r in s.referenced})
 
 
-def triples_store(triples: Iterable[Triple]) -> ox.Store:
-    """An in-memory engine store holding ``triples`` in its default graph."""
-    store = ox.Store()
-    store.extend(ox.Quad(s, p, o) for s, p, o in triples)  # type: ignore[arg-type]
-    return store
-
-
 def validate_store(
-    store: ox.Store, shapes: ShapeSet, use: list[TargetedShape] | None = None, *, engine: str | None = None
+    store: Repository, shapes: ShapeSet, use: list[TargetedShape] | None = None, *, engine: str | None = None
 ) -> Graph:
-    """Validate the union of every graph of ``store``; returns the standard results graph."""
-    name = engine or engine_name()
+    """Validate the union of every named graph of a repository; returns the standard results graph."""
     if use is not None and not use:
         return Graph()
-    if name == "pyshacl":
+    if (engine or engine_name()) == "pyshacl":
         return run_pyshacl(union_graph(store), shapes, use)
+    return run_turbo(union_ntriples(store), shapes, use, lambda: union_graph(store))
+
+
+def validate_triples(
+    triples: Iterable[Triple],
+    shapes: ShapeSet,
+    use: list[TargetedShape] | None = None,
+    *,
+    engine: str | None = None,
+) -> Graph:
+    """Validate a set of triples held in memory (a change's reach, a file)."""
+    if use is not None and not use:
+        return Graph()
+    triples = list(triples)
+    if (engine or engine_name()) == "pyshacl":
+        return run_pyshacl(triples_graph(triples), shapes, use)
+    text = ox.serialize((ox.Triple(s, p, o) for s, p, o in triples), format=ox.RdfFormat.N_TRIPLES)
+    assert text is not None  # no output given: the bytes are returned
+    return run_turbo(text.decode("utf-8"), shapes, use, lambda: triples_graph(triples))
+
+
+def run_turbo(
+    text: str, shapes: ShapeSet, use: list[TargetedShape] | None, as_graph: Callable[[], Graph]
+) -> Graph:
+    """pyshacl-turbo on N-Triples text (every graph folded into one), with the pyshacl-only shapes after."""
     options: dict[str, bool | list[str]] = {"allow_warnings": True, "allow_infos": True}
     names = _use_list(use)
     if names is not None:
         options["use_shapes"] = names
-    _, results, _ = _compiled(shapes).validate(_union_input(store), **options)
+    data = Input(text, "nquads", None, {}, preserve_ids=True)
+    _, results, _ = _compiled(shapes).validate(data, **options)
     if PYSHACL_ONLY and (names is None or PYSHACL_ONLY & set(names)):
         fallback = [s for s in shapes.shapes if str(s.node) in PYSHACL_ONLY]
-        results += run_pyshacl(union_graph(store), shapes, fallback)
+        results += run_pyshacl(as_graph(), shapes, fallback)
     return results
 
 
-def _union_input(*stores: ox.Store) -> Input:
-    """The stores' quads as the fast engine's input, every graph folded into the default one.
+def union_ntriples(store: Repository) -> str:
+    """The repository's named graphs as N-Triples, one after another.
 
     SHACL here validates the union of all graphs; given named graphs, the
     engine would validate each on its own. Each graph is written as
     N-Triples (valid N-Quads in the default graph); a triple found in two
     graphs is read once.
     """
-    parts: list[bytes] = []
-    for store in stores:
-        named = list(store.named_graphs())
-        # A Dataset's default graph is the merge of its named graphs: read those only. A plain
-        # store with nothing but a default graph (a scratch copy) is read as it is.
-        graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [*named] or [ox.DefaultGraph()]
-        for g in graphs:
-            data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
-            assert data is not None  # no output given: the bytes are returned
-            parts.append(data)
-    return Input(b"".join(parts).decode("utf-8"), "nquads", None, {}, preserve_ids=True)
+    out = io.BytesIO()
+    for g in store.graphs():
+        store.dump(out, "ntriples", graph=g)
+    return out.getvalue().decode("utf-8")
 
 
 # -- pyshacl, the reference engine, on rdflib graphs ----------------------------
 
 
-class _ParameterList(list):
+class _ParameterList(list[object]):
     """pyshacl's list of constraint parameters, answering ``in`` from a set."""
 
     def __init__(self, items: Iterable[object]) -> None:
@@ -232,17 +245,6 @@ def run_pyshacl(data: Graph, shapes: ShapeSet, use: list[TargetedShape] | None) 
     return results
 
 
-def union_graph(store: ox.Store) -> Graph:
+def union_graph(store: Repository) -> Graph:
     """The union of every named graph in the store as one rdflib graph (for full validation)."""
-    return triples_graph(
-        (q.subject, q.predicate, q.object)
-        for q in store.quads_for_pattern(None, None, None, None)
-        if not isinstance(q.graph_name, ox.DefaultGraph)
-    )
-
-
-def triples_store_from_graph(data: Graph) -> ox.Store:
-    """An rdflib graph copied into an in-memory engine store."""
-    store = ox.Store()
-    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in data)  # type: ignore[arg-type]
-    return store
+    return triples_graph((q.subject, q.predicate, q.object) for q in store.quads())

@@ -36,18 +36,11 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
 
-from lcgraph.validation.engine import (
-    engine_name,
-    run_pyshacl,
-    to_rdflib,
-    triples_graph,
-    triples_store,
-    triples_store_from_graph,
-    validate_store,
-)
+from lcgraph.store.repository import Repository
+from lcgraph.validation.engine import to_rdflib, validate_store, validate_triples
 from lcgraph.validation.paths import Path, Pred
 from lcgraph.validation.report import ValidationReport, findings_from_results, term_text
-from lcgraph.validation.shapes import ShapeSet, TargetedShape
+from lcgraph.validation.shapes import ShapeSet, TargetedShape, to_ox
 from lcgraph.validation.view import ChangeView, Term, Triple
 
 _TYPE = ox.NamedNode(str(RDF.type))
@@ -107,19 +100,17 @@ class Targets:
         return found
 
 
-def _in_store(store: ox.Store, node: Term, seen: dict[Term, bool]) -> bool:
+def _in_store(store: Repository, node: Term, seen: dict[Term, bool]) -> bool:
     """Is ``node`` a subject or object of some quad in the store now? (cached in ``seen``)"""
     known = seen.get(node)
     if known is None:
-        known = any(True for _ in store.quads_for_pattern(node, None, None, None)) or any(
-            True for _ in store.quads_for_pattern(None, None, node, None)
-        )
+        known = any(True for _ in store.quads(node)) or any(True for _ in store.quads(object=node))
         seen[node] = known
     return known
 
 
 def _walk_back(
-    store: ox.Store, prefix: Path, starts: set[Term], seen: dict[Term, bool] | None = None
+    store: Repository, prefix: Path, starts: set[Term], seen: dict[Term, bool] | None = None
 ) -> set[Term]:
     """Nodes ``f`` with ``f prefix n`` for some ``n`` in ``starts`` (store as it is now).
 
@@ -135,11 +126,11 @@ def _walk_back(
     for i in range(0, len(plain), _VALUES_CHUNK):
         values = " ".join(str(n) for n in plain[i : i + _VALUES_CHUNK])
         q = f"SELECT DISTINCT ?f WHERE {{ VALUES ?n {{ {values} }} ?f {path} ?n }}"
-        found.update(row["f"] for row in store.query(q, use_default_graph_as_union=True))
+        found.update(row["f"] for row in store.select(q, include_private=True))
     for n in starts:
         if isinstance(n, ox.BlankNode):
             q = f"SELECT DISTINCT ?f ?n WHERE {{ ?f {path} ?n }}"
-            rows = store.query(q, use_default_graph_as_union=True, substitutions={ox.Variable("n"): n})
+            rows = store.select(q, include_private=True, substitutions={"n": n})
             found.update(row["f"] for row in rows)
     return found
 
@@ -163,7 +154,7 @@ def affected_nodes(shapes: ShapeSet, view: ChangeView) -> dict[Term, set[int]]:
         if hierarchy_changed or _global_hit(shape, by_pred):
             candidates |= targets.all_targets(shape)
         else:
-            candidates |= _candidates(shape, by_pred, everything, targets, view.store)
+            candidates |= _candidates(shape, by_pred, everything, targets, view.repo)
     result: dict[Term, set[int]] = {}
     for node in candidates:
         indexes = {i for i, shape in enumerate(shapes.shapes) if targets.is_target(shape, node)}
@@ -173,7 +164,7 @@ def affected_nodes(shapes: ShapeSet, view: ChangeView) -> dict[Term, set[int]]:
 
 
 def _global_hit(shape: TargetedShape, by_pred: dict[str, list[Triple]]) -> bool:
-    return any(not isinstance(step, Pred) or step.iri in by_pred for step in shape.global_steps)
+    return any(not isinstance(step, Pred) or step.iri in by_pred for step in shape.global_steps)  # type: ignore[union-attr]
 
 
 def _candidates(
@@ -181,7 +172,7 @@ def _candidates(
     by_pred: dict[str, list[Triple]],
     everything: list[Triple],
     targets: Targets,
-    store: ox.Store,
+    store: Repository,
 ) -> set[Term]:
     found: set[Term] = set()
     if shape.classes:
@@ -195,8 +186,8 @@ def _candidates(
     found.update(n for n in shape.nodes if n in touched)
     starts_by_prefix: dict[Path | None, set[Term]] = defaultdict(set)
     for prefix, step in shape.position_list:
-        pool = by_pred.get(step.iri, ()) if isinstance(step, Pred) else everything
-        inverse = step.inverse
+        pool = by_pred.get(step.iri, ()) if isinstance(step, Pred) else everything  # type: ignore[union-attr]
+        inverse = step.inverse  # type: ignore[union-attr]
         starts_by_prefix[prefix].update(t[2] if inverse else t[0] for t in pool)
     for prefix, starts in starts_by_prefix.items():
         if not starts:
@@ -231,7 +222,7 @@ def collect_reach(shapes: ShapeSet, view: ChangeView, nodes_by_shape: dict[int, 
 
 def validate_change(
     shapes: ShapeSet,
-    store: ox.Store,
+    store: Repository,
     add: Iterable[ox.Quad] = (),
     remove: Iterable[ox.Quad] = (),
     hidden: Iterable[ox.NamedNode] = (),
@@ -260,21 +251,27 @@ def validate_change(
 
 def _run(triples: set[Triple], shapes: ShapeSet, use: list[TargetedShape]) -> Graph:
     """The chosen engine on a small set of triples (see :mod:`lcgraph.validation.engine`)."""
-    if engine_name() == "pyshacl":
-        return run_pyshacl(triples_graph(triples), shapes, use)
-    return validate_store(triples_store(triples), shapes, use)
+    return validate_triples(triples, shapes, use)
 
 
 def validate_full(
-    shapes: ShapeSet, store: ox.Store | None = None, data: Graph | None = None, *, engine: str | None = None
+    shapes: ShapeSet,
+    store: Repository | None = None,
+    data: Graph | None = None,
+    *,
+    triples: Iterable[Triple] | None = None,
+    engine: str | None = None,
 ) -> ValidationReport:
-    """Validate everything: the whole store (union of graphs) or a given rdflib graph."""
+    """Validate everything: the whole store (union of graphs), an rdflib graph, or triples."""
     started = time.perf_counter()
     if data is not None:
-        store = triples_store_from_graph(data)
-    if store is None:
+        triples = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in data]  # type: ignore[misc]
+    if triples is not None:
+        results = validate_triples(triples, shapes, None, engine=engine)
+    elif store is not None:
+        results = validate_store(store, shapes, None, engine=engine)
+    else:
         raise ValueError("give a store or a data graph")
-    results = validate_store(store, shapes, None, engine=engine)
     report = ValidationReport(mode="full")
     report.findings = findings_from_results(results, shapes.graph)
     report.focus_nodes = len({f.focus_node for f in report.findings})
