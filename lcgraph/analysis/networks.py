@@ -36,7 +36,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from lcgraph.namespaces import GRAPH_FINDINGS, GRAPH_PRIVATE, LC, LCID, LCV, sparql_prefixes
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 TIE_KINDS = ("activity", "event", "space", "asset", "partnership", "affiliation")
 ACTOR_CLASSES = {
@@ -97,13 +97,13 @@ def _q(body: str) -> str:
     return _PREFIXES + body
 
 
-def analysed_graphs(ds: Dataset) -> list[str]:
+def analysed_graphs(ds: Repository) -> list[str]:
     """The named graphs the analysis reads: all but its own findings and the personal-data graph."""
     skip = {str(GRAPH_FINDINGS), str(GRAPH_PRIVATE)}
     return [g for g in ds.graphs() if g not in skip]
 
 
-def _rows(ds: Dataset, body: str) -> Iterator[ox.QuerySolution]:
+def _rows(ds: Repository, body: str) -> Iterator[ox.QuerySolution]:
     # The default graph of every query is the public union (no personal data); the
     # findings' own vocabulary never matches the patterns the projections read.
     result = ds.query(_q(body))
@@ -115,7 +115,7 @@ def _text(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str | None:
     return None if term is None else term.value
 
 
-def _table(ds: Dataset, body: str) -> list[list[str]]:
+def _table(ds: Repository, body: str) -> list[list[str]]:
     """The rows of a query whose values are IRIs, blank nodes, numbers or plain strings, as text.
 
     The engine evaluates the query and writes the whole result as TSV in one
@@ -199,7 +199,7 @@ def short_name(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def _actor_rows(ds: Dataset) -> list[tuple[str, str, str, str, str, str]]:
+def _actor_rows(ds: Repository) -> list[tuple[str, str, str, str, str, str]]:
     values = " ".join(f'({cls} "{kind}")' for kind, cls in ACTOR_CLASSES.items())
     body = (
         "SELECT ?actor ?kind (SAMPLE(?th0) AS ?th) (SAMPLE(?en0) AS ?en) (SAMPLE(?sector0) AS ?sector)"
@@ -251,7 +251,7 @@ def _incidences(fetched: dict[str, Any], actors: Iterable[str]) -> dict[str, dic
     return {kind: {x: list(who) for x, who in items.items() if who} for kind, items in out.items()}
 
 
-def _affiliation_rows(ds: Dataset) -> list[tuple[str, str, int]]:
+def _affiliation_rows(ds: Repository) -> list[tuple[str, str, int]]:
     return [(r[0].value, r[1].value, int(r[2].value)) for r in _rows(ds, _AFFILIATION_QUERY)]
 
 
@@ -266,7 +266,7 @@ def in_parallel(tasks: dict[str, Callable[[], Any]], workers: int = 2) -> dict[s
         return {name: f.result() for name, f in futures.items()}
 
 
-def _network_tasks(ds: Dataset) -> dict[str, Callable[[], Any]]:
+def _network_tasks(ds: Repository) -> dict[str, Callable[[], Any]]:
     tasks: dict[str, Callable[[], Any]] = {
         f"takes-part:{prop}": partial(_table, ds, body) for prop, body in _PARTICIPATION.items()
     }
@@ -313,7 +313,7 @@ def _add_edges(g: nx.Graph, edges: dict[tuple[str, str], dict], kinds: tuple[str
     g.add_edges_from((a, b, attrs) for (a, b), attrs in edges.items())
 
 
-def networks(ds: Dataset) -> tuple[nx.Graph, nx.Graph]:
+def networks(ds: Repository) -> tuple[nx.Graph, nx.Graph]:
     """The collaboration network and the city–partner bipartite network, in one pass.
 
     One SPARQL scan per participation property and one of the items' classes
@@ -360,12 +360,12 @@ def _build_networks(fetched: dict[str, Any]) -> tuple[nx.Graph, nx.Graph]:
     return g, bipartite
 
 
-def collaboration_network(ds: Dataset) -> nx.Graph:
+def collaboration_network(ds: Repository) -> nx.Graph:
     """The undirected, weighted collaboration network of actors (see :func:`networks`)."""
     return networks(ds)[0]
 
 
-def city_partner_network(ds: Dataset) -> nx.Graph:
+def city_partner_network(ds: Repository) -> nx.Graph:
     """The bipartite city -- partner network, weighted by shared items (see :func:`networks`)."""
     return networks(ds)[1]
 
@@ -378,7 +378,7 @@ def _set_partner_home_cities(bipartite: nx.Graph, collaboration: nx.Graph) -> No
         collaboration.nodes[n]["city"] = best[0]
 
 
-def _concepts(ds: Dataset) -> dict[str, Concept]:
+def _concepts(ds: Repository) -> dict[str, Concept]:
     body = (
         "SELECT ?c (SAMPLE(?n0) AS ?n) (SAMPLE(?th0) AS ?th) (SAMPLE(?en0) AS ?en)"
         " (SAMPLE(?b0) AS ?b) WHERE {"
@@ -395,7 +395,7 @@ def _concepts(ds: Dataset) -> dict[str, Concept]:
     return out
 
 
-def coverage_cube(ds: Dataset) -> Counter:
+def coverage_cube(ds: Repository) -> Counter:
     """Activities per (city, age group, theme, building block or None): the coverage cube."""
     body = (
         "SELECT ?city ?age ?theme ?block (COUNT(DISTINCT ?x) AS ?n) WHERE {"
@@ -408,7 +408,7 @@ def coverage_cube(ds: Dataset) -> Counter:
     return cube
 
 
-def _activity_profile(ds: Dataset) -> dict[str, dict[str, Counter[str]]]:
+def _activity_profile(ds: Repository) -> dict[str, dict[str, Counter[str]]]:
     """Per city, activities by age group, theme and building block, in one scan."""
     body = (
         "SELECT ?p ?city ?v (COUNT(DISTINCT ?x) AS ?n) WHERE {"
@@ -423,7 +423,7 @@ def _activity_profile(ds: Dataset) -> dict[str, dict[str, Counter[str]]]:
     return out
 
 
-def _asset_themes(ds: Dataset) -> dict[str, Counter[str]]:
+def _asset_themes(ds: Repository) -> dict[str, Counter[str]]:
     body = (
         "SELECT ?city ?v (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a lc:KnowledgeAsset ; lc:city ?city ;"
         " lc:theme ?v } GROUP BY ?city ?v"
@@ -434,7 +434,7 @@ def _asset_themes(ds: Dataset) -> dict[str, Counter[str]]:
     return out
 
 
-def actor_themes(ds: Dataset, actors: list[str]) -> dict[str, set]:
+def actor_themes(ds: Repository, actors: list[str]) -> dict[str, set]:
     """The themes of what each given actor organises, provides, manages or is party to.
 
     Asked only for the actors of the partnership suggestions (their reasons
@@ -454,7 +454,7 @@ def actor_themes(ds: Dataset, actors: list[str]) -> dict[str, set]:
     return out
 
 
-def _city_facts(ds: Dataset) -> dict[str, Counter[str]]:
+def _city_facts(ds: Repository) -> dict[str, Counter[str]]:
     """Per city: how many spaces, assets, activities, administrators, partnerships.
 
     Each branch is grouped on its own; joining every branch to ``?city a
@@ -475,7 +475,7 @@ def _city_facts(ds: Dataset) -> dict[str, Counter[str]]:
     return out
 
 
-def _memberships(ds: Dataset) -> dict[str, list[tuple[str, str | None, str | None]]]:
+def _memberships(ds: Repository) -> dict[str, list[tuple[str, str | None, str | None]]]:
     body = (
         "SELECT ?city ?network ?role ?year WHERE { ?m org:member ?city ; org:organization ?network ."
         " ?city a lc:LearningCity . OPTIONAL { ?m org:role ?role }"
@@ -487,7 +487,7 @@ def _memberships(ds: Dataset) -> dict[str, list[tuple[str, str | None, str | Non
     return out
 
 
-def project(ds: Dataset) -> Projections:
+def project(ds: Repository) -> Projections:
     """Run every projection query (two at a time) and gather the results: the analysis input.
 
     The network queries go first; while Python builds the graphs from their
