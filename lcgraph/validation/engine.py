@@ -67,9 +67,9 @@ _COMPILED: dict[int, tuple[ShapeSet, pyshacl_turbo.CompiledShapes]] = {}
 def _compiled(shapes: ShapeSet) -> pyshacl_turbo.CompiledShapes:
     """The fast engine's compiled form of ``shapes`` (made once per shape set)."""
     # Imported on first validation: the query processes of `lcgraph serve` never validate, and
-    # with pyshacl-turbo (and the importlib_metadata it reads its version with) loaded at start
-    # tests/test_serve.py::test_runaway_queries_never_cost_other_clients failed 3 runs of 3 on
-    # this loaded machine (an `ASK {}` probe over the 2 s limit), against 2 of 2 passed without.
+    # pyshacl-turbo (with the importlib_metadata it reads its version with) adds 26-140 ms to
+    # each one's start after everything else the app loads (python -X importtime, 6 runs on the
+    # shared CI machine, 2026-12-04).
     import pyshacl_turbo
 
     held = _COMPILED.get(id(shapes))
