@@ -53,9 +53,12 @@ test-fast: venv assets
 bench: venv
 	$(BIN)/python -m bench $(BENCH)
 
+# ruff; the layers of DESIGN.md (import-linter, [tool.importlinter] in pyproject.toml); mypy.
 lint: venv
 	$(BIN)/ruff check lcgraph tests bench
 	$(BIN)/ruff format --check lcgraph tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: venv
 	$(BIN)/ruff format lcgraph tests bench

@@ -33,8 +33,7 @@ from rdflib.namespace import SH
 from bench import shacl_sparql
 from bench.common import generated_file, median
 from lcgraph import resources
-from lcgraph.validation.engine import validate_store
-from lcgraph.validation.incremental import run_pyshacl, union_graph
+from lcgraph.validation.engine import run_pyshacl, union_graph, validate_store
 from lcgraph.validation.report import findings_from_results
 from lcgraph.validation.shapes import load_shapes
 

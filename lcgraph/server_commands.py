@@ -42,10 +42,10 @@ def register(app: typer.Typer) -> None:
         store: Annotated[str | None, typer.Option(help="oxigraph:PATH, memory: or sparql:QUERY_URL.")] = None,
     ) -> None:
         """Serve SPARQL 1.1 (/sparql), the Graph Store Protocol (/store), /health and /docs."""
-        from lcgraph.api.app import create_app
         from lcgraph.api.auth import TokenConfigError
         from lcgraph.api.serving import default_workers
         from lcgraph.api.serving import serve as run
+        from lcgraph.app import create_app
         from lcgraph.store import StoreUnavailable
 
         try:

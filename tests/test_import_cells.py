@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from test_validation_data import V
 
 from lcgraph import resources
-from lcgraph.ingest.dates import DateError, parse_date, to_buddhist_era
+from lcgraph.dates import DateError, parse_date, to_buddhist_era
 from lcgraph.ingest.lookups import LookupError_, Lookups
 from lcgraph.ingest.templates import TEMPLATES, get_template, write_blank_templates
 from lcgraph.namespaces import GRAPH_VOCAB

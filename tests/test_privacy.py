@@ -17,14 +17,13 @@ import pytest
 from conftest import PRIVATE_TOKEN, RunningServer
 from test_publish_support import EXAMPLES, PRIVATE, SECRETS, build_store, fill
 
+from lcgraph.personal import PersonalFilter, route_personal
 from lcgraph.publish.privacy import (
-    PersonalFilter,
     QueryRefused,
     misplaced_personal,
     move_misplaced_personal,
     public_dataset,
     read_dataset_clause,
-    route_personal,
 )
 from lcgraph.store import Dataset
 

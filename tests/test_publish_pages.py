@@ -15,7 +15,7 @@ from test_publish_support import PRIVATE, fill
 
 from lcgraph import resources
 from lcgraph.namespaces import GRAPH_ONTOLOGY, LC
-from lcgraph.publish.privacy import PersonalFilter
+from lcgraph.personal import PersonalFilter
 
 BASE = "https://w3id.org/lcgraph/id/"
 RDF_FORMATS = {

@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import asdict, dataclass
+from typing import TypeVar
 
 import networkx as nx
 
@@ -90,7 +91,11 @@ def _count_pairs_by_group(
     return pairs
 
 
-def _directed_roles(g: nx.DiGraph, b: Hashable, group: Mapping[Hashable, Hashable]) -> BrokerageRoles:
+#: A node of the network: any hashable (our networks use IRIs as strings).
+N = TypeVar("N", bound=Hashable)
+
+
+def _directed_roles(g: nx.DiGraph, b: N, group: Mapping[N, Hashable]) -> BrokerageRoles:
     preds = [a for a in g.predecessors(b) if a != b]
     succs = {c for c in g.successors(b) if c != b}
     sources = Counter(group[a] for a in preds)
@@ -113,9 +118,9 @@ def _directed_roles(g: nx.DiGraph, b: Hashable, group: Mapping[Hashable, Hashabl
 
 def brokerage_roles(
     g: nx.Graph | nx.DiGraph,
-    group: Mapping[Hashable, Hashable] | str,
-    nodes: Iterable[Hashable] | None = None,
-) -> dict[Hashable, BrokerageRoles]:
+    group: Mapping[N, Hashable] | str,
+    nodes: Iterable[N] | None = None,
+) -> dict[N, BrokerageRoles]:
     """Gould–Fernandez brokerage role counts for each broker.
 
     Parameters
@@ -148,9 +153,9 @@ def brokerage_roles(
     if missing:
         raise ValueError(f"brokerage needs a group for every node; none for {missing[:5]}")
     directed = g.is_directed()
-    dg = g if directed else g.to_directed(as_view=True)
-    chosen = list(g) if nodes is None else list(nodes)
-    result: dict[Hashable, BrokerageRoles] = {}
+    dg = g if isinstance(g, nx.DiGraph) else g.to_directed(as_view=True)
+    chosen: list[N] = list(g) if nodes is None else list(nodes)
+    result: dict[N, BrokerageRoles] = {}
     for b in chosen:
         roles = _directed_roles(dg, b, group)
         if not directed:

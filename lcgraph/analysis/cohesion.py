@@ -129,7 +129,7 @@ def _block_cut_forest(g: nx.Graph) -> tuple[nx.Graph, list[set], set]:
     blocks = [set(b) for b in nx.biconnected_components(g)]
     seen: Counter = Counter(v for block in blocks for v in block)
     cuts = {v for v, n in seen.items() if n > 1}
-    tree = nx.Graph()
+    tree: nx.Graph = nx.Graph()
     for i, block in enumerate(blocks):
         tree.add_node(("block", i))
         for v in block & cuts:
@@ -244,7 +244,7 @@ def fragmentation(
     communities = sorted(found, key=lambda c: (-len(c), min(map(str, c))))
     membership = {n: i for i, c in enumerate(communities) for n in c}
     modularity = nx.community.modularity(g, communities, weight=weight) if g.number_of_edges() else 0.0
-    quotient = nx.Graph()
+    quotient: nx.Graph = nx.Graph()
     for i, c in enumerate(communities):
         quotient.add_node(i, size=len(c))
     brokers: dict[tuple[int, int], set] = defaultdict(set)

@@ -9,6 +9,8 @@ instead of a gap for every age group and building block.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from lcgraph.analysis.findings import Finding, NodeRef, listing, lower
 from lcgraph.analysis.network_findings import ref
 from lcgraph.analysis.networks import Projections, concept_iri
@@ -68,7 +70,7 @@ def no_activity_finding(p: Projections, city: str) -> Finding:
 
 def age_group_findings(p: Projections, city: str) -> list[Finding]:
     """Age groups no activity of the city is aimed at."""
-    counts = p.age_by_city.get(city, {})
+    counts: Mapping[str, int] = p.age_by_city.get(city, {})
     all_ages = counts.get(concept_iri("age-group", ALL_AGES), 0)
     out = []
     for code in AGE_GROUPS:
@@ -105,13 +107,13 @@ def age_group_findings(p: Projections, city: str) -> list[Finding]:
     return out
 
 
-def _coded(counts: dict) -> dict[str, int]:
+def _coded(counts: Mapping[str, int]) -> dict[str, int]:
     return {k.rstrip("/").rsplit("/", 1)[-1]: v for k, v in sorted(counts.items())}
 
 
 def building_block_findings(p: Projections, city: str) -> list[Finding]:
     """GNLC building blocks none of the city's activities contributes to."""
-    counts = p.block_by_city.get(city, {})
+    counts: Mapping[str, int] = p.block_by_city.get(city, {})
     missing = [code for code in BUILDING_BLOCKS if not counts.get(concept_iri("gnlc", code), 0)]
     out = []
     th, en = p.label(city, "th"), p.label(city, "en")
@@ -143,8 +145,8 @@ def building_block_findings(p: Projections, city: str) -> list[Finding]:
 
 def theme_findings(p: Projections, city: str) -> list[Finding]:
     """Themes absent from the city's ecology, and knowledge assets no activity puts to use."""
-    acts = p.theme_by_city.get(city, {})
-    assets = p.asset_theme_by_city.get(city, {})
+    acts: Mapping[str, int] = p.theme_by_city.get(city, {})
+    assets: Mapping[str, int] = p.asset_theme_by_city.get(city, {})
     th, en = p.label(city, "th"), p.label(city, "en")
     out = []
     absent = [

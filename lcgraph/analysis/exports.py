@@ -60,7 +60,7 @@ def _edge_attrs(report: GapReport) -> Iterator[tuple[Hashable, Hashable, dict[st
 
 def annotated_network(report: GapReport) -> nx.Graph:
     """A copy of the collaboration network with the run's measures on each node."""
-    out = nx.Graph()
+    out: nx.Graph = nx.Graph()
     out.add_nodes_from(_node_attrs(report))
     out.add_edges_from(_edge_attrs(report))
     return out
@@ -93,7 +93,8 @@ class _Batched:
     """Collects text and writes it to a binary stream in batches of elements."""
 
     def __init__(self, out: IO[bytes]) -> None:
-        self.out, self.parts = out, []
+        self.out = out
+        self.parts: list[str] = []
 
     def add(self, text: str) -> None:
         self.parts.append(text)

@@ -40,7 +40,7 @@ from lcgraph.analysis.structural_holes import (
     constraint,
     effective_size,
 )
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class _Stages:
             self.on_stage(stage)
 
 
-def _check_input(ds: Dataset) -> None:
+def _check_input(ds: Repository) -> None:
     if ds.is_empty():
         raise AnalysisInputError("the store is empty: load data first (lcgraph init, then lcgraph load FILE)")
 
@@ -254,7 +254,7 @@ def _cluster_and_broker_findings(p: Projections, m: Measures, opts: Options) -> 
 
 
 def analyse(
-    ds: Dataset,
+    ds: Repository,
     city: str | None = None,
     options: Options | None = None,
     on_stage: Callable[[Stage], None] | None = None,

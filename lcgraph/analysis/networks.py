@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -36,7 +36,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from lcgraph.namespaces import GRAPH_FINDINGS, GRAPH_PRIVATE, LC, LCID, LCV, sparql_prefixes
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 TIE_KINDS = ("activity", "event", "space", "asset", "partnership", "affiliation")
 ACTOR_CLASSES = {
@@ -97,13 +97,13 @@ def _q(body: str) -> str:
     return _PREFIXES + body
 
 
-def analysed_graphs(ds: Dataset) -> list[str]:
+def analysed_graphs(ds: Repository) -> list[str]:
     """The named graphs the analysis reads: all but its own findings and the personal-data graph."""
     skip = {str(GRAPH_FINDINGS), str(GRAPH_PRIVATE)}
     return [g for g in ds.graphs() if g not in skip]
 
 
-def _rows(ds: Dataset, body: str) -> Iterator[ox.QuerySolution]:
+def _rows(ds: Repository, body: str) -> Iterator[ox.QuerySolution]:
     # The default graph of every query is the public union (no personal data); the
     # findings' own vocabulary never matches the patterns the projections read.
     result = ds.query(_q(body))
@@ -115,7 +115,7 @@ def _text(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str | None:
     return None if term is None else term.value
 
 
-def _table(ds: Dataset, body: str) -> list[list[str]]:
+def _table(ds: Repository, body: str) -> list[list[str]]:
     """The rows of a query whose values are IRIs, blank nodes, numbers or plain strings, as text.
 
     The engine evaluates the query and writes the whole result as TSV in one
@@ -125,7 +125,9 @@ def _table(ds: Dataset, body: str) -> list[list[str]]:
     """
     result = ds.query(_q(body))
     assert isinstance(result, ox.QuerySolutions)
-    lines = result.serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8").split("\n")
+    tsv = result.serialize(format=ox.QueryResultsFormat.TSV)
+    assert tsv is not None  # no output given: the bytes are returned
+    lines = tsv.decode("utf-8").split("\n")
     return [line.split("\t") for line in lines[1:] if line]
 
 
@@ -156,13 +158,13 @@ class Projections:
 
     collaboration: nx.Graph
     city_partner: nx.Graph
-    activities_by_city: Counter
-    age_by_city: dict[str, Counter]
-    block_by_city: dict[str, Counter]
-    theme_by_city: dict[str, Counter]  # activity themes
-    asset_theme_by_city: dict[str, Counter]
+    activities_by_city: Counter[str]
+    age_by_city: dict[str, Counter[str]]
+    block_by_city: dict[str, Counter[str]]
+    theme_by_city: dict[str, Counter[str]]  # activity themes
+    asset_theme_by_city: dict[str, Counter[str]]
     concepts: dict[str, Concept]
-    city_facts: dict[str, Counter] = field(default_factory=dict)
+    city_facts: dict[str, Counter[str]] = field(default_factory=dict)
     memberships: dict[str, list[tuple[str, str | None, str | None]]] = field(default_factory=dict)
     graphs_used: list[str] = field(default_factory=list)
     themes_of: Callable[[list[str]], dict[str, set]] = lambda actors: {}
@@ -184,7 +186,7 @@ class Projections:
         Such a city (e.g. a GNLC member known only from the seed facts) gets
         one "no data" finding instead of a gap for every age group, sector and tie.
         """
-        facts = self.city_facts.get(city, {})
+        facts: Mapping[str, int] = self.city_facts.get(city, {})
         partners = self.city_partner.degree(city) if city in self.city_partner else 0
         return not (facts.get("activities") or facts.get("spaces") or facts.get("assets") or partners)
 
@@ -197,7 +199,7 @@ def short_name(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def _actor_rows(ds: Dataset) -> list[tuple[str, str, str, str, str, str]]:
+def _actor_rows(ds: Repository) -> list[tuple[str, str, str, str, str, str]]:
     values = " ".join(f'({cls} "{kind}")' for kind, cls in ACTOR_CLASSES.items())
     body = (
         "SELECT ?actor ?kind (SAMPLE(?th0) AS ?th) (SAMPLE(?en0) AS ?en) (SAMPLE(?sector0) AS ?sector)"
@@ -245,11 +247,11 @@ def _incidences(fetched: dict[str, Any], actors: Iterable[str]) -> dict[str, dic
                 continue
             for kind in kinds_of.get(x, ()):
                 if kind in wanted:
-                    out[kind][x].update(agents)
+                    out[kind][x].update(a for a in agents if a is not None)
     return {kind: {x: list(who) for x, who in items.items() if who} for kind, items in out.items()}
 
 
-def _affiliation_rows(ds: Dataset) -> list[tuple[str, str, int]]:
+def _affiliation_rows(ds: Repository) -> list[tuple[str, str, int]]:
     return [(r[0].value, r[1].value, int(r[2].value)) for r in _rows(ds, _AFFILIATION_QUERY)]
 
 
@@ -264,7 +266,7 @@ def in_parallel(tasks: dict[str, Callable[[], Any]], workers: int = 2) -> dict[s
         return {name: f.result() for name, f in futures.items()}
 
 
-def _network_tasks(ds: Dataset) -> dict[str, Callable[[], Any]]:
+def _network_tasks(ds: Repository) -> dict[str, Callable[[], Any]]:
     tasks: dict[str, Callable[[], Any]] = {
         f"takes-part:{prop}": partial(_table, ds, body) for prop, body in _PARTICIPATION.items()
     }
@@ -311,7 +313,7 @@ def _add_edges(g: nx.Graph, edges: dict[tuple[str, str], dict], kinds: tuple[str
     g.add_edges_from((a, b, attrs) for (a, b), attrs in edges.items())
 
 
-def networks(ds: Dataset) -> tuple[nx.Graph, nx.Graph]:
+def networks(ds: Repository) -> tuple[nx.Graph, nx.Graph]:
     """The collaboration network and the city–partner bipartite network, in one pass.
 
     One SPARQL scan per participation property and one of the items' classes
@@ -331,10 +333,10 @@ def networks(ds: Dataset) -> tuple[nx.Graph, nx.Graph]:
 
 
 def _build_networks(fetched: dict[str, Any]) -> tuple[nx.Graph, nx.Graph]:
-    g = nx.Graph()
+    g: nx.Graph = nx.Graph()
     _add_actors(g, fetched["actors"])
     kind_of = dict(g.nodes(data="kind"))
-    bipartite = nx.Graph()
+    bipartite: nx.Graph = nx.Graph()
     item_kinds = tuple(_ITEM_CLASS)
     ties: dict[tuple[str, str], dict] = {}
     works_in: dict[tuple[str, str], dict] = {}
@@ -358,12 +360,12 @@ def _build_networks(fetched: dict[str, Any]) -> tuple[nx.Graph, nx.Graph]:
     return g, bipartite
 
 
-def collaboration_network(ds: Dataset) -> nx.Graph:
+def collaboration_network(ds: Repository) -> nx.Graph:
     """The undirected, weighted collaboration network of actors (see :func:`networks`)."""
     return networks(ds)[0]
 
 
-def city_partner_network(ds: Dataset) -> nx.Graph:
+def city_partner_network(ds: Repository) -> nx.Graph:
     """The bipartite city -- partner network, weighted by shared items (see :func:`networks`)."""
     return networks(ds)[1]
 
@@ -376,7 +378,7 @@ def _set_partner_home_cities(bipartite: nx.Graph, collaboration: nx.Graph) -> No
         collaboration.nodes[n]["city"] = best[0]
 
 
-def _concepts(ds: Dataset) -> dict[str, Concept]:
+def _concepts(ds: Repository) -> dict[str, Concept]:
     body = (
         "SELECT ?c (SAMPLE(?n0) AS ?n) (SAMPLE(?th0) AS ?th) (SAMPLE(?en0) AS ?en)"
         " (SAMPLE(?b0) AS ?b) WHERE {"
@@ -393,7 +395,7 @@ def _concepts(ds: Dataset) -> dict[str, Concept]:
     return out
 
 
-def coverage_cube(ds: Dataset) -> Counter:
+def coverage_cube(ds: Repository) -> Counter:
     """Activities per (city, age group, theme, building block or None): the coverage cube."""
     body = (
         "SELECT ?city ?age ?theme ?block (COUNT(DISTINCT ?x) AS ?n) WHERE {"
@@ -406,14 +408,14 @@ def coverage_cube(ds: Dataset) -> Counter:
     return cube
 
 
-def _activity_profile(ds: Dataset) -> dict[str, dict[str, Counter]]:
+def _activity_profile(ds: Repository) -> dict[str, dict[str, Counter[str]]]:
     """Per city, activities by age group, theme and building block, in one scan."""
     body = (
         "SELECT ?p ?city ?v (COUNT(DISTINCT ?x) AS ?n) WHERE {"
         " VALUES ?p { lc:ageGroup lc:theme lc:buildingBlock }"
         " ?x a lc:LearningActivity ; lc:city ?city ; ?p ?v } GROUP BY ?p ?city ?v"
     )
-    out: dict[str, dict[str, Counter]] = {
+    out: dict[str, dict[str, Counter[str]]] = {
         str(LC[name]): defaultdict(Counter) for name in ("ageGroup", "theme", "buildingBlock")
     }
     for p, city, v, n in _table(ds, body):
@@ -421,18 +423,18 @@ def _activity_profile(ds: Dataset) -> dict[str, dict[str, Counter]]:
     return out
 
 
-def _asset_themes(ds: Dataset) -> dict[str, Counter]:
+def _asset_themes(ds: Repository) -> dict[str, Counter[str]]:
     body = (
         "SELECT ?city ?v (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a lc:KnowledgeAsset ; lc:city ?city ;"
         " lc:theme ?v } GROUP BY ?city ?v"
     )
-    out: dict[str, Counter] = defaultdict(Counter)
+    out: dict[str, Counter[str]] = defaultdict(Counter)
     for city, v, n in _table(ds, body):
         out[_iri(city)][_iri(v)] = int(n)
     return out
 
 
-def actor_themes(ds: Dataset, actors: list[str]) -> dict[str, set]:
+def actor_themes(ds: Repository, actors: list[str]) -> dict[str, set]:
     """The themes of what each given actor organises, provides, manages or is party to.
 
     Asked only for the actors of the partnership suggestions (their reasons
@@ -452,7 +454,7 @@ def actor_themes(ds: Dataset, actors: list[str]) -> dict[str, set]:
     return out
 
 
-def _city_facts(ds: Dataset) -> dict[str, Counter]:
+def _city_facts(ds: Repository) -> dict[str, Counter[str]]:
     """Per city: how many spaces, assets, activities, administrators, partnerships.
 
     Each branch is grouped on its own; joining every branch to ``?city a
@@ -467,13 +469,13 @@ def _city_facts(ds: Dataset) -> dict[str, Counter]:
         ' UNION { ?x a lc:Partnership ; lc:party ?city . BIND("partnerships" AS ?what) }'
         " } GROUP BY ?city ?what"
     )
-    out: dict[str, Counter] = defaultdict(Counter)
+    out: dict[str, Counter[str]] = defaultdict(Counter)
     for city, what, n in _table(ds, body):
         out[_iri(city)][what.strip('"')] = int(n)
     return out
 
 
-def _memberships(ds: Dataset) -> dict[str, list[tuple[str, str | None, str | None]]]:
+def _memberships(ds: Repository) -> dict[str, list[tuple[str, str | None, str | None]]]:
     body = (
         "SELECT ?city ?network ?role ?year WHERE { ?m org:member ?city ; org:organization ?network ."
         " ?city a lc:LearningCity . OPTIONAL { ?m org:role ?role }"
@@ -485,13 +487,13 @@ def _memberships(ds: Dataset) -> dict[str, list[tuple[str, str | None, str | Non
     return out
 
 
-def project(ds: Dataset) -> Projections:
+def project(ds: Repository) -> Projections:
     """Run every projection query (two at a time) and gather the results: the analysis input.
 
     The network queries go first; while Python builds the graphs from their
     rows, the engine answers the per-city aggregates on the other core.
     """
-    later = {
+    later: dict[str, Callable[[], Any]] = {
         "facts": partial(_city_facts, ds),
         "profile": partial(_activity_profile, ds),
         "asset_themes": partial(_asset_themes, ds),

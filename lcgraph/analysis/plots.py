@@ -10,6 +10,7 @@ labels when none is installed.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from functools import lru_cache
 
 import matplotlib
@@ -203,7 +204,10 @@ def _short_label(report: GapReport, n: str, lang: str | None = None) -> str:
 def _coverage_matrix(report: GapReport, cities: list[str], scheme: str, codes: tuple[str, ...]) -> np.ndarray:
     p = report.projections
     source = p.age_by_city if scheme == "age-group" else p.block_by_city
-    return np.array([[source.get(c, {}).get(concept_iri(scheme, code), 0) for code in codes] for c in cities])
+    empty: Counter[str] = Counter()
+    return np.array(
+        [[source.get(c, empty).get(concept_iri(scheme, code), 0) for code in codes] for c in cities]
+    )
 
 
 def unrecorded_cities(report: GapReport) -> set[str]:

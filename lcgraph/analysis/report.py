@@ -18,6 +18,7 @@ from lcgraph.analysis import plots
 from lcgraph.analysis.findings import Finding
 from lcgraph.analysis.gaps import GapReport
 from lcgraph.analysis.rdf_out import evidence_text
+from lcgraph.web.layout import Page, render
 
 HTML_FINDINGS = 300  # a slide-deck report: the rest are in the JSON/CSV and the findings graph
 SEVERITY_TH = {"high": "สูง", "medium": "กลาง", "low": "ต่ำ"}
@@ -87,8 +88,6 @@ def inline_svg(data: bytes) -> str:
 
 def render_html(report: GapReport) -> str:
     """The self-contained bilingual HTML report."""
-    from lcgraph.web.layout import Page, render
-
     p = report.projections
     return render(
         "report.html.j2",

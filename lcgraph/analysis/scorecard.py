@@ -11,6 +11,7 @@ are listed in :data:`PROXIES`; a sub-area is ``evident`` (1 point),
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from lcgraph.analysis.coverage import AGE_GROUPS, BUILDING_BLOCKS, EXPECTED_SECTORS, PRIORITY_AGE_GROUPS
@@ -92,13 +93,13 @@ def _status(value: int, evident: int, partial: int = 1) -> str:
 
 
 def _themes(p: Projections, city: str, codes: tuple[str, ...]) -> list[str]:
-    counts = p.theme_by_city.get(city, {})
+    counts: Mapping[str, int] = p.theme_by_city.get(city, {})
     return [c for c in codes if counts.get(concept_iri("theme", c))]
 
 
 def _wider(p: Projections, city: str, code: str) -> tuple[str, str, str]:
     if code == "individual-empowerment":
-        counts = p.age_by_city.get(city, {})
+        counts: Mapping[str, int] = p.age_by_city.get(city, {})
         have = [a for a in AGE_GROUPS if counts.get(concept_iri("age-group", a))]
         lacking = [a for a in AGE_GROUPS if a not in have]
         status = _status(len(have), 4)
@@ -113,12 +114,13 @@ def _wider(p: Projections, city: str, code: str) -> tuple[str, str, str]:
 
 
 def _block(p: Projections, city: str, code: str) -> tuple[str, str, str]:
-    n = p.block_by_city.get(city, {}).get(concept_iri("gnlc", code), 0)
+    counts: Mapping[str, int] = p.block_by_city.get(city, {})
+    n = counts.get(concept_iri("gnlc", code), 0)
     return _status(n, 2), f"{n} activities tagged", "" if n >= 2 else "activities for this building block"
 
 
 def _condition(p: Projections, city: str, code: str) -> tuple[str, str, str]:
-    facts = p.city_facts.get(city, {})
+    facts: Mapping[str, int] = p.city_facts.get(city, {})
     if code == "political-will":
         members = p.memberships.get(city, [])
         admins = facts.get("administrators", 0)

@@ -251,10 +251,11 @@ def _random_shortest_path(adj: list[list[int]], s: int, t: int, rng: random.Rand
 _SHARED: list[list[int]] = []  # the adjacency the worker processes inherit (fork)
 
 
-def _count_inner(task: tuple[int, int]) -> Counter:
+def _count_inner(task: tuple[int, int]) -> Counter[int]:
     """Sample ``samples`` random pairs and count the inner nodes of a random shortest path of each."""
     samples, seed = task
-    adj, rng, hits = _SHARED, random.Random(seed), Counter()
+    adj, rng = _SHARED, random.Random(seed)
+    hits: Counter[int] = Counter()
     n = len(adj)
     for _ in range(samples):
         s, t = rng.sample(range(n), 2)
@@ -265,7 +266,7 @@ def _count_inner(task: tuple[int, int]) -> Counter:
 def _index(g: nx.Graph) -> tuple[list, list[list[int]]]:
     nodes = list(g)
     pos = {v: i for i, v in enumerate(nodes)}
-    return nodes, [[pos[w] for w in g._adj[v] if w != v] for v in nodes]
+    return nodes, [[pos[w] for w in g.adj[v] if w != v] for v in nodes]
 
 
 def _start_sampling(adj: list[list[int]], samples: int, seed: int, workers: int) -> Callable[[], Counter]:

@@ -58,6 +58,7 @@ from lcgraph.api.negotiation import (
 from lcgraph.api.protocol_request import QueryOperation
 from lcgraph.api.views import ReadView
 from lcgraph.publish import privacy
+from lcgraph.publish.search import sparql_functions
 from lcgraph.store.dataset_clause import NestingTooDeep, check_nesting
 from lcgraph.store.repository import StoreUnavailable
 
@@ -308,8 +309,6 @@ def evaluate(view: ReadView, job: QueryJob, sink: Any, on_format: Callable[[Medi
     if job.substitutions:
         options["substitutions"] = dict(job.substitutions)
     if "textScore" in job.query:
-        from lcgraph.publish.search import sparql_functions
-
         options["custom_functions"] = sparql_functions()
     try:
         result = view.dataset.query(job.query, **options)

@@ -290,7 +290,7 @@ def run_query_processes(grace: float, level: str, fd: int) -> None:
 
     settings = Settings.from_env()
     config = uvicorn.Config(
-        "lcgraph.api.app:query_app",
+        "lcgraph.app:query_app",
         factory=True,
         host=settings.host,
         port=settings.port,

@@ -9,7 +9,7 @@ Every one goes through the guarded write path
 (:mod:`lcgraph.validation.guarded`): the Graph Store writes hand it the quads
 to add and remove, :func:`run_update` hands it the update text. A write that
 breaks the shapes raises ``ValidationFailed``, which becomes HTTP 422 with the
-report (see ``lcgraph.api.app``); nothing is written then.
+report (see ``lcgraph.app``); nothing is written then.
 """
 
 from __future__ import annotations

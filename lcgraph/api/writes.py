@@ -33,9 +33,10 @@ from lcgraph.ingest.importer import import_bytes
 from lcgraph.ingest.sheets import SheetError, check_size
 from lcgraph.ingest.templates import TEMPLATES, UnknownTemplate, get_template
 from lcgraph.store import LoadError, UnknownFormat, by_media_type
+from lcgraph.validation.engine import triples_graph
 from lcgraph.validation.files import parse_bytes
 from lcgraph.validation.guarded import check_change, default_shapes
-from lcgraph.validation.incremental import triples_graph, validate_full
+from lcgraph.validation.incremental import validate_full
 from lcgraph.validation.report import ValidationReport, input_error
 
 router = APIRouter(tags=["writes"])

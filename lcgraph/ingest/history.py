@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lcgraph.namespaces import GRAPH_HISTORY, sparql_prefixes
+from lcgraph.store import Repository
 
 HISTORY_QUERY = (
     sparql_prefixes("prov", "lc", "dct", "rdfs", "xsd")
@@ -70,7 +71,7 @@ class ChangeSet:
 
 
 def list_changes(
-    ds: object, *, limit: int = 50, agent: str | None = None, since: str | None = None
+    ds: Repository, *, limit: int = 50, agent: str | None = None, since: str | None = None
 ) -> list[ChangeSet]:
     """The latest change-sets, newest first (optionally by one agent, or since an ISO time)."""
     filters = []
@@ -79,7 +80,7 @@ def list_changes(
     if since:
         filters.append(f"FILTER(?time >= {_string(since)}^^xsd:dateTime)")
     query = HISTORY_QUERY % (GRAPH_HISTORY, "\n  ".join(filters), max(1, limit))
-    rows = ds.select(query)  # type: ignore[attr-defined]
+    rows = ds.select(query)
     return [
         ChangeSet(
             iri=r["change"].value,

@@ -2,7 +2,7 @@
 
 For ``lcgraph import`` and ``POST /import/{template}``. A sheet becomes RDF
 row by row (cells read by :mod:`lcgraph.ingest.lookups` and
-:mod:`lcgraph.ingest.dates`); problems found while reading name their row
+:mod:`lcgraph.dates`); problems found while reading name their row
 and column. The rows then go through the guarded write path, whose SHACL
 findings are mapped back to the row and column that produced the triple.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from lcgraph.access import SYSTEM, Access
-from lcgraph.ingest.dates import DateError, parse_date
+from lcgraph.dates import DateError, parse_date
 from lcgraph.ingest.lookups import LookupError_, Lookups, normalise
 from lcgraph.ingest.sheets import SheetError, Table, check_size, letter, read_table
 from lcgraph.ingest.templates import TEMPLATES, Column, Template, UnknownTemplate, get_template
@@ -552,7 +552,7 @@ def _check_characters(text: str) -> None:
 
 
 def import_bytes(
-    ds: object,
+    ds: Repository,
     template_name: str,
     data: bytes,
     filename: str,
@@ -651,7 +651,7 @@ def import_bytes(
     return result
 
 
-def import_file(ds: object, template_name: str, path: str | Path, **kwargs: object) -> ImportResult:
+def import_file(ds: Repository, template_name: str, path: str | Path, **kwargs: object) -> ImportResult:
     """Import a template file from disk (see :func:`import_bytes`)."""
     p = Path(path)
     try:

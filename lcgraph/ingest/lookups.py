@@ -15,8 +15,10 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from lcgraph.namespaces import LCID, LCV, sparql_prefixes
+from lcgraph.store import Repository
 
 KIND_CLASSES = {
     "city": "LearningCity",
@@ -69,7 +71,7 @@ class AgeGroup:
 class Lookups:
     """Name -> IRI tables built from the store (one query per table)."""
 
-    def __init__(self, ds: object) -> None:
+    def __init__(self, ds: Repository) -> None:
         self.ds = ds
         self._schemes: dict[str, dict[str, set[str]]] = {}
         self._scheme_labels: dict[str, dict[str, dict]] = {}
@@ -77,8 +79,8 @@ class Lookups:
         self._city_province: dict[str, str] | None = None
         self._age_groups: list[AgeGroup] | None = None
 
-    def _rows(self, sparql: str) -> list[dict[str, object]]:
-        return self.ds.select(_PREFIXES + sparql)  # type: ignore[attr-defined]
+    def _rows(self, sparql: str) -> list[dict[str, Any]]:
+        return self.ds.select(_PREFIXES + sparql)
 
     # -- code lists -----------------------------------------------------------
 
@@ -89,9 +91,9 @@ class Lookups:
                 ?c skos:inScheme <{LCV}{name}> .
                 OPTIONAL {{ ?c skos:prefLabel|skos:altLabel|skos:notation ?name }} }}""")
             for row in rows:
-                iri = row["c"].value  # type: ignore[attr-defined]
+                iri = row["c"].value
                 if "name" in row:
-                    table[normalise(row["name"].value)].add(iri)  # type: ignore[attr-defined]
+                    table[normalise(row["name"].value)].add(iri)
                 table[normalise(iri.rsplit("/", 1)[-1])].add(iri)
                 table[iri].add(iri)
             self._schemes[name] = table
@@ -161,11 +163,11 @@ class Lookups:
                 {{ ?c skos:prefLabel ?l BIND(true AS ?pref) }}
                 UNION {{ ?c skos:altLabel ?l BIND(false AS ?pref) }} }}""")
             for row in rows:
-                iri, label = row["c"].value, row["l"]  # type: ignore[attr-defined]
-                lang = label.language or "en"  # type: ignore[attr-defined]
-                table[iri]["all"][lang].append(label.value)  # type: ignore[attr-defined]
-                if row["pref"].value == "true":  # type: ignore[attr-defined]
-                    table[iri]["pref"][lang] = label.value  # type: ignore[attr-defined]
+                iri, label = row["c"].value, row["l"]
+                lang = label.language or "en"
+                table[iri]["all"][lang].append(label.value)
+                if row["pref"].value == "true":
+                    table[iri]["pref"][lang] = label.value
             self._scheme_labels[scheme] = dict(table)
         return self._scheme_labels[scheme]
 
@@ -186,8 +188,8 @@ class Lookups:
             rows = self._rows(f"""SELECT ?s ?label WHERE {{ ?s a lc:{KIND_CLASSES[kind]} .
                 OPTIONAL {{ ?s rdfs:label ?label }} }}""")
             for row in rows:
-                iri = row["s"].value  # type: ignore[attr-defined]
-                self._add_entity(table, kind, iri, row["label"].value if "label" in row else None)  # type: ignore[attr-defined]
+                iri = row["s"].value
+                self._add_entity(table, kind, iri, row["label"].value if "label" in row else None)
             self._entities[kind] = table
         return self._entities[kind]
 
@@ -205,7 +207,8 @@ class Lookups:
     def remember(self, kind: str, iri: str, labels: list[str]) -> None:
         """Make a row of this import findable by later rows."""
         table = self.entities(kind)
-        for label in labels or [None]:  # type: ignore[list-item]
+        choices: list[str | None] = [*labels] or [None]
+        for label in choices:
             self._add_entity(table, kind, iri, label)
 
     def entity(self, kinds: tuple[str, ...], text: str) -> str:
@@ -233,7 +236,7 @@ class Lookups:
     def city_province(self, city: str) -> str | None:
         if self._city_province is None:
             rows = self._rows("SELECT ?c ?p WHERE { ?c a lc:LearningCity ; lc:province ?p }")
-            self._city_province = {r["c"].value: r["p"].value for r in rows}  # type: ignore[attr-defined]
+            self._city_province = {r["c"].value: r["p"].value for r in rows}
         return self._city_province.get(city)
 
     def city_in_province(self, province: str) -> str:
@@ -253,10 +256,7 @@ class Lookups:
             rows = self._rows(f"""SELECT ?c ?lo ?hi WHERE {{ ?c skos:inScheme <{LCV}age-group> ;
                 schema:suggestedMinAge ?lo ; schema:suggestedMaxAge ?hi }}""")
             self._age_groups = sorted(
-                (
-                    AgeGroup(r["c"].value, int(r["lo"].value), int(r["hi"].value))  # type: ignore[attr-defined]
-                    for r in rows
-                ),
+                (AgeGroup(r["c"].value, int(r["lo"].value), int(r["hi"].value)) for r in rows),
                 key=lambda a: (a.low, a.high),
             )
         return self._age_groups

@@ -422,6 +422,7 @@ def write_blank_templates(directory: Path) -> list[Path]:
         written.append(csv_path)
         wb = Workbook()
         sheet = wb.active
+        assert sheet is not None  # a new workbook has one sheet, and it is active
         sheet.title = t.name
         sheet.append([c.header for c in t.columns])
         for cell in sheet[1]:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from lcgraph.namespaces import DCT, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS
-from lcgraph.publish.privacy import PRIVATE_GRAPH, PersonalFilter, readable_graphs
+from lcgraph.personal import PersonalFilter
+from lcgraph.publish.privacy import PRIVATE_GRAPH, readable_graphs
 from lcgraph.store import Dataset
 
 LABEL_PROPERTIES = (str(RDFS.label), str(SKOS.prefLabel), str(DCT.title))

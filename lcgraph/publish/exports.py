@@ -32,7 +32,8 @@ from typing import IO
 import pyoxigraph as ox
 
 from lcgraph.namespaces import LC, LCG, LCID, ORG, PREFIXES, SCHEMA
-from lcgraph.publish.privacy import PersonalFilter, check_graph_readable, readable_graphs
+from lcgraph.personal import PersonalFilter
+from lcgraph.publish.privacy import check_graph_readable, readable_graphs
 from lcgraph.store import Dataset, Format, by_name
 
 log = logging.getLogger("lcgraph.publish")

@@ -100,7 +100,7 @@ def schema_org_view(desc: Description, page_url: str) -> dict[str, Any]:
     """A schema.org JSON-LD object for one resource (names in Thai and English, links, dates)."""
     subject = ox.NamedNode(desc.iri)
     own = [q for q in desc.quads if q.subject == subject]
-    types = sorted({SCHEMA_TYPES.get(t) or _schema_local(t) for t in desc.types} - {None})
+    types = sorted({s for t in desc.types if (s := SCHEMA_TYPES.get(t) or _schema_local(t)) is not None})
     view: dict[str, Any] = {"@context": "https://schema.org/", "@id": desc.iri, "url": page_url}
     if types:
         view["@type"] = types if len(types) > 1 else types[0]

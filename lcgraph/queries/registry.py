@@ -35,7 +35,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib.plugins.sparql.parser import parseQuery
 
-from lcgraph.ingest.dates import DateError, parse_date
+from lcgraph.dates import DateError, parse_date
 from lcgraph.store.syntax import check_query
 
 PACKAGED_DIR = Path(__file__).resolve().parent

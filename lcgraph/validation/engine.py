@@ -24,18 +24,33 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+import pyshacl.shape as shape_module
+from pyshacl import Validator
+from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+from pyshacl.graph_abstraction import DataGraph
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import Processor, Result
+from rdflib.term import Identifier
 
 from lcgraph.store.repository import Repository
 from lcgraph.validation.shapes import ShapeSet, TargetedShape
-from lcgraph.validation.view import Triple
+from lcgraph.validation.view import Term, Triple
+
+if TYPE_CHECKING:
+    import pyshacl_turbo
 
 ENGINES = ("turbo", "pyshacl")
 # IRIs of shapes the fast engine cannot evaluate (checked by pyshacl instead).
 PYSHACL_ONLY: frozenset[str] = frozenset()
+_XSD_STRING = str(XSD.string)
 
 
 def engine_name() -> str:
@@ -46,11 +61,15 @@ def engine_name() -> str:
     return name
 
 
-_COMPILED: dict[int, tuple[ShapeSet, object]] = {}
+_COMPILED: dict[int, tuple[ShapeSet, pyshacl_turbo.CompiledShapes]] = {}
 
 
-def _compiled(shapes: ShapeSet) -> object:
+def _compiled(shapes: ShapeSet) -> pyshacl_turbo.CompiledShapes:
     """The fast engine's compiled form of ``shapes`` (made once per shape set)."""
+    # Imported on first validation: the query processes of `lcgraph serve` never validate, and
+    # pyshacl-turbo (with the importlib_metadata it reads its version with) adds 26-140 ms to
+    # each one's start after everything else the app loads (python -X importtime, 6 runs on the
+    # shared CI machine, 2026-12-04).
     import pyshacl_turbo
 
     held = _COMPILED.get(id(shapes))
@@ -76,10 +95,8 @@ def validate_store(
     if use is not None and not use:
         return Graph()
     if (engine or engine_name()) == "pyshacl":
-        from lcgraph.validation.incremental import run_pyshacl, union_graph
-
         return run_pyshacl(union_graph(store), shapes, use)
-    return run_turbo(union_ntriples(store), shapes, use, lambda: _union_rdflib(store))
+    return run_turbo(union_ntriples(store), shapes, use, lambda: union_graph(store))
 
 
 def validate_triples(
@@ -93,35 +110,26 @@ def validate_triples(
     if use is not None and not use:
         return Graph()
     triples = list(triples)
-    from lcgraph.validation.incremental import run_pyshacl, triples_graph
-
     if (engine or engine_name()) == "pyshacl":
         return run_pyshacl(triples_graph(triples), shapes, use)
     text = ox.serialize((ox.Triple(s, p, o) for s, p, o in triples), format=ox.RdfFormat.N_TRIPLES)
+    assert text is not None  # no output given: the bytes are returned
     return run_turbo(text.decode("utf-8"), shapes, use, lambda: triples_graph(triples))
-
-
-def _union_rdflib(store: Repository) -> Graph:
-    from lcgraph.validation.incremental import union_graph
-
-    return union_graph(store)
 
 
 def run_turbo(
     text: str, shapes: ShapeSet, use: list[TargetedShape] | None, as_graph: Callable[[], Graph]
 ) -> Graph:
     """pyshacl-turbo on N-Triples text (every graph folded into one), with the pyshacl-only shapes after."""
-    from pyshacl_turbo.rdf import Input
-
-    options = {"allow_warnings": True, "allow_infos": True}
+    options: dict[str, bool | list[str]] = {"allow_warnings": True, "allow_infos": True}
     names = _use_list(use)
     if names is not None:
         options["use_shapes"] = names
-    data = Input(text, "nquads", None, {}, preserve_ids=True)
-    _, results, _ = _compiled(shapes).validate(data, **options)  # type: ignore[attr-defined]
-    if PYSHACL_ONLY and (names is None or PYSHACL_ONLY & set(names)):
-        from lcgraph.validation.incremental import run_pyshacl
+    from pyshacl_turbo.rdf import Input  # see _compiled
 
+    data = Input(text, "nquads", None, {}, preserve_ids=True)
+    _, results, _ = _compiled(shapes).validate(data, **options)
+    if PYSHACL_ONLY and (names is None or PYSHACL_ONLY & set(names)):
         fallback = [s for s in shapes.shapes if str(s.node) in PYSHACL_ONLY]
         results += run_pyshacl(as_graph(), shapes, fallback)
     return results
@@ -139,3 +147,113 @@ def union_ntriples(store: Repository) -> str:
     for g in store.graphs():
         store.dump(out, "ntriples", graph=g)
     return out.getvalue().decode("utf-8")
+
+
+# -- pyshacl, the reference engine, on rdflib graphs ----------------------------
+
+
+class _ParameterList(list[object]):
+    """pyshacl's list of constraint parameters, answering ``in`` from a set."""
+
+    def __init__(self, items: Iterable[object]) -> None:
+        super().__init__(items)
+        self._members = frozenset(self)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._members
+
+
+def _speed_up_pyshacl() -> None:
+    """Pre-fill pyshacl's own cache of constraint parameters with a set-backed list.
+
+    For every shape it evaluates, pyshacl tests each predicate of the shape
+    for membership in a ~40-item list; on a 10,000-row import that linear
+    scan was 45% of pyshacl's time (profiled). Same items, same order; only
+    ``in`` is faster. If pyshacl stops using this cache, nothing changes.
+    """
+    if not isinstance(getattr(shape_module, "CONSTRAINT_PARAMS", (None,))[0], _ParameterList):
+        # A module global of pyshacl that its type information does not declare.
+        shape_module.CONSTRAINT_PARAMS = (  # type: ignore[attr-defined]
+            _ParameterList(ALL_CONSTRAINT_PARAMETERS),
+            CONSTRAINT_PARAMETERS_MAP,
+        )
+
+
+_speed_up_pyshacl()
+
+
+def to_rdflib(term: Term) -> URIRef | BNode | Literal:
+    """pyoxigraph term -> rdflib term (``xsd:string`` literals become plain)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == _XSD_STRING:
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+@lru_cache(maxsize=1024)
+def _prepared(text: str, namespaces: tuple[tuple[str, str], ...]) -> Query:
+    return prepareQuery(text, initNs=dict(namespaces))
+
+
+class PreparedQueryGraph(Graph):
+    """An rdflib graph that parses each SPARQL text once.
+
+    pyshacl sends the same constraint query for every focus node; parsing it
+    (pyparsing, ~30 ms) would cost more than evaluating it on a small graph.
+    """
+
+    def query(
+        self,
+        query_object: str | Query,
+        processor: str | Processor = "sparql",
+        result: str | type[Result] = "sparql",
+        initNs: Mapping[str, Any] | None = None,  # noqa: N803 - rdflib's names
+        initBindings: Mapping[str, Identifier] | None = None,  # noqa: N803
+        use_store_provided: bool = True,
+        **kwargs: Any,
+    ) -> Result:
+        if isinstance(query_object, str):
+            namespaces = tuple(sorted((str(k), str(v)) for k, v in dict(initNs or {}).items()))
+            query_object = _prepared(query_object, namespaces)
+        return super().query(
+            query_object,
+            processor,
+            result,
+            initNs,
+            initBindings,
+            use_store_provided,
+            **kwargs,
+        )
+
+
+def triples_graph(triples: Iterable[Triple]) -> Graph:
+    g = PreparedQueryGraph()
+    add = g.add
+    for s, p, o in triples:
+        add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
+    return g
+
+
+def run_pyshacl(data: Graph, shapes: ShapeSet, use: list[TargetedShape] | None) -> Graph:
+    """pyshacl on ``data`` with the given shapes (all if ``None``); returns the results graph."""
+    options: dict[str, object] = {"inference": "none", "allow_warnings": True, "allow_infos": True}
+    if use is not None:
+        if not use:
+            return Graph()
+        if all(isinstance(s.node, URIRef) for s in use):
+            options["use_shapes"] = sorted(
+                {str(s.node) for s in use} | {r for s in use for r in s.referenced}
+            )
+    validator = Validator(DataGraph.from_rdflib(data), shacl_graph=shapes.graph, options=options)
+    _, results, _ = validator.run()
+    return results
+
+
+def union_graph(store: Repository) -> Graph:
+    """The union of every named graph in the store as one rdflib graph (for full validation)."""
+    return triples_graph((q.subject, q.predicate, q.object) for q in store.quads())

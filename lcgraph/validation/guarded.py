@@ -63,11 +63,14 @@ import pyoxigraph as ox
 
 from lcgraph.access import PRIVATE_GRAPH, SYSTEM, Access, AccessDenied
 from lcgraph.namespaces import DCT, GRAPH_HISTORY, LC, LCID, PROV, RDF, RDFS, SCHEMA, SCHEMA_HTTP, XSD
+from lcgraph.personal import PersonalFilter, route_personal
 from lcgraph.store.dataset import PRIVATE, Dataset, stored
 from lcgraph.store.graph_names import graph_node
+from lcgraph.validation.files import parse_file
 from lcgraph.validation.incremental import validate_change
 from lcgraph.validation.report import ValidationReport
 from lcgraph.validation.shapes import DEFAULT_SHAPES_DIR, ShapeSet, load_shapes
+from lcgraph.validation.updates import update_change
 
 log = logging.getLogger("lcgraph.writes")
 
@@ -203,8 +206,6 @@ def _route_personal(ds: Dataset, quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad
 
     Returns the quads and the set of those the write path moved there.
     """
-    from lcgraph.publish.privacy import PersonalFilter, route_personal
-
     given = [stored(q) for q in quads]
     routed = list(route_personal(given, PersonalFilter(ds, extra_types=given)))
     moved = {r for g, r in zip(given, routed, strict=True) if g != r}
@@ -389,8 +390,6 @@ def apply_update(
 
     ``using``: the protocol's ``using-graph-uri`` and ``using-named-graph-uri`` lists.
     """
-    from lcgraph.validation.updates import update_change
-
     with _lock:
         effect = update_change(ds, sparql, base_iri=base_iri, access=access, using=using)
         return apply_change(
@@ -422,8 +421,6 @@ def load_file(
 
     ``replace=True`` makes the target graph hold exactly the file's triples.
     """
-    from lcgraph.validation.files import parse_file
-
     quads = parse_file(path, graph=graph, format=format)
     remove: list[ox.Quad] = []
     if replace:

@@ -31,115 +31,21 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import lru_cache
 
 import pyoxigraph as ox
-from pyshacl import Validator
-from pyshacl.graph_abstraction import DataGraph
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.sparql import Query
+from rdflib import Graph
+from rdflib.namespace import RDF, RDFS
 
 from lcgraph.store.repository import Repository
-from lcgraph.validation.paths import AnyStep, Path
+from lcgraph.validation.engine import to_rdflib, validate_store, validate_triples
+from lcgraph.validation.paths import Path, Pred
 from lcgraph.validation.report import ValidationReport, findings_from_results, term_text
-from lcgraph.validation.shapes import ShapeSet, TargetedShape
+from lcgraph.validation.shapes import ShapeSet, TargetedShape, to_ox
 from lcgraph.validation.view import ChangeView, Term, Triple
 
 _TYPE = ox.NamedNode(str(RDF.type))
 _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
-_XSD_STRING = str(XSD.string)
 _VALUES_CHUNK = 400
-
-
-class _ParameterList(list):  # type: ignore[type-arg]
-    """pyshacl's list of constraint parameters, answering ``in`` from a set."""
-
-    def __init__(self, items: Iterable[object]) -> None:
-        super().__init__(items)
-        self._members = frozenset(self)
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._members
-
-
-def _speed_up_pyshacl() -> None:
-    """Pre-fill pyshacl's own cache of constraint parameters with a set-backed list.
-
-    For every shape it evaluates, pyshacl tests each predicate of the shape
-    for membership in a ~40-item list; on a 10,000-row import that linear
-    scan was 45% of pyshacl's time (profiled). Same items, same order; only
-    ``in`` is faster. If pyshacl stops using this cache, nothing changes.
-    """
-    import pyshacl.shape as shape_module
-    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
-
-    if not isinstance(getattr(shape_module, "CONSTRAINT_PARAMS", (None,))[0], _ParameterList):
-        shape_module.CONSTRAINT_PARAMS = (
-            _ParameterList(ALL_CONSTRAINT_PARAMETERS),
-            CONSTRAINT_PARAMETERS_MAP,
-        )
-
-
-_speed_up_pyshacl()
-
-
-def to_rdflib(term: Term) -> URIRef | BNode | Literal:
-    """pyoxigraph term -> rdflib term (``xsd:string`` literals become plain)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == _XSD_STRING:
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
-@lru_cache(maxsize=1024)
-def _prepared(text: str, namespaces: tuple[tuple[str, str], ...]) -> Query:
-    return prepareQuery(text, initNs=dict(namespaces))
-
-
-class PreparedQueryGraph(Graph):
-    """An rdflib graph that parses each SPARQL text once.
-
-    pyshacl sends the same constraint query for every focus node; parsing it
-    (pyparsing, ~30 ms) would cost more than evaluating it on a small graph.
-    """
-
-    def query(
-        self,
-        query_object: object,
-        processor: object = "sparql",
-        result: object = "sparql",
-        initNs: object = None,
-        initBindings: object = None,  # noqa: N803 - rdflib's names
-        use_store_provided: bool = True,
-        **kwargs: object,
-    ) -> object:
-        if isinstance(query_object, str):
-            namespaces = tuple(sorted((str(k), str(v)) for k, v in dict(initNs or {}).items()))  # type: ignore[call-overload]
-            query_object = _prepared(query_object, namespaces)
-        return super().query(
-            query_object,
-            processor,
-            result,
-            initNs,
-            initBindings,  # type: ignore[arg-type]
-            use_store_provided,
-            **kwargs,
-        )
-
-
-def triples_graph(triples: Iterable[Triple]) -> Graph:
-    g = PreparedQueryGraph()
-    add = g.add
-    for s, p, o in triples:
-        add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
-    return g
 
 
 class Targets:
@@ -258,7 +164,7 @@ def affected_nodes(shapes: ShapeSet, view: ChangeView) -> dict[Term, set[int]]:
 
 
 def _global_hit(shape: TargetedShape, by_pred: dict[str, list[Triple]]) -> bool:
-    return any(isinstance(step, AnyStep) or step.iri in by_pred for step in shape.global_steps)  # type: ignore[union-attr]
+    return any(not isinstance(step, Pred) or step.iri in by_pred for step in shape.global_steps)  # type: ignore[union-attr]
 
 
 def _candidates(
@@ -280,7 +186,7 @@ def _candidates(
     found.update(n for n in shape.nodes if n in touched)
     starts_by_prefix: dict[Path | None, set[Term]] = defaultdict(set)
     for prefix, step in shape.position_list:
-        pool = everything if isinstance(step, AnyStep) else by_pred.get(step.iri, ())  # type: ignore[union-attr]
+        pool = by_pred.get(step.iri, ()) if isinstance(step, Pred) else everything  # type: ignore[union-attr]
         inverse = step.inverse  # type: ignore[union-attr]
         starts_by_prefix[prefix].update(t[2] if inverse else t[0] for t in pool)
     for prefix, starts in starts_by_prefix.items():
@@ -314,21 +220,6 @@ def collect_reach(shapes: ShapeSet, view: ChangeView, nodes_by_shape: dict[int, 
     return out
 
 
-def run_pyshacl(data: Graph, shapes: ShapeSet, use: list[TargetedShape] | None) -> Graph:
-    """pyshacl on ``data`` with the given shapes (all if ``None``); returns the results graph."""
-    options: dict[str, object] = {"inference": "none", "allow_warnings": True, "allow_infos": True}
-    if use is not None:
-        if not use:
-            return Graph()
-        if all(isinstance(s.node, URIRef) for s in use):
-            options["use_shapes"] = sorted(
-                {str(s.node) for s in use} | {r for s in use for r in s.referenced}
-            )
-    validator = Validator(DataGraph.from_rdflib(data), shacl_graph=shapes.graph, options=options)
-    _, results, _ = validator.run()
-    return results
-
-
 def validate_change(
     shapes: ShapeSet,
     store: Repository,
@@ -360,14 +251,7 @@ def validate_change(
 
 def _run(triples: set[Triple], shapes: ShapeSet, use: list[TargetedShape]) -> Graph:
     """The chosen engine on a small set of triples (see :mod:`lcgraph.validation.engine`)."""
-    from lcgraph.validation.engine import validate_triples
-
     return validate_triples(triples, shapes, use)
-
-
-def union_graph(store: Repository) -> Graph:
-    """The union of every named graph in the store as one rdflib graph (for full validation)."""
-    return triples_graph((q.subject, q.predicate, q.object) for q in store.quads())
 
 
 def validate_full(
@@ -379,9 +263,6 @@ def validate_full(
     engine: str | None = None,
 ) -> ValidationReport:
     """Validate everything: the whole store (union of graphs), an rdflib graph, or triples."""
-    from lcgraph.validation.engine import validate_store, validate_triples
-    from lcgraph.validation.shapes import to_ox
-
     started = time.perf_counter()
     if data is not None:
         triples = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in data]  # type: ignore[misc]

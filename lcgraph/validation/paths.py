@@ -43,7 +43,9 @@ class Path:
 
 
 class Step(Path):
-    """A single predicate step (or any predicate), forward or inverse."""
+    """A single predicate step (:class:`Pred`) or any predicate (:class:`AnyStep`), forward or inverse."""
+
+    inverse: bool
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ parameters, saying what is wrong and what to do.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
+from rdflib.term import Node
 
 SEVERITIES = ("Violation", "Warning", "Info")
 # At most this many results are listed in a report; the rest are counted and summarised.
@@ -155,8 +157,6 @@ class ValidationReport:
             return self.to_graph().serialize(format="turtle")
         if "ld+json" in media_type:
             return self.to_graph().serialize(format="json-ld")
-        import json
-
         return json.dumps(self.to_json(), ensure_ascii=False, indent=1)
 
     def text(self, limit: int = 50) -> str:
@@ -221,8 +221,8 @@ def report_from_results(
     report on. The summary has one entry per severity, shape, rule and path,
     with the count and the first result's message.
     """
-    rows: list[tuple[int, str, object]] = []
-    groups: dict[tuple[object, ...], list[Any]] = {}
+    rows: list[tuple[int, str, Node]] = []
+    groups: dict[tuple[Node | str | None, ...], list[Any]] = {}
     totals = dict.fromkeys(SEVERITIES, 0)
     top = [
         r
@@ -274,7 +274,7 @@ def term_text(term: object) -> str:
     return f"_:{term}" if isinstance(term, BNode) else str(term)
 
 
-def _finding(results: Graph, shapes: Graph, r: object, focus: str | None) -> Finding:
+def _finding(results: Graph, shapes: Graph, r: Node, focus: str | None) -> Finding:
     path_node = results.value(r, SH.resultPath)
     path = _path_text(results, path_node) if path_node is not None else None
     value = results.value(r, SH.value)
@@ -295,21 +295,23 @@ def _finding(results: Graph, shapes: Graph, r: object, focus: str | None) -> Fin
     )
 
 
-def _severity(results: Graph, shapes: Graph, r: object, constraint: object) -> str:
+def _severity(results: Graph, shapes: Graph, r: Node, constraint: Node | None) -> str:
     """The result's severity; a SPARQL constraint's own sh:severity wins.
 
     Our shapes put sh:severity on sh:SPARQLConstraint nodes (an Info-level
     advice next to Violation-level rules in one node shape); pyshacl reports
     the node shape's severity there, so we apply the constraint's.
     """
-    node = shapes.value(constraint, SH.severity) if constraint is not None else None  # type: ignore[arg-type]
+    node = shapes.value(constraint, SH.severity) if constraint is not None else None
     if node is None:
         node = results.value(r, SH.resultSeverity)
     name = str(node).rsplit("#", 1)[-1] if node is not None else "Violation"
     return name if name in SEVERITIES else "Violation"
 
 
-def _messages(results: Graph, shapes: Graph, r: object, holders: tuple[object, ...]) -> dict[str | None, str]:
+def _messages(
+    results: Graph, shapes: Graph, r: Node, holders: tuple[Node | None, ...]
+) -> dict[str | None, str]:
     """The result's messages by language.
 
     pyshacl fills ``{?var}`` placeholders but drops the language tags of
@@ -320,12 +322,10 @@ def _messages(results: Graph, shapes: Graph, r: object, holders: tuple[object, .
     for holder in holders:
         if holder is not None and not templates:
             templates = {
-                m.language: str(m)
-                for m in shapes.objects(holder, SH.message)  # type: ignore[arg-type]
-                if isinstance(m, Literal)
+                m.language: str(m) for m in shapes.objects(holder, SH.message) if isinstance(m, Literal)
             }
     found: dict[str | None, str] = {}
-    for m in results.objects(r, SH.resultMessage):  # type: ignore[arg-type]
+    for m in results.objects(r, SH.resultMessage):
         text = str(m)
         lang = getattr(m, "language", None) or _template_language(text, templates)
         found.setdefault(lang, text)
@@ -343,19 +343,19 @@ def _template_language(text: str, templates: dict[str | None, str]) -> str:
 _THAI = re.compile("[\u0e00-\u0e7f]")
 
 
-def _path_text(g: Graph, node: object) -> str:
+def _path_text(g: Graph, node: Node) -> str:
     if isinstance(node, URIRef):
         return f"<{node}>"
-    inv = g.value(node, SH.inversePath)  # type: ignore[arg-type]
+    inv = g.value(node, SH.inversePath)
     if inv is not None:
         return "^" + _path_text(g, inv)
     if (node, RDF.first, None) in g:
-        return "/".join(_path_text(g, n) for n in Collection(g, node))  # type: ignore[arg-type]
-    alt = g.value(node, SH.alternativePath)  # type: ignore[arg-type]
+        return "/".join(_path_text(g, n) for n in Collection(g, node))
+    alt = g.value(node, SH.alternativePath)
     if alt is not None:
         return "(" + "|".join(_path_text(g, n) for n in Collection(g, alt)) + ")"
     for pred, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
-        inner = g.value(node, pred)  # type: ignore[arg-type]
+        inner = g.value(node, pred)
         if inner is not None:
             return f"({_path_text(g, inner)}){mark}"
     return str(node)
@@ -369,12 +369,12 @@ def _short(term: object) -> str:
     return text
 
 
-def _param(shapes: Graph, shape: object, name: str) -> object:
-    return shapes.value(shape, SH[name]) if shape is not None else None  # type: ignore[arg-type]
+def _param(shapes: Graph, shape: Node | None, name: str) -> Node | None:
+    return shapes.value(shape, SH[name]) if shape is not None else None
 
 
 def default_message(
-    shapes: Graph, shape: object, component: object, path: str | None, value: object
+    shapes: Graph, shape: Node | None, component: Node | None, path: str | None, value: Node | None
 ) -> tuple[str, str]:
     """A Thai and an English message for a result whose shape gave none."""
     name = _short(component) if component is not None else "Constraint"

@@ -35,6 +35,7 @@ from rdflib.plugins.sparql.algebra import translateGroupGraphPattern, translateQ
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
 
 from lcgraph.validation.paths import Alt, AnyStep, Path, Pred, Repeat, Seq, Step, concat
 from lcgraph.validation.view import ChangeView, Term, Triple
@@ -154,9 +155,9 @@ def compile_shapes(g: Graph, sources: list[str]) -> ShapeSet:
 _SHAPE_LINKS = (SH.property, SH.node, SH.qualifiedValueShape, SH["not"])
 
 
-def _referenced(g: Graph, root: object) -> set[str]:
+def _referenced(g: Graph, root: Node) -> set[str]:
     """IRIs of the shapes reachable from ``root`` through shape-valued parameters."""
-    seen: set[object] = set()
+    seen: set[Node] = set()
     todo = [root]
     while todo:
         node = todo.pop()
@@ -203,7 +204,7 @@ class _Compiler:
         self.ts = ts
         self.components = _components(g)
 
-    def node_constraints(self, shape: object, here: Reach, depth: int) -> None:
+    def node_constraints(self, shape: Node, here: Reach, depth: int) -> None:
         """Constraints of ``shape`` applied to the nodes at ``here``."""
         if depth > _MAX_NESTING:
             return
@@ -221,7 +222,7 @@ class _Compiler:
         for validator in self._custom_validators(shape, SH.nodeValidator):
             self.sparql_constraint(validator, here, None)
 
-    def _custom_validators(self, shape: object, kind: URIRef) -> Iterator[object]:
+    def _custom_validators(self, shape: Node, kind: URIRef) -> Iterator[Node]:
         """Validators of SPARQL-based constraint components whose parameters ``shape`` sets."""
         for params, validators in self.components:
             if params and all((shape, p, None) in self.g for p in params):
@@ -229,7 +230,7 @@ class _Compiler:
                 if chosen is not None:
                     yield chosen
 
-    def property_shape(self, prop: object, parent: Reach, depth: int) -> None:
+    def property_shape(self, prop: Node, parent: Reach, depth: int) -> None:
         """A property shape on the nodes at ``parent``: follow its path."""
         g = self.g
         path_node = g.value(prop, SH.path)
@@ -249,7 +250,7 @@ class _Compiler:
         for validator in self._custom_validators(prop, SH.propertyValidator):
             self.sparql_constraint(validator, parent, path)
 
-    def node_constraints_values(self, prop: object, child: Reach, depth: int) -> None:
+    def node_constraints_values(self, prop: Node, child: Reach, depth: int) -> None:
         g = self.g
         if (prop, SH["class"], None) in g:
             child.edges.append((Pred(str(RDF.type)), Reach()))
@@ -260,7 +261,7 @@ class _Compiler:
         for nested_prop in g.objects(prop, SH.property):
             self.property_shape(nested_prop, child, depth + 1)
 
-    def _nested(self, shape: object) -> Iterator[object]:
+    def _nested(self, shape: Node) -> Iterator[Node]:
         g = self.g
         yield from g.objects(shape, SH.node)
         yield from g.objects(shape, SH["not"])
@@ -268,7 +269,7 @@ class _Compiler:
             for head in g.objects(shape, lst):
                 yield from Collection(g, head)
 
-    def sparql_constraint(self, sparql: object, here: Reach, path: Path | None) -> None:
+    def sparql_constraint(self, sparql: Node, here: Reach, path: Path | None) -> None:
         """Add the triple patterns of a SPARQL-based constraint to the reach."""
         g = self.g
         if (sparql, SH.deactivated, Literal(True)) in g:
@@ -285,7 +286,11 @@ class _Compiler:
         if path is not None:
             patterns.append((Variable("this"), path, value))
         else:
-            patterns = [tuple(Variable("this") if t == value else t for t in p) for p in patterns]
+            this = Variable("this")
+            patterns = [
+                (this if s == value else s, this if p == value else p, this if o == value else o)
+                for s, p, o in patterns
+            ]
         _, rest = _tree_from(patterns, Variable("this"), here)
         while rest:
             root = Reach()
@@ -324,7 +329,7 @@ class GlobalReach:
         self.reach.walk(view, starts, out)
 
 
-def _components(g: Graph) -> list[tuple[list[object], dict[object, object]]]:
+def _components(g: Graph) -> list[tuple[list[Node | None], dict[URIRef, Node | None]]]:
     """SPARQL-based constraint components: their parameters and validators."""
     found = []
     for c in g.subjects(RDF.type, SH.ConstraintComponent):
@@ -410,7 +415,7 @@ def _pattern_path(p: object) -> Path:
     raise ShapesError(f"cannot follow the SPARQL path {p!r}")
 
 
-def _prefix_header(g: Graph, sparql: object) -> str:
+def _prefix_header(g: Graph, sparql: Node) -> str:
     lines = []
     for holder in g.objects(sparql, SH.prefixes):
         for decl in g.objects(holder, SH.declare):
@@ -437,7 +442,7 @@ def _collect(node: object, found: list[tuple[object, object, object]], seen: set
     seen.add(id(node))
     if isinstance(node, CompValue):
         if node.name == "BGP":
-            found.extend(tuple(t) for t in node.get("triples", []))  # type: ignore[misc]
+            found.extend(tuple(t) for t in node.get("triples") or [])
         elif node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS") and node.get("graph") is not None:
             # rdflib leaves the pattern inside EXISTS untranslated until evaluation.
             graph = node["graph"]
@@ -452,7 +457,7 @@ def _collect(node: object, found: list[tuple[object, object, object]], seen: set
             _collect(item, found, seen)
 
 
-def parse_path(g: Graph, node: object) -> Path:
+def parse_path(g: Graph, node: Node) -> Path:
     """Turn a SHACL path in the shapes graph into a :class:`Path`."""
     if isinstance(node, URIRef):
         return Pred(str(node))

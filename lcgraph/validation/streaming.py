@@ -44,14 +44,26 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
 
+from lcgraph.access import PRIVATE_GRAPH
 from lcgraph.namespaces import LCID, RDF, SCHEMA_HTTP
+from lcgraph.personal import PersonalFilter, non_person_classes
 from lcgraph.store import Dataset, LoadError, Repository, for_path
+from lcgraph.validation.engine import engine_name, run_pyshacl, run_turbo, triples_graph, union_ntriples
+from lcgraph.validation.guarded import (
+    ValidationFailed,
+    WriteResult,
+    _history_quads,
+    _lock,
+    _normalise,
+    default_shapes,
+)
 from lcgraph.validation.report import REPORT_CAP, ValidationReport, report_from_results
 from lcgraph.validation.shapes import ShapeSet
 
@@ -92,9 +104,6 @@ def validate_staged(
     cap: int = REPORT_CAP,
 ) -> ValidationReport:
     """Validate ``store`` plus ``staging``; keep results about nodes the staged data mentions."""
-    from lcgraph.validation.engine import engine_name, run_turbo, union_ntriples
-    from lcgraph.validation.incremental import run_pyshacl, triples_graph
-
     started = time.perf_counter()
 
     def both() -> Graph:
@@ -115,8 +124,6 @@ def _fix_staged(ds: Dataset, staging: Dataset) -> int:
 
     Returns how many quads changed.
     """
-    from lcgraph.publish.privacy import PRIVATE_GRAPH, PersonalFilter, non_person_classes
-
     old = str(SCHEMA_HTTP)
     rows = staging.select(
         "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
@@ -126,8 +133,6 @@ def _fix_staged(ds: Dataset, staging: Dataset) -> int:
     )
     fixed = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]
     if fixed:
-        from lcgraph.validation.guarded import _normalise
-
         staging.apply([_normalise(q) for q in fixed], fixed)
     personal = PersonalFilter(ds)
     private = ox.NamedNode(PRIVATE_GRAPH)
@@ -187,21 +192,13 @@ def load_validated(
     phase: Phase | None = None,
     progress: Callable[[int], None] | None = None,
     cap: int = REPORT_CAP,
-) -> object:
+) -> WriteResult:
     """Load one file validated and all-or-nothing, without holding it in Python (see the module doc).
 
     Returns a :class:`~lcgraph.validation.guarded.WriteResult`; raises
     :class:`~lcgraph.store.LoadError` (unreadable file) or
     :class:`~lcgraph.validation.guarded.ValidationFailed` (a Violation).
     """
-    from lcgraph.validation.guarded import (
-        ValidationFailed,
-        WriteResult,
-        _history_quads,
-        _lock,
-        default_shapes,
-    )
-
     started = time.perf_counter()
     p = Path(path)
     try:
@@ -264,6 +261,4 @@ def load_validated(
 
 
 def _uuid() -> str:
-    import uuid
-
     return uuid.uuid4().hex

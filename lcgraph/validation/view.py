@@ -73,7 +73,7 @@ class ChangeView:
                 seen.add(t)
                 yield t
 
-    def has(self, s: Term, p: Term, o: Term) -> bool:
+    def has(self, s: Term | None, p: Term | None, o: Term | None) -> bool:
         for _ in self.triples(s, p, o):
             return True
         return False

@@ -11,6 +11,8 @@ import datetime as dt
 
 from fastapi import Request
 
+from lcgraph.dates import to_buddhist_era
+
 LANGS = ("th", "en")
 
 TEXT: dict[str, dict[str, str]] = {
@@ -276,12 +278,11 @@ def format_when(when: dt.datetime | dt.date | str | None, lang: str) -> str:
     if when is None or when == "":
         return "—"
     if isinstance(when, str):
+        raw = when
         try:
-            when = dt.datetime.fromisoformat(when) if "T" in when else dt.date.fromisoformat(when)
+            when = dt.datetime.fromisoformat(raw) if "T" in raw else dt.date.fromisoformat(raw)
         except ValueError:
-            return when
-    from lcgraph.ingest.dates import to_buddhist_era
-
+            return raw
     day = when.date() if isinstance(when, dt.datetime) else when
     if lang == "th":
         text = to_buddhist_era(day)

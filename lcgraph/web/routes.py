@@ -18,6 +18,10 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from lcgraph.analysis.rdf_out import KIND_LABELS
+from lcgraph.analysis.recommend import ACTION_RULE, ranked_actions
+from lcgraph.api.analysis import cached_report
+from lcgraph.api.errors import ApiError
 from lcgraph.namespaces import (
     GRAPH_EXAMPLES,
     GRAPH_HISTORY,
@@ -28,6 +32,7 @@ from lcgraph.namespaces import (
     sparql_prefixes,
 )
 from lcgraph.publish.pages import Linker
+from lcgraph.queries import ParameterError
 from lcgraph.store import Dataset
 from lcgraph.web import sparql_check
 from lcgraph.web.i18n import pick_language, words
@@ -379,8 +384,6 @@ def _input_value(param: Any, raw: str | None, lang: str) -> str:
 
 def canned_page(request: Request, name: str) -> HTMLResponse:
     """A canned query as a form (typed inputs with their defaults) above its results."""
-    from lcgraph.queries import ParameterError
-
     lang = pick_language(request)
     registry = request.app.state.queries
     try:
@@ -615,6 +618,9 @@ SELECT ?finding ?at (SAMPLE(?l) AS ?label) WHERE {
 
 def _figure(report: Any, name: str, lang: str, fmt: str = "svg") -> bytes:
     """The network or coverage picture in ``lang``, drawn once per report, language and format."""
+    # Imported on first use: lcgraph.analysis.plots loads matplotlib, 2.6 s of `import` on this
+    # machine (python -X importtime, after the modules the app loads anyway), which every query
+    # process of `lcgraph serve` would pay at start and most never use.
     from lcgraph.analysis import plots
 
     cache = report.__dict__.setdefault("_ui_figures", {})
@@ -664,11 +670,7 @@ def _groups(findings: list[Any]) -> list[tuple[str, list[Any]]]:
 
 @router.get("/gaps", response_class=HTMLResponse)
 def gaps_page(request: Request) -> HTMLResponse:
-    from lcgraph.analysis.plots import unrecorded_cities
-    from lcgraph.analysis.rdf_out import KIND_LABELS
-    from lcgraph.analysis.recommend import ACTION_RULE, ranked_actions
-    from lcgraph.api.analysis import cached_report
-    from lcgraph.api.errors import ApiError
+    from lcgraph.analysis.plots import unrecorded_cities  # matplotlib: see _figure
 
     lang = pick_language(request)
     city = request.query_params.get("city") or None
@@ -734,7 +736,7 @@ def gaps_page(request: Request) -> HTMLResponse:
 
 
 def _inline(svg: bytes) -> str:
-    from lcgraph.analysis.report import inline_svg
+    from lcgraph.analysis.report import inline_svg  # loads matplotlib: see _figure
 
     return inline_svg(svg)
 
@@ -745,8 +747,7 @@ def gaps_csv(request: Request) -> Response:
 
     Without the mark Excel reads UTF-8 as the local code page and the Thai columns turn to noise.
     """
-    from lcgraph.analysis.report import findings_csv
-    from lcgraph.api.analysis import cached_report
+    from lcgraph.analysis.report import findings_csv  # loads matplotlib: see _figure
 
     city = request.query_params.get("city") or None
     report = cached_report(request, city)
@@ -761,8 +762,6 @@ def gaps_csv(request: Request) -> Response:
 @router.get("/gaps/figure/{name}.{fmt}")
 def gaps_figure(request: Request, name: str, fmt: str) -> Response:
     """The gaps page's pictures on their own, full size (``network``/``coverage``, ``svg``/``png``)."""
-    from lcgraph.api.analysis import cached_report
-
     if name not in ("network", "coverage") or fmt not in ("svg", "png"):
         return JSONResponse({"message": "pictures: network or coverage, as .svg or .png"}, status_code=404)
     lang = pick_language(request)

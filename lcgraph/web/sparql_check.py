@@ -82,7 +82,9 @@ def explain(error: str, text: str, lang: str) -> Problem:
     here = lines[line - 1] if 0 < line <= len(lines) else ""
     before, after = here[: column - 1], here[column - 1 :]
     if "Prefix not found" in expected:
-        pname = _PNAME_BEFORE.search(before + re.match(r"[\w.:-]*", after)[0])
+        rest = re.match(r"[\w.:-]*", after)
+        assert rest is not None  # the pattern matches the empty string
+        pname = _PNAME_BEFORE.search(before + rest[0])
         prefix = pname[1] or "" if pname else ""
         message = _say("prefix", lang, prefix=prefix)
         fix = None

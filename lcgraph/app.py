@@ -1,6 +1,7 @@
 """The lcgraph web service: ``create_app(settings)`` builds the FastAPI app.
 
-For ``lcgraph serve`` (see :mod:`lcgraph.api.serving`) and the tests. It
+For ``lcgraph serve`` (see :mod:`lcgraph.api.serving`) and the tests. It sits
+above both :mod:`lcgraph.api` and :mod:`lcgraph.web`, whose routers it joins. It
 wires the SPARQL Protocol (``/sparql``), the Graph Store Protocol
 (``/store``), ``/health`` and the routers of the services (canned queries,
 analysis, writes, publishing, the web UI), and installs the error handlers,
@@ -38,10 +39,12 @@ from lcgraph.api.errors import error_response, install_error_handlers
 from lcgraph.api.forwarding import ForwardWrites
 from lcgraph.api.middleware import AccessLog, BodyLimit, CloseWhenDraining
 from lcgraph.api.runtime import ServiceRuntime, runtime
+from lcgraph.api.writes import report_response
 from lcgraph.config import Settings
 from lcgraph.queries import Registry
 from lcgraph.store import Dataset, LoadError
 from lcgraph.store.open import open_repository, store_spec
+from lcgraph.validation import guarded, updates
 from lcgraph.web import routes as web_routes
 
 log = logging.getLogger("lcgraph.api")
@@ -57,14 +60,11 @@ async def _client_disconnect(request: Request, exc: Exception) -> Any:
 
 def _guarded_write_handlers(app: FastAPI) -> None:
     """Map the guarded write path's errors (issue 4) to HTTP: refused data 422, bad updates 400."""
-    from lcgraph.validation import guarded, updates
 
     async def refused(request: Request, exc: Exception) -> Any:
         report = getattr(exc, "report", None)
         accept = request.headers.get("accept", "")
         if report is not None and any(t in accept for t in ("json", "text/turtle")):
-            from lcgraph.api.writes import report_response
-
             return report_response(request, report, 422)
         return error_response(
             request, 422, f"the data would break the lcgraph shapes; nothing was written.\n{exc}"
@@ -212,11 +212,11 @@ def _one_operation_per_method(router: APIRouter) -> None:
     routes = list(router.routes)
     router.routes.clear()
     for route in routes:
-        if not isinstance(route, APIRoute) or len(route.methods) < 2:
+        if not isinstance(route, APIRoute) or len(route.methods or ()) < 2:
             router.routes.append(route)
             continue
         slug = re.sub(r"\W", "_", f"{route.name}{route.path_format}")
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             router.add_api_route(
                 route.path,
                 route.endpoint,

@@ -1,6 +1,8 @@
 """Read the dates partners write, in the Buddhist or the Common Era.
 
-For the importer. Thai offices write dates as ``22/08/2566`` or
+For the importer, the canned queries' date parameters and the pages that
+show dates (below all of them: it depends on nothing in lcgraph). Thai
+offices write dates as ``22/08/2566`` or
 ``22 สิงหาคม 2566`` (Buddhist Era, BE = CE + 543); others write
 ``2023-08-22``. We store ``xsd:date`` in the Common Era, so every form is
 turned into a :class:`datetime.date` here, and a date that does not exist

@@ -1,0 +1,1 @@
+"""The write path's checks: SHACL validation of every change (incremental, full, staged), guarded writes."""
