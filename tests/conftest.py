@@ -34,6 +34,9 @@ import pyoxigraph as ox
 import pytest
 import uvicorn
 
+# Real stores (oxigraph serve, Virtuoso) and the `repository` fixture over every backend.
+from stores import oxigraph_server, repository, virtuoso_server  # noqa: F401, E402
+
 from lcgraph.api.app import create_app
 from lcgraph.api.serving import prepare
 from lcgraph.config import Settings
@@ -66,9 +69,9 @@ class RunningServer:
 
     def reset(self) -> None:
         """Empty the store (as the W3C manifests assume) and tell the query processes."""
-        self.dataset.store.clear()
-        for graph in list(self.dataset.store.named_graphs()):
-            self.dataset.store.remove_graph(graph)
+        self.dataset._store.clear()
+        for graph in list(self.dataset._store.named_graphs()):
+            self.dataset._store.remove_graph(graph)
         self.app.state.runtime.mark_written()
 
     def load(self, data: str, graph: str | None = None, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> None:
