@@ -165,7 +165,10 @@ def network_figure(report: GapReport, lang: str | None = None) -> plt.Figure:
             lang,
         )
         ax.set_title(title + (f"\n({note})" if note else ""))
-        ax.legend(loc="lower left", fontsize=9, markerscale=0.6, title=bilingual("ชนิด", "kind", lang))
+        # Beside the drawing, not on it: isolated actors sit along the bottom edge.
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, markerscale=0.6,
+                  title=bilingual("ชนิด", "kind", lang))  # fmt: skip
+        ax.margins(x=0.12)  # room for the labels of nodes at the edges
         ax.set_axis_off()
         fig.tight_layout()
     return fig

@@ -173,6 +173,10 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "ผู้เกี่ยวข้อง {actors} ราย · ความร่วมมือ {ties} สาย",
         "en": "{actors} actors · {ties} ties",
     },
+    "network_size_whole": {
+        "th": "ทั้งเครือข่าย: ผู้เกี่ยวข้อง {actors} ราย · ความร่วมมือ {ties} สาย",
+        "en": "whole network: {actors} actors · {ties} ties",
+    },
     "report": {"th": "รายงาน HTML", "en": "HTML report"},
     "city_not_recorded": {
         "th": "ยังไม่มีการบันทึกข้อมูลนิเวศการเรียนรู้ของเมืองนี้ (กิจกรรม พื้นที่ ตัวความรู้ ภาคี) "
