@@ -29,9 +29,9 @@ import asyncio
 import datetime as dt
 import functools
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from lcgraph.access import Access
@@ -225,7 +225,15 @@ async def import_template(template: str, request: Request) -> Response:
     summary="Remove old change-sets from the history (admin; recorded)",
     tags=["admin"],
 )
-async def prune_history_route(request: Request) -> JSONResponse:
+async def prune_history_route(
+    request: Request,
+    before: Annotated[
+        str,
+        Query(
+            description="Remove change-sets that ended before this ISO 8601 date or time (UTC if no zone)."
+        ),
+    ],
+) -> JSONResponse:
     """Remove the change-sets that ended before ``before`` (ISO date or date-time, UTC if no zone).
 
     The one way to edit the history graph, for administrators only (401
@@ -234,17 +242,14 @@ async def prune_history_route(request: Request) -> JSONResponse:
     how many), written with the removal; prune records are never pruned.
     """
     principal = registry(request).require(request, ADMIN, "pruning the history")
-    raw = request.query_params.get("before", "")
     try:
-        before = dt.datetime.fromisoformat(raw)
+        when = dt.datetime.fromisoformat(before)
     except ValueError:
         raise BadRequest(
-            f"before={raw!r} is not a date: give an ISO 8601 date or time, e.g. before=2025-01-01"
+            f"before={before!r} is not a date: give an ISO 8601 date or time, e.g. before=2025-01-01"
         ) from None
     try:
-        result = await asyncio.to_thread(
-            prune_history, runtime(request).dataset, before, agent=principal.name
-        )
+        result = await asyncio.to_thread(prune_history, runtime(request).dataset, when, agent=principal.name)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     await request.app.state.runtime.committed(True)
