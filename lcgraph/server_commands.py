@@ -46,6 +46,7 @@ def register(app: typer.Typer) -> None:
         from lcgraph.api.auth import TokenConfigError
         from lcgraph.api.serving import default_workers
         from lcgraph.api.serving import serve as run
+        from lcgraph.store import StoreUnavailable
 
         try:
             settings = Settings.from_env().with_overrides(
@@ -56,25 +57,19 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         if settings.store and settings.store.startswith("oxigraph:"):
             settings = settings.with_overrides(data_dir=settings.store[len("oxigraph:") :], store="")
-        elif settings.store:
-            # The SPARQL-store backend (lcgraph/store/sparql.py) is not yet behind the service's
-            # writer and query processes: refuse rather than serve the local data directory.
-            typer.echo(
-                f"error: `lcgraph serve` cannot serve from {settings.store!r} yet: use oxigraph:PATH",
-                err=True,
-            )
-            raise typer.Exit(2)
         try:
             web_app = create_app(settings)
         except TokenConfigError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-        except OSError as exc:
-            typer.echo(f"error: cannot open the store in {settings.data_dir}: {exc}", err=True)
+        except (OSError, StoreUnavailable, ValueError) as exc:
+            where = settings.store or settings.data_dir
+            typer.echo(f"error: cannot open the store {where}: {exc}", err=True)
             raise typer.Exit(2) from None
         count = settings.workers or default_workers()
         typer.echo(
-            f"lcgraph: serving {settings.data_dir} on http://{settings.host}:{settings.port}/sparql "
+            f"lcgraph: serving {settings.store or settings.data_dir} "
+            f"on http://{settings.host}:{settings.port}/sparql "
             f"with {count} query processes (docs at /docs)",
             err=True,
         )
