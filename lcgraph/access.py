@@ -13,8 +13,10 @@ Graph kinds
   writer creates.
 * **private** — ``lcg:private``: personal data (PDPA).
 * **history** — ``lcg:history``: the change-sets. Append-only; only the
-  write path appends to it. Nobody edits or drops it through the API, an
-  administrator included.
+  write path appends to it. Nobody edits or drops it through SPARQL or the
+  Graph Store, an administrator included; the one edit is the explicit,
+  recorded prune of old change-sets by an administrator
+  (:func:`lcgraph.validation.guarded.prune_history`).
 * **reference** — ontology, vocabularies, shapes: what later writes are
   checked against.
 * **findings** — ``lcg:findings``: written by the gap analysis.

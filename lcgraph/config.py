@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     tokens: str = ""
     tokens_file: Path | None = None
     query_timeout: float = 30.0
+    # Seconds a dry run (POST /validate, POST /import/...?dry_run=true) may take before it is
+    # stopped and answered 503; it is stopped as well when its client goes away.
+    dry_run_timeout: float = Field(30.0, gt=0)
     max_result_bytes: int = 256 * 1024 * 1024
     max_body_bytes: int = Field(
         64 * 1024 * 1024, validation_alias=AliasChoices("LCGRAPH_MAX_BODY", "max_body_bytes")

@@ -240,3 +240,27 @@ def test_projection_reads_only_sparql_results(store: Dataset) -> None:
     assert edge["weight"] == 16 and edge["activity"] == 16 and edge["kinds"] == "activity"
     assert g.nodes[iri("partner", "link")]["city"] == iri("city", "far")  # does most there
     assert p.city_partner.has_edge(iri("city", "far"), iri("partner", "f2"))
+
+
+def test_a_region_scope_draws_its_own_part_of_the_network() -> None:
+    from lcgraph.analysis.gaps import analyse
+    from lcgraph.analysis.plots import _drawn_subgraph
+    from lcgraph.bootstrap import initialise
+    from lcgraph.store import Dataset
+
+    ds = Dataset.memory()
+    initialise(ds, examples=True)
+    north = analyse(ds, region="north")
+    whole = analyse(ds)
+    south = "https://w3id.org/lcgraph/id/city/example-south"
+    assert (
+        north.scope.kind == "region"
+        and "https://w3id.org/lcgraph/id/city/example-north" in north.scope.cities
+    )
+    assert south not in north.scope.cities and set(north.scorecards) == set(north.scope.cities)
+    drawn, _ = _drawn_subgraph(north)
+    assert (
+        south not in drawn and 0 < drawn.number_of_nodes() < whole.projections.collaboration.number_of_nodes()
+    )
+    assert all(set(f.cities) & north.scope.cities for f in north.findings)
+    assert len(north.findings) < len(whole.findings)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -613,6 +614,75 @@ def test_4_nobody_edits_the_history_through_the_graph_store(srv: Live, who: str,
     r = srv.gsp(method, who, body, "text/turtle", graph=HISTORY)
     assert r.status_code in (400, 403), f"{method} by {who}: {r.status_code}"
     assert srv.graph_triples(HISTORY) == before
+
+
+PRUNE_CHANGE_SETS = (
+    "PREFIX lc: <https://w3id.org/lcgraph/def#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+    f"SELECT ?c ?agent ?before ?n ?t WHERE {{ GRAPH <{HISTORY}> {{ ?c a lc:ChangeSet ; prov:endedAtTime ?t ;"
+    " prov:wasAssociatedWith ?agent OPTIONAL { ?c a lc:HistoryPrune ; lc:prunedBefore ?before ;"
+    " lc:changeSetsRemoved ?n } } } ORDER BY ?t"
+)
+
+
+@pytest.mark.parametrize(("who", "status"), [("anonymous", 401), ("write", 403), ("read", 403)])
+def test_4_only_an_administrator_may_prune_the_history(srv: Live, who: str, status: int) -> None:
+    before = srv.graph_triples(HISTORY)
+    assert before, "the template's forced load is recorded"
+    for when in ("2100-01-01", "2000-01-01", "junk"):
+        r = srv.request("POST", "/admin/history/prune", who, params={"before": when})
+        assert r.status_code == status, f"{who}: {r.status_code} {r.text[:200]}"
+    assert srv.graph_triples(HISTORY) == before
+
+
+def test_4_an_administrator_prunes_the_history_and_the_prune_is_recorded(srv: Live) -> None:
+    r = srv.update(f"INSERT DATA {{ GRAPH <{SCRATCH}g> {{ <{SCRATCH}s> <{SCRATCH}p> 1 }} }}")
+    assert r.status_code == 204, r.text
+    rows = srv.select(PRUNE_CHANGE_SETS)
+    old = {row["c"] for row in rows}
+    assert len(old) >= 2 and not any("before" in row for row in rows)
+    # Bad dates are refused and change nothing.
+    for bad in ("junk", "2100-01-01"):
+        refused = srv.request("POST", "/admin/history/prune", "admin", params={"before": bad})
+        assert refused.status_code == 400, refused.text
+    assert {row["c"] for row in srv.select(PRUNE_CHANGE_SETS)} == old
+    cut = max(row["t"] for row in rows)
+    time.sleep(0.01)
+    done = srv.request("POST", "/admin/history/prune", "admin", params={"before": cut})
+    assert done.status_code == 200, done.text
+    answer = done.json()
+    # Everything strictly before the newest change-set went; the newest stays.
+    assert answer["removed_change_sets"] == len(old) - 1 and answer["removed_triples"] > len(old)
+    after = srv.select(PRUNE_CHANGE_SETS)
+    prunes = [row for row in after if "before" in row]
+    assert len(prunes) == 1 and prunes[0]["c"] == answer["change"]
+    assert prunes[0]["agent"].endswith("/agent/a") and int(prunes[0]["n"]) == len(old) - 1
+    assert {row["c"] for row in after} == {answer["change"], *(c for c in old if c not in {
+        row["c"] for row in rows if row["t"] < cut})}  # fmt: skip
+    # A later prune up to now removes the remaining write, never an earlier prune record.
+    again = srv.request("POST", "/admin/history/prune", "admin", params={"before": after[-1]["t"]})
+    assert again.status_code == 200 and again.json()["removed_change_sets"] == 1
+    final = srv.select(PRUNE_CHANGE_SETS)
+    assert {row["c"] for row in final} == {answer["change"], again.json()["change"]}
+    # Still nobody else edits the history, prune records included.
+    forged = srv.update(f"DELETE WHERE {{ GRAPH <{HISTORY}> {{ <{answer['change']}> ?p ?o }} }}", who="admin")
+    assert forged.status_code in (400, 403)
+
+
+def test_4_lcgraph_history_prune_on_the_command_line(template: Path, tmp_path: Path) -> None:
+    data = tmp_path / "db"
+    shutil.copytree(template, data)
+    listed = run("history", "--json", "--data", str(data))
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) >= 1
+    bad = run("history", "prune", "--before", "yesterday", "--data", str(data))
+    assert bad.returncode == 2 and "not a date" in bad.stderr
+    done = run("history", "prune", "--before", "2100-01-01", "--data", str(data))
+    assert done.returncode == 2 and "future" in done.stderr
+    now = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+    done = run("history", "prune", "--before", now, "--agent", "steward", "--data", str(data))
+    assert done.returncode == 0 and "removed 1 change-sets" in done.stdout, done.stdout + done.stderr
+    listed = json.loads(run("history", "--json", "--data", str(data)).stdout)
+    assert [c["agent"] for c in listed] == ["steward"] and listed[0]["source"].startswith("history prune")
 
 
 @pytest.mark.parametrize("fmt", ["application/trig", "application/n-quads"])
@@ -1370,6 +1440,86 @@ def test_9_a_huge_anonymous_dry_run_is_bounded(fresh: Live, kind: str) -> None:
     assert isinstance(r, httpx.Response), f"no answer within 30 s: {r}"
     assert 400 <= r.status_code < 500, f"{r.status_code}: {r.text[:300]}"
     assert errors == []
+
+
+@pytest.fixture(scope="module")
+def short_dry_runs(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """A server whose dry runs may take one second."""
+    live = serve(template, tmp_path_factory.mktemp("attack-dry-runs"), LCGRAPH_DRY_RUN_TIMEOUT="1")
+    yield live
+    live.stop()
+
+
+def _turtle_partners(n: int) -> bytes:
+    lines = [
+        "@prefix lc: <https://w3id.org/lcgraph/def#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."
+    ]
+    lines += [f'<{SCRATCH}partner-{i}> a lc:PartnerOrganisation ; rdfs:label "p{i}"@en .' for i in range(n)]
+    return "\n".join(lines).encode()
+
+
+def _stopped_lines(live: Live, what: str) -> list[str]:
+    return [line for line in live.log.read_text(errors="replace").splitlines() if f"{what} stopped:" in line]
+
+
+def test_9_a_dry_run_over_its_time_limit_is_503_and_stopped(short_dry_runs: Live) -> None:
+    """A writer's large import dry run and validation: 503 at the limit, with what to do, and the work ends."""
+    body, media = huge_sheet("csv", 60_000)
+    t0 = time.monotonic()
+    with short_dry_runs.client("write", timeout=60) as c:
+        r = c.post("/import/partners", params={"dry_run": "true", "filename": "p.csv"}, content=body,
+                   headers={"Content-Type": media, "Accept": "application/json"})  # fmt: skip
+    took = time.monotonic() - t0
+    assert r.status_code == 503, f"{r.status_code}: {r.text[:300]}"
+    assert "did not finish within 1 seconds" in r.json()["message"] and "split" in r.json()["message"]
+    assert took < 10, took
+    with short_dry_runs.client("write", timeout=60) as c:
+        v = c.post("/validate", content=_turtle_partners(40_000), headers={"Content-Type": "text/turtle"})
+    assert v.status_code == 503 and "validation did not finish" in v.text, v.text[:300]
+    assert any("longer than 1 s" in line for line in _stopped_lines(short_dry_runs, "the import dry run"))
+    # The work itself ends soon after: it stops at its next row, not after every row is read.
+    ended = _wait_for_end(short_dry_runs, "the import dry run")
+    assert ended is not None and ended < 10, short_dry_runs.log.read_text()[-2000:]
+    checked = _wait_for_end(short_dry_runs, "the validation", within=60)
+    assert checked is not None, short_dry_runs.log.read_text()[-2000:]
+    print(f"import dry run ended {ended:.2f} s, validation {checked:.2f} s after their time ran out")
+
+
+def _wait_for_end(live: Live, what: str, within: float = 30) -> float | None:
+    """Seconds between stopping ``what`` and its work ending, from the server log (``None``: not ended)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        for line in live.log.read_text(errors="replace").splitlines():
+            found = re.search(re.escape(what) + r" ended ([\d.]+) s after it was stopped", line)
+            if found:
+                return float(found.group(1))
+        time.sleep(0.2)
+    return None
+
+
+@pytest.mark.slow
+def test_9_a_dry_run_stops_when_its_client_goes(fresh: Live) -> None:
+    """The client gives up after a second: the server stops the work (seconds, not the minutes it needs)."""
+    body, media = huge_sheet("csv", 150_000)
+    sent = time.monotonic()
+    with (
+        pytest.raises(httpx.ReadTimeout),
+        httpx.Client(base_url=fresh.url, timeout=httpx.Timeout(60, read=2)) as c,
+    ):
+        c.post("/import/partners", params={"dry_run": "true", "filename": "p.csv"}, content=body,
+               headers={"Content-Type": media, "Authorization": f"Bearer {WRITE}"})  # fmt: skip
+    gone = time.monotonic()
+    while time.monotonic() < gone + 15 and not _stopped_lines(fresh, "the import dry run"):
+        time.sleep(0.1)
+    stopped = _stopped_lines(fresh, "the import dry run")
+    noticed = time.monotonic() - gone
+    assert stopped and "the client went away" in stopped[-1], fresh.log.read_text()[-2000:]
+    ended = _wait_for_end(fresh, "the import dry run")
+    assert ended is not None and ended < 10
+    print(
+        f"noticed {noticed:.1f} s after the client left ({gone - sent:.1f} s in); work ended {ended:.2f} s later"
+    )
+    assert noticed < 15 and fresh.alive()
 
 
 # -- 12, 14: faults ------------------------------------------------------------------------

@@ -268,6 +268,35 @@ def test_gaps_first_screen_shows_ranked_actions_in_both_languages(
         context.close()
 
 
+def test_gaps_scope_chosen_in_the_form_is_a_shareable_url(
+    site: RunningServer, browser: object, shots: Path
+) -> None:
+    for width, height in ((1280, 800), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        pg = context.new_page()
+        pg.goto(f"{site.url}/gaps?lang=en")
+        pg.locator("select[name=scope]").select_option("region:north")
+        pg.locator("form.filters button[type=submit]").click()
+        pg.wait_for_url("**scope=region%3Anorth**")
+        assert pg.locator("h1").inner_text().startswith("Gaps: Northern Thailand")
+        assert pg.locator("select[name=scope]").input_value() == "region:north"
+        shared = pg.url
+        pg.screenshot(path=str(shots / f"gaps-region-en-{width}.png"))
+        # The same address opened elsewhere, in Thai, shows the same scope.
+        other = context.new_page()
+        other.goto(shared.replace("lang=en", "lang=th"))
+        assert other.locator("h1").inner_text().startswith("ช่องว่าง: ภาคเหนือ")
+        # Real data only, keeping the scope: the illustrative city is no longer offered.
+        other.get_by_role("link", name="เฉพาะข้อมูลจริง").click()
+        other.wait_for_url("**examples=hide**")
+        assert "region=north" in other.url and other.locator("[data-examples=hidden]").is_visible()
+        assert other.locator("option[value$='example-north']").count() == 0
+        other.screenshot(path=str(shots / f"gaps-region-th-real-{width}.png"))
+        width_used = other.evaluate("document.documentElement.scrollWidth")
+        assert width_used <= width + 1, f"the scoped gaps page scrolls sideways at {width}px"
+        context.close()
+
+
 def test_explore_class_pages_are_titled_by_label(site: RunningServer, page: object, shots: Path) -> None:
     page.goto(site.url + "/explore?lang=en")  # type: ignore[attr-defined]
     page.get_by_role("link", name="Example City North (illustrative)", exact=True).click()  # type: ignore[attr-defined]

@@ -48,6 +48,7 @@ CONTRACT_CLASSES = [
     "Goal",
     "Finding",
     "ChangeSet",
+    "HistoryPrune",
 ]
 CONTRACT_OBJECT_PROPERTIES = [
     "province",
@@ -85,6 +86,8 @@ CONTRACT_DATATYPE_PROPERTIES = [
     "score",
     "nationalId",
     "unnamedParties",
+    "prunedBefore",
+    "changeSetsRemoved",
 ]
 # (class, a super-class the contract requires)
 MAPPINGS = [

@@ -307,6 +307,13 @@ BAD = [
     Expect("id/change/bad-no-agent", "ChangeSet-agent", "Violation", "who made it"),
     Expect("id/change/bad-negative-added", "ChangeSet-triplesAdded", "Violation", "not below zero"),
     Expect("id/change/bad-removed-as-text", "ChangeSet-triplesRemoved", "Violation", "whole number"),
+    Expect("id/change/bad-prune-no-cut", "HistoryPrune-prunedBefore", "Violation", "pruned up to"),
+    Expect(
+        "id/change/bad-prune-count-as-text",
+        "HistoryPrune-changeSetsRemoved",
+        "Violation",
+        "change sets removed",
+    ),
 ]
 
 

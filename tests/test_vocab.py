@@ -43,6 +43,7 @@ SCHEMES = [
     "sector",
     "gnlc",
     "province",
+    "region",
     "admin-level",
     "membership-role",
 ]
@@ -413,6 +414,21 @@ def test_pattaya_sits_inside_chon_buri(graphs: dict[str, Graph]) -> None:
     g = graphs["province"]
     assert set(g.objects(concept("province", "TH-S"), SKOS.broader)) == {concept("province", "TH-20")}
     assert labels(g, concept("province", "TH-20"))["en"] == ["Chon Buri"]
+
+
+def test_every_province_has_exactly_one_region(vocab: Graph) -> None:
+    regions = concepts_of(vocab, "region")
+    assert len(regions) == 6
+    per_region: Counter = Counter()
+    for p in concepts_of(vocab, "province") - {concept("province", "TH-S")}:
+        found = set(vocab.objects(p, SKOS.broadMatch))
+        assert len(found) == 1 and found <= regions, f"{p}: regions {found}"
+        per_region[next(iter(found))] += 1
+    # The committee's counts: 9 north, 20 northeast, 22 central (with Bangkok), 7 east, 5 west, 14 south.
+    expected = {"north": 9, "northeast": 20, "central": 22, "east": 7, "west": 5, "south": 14}
+    assert {str(r).rsplit("/", 1)[-1]: n for r, n in per_region.items()} == expected
+    assert set(vocab.objects(concept("province", "TH-50"), SKOS.broadMatch)) == {concept("region", "north")}
+    assert set(vocab.objects(concept("province", "TH-10"), SKOS.broadMatch)) == {concept("region", "central")}
 
 
 def test_province_scheme_cites_its_sources(graphs: dict[str, Graph]) -> None:

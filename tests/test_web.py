@@ -372,5 +372,87 @@ def test_gaps_dashboard_unknown_city_is_explained(site: RunningServer) -> None:
     r = httpx.get(
         site.url + "/gaps", params={"lang": "en", "city": "https://example.org/nowhere"}, timeout=120
     )
-    assert r.status_code == 200
+    assert r.status_code == 404
     assert 'role="alert"' in r.text and "example-north" in r.text
+
+
+def _cities_in(site: RunningServer, region: str) -> set[str]:
+    """The learning cities whose province maps to ``region``, asked of the store directly."""
+    rows = site.dataset.select(
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "SELECT DISTINCT ?c WHERE { ?c a <https://w3id.org/lcgraph/def#LearningCity> ; "
+        "<https://w3id.org/lcgraph/def#province> ?p . ?p skos:broader?/skos:broadMatch "
+        f"<https://w3id.org/lcgraph/vocab/region/{region}> }}"
+    )
+    return {r["c"].value for r in rows}
+
+
+def test_gaps_scope_by_region_and_province_in_a_shareable_url(site: RunningServer) -> None:
+    north = _cities_in(site, "north")
+    south = _cities_in(site, "south")
+    assert EXAMPLE_CITY in north and north and south and not north & south
+    th = httpx.get(site.url + "/gaps", params={"lang": "th", "region": "north"}, timeout=120)
+    en = httpx.get(site.url + "/gaps", params={"lang": "en", "region": "north"}, timeout=120)
+    assert th.status_code == en.status_code == 200
+    assert "<h1>ช่องว่าง: ภาคเหนือ" in th.text and 'data-scope-kind="region"' in th.text
+    assert "<h1>Gaps: Northern Thailand" in en.text
+    assert f"Learning cities in this scope: {len(north):,}" in en.text
+    assert 'value="region:north" selected' in en.text  # the form shows the scope chosen
+    # The findings of the scope concern its cities, and only them.
+    rows = list(csv.DictReader(io.StringIO(httpx.get(
+        site.url + "/gaps/findings.csv", params={"region": "north"}, timeout=120).content.decode("utf-8-sig"))))  # fmt: skip
+    assert rows
+    for row in rows:
+        assert any(c in row["cities"] for c in north), row["cities"]
+        assert not any(c in row["cities"] for c in south - north)
+    # The whole country has more findings than the region.
+    everything = httpx.get(site.url + "/gaps/findings.csv", timeout=120).content.decode("utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(everything)))) > len(rows)
+    svg = httpx.get(
+        site.url + "/gaps/figure/coverage.svg", params={"lang": "en", "region": "north"}, timeout=120
+    )
+    assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
+    # The form's single choice (scope=kind:value) and the province's ISO code give the same scope.
+    nan = httpx.get(site.url + "/gaps", params={"lang": "en", "scope": "province:TH-55"}, timeout=120).text
+    assert "<h1>Gaps: Nan" in nan and 'data-scope-kind="province"' in nan
+    assert "Learning cities in this scope: 1<" in nan
+    assert "province=TH-55" in nan  # links on the page keep the scope
+
+
+def test_gaps_scope_without_cities_and_unknown_scope(site: RunningServer) -> None:
+    held = {r["p"].value for r in site.dataset.select(
+        "SELECT DISTINCT ?p WHERE { ?c a <https://w3id.org/lcgraph/def#LearningCity> ; "
+        "<https://w3id.org/lcgraph/def#province> ?p }")}  # fmt: skip
+    empty = next(f"TH-{n}" for n in range(96, 9, -1)
+                 if f"https://w3id.org/lcgraph/vocab/province/TH-{n}" not in held)  # fmt: skip
+    r = httpx.get(site.url + "/gaps", params={"lang": "en", "province": empty}, timeout=120)
+    assert r.status_code == 200 and "data-scope-empty" in r.text and 'id="network-h"' not in r.text
+    bad = httpx.get(site.url + "/gaps", params={"lang": "en", "region": "atlantis"}, timeout=120)
+    assert bad.status_code == 404 and 'role="alert"' in bad.text and "northeast" in bad.text
+    api = httpx.get(site.url + "/analysis/gaps", params={"province": "TH-55"}, timeout=120).json()
+    assert api["summary"]["scope"]["kind"] == "province"
+    assert api["summary"]["scope"]["cities"] == [EXAMPLE_CITY]
+
+
+def test_explore_and_gaps_can_hide_the_illustrative_examples(site: RunningServer) -> None:
+    shown = httpx.get(site.url + "/explore", params={"lang": "en"}).text
+    hidden = httpx.get(site.url + "/explore", params={"lang": "en", "examples": "hide"}).text
+    assert 'data-examples="shown"' in shown and "Example City North" in shown
+    assert 'data-examples="hidden"' in hidden and "Example City North" not in hidden
+    assert "examples=hide" in hidden  # links keep the choice
+
+    def activities(html: str) -> int:
+        found = re.search(
+            r'def%23LearningActivity&lang=en[^"]*">[^<]+</a></td><td class="num">([\d,]+)<', html
+        )
+        return int(found.group(1).replace(",", "")) if found else 0
+
+    assert activities(shown) >= 40 and activities(hidden) < activities(shown)
+    cls = httpx.get(site.url + "/explore", params={"lang": "en", "examples": "hide",
+                    "class": "https://w3id.org/lcgraph/def#LearningCity"}).text  # fmt: skip
+    assert "example-north" not in cls and 'href="/id/city/' in cls
+    gaps = httpx.get(site.url + "/gaps", params={"lang": "th", "examples": "hide"}, timeout=120).text
+    assert 'data-examples="hidden"' in gaps and "แสดงเฉพาะข้อมูลจริง" in gaps
+    assert EXAMPLE_CITY not in gaps and 'name="examples" value="hide"' in gaps
+    default = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
+    assert 'data-examples="shown"' in default and EXAMPLE_CITY in default

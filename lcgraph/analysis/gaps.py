@@ -16,6 +16,7 @@ contacts. Nothing holds an n-by-n structure.
 
 from __future__ import annotations
 
+import io
 import resource
 import time
 from collections.abc import Callable, Iterator
@@ -30,9 +31,10 @@ from lcgraph.analysis import network_findings as nf
 from lcgraph.analysis.brokerage import BrokerageRoles, brokerage_roles
 from lcgraph.analysis.cohesion import Fragmentation, cut_points, fragmentation, periphery
 from lcgraph.analysis.coverage import coverage_findings
-from lcgraph.analysis.findings import Finding, for_city, rank
-from lcgraph.analysis.networks import AnalysisInputError, Projections, project, resolve_city, short_name
+from lcgraph.analysis.findings import Finding, rank
+from lcgraph.analysis.networks import AnalysisInputError, Projections, project, short_name
 from lcgraph.analysis.recommend import CandidateSearch, Recommendation, recommend
+from lcgraph.analysis.scope import NATION, Scope, resolve_scope
 from lcgraph.analysis.scorecard import Scorecard, scorecard
 from lcgraph.analysis.structural_holes import (
     BetweennessEstimate,
@@ -40,7 +42,8 @@ from lcgraph.analysis.structural_holes import (
     constraint,
     effective_size,
 )
-from lcgraph.store import Repository
+from lcgraph.namespaces import GRAPH_EXAMPLES, GRAPH_FINDINGS, GRAPH_HISTORY, GRAPH_PRIVATE
+from lcgraph.store import Dataset, Repository
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,14 @@ class GapReport:
     city: str | None
     generated_at: datetime
     stages: list[Stage] = field(default_factory=list)
+    scope: Scope = NATION
 
     def summary(self) -> dict[str, Any]:
         g = self.projections.collaboration
         bc = self.measures.betweenness
         return {
             "city": self.city,
+            "scope": self.scope.as_dict(),
             "generated_at": self.generated_at.isoformat(),
             "actors": g.number_of_nodes(),
             "ties": g.number_of_edges(),
@@ -149,6 +154,25 @@ class _Stages:
         self.done.append(stage)
         if self.on_stage:
             self.on_stage(stage)
+
+
+def without_examples(ds: Repository) -> Repository:
+    """An in-memory copy of the store's public graphs but the illustrative examples (``lcg:examples``).
+
+    For "real data only" views: the analysis then reads exactly what it would
+    read from a store loaded without ``--examples``. Personal data, findings
+    and the history are not copied (the analysis reads none of them).
+    """
+    skip = {str(GRAPH_EXAMPLES), str(GRAPH_PRIVATE), str(GRAPH_FINDINGS), str(GRAPH_HISTORY)}
+    view = Dataset.memory()
+    for g in ds.graphs():
+        if g in skip:
+            continue
+        buffer = io.BytesIO()
+        ds.dump(buffer, "ntriples", graph=g)
+        if buffer.getvalue().strip():
+            view.load_bytes(buffer.getvalue(), "ntriples", graph=g, source=g)
+    return view
 
 
 def _check_input(ds: Repository) -> None:
@@ -258,13 +282,18 @@ def analyse(
     city: str | None = None,
     options: Options | None = None,
     on_stage: Callable[[Stage], None] | None = None,
+    *,
+    province: str | None = None,
+    region: str | None = None,
 ) -> GapReport:
-    """Run the gap analysis on the store, for the whole network or one city.
+    """Run the gap analysis on the store, for the whole network, a region, a province or one city.
 
     Structure is always measured on the whole network (a city can only be
-    cut off from something); ``city`` (IRI, slug or label) keeps the findings,
-    suggestions and scorecard that concern that city. Raises
-    :class:`AnalysisInputError` for an empty store or an unknown city.
+    cut off from something); ``city`` (IRI, slug or label), ``province``
+    (IRI, ISO code such as ``TH-50``, or name) or ``region`` (IRI, code such as
+    ``north``, or name) keeps the findings, suggestions and scorecards that
+    concern the cities of that scope (the narrowest one given wins). Raises
+    :class:`AnalysisInputError` for an empty store or an unknown place.
     """
     opts = options or Options()
     stage = _Stages(on_stage)
@@ -276,28 +305,29 @@ def analyse(
             "the store holds no actors to analyse (no lc:LearningCity, lc:PartnerOrganisation or "
             "lc:CityLearningAdministrator): load the examples or your own data first"
         )
-    city_iri = resolve_city(p, city) if city else None
+    scope = resolve_scope(p, city=city, province=province, region=region)
+    city_iri = scope.iri if scope.kind == "city" else None
     m = _measure(p.collaboration, opts, stage)
     findings = _findings(p, m, opts, stage)
     with stage("recommendations"):
         recs, search = recommend(
             p,
             m.fragmentation.membership,
-            top=opts.recommendations * (4 if city else 1),
+            top=opts.recommendations * (1 if scope.whole else 4),
             hub_cap=opts.hub_cap,
             max_pairs=opts.max_candidate_pairs,
             seed=opts.seed,
         )
         m.candidate_search = search
     with stage("scorecards"):
-        cities = [city_iri] if city_iri else p.cities()
+        cities = p.cities() if scope.whole else sorted(scope.cities)
         cards = {c: scorecard(p, c) for c in cities}
-    if city_iri:
-        findings = for_city(findings, city_iri)
-        recs = [r for r in recs if _concerns(p, r, city_iri)][: opts.recommendations]
-    return GapReport(p, m, findings, recs, cards, city_iri, datetime.now(UTC), stage.done)
+    if not scope.whole:
+        findings = [f for f in findings if scope.cities.intersection(f.cities)]
+        recs = [r for r in recs if _concerns(p, r, scope.cities)][: opts.recommendations]
+    return GapReport(p, m, findings, recs, cards, city_iri, datetime.now(UTC), stage.done, scope)
 
 
-def _concerns(p: Projections, r: Recommendation, city: str) -> bool:
+def _concerns(p: Projections, r: Recommendation, cities: frozenset[str]) -> bool:
     g = p.collaboration
-    return city in (r.a, r.b) or city in (g.nodes[r.a].get("city"), g.nodes[r.b].get("city"))
+    return bool(cities.intersection((r.a, r.b, g.nodes[r.a].get("city"), g.nodes[r.b].get("city"))))

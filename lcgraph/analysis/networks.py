@@ -167,6 +167,8 @@ class Projections:
     city_facts: dict[str, Counter[str]] = field(default_factory=dict)
     memberships: dict[str, list[tuple[str, str | None, str | None]]] = field(default_factory=dict)
     graphs_used: list[str] = field(default_factory=list)
+    province_of: dict[str, str] = field(default_factory=dict)  # city -> lcv:province concept
+    region_of: dict[str, str] = field(default_factory=dict)  # province -> lcv:region concept
     themes_of: Callable[[list[str]], dict[str, set]] = lambda actors: {}
 
     def label(self, iri: str, lang: str = "en") -> str:
@@ -487,6 +489,22 @@ def _memberships(ds: Repository) -> dict[str, list[tuple[str, str | None, str | 
     return out
 
 
+def _places(ds: Repository) -> tuple[dict[str, str], dict[str, str]]:
+    """Each city's province (``lc:province``) and each province's region (``skos:broadMatch`` to
+    ``lcv:region``; Pattaya through Chon Buri, its broader province)."""
+    cities = (
+        "SELECT ?city (MIN(STR(?p)) AS ?province) WHERE { ?city a lc:LearningCity ; lc:province ?p"
+        " FILTER(isIRI(?p)) } GROUP BY ?city"
+    )
+    regions = (
+        "SELECT ?p (MIN(STR(?r)) AS ?region) WHERE { ?p skos:inScheme lcv:province ;"
+        " skos:broader?/skos:broadMatch ?r . ?r skos:inScheme lcv:region } GROUP BY ?p"
+    )
+    province_of = {_iri(c): p.strip('"') for c, p in _table(ds, cities)}
+    region_of = {_iri(p): r.strip('"') for p, r in _table(ds, regions)}
+    return province_of, region_of
+
+
 def project(ds: Repository) -> Projections:
     """Run every projection query (two at a time) and gather the results: the analysis input.
 
@@ -499,6 +517,7 @@ def project(ds: Repository) -> Projections:
         "asset_themes": partial(_asset_themes, ds),
         "concepts": partial(_concepts, ds),
         "memberships": partial(_memberships, ds),
+        "places": partial(_places, ds),
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
         first = {name: pool.submit(fn) for name, fn in _network_tasks(ds).items()}
@@ -520,6 +539,8 @@ def project(ds: Repository) -> Projections:
         city_facts=facts,
         memberships=fetched["memberships"],
         graphs_used=analysed_graphs(ds),
+        province_of=fetched["places"][0],
+        region_of=fetched["places"][1],
         themes_of=lambda actors: actor_themes(ds, actors),
     )
 

@@ -79,6 +79,10 @@ def _drawn_subgraph(report: GapReport) -> tuple[nx.Graph, str]:
     if report.city is not None and report.city in g:
         # The chosen city's neighbourhood: its actors and theirs, not the whole country.
         g = nx.ego_graph(g, report.city, radius=2)
+    elif not report.scope.whole:
+        # A region or province: its cities, the actors based there, and whom they work with.
+        home = {n for n, c in g.nodes(data="city") if n in report.scope.cities or c in report.scope.cities}
+        g = g.subgraph(home.union(*(g[n] for n in home)) if home else set())
     if g.number_of_nodes() <= MAX_DRAWN_NODES:
         return g, ""
     top = sorted(g, key=lambda n: (-g.degree(n), str(n)))[:MAX_DRAWN_NODES]
@@ -162,7 +166,10 @@ def network_figure(report: GapReport, lang: str | None = None) -> plt.Figure:
             lang,
         )
         ax.set_title(title + (f"\n({note})" if note else ""))
-        ax.legend(loc="lower left", fontsize=9, markerscale=0.6, title=bilingual("ชนิด", "kind", lang))
+        # Beside the drawing, not on it: isolated actors sit along the bottom edge.
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, markerscale=0.6,
+                  title=bilingual("ชนิด", "kind", lang))  # fmt: skip
+        ax.margins(x=0.12)  # room for the labels of nodes at the edges
         ax.set_axis_off()
         fig.tight_layout()
     return fig
@@ -224,7 +231,7 @@ def coverage_figure(report: GapReport, lang: str | None = None) -> plt.Figure:
     """
     p = report.projections
     unknown = unrecorded_cities(report)
-    cities = sorted(report.scorecards) or p.cities()
+    cities = sorted(report.scorecards) or (p.cities() if report.scope.whole else [])
     # Recorded cities first, fewest activities first; the unrecorded ones after them.
     cities = sorted(
         cities, key=lambda c: (c in unknown, p.activities_by_city.get(c, 0), _short_label(report, c))

@@ -23,21 +23,31 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from lcgraph.analysis.exports import FORMATS, network_bytes
-from lcgraph.analysis.gaps import GapReport, analyse
+from lcgraph.analysis.gaps import GapReport, analyse, without_examples
 from lcgraph.analysis.networks import AnalysisInputError, UnknownCity
+from lcgraph.analysis.scope import UnknownPlace
 from lcgraph.api.errors import BadRequest, NotFound, Unprocessable
 from lcgraph.api.runtime import runtime
+from lcgraph.store import Dataset
 
 router = APIRouter(prefix="/analysis", tags=["analysis"])
 
 CityParam = Annotated[str | None, Query(description="A city: slug (phayao), IRI or label.")]
+ProvinceParam = Annotated[
+    str | None, Query(description="A province: ISO 3166-2 code (TH-56), IRI or name; ignored with city.")
+]
+RegionParam = Annotated[
+    str | None,
+    Query(description="A region: north, northeast, central, east, west or south (or IRI or name)."),
+]
 
 
 # Recent reports by (store generation, city): the analysis is costly and the
 # store changes only through writes, which bump the runtime's generation.
-_CACHE: OrderedDict[tuple[int, int, str | None], GapReport] = OrderedDict()
+_CACHE: OrderedDict[tuple[object, ...], GapReport] = OrderedDict()
 _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
+_REAL_DATA: dict[str, tuple[tuple[int, int], Dataset]] = {}
 
 
 def _generation(request: Request) -> int:
@@ -45,14 +55,25 @@ def _generation(request: Request) -> int:
     return rt.generation if rt is not None else 0
 
 
-def cached_report(request: Request, city: str | None) -> GapReport:
-    """The gap analysis of the store as it is now, computed once per store state and city."""
-    key = (id(request.app), _generation(request), city)
+def cached_report(
+    request: Request,
+    city: str | None,
+    *,
+    province: str | None = None,
+    region: str | None = None,
+    examples: bool = True,
+) -> GapReport:
+    """The gap analysis of the store as it is now, computed once per store state, scope and data choice.
+
+    ``examples=False`` analyses the real data only (the store without the illustrative examples).
+    """
+    key = (id(request.app), _generation(request), city, province, region, examples)
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    report = _report(request, city)
+    ds = runtime(request).dataset if examples else _real_data(request)
+    report = _report(ds, city, province, region)
     with _CACHE_LOCK:
         _CACHE[key] = report
         while len(_CACHE) > _CACHE_SIZE:
@@ -60,10 +81,23 @@ def cached_report(request: Request, city: str | None) -> GapReport:
     return report
 
 
-def _report(request: Request, city: str | None) -> GapReport:
+def _real_data(request: Request) -> Dataset:
+    """The store without the illustrative examples, copied once per store state."""
+    key = (id(request.app), _generation(request))
+    with _CACHE_LOCK:
+        cached = _REAL_DATA.get("view")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+    view = without_examples(runtime(request).dataset)
+    with _CACHE_LOCK:
+        _REAL_DATA["view"] = (key, view)
+    return view
+
+
+def _report(ds: Dataset, city: str | None, province: str | None, region: str | None) -> GapReport:
     try:
-        return analyse(runtime(request).dataset, city=city)
-    except UnknownCity as exc:
+        return analyse(ds, city=city, province=province, region=region)
+    except (UnknownCity, UnknownPlace) as exc:
         raise NotFound(str(exc)) from None
     except AnalysisInputError as exc:
         raise Unprocessable(str(exc)) from None
@@ -83,11 +117,17 @@ def _json(data: object) -> JSONResponse:
 
 
 @router.get("/gaps", summary="Ranked findings of the gap analysis")
-def gaps(request: Request, city: CityParam = None, format: str = "json") -> Response:
-    """The findings, most severe first, with evidence and what to do (Thai and English)."""
+def gaps(
+    request: Request,
+    city: CityParam = None,
+    province: ProvinceParam = None,
+    region: RegionParam = None,
+    format: str = "json",
+) -> Response:
+    """The findings of the scope, most severe first, with evidence and what to do (Thai and English)."""
     if format not in ("json", "csv", "html"):
         raise BadRequest(f"format must be json, csv or html, not {format!r}")
-    report = cached_report(request, city)
+    report = cached_report(request, city, province=province, region=region)
     if format == "csv":
         return Response(
             _report_module().findings_csv(report.findings),
@@ -102,10 +142,14 @@ def gaps(request: Request, city: CityParam = None, format: str = "json") -> Resp
 
 @router.get("/recommendations", summary="Suggested partnerships with their reasons")
 def recommendations(
-    request: Request, city: CityParam = None, top: Annotated[int, Query(ge=1, le=500)] = 20
+    request: Request,
+    city: CityParam = None,
+    province: ProvinceParam = None,
+    region: RegionParam = None,
+    top: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> Response:
     """Who should work with whom, ranked, each with reasons in words."""
-    report = cached_report(request, city)
+    report = cached_report(request, city, province=province, region=region)
     search = report.measures.candidate_search
     return _json(
         {

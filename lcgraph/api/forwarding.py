@@ -15,6 +15,8 @@ process takes it, reads its own write.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -54,9 +56,9 @@ class ForwardWrites:
         if scope["path"] == "/sparql" and _stays_here(scope, body):
             await self.app(scope, _replay(body, receive), send)
             return
-        await self._forward(scope, body, send)
+        await self._forward(scope, body, receive, send)
 
-    async def _forward(self, scope: Scope, body: bytes, send: Send) -> None:
+    async def _forward(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
         headers = [(k, v) for k, v in scope["headers"] if k not in _NOT_FORWARDED]
         target = scope.get("raw_path") or scope["path"].encode()
         if scope.get("query_string"):
@@ -67,8 +69,21 @@ class ForwardWrites:
             headers=headers,
             content=body,
         )
+        # A client that leaves while the writer works (a long dry run) closes the writer's
+        # connection too, so the writer sees the disconnect and stops the work.
+        sending = asyncio.ensure_future(self.client.send(request, stream=True))
+        gone = asyncio.ensure_future(_disconnected(receive))
+        await asyncio.wait({sending, gone}, return_when=asyncio.FIRST_COMPLETED)
+        gone.cancel()
+        if not sending.done():
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+                await sending
+            log.info("client left during a forwarded %s %s: writer connection closed", scope["method"],
+                     scope["path"])  # fmt: skip
+            return
         try:
-            answer = await self.client.send(request, stream=True)
+            answer = sending.result()
         except httpx.HTTPError as exc:
             log.error("the writer did not answer a forwarded %s %s: %s", scope["method"], scope["path"], exc)
             accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
@@ -120,6 +135,12 @@ async def _read_body(receive: Receive) -> bytes | None:
         parts.append(message.get("body", b""))
         if not message.get("more_body"):
             return b"".join(parts)
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Returns when the client disconnects (the request body has been read already)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -4,13 +4,19 @@ For partner organisations and data officers:
 
 * ``POST /validate`` — an RDF body (Turtle, TriG, N-Triples, JSON-LD…) is
   checked as it would land in the store; ``?alone=true`` checks it by itself;
-  ``?all=true`` (no body) validates the whole store. Nothing is written.
+  ``?all=true`` (no body, admin only) validates the whole store. Nothing is written.
+  A body is checked within ``Settings.dry_run_timeout`` seconds (else 503) and
+  the check stops when the client disconnects.
   Answers 200 with the report (``conforms`` says whether it passed).
 * ``POST /import/{template}`` — a filled-in CSV or XLSX template (multipart
   field ``file``, or the raw body with ``?filename=``) is imported whole, or
   not at all: 200 with the result, 422 with the report, 413 if too large.
-  ``?dry_run=true`` only checks. Needs a ``write`` token; ``?force=true``
+  ``?dry_run=true`` only checks (anyone may; within ``Settings.dry_run_timeout``
+  seconds, else 503, and stopped when the client goes). Needs a ``write`` token; ``?force=true``
   (write despite violations, logged) needs an ``admin`` token.
+
+* ``POST /admin/history/prune?before=DATE`` — administrators remove old
+  change-sets from the history; the prune is recorded as a change-set.
 
 Reports are JSON by default and the standard ``sh:ValidationReport`` when the
 client asks for ``text/turtle`` or ``application/ld+json``
@@ -20,22 +26,26 @@ client asks for ``text/turtle`` or ``application/ld+json``
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
+from lcgraph.access import Access
 from lcgraph.api.auth import ADMIN, WRITE, registry
+from lcgraph.api.bounded import ClientGone, run_bounded
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
 from lcgraph.api.runtime import runtime
 from lcgraph.ingest.importer import import_bytes
 from lcgraph.ingest.sheets import SheetError, check_size
 from lcgraph.ingest.templates import TEMPLATES, UnknownTemplate, get_template
-from lcgraph.store import LoadError, UnknownFormat, by_media_type
+from lcgraph.store import Dataset, Format, LoadError, UnknownFormat, by_media_type
 from lcgraph.validation.engine import triples_graph
 from lcgraph.validation.files import parse_bytes
-from lcgraph.validation.guarded import check_change, default_shapes
+from lcgraph.validation.guarded import check_change, default_shapes, prune_history
 from lcgraph.validation.incremental import validate_full
 from lcgraph.validation.report import ValidationReport, input_error
 
@@ -90,6 +100,20 @@ async def validate(request: Request) -> Response:
     except UnknownFormat as exc:
         raise UnsupportedMediaType(str(exc)) from None
     graph = request.query_params.get("graph")
+    alone = _flag(request, "alone")
+    try:
+        report, status = await run_bounded(
+            request, "the validation", _validate, ds, body, fmt, graph, alone, principal.access
+        )
+    except ClientGone:
+        return GONE
+    return report_response(request, report, status)
+
+
+def _validate(
+    ds: Dataset, body: bytes, fmt: Format, graph: str | None, alone: bool, access: Access
+) -> tuple[ValidationReport, int]:
+    """Read and check a ``/validate`` body (on a worker thread, within the dry-run budget)."""
     try:
         quads = parse_bytes(body, fmt, graph=graph, source="request body")
     except LoadError as exc:
@@ -105,13 +129,20 @@ async def validate(request: Request) -> Response:
                 )
             ]
         )
-        return report_response(request, report, 400)
-    if _flag(request, "alone"):
-        data = triples_graph((q.subject, q.predicate, q.object) for q in quads)
-        report = await asyncio.to_thread(validate_full, default_shapes(), None, data)
-    else:
-        report = await asyncio.to_thread(check_change, ds, add_quads=quads, access=principal.access)
-    return report_response(request, report)
+        return report, 400
+    if alone:
+        return _validate_alone(quads), 200
+    return check_change(ds, add_quads=quads, access=access), 200
+
+
+def _validate_alone(quads: list) -> ValidationReport:
+    data = triples_graph((q.subject, q.predicate, q.object) for q in quads)
+    return validate_full(default_shapes(), None, data)
+
+
+#: The "answer" to a client that has gone: nobody reads it; the access log shows 499
+#: (client closed request), as proxies write it.
+GONE = Response(status_code=499)
 
 
 async def _upload(request: Request) -> tuple[bytes, str]:
@@ -165,7 +196,7 @@ async def import_template(template: str, request: Request) -> Response:
         return report_response(request, report, 413, {"written": False})
     ds = runtime(request).dataset
     agent = principal.name if principal is not None else None
-    result = await asyncio.to_thread(
+    work = functools.partial(
         import_bytes,
         ds,
         chosen.name,
@@ -177,10 +208,53 @@ async def import_template(template: str, request: Request) -> Response:
         access=caller.access,
         max_rows=ANONYMOUS_DRY_RUN_ROWS if anonymous else None,
     )
+    if dry_run:  # anyone may send one: bounded in time, and stopped when the client goes
+        try:
+            result = await run_bounded(request, "the import dry run", work)
+        except ClientGone:
+            return GONE
+    else:
+        result = await asyncio.to_thread(work)
     await request.app.state.runtime.committed(result.written and result.change is not None)
     extra = {k: v for k, v in result.to_json().items() if k != "report"}
     status = 200 if result.ok or result.written else 422
     return report_response(request, result.report, status, extra)
+
+
+@router.post(
+    "/admin/history/prune",
+    summary="Remove old change-sets from the history (admin; recorded)",
+    tags=["admin"],
+)
+async def prune_history_route(
+    request: Request,
+    before: Annotated[
+        str,
+        Query(
+            description="Remove change-sets that ended before this ISO 8601 date or time (UTC if no zone)."
+        ),
+    ],
+) -> JSONResponse:
+    """Remove the change-sets that ended before ``before`` (ISO date or date-time, UTC if no zone).
+
+    The one way to edit the history graph, for administrators only (401
+    without a token, 403 without the admin scope). The prune is itself
+    recorded as a change-set (``lc:HistoryPrune``: who, when, up to when,
+    how many), written with the removal; prune records are never pruned.
+    """
+    principal = registry(request).require(request, ADMIN, "pruning the history")
+    try:
+        when = dt.datetime.fromisoformat(before)
+    except ValueError:
+        raise BadRequest(
+            f"before={before!r} is not a date: give an ISO 8601 date or time, e.g. before=2025-01-01"
+        ) from None
+    try:
+        result = await asyncio.to_thread(prune_history, runtime(request).dataset, when, agent=principal.name)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    await request.app.state.runtime.committed(True)
+    return JSONResponse(result.to_json())
 
 
 @router.get("/import", summary="The import templates and their columns")

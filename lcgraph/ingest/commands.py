@@ -64,6 +64,7 @@ def import_(
 
 
 def history(
+    ctx: typer.Context,
     data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many change-sets.")] = 20,
     agent: Annotated[str | None, typer.Option("--agent", help="Only changes by this agent.")] = None,
@@ -72,7 +73,9 @@ def history(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List the latest accepted writes (change-sets recorded with PROV-O)."""
+    """List the latest accepted writes (change-sets recorded with PROV-O); ``prune`` removes old ones."""
+    if ctx.invoked_subcommand is not None:
+        return
     from rich.table import Table
 
     from lcgraph.cli import console, open_dataset
@@ -101,6 +104,39 @@ def history(
     console.print(table)
 
 
+def prune(
+    before: Annotated[
+        str, typer.Option("--before", help="Remove change-sets that ended before this ISO date or time.")
+    ],
+    data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Who prunes (recorded).")] = None,
+) -> None:
+    """Remove old change-sets from the history; the prune itself is recorded as a change-set."""
+    import datetime as dt
+    import getpass
+
+    from lcgraph.cli import console, fail, open_dataset
+    from lcgraph.validation.guarded import prune_history
+
+    try:
+        when = dt.datetime.fromisoformat(before)
+    except ValueError:
+        fail(f"--before {before!r} is not a date: give an ISO 8601 date or time, e.g. 2025-01-01")
+    ds = open_dataset(data)
+    try:
+        result = prune_history(ds, when, agent=agent or getpass.getuser())
+    except ValueError as exc:
+        fail(str(exc))
+    ds.flush()
+    console.print(
+        f"removed {result.change_sets} change-sets ({result.triples} triples) that ended before "
+        f"{result.before}; recorded as {result.change}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
 def templates(
     directory: Annotated[Path, typer.Argument(help="Where to write the blank templates.")] = Path(
         "templates"
@@ -117,5 +153,12 @@ def templates(
 def register(app: typer.Typer) -> None:
     """Add ``import``, ``history`` and ``templates`` to the ``lcgraph`` command line."""
     app.command("import")(import_)
-    app.command("history")(history)
+    group = typer.Typer(
+        help="The history of accepted writes: list it (default), or prune old change-sets (admin).",
+        invoke_without_command=True,
+        no_args_is_help=False,
+    )
+    group.callback(invoke_without_command=True)(history)
+    group.command("prune")(prune)
+    app.add_typer(group, name="history")
     app.command("templates")(templates)

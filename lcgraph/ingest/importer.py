@@ -29,6 +29,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from lcgraph.access import SYSTEM, Access
+from lcgraph.budget import checkpoint
 from lcgraph.dates import DateError, parse_date
 from lcgraph.ingest.lookups import LookupError_, Lookups, normalise
 from lcgraph.ingest.sheets import SheetError, Table, check_size, letter, read_table
@@ -605,6 +606,7 @@ def import_bytes(
     activity = ox.NamedNode(f"{LCID}import/{template.name}-{token}")
     builder = _Builder(template, Lookups(ds), positions, table, graph)
     for number, cells in table.rows:
+        checkpoint()
         builder.row(number, cells)
     result.report.findings.extend(builder.findings)
     result.entities = sorted(builder.subjects)

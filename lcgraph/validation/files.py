@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from lcgraph.budget import checkpoint
 from lcgraph.store import Format, LoadError, UnknownFormat, by_name, for_path
 from lcgraph.store.dataset import refuse_xml_entities
 from lcgraph.store.graph_names import InvalidGraphName, graph_node
@@ -41,9 +42,12 @@ def parse_bytes(
     try:
         # Fresh blank-node ids, so that none collides with one already in the store.
         quads = ox.parse(data, format=fmt.rdf_format, base_iri=base_iri, rename_blank_nodes=True)
-        if fmt.is_dataset:
-            return list(quads)
-        return [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
+        out = []
+        for i, q in enumerate(quads):
+            if not i % 4096:
+                checkpoint()  # a dry run stops here when its time is up or its client has gone
+            out.append(q if fmt.is_dataset else ox.Quad(q.subject, q.predicate, q.object, target))
+        return out
     except SyntaxError as exc:
         raise LoadError(exc.msg or str(exc), source=source, line=exc.lineno, column=exc.offset) from None
     except UnicodeDecodeError as exc:

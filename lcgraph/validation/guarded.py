@@ -62,6 +62,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from lcgraph.access import PRIVATE_GRAPH, SYSTEM, Access, AccessDenied
+from lcgraph.budget import checkpoint
 from lcgraph.namespaces import DCT, GRAPH_HISTORY, LC, LCID, PROV, RDF, RDFS, SCHEMA, SCHEMA_HTTP, XSD
 from lcgraph.personal import PersonalFilter, route_personal
 from lcgraph.store.dataset import PRIVATE, Dataset, stored
@@ -197,6 +198,7 @@ def check_change(
     without it, so the report cannot tell them anything about personal data.
     """
     change = compute_change(ds, add_quads, remove_quads)
+    checkpoint()
     hidden = () if access.may_read(PRIVATE_GRAPH) else (PRIVATE,)
     return validate_change(shapes or default_shapes(), ds, change.add, change.remove, hidden=hidden)
 
@@ -447,3 +449,92 @@ def forced_load_record(*, source: str, agent: str | None) -> Callable[[int, list
         return _history_quads(change_iri, (added, 0), source, agent, True, graphs, None, None)
 
     return record
+
+
+# -- pruning the history: the one explicit, recorded edit of lcg:history ----------------------------
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """What a history prune removed, and the change-set that records it."""
+
+    change: str
+    before: str
+    change_sets: int
+    triples: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "change": self.change,
+            "before": self.before,
+            "removed_change_sets": self.change_sets,
+            "removed_triples": self.triples,
+        }
+
+
+def prune_history(ds: Dataset, before: dt.datetime, *, agent: str | None) -> PruneResult:
+    """Remove the change-sets that ended before ``before``; record the prune as a change-set of its own.
+
+    For administrators (``POST /admin/history/prune``, ``lcgraph history
+    prune``): the history is otherwise append-only. The record (``lc:HistoryPrune``,
+    a change-set) says who pruned, when, up to which time, and how many
+    change-sets and triples went; it is written in the same transaction as
+    the removal, and prune records themselves are never pruned. Agents that no
+    remaining change-set names go too. Raises ``ValueError`` for a time in the future.
+    """
+    if before.tzinfo is None:
+        before = before.replace(tzinfo=dt.UTC)
+    if before > dt.datetime.now(dt.UTC):
+        raise ValueError(f"{before.isoformat()} is in the future: only past change-sets can be pruned")
+    history = ox.NamedNode(str(GRAPH_HISTORY))
+    stamp = ox.Literal(before.isoformat().replace("+00:00", "Z"), datatype=ox.NamedNode(str(XSD.dateTime)))
+    with _lock:
+        version = ds.version()
+        remove = _pruned_quads(ds, history, stamp)
+        pruned = {q.subject for q in remove}
+        if pruned:
+            remove += _orphaned_agents(ds, history, pruned, agent)
+        change_iri = f"{LCID}change/prune-{uuid.uuid4().hex}"
+        record = _history_quads(
+            change_iri, (0, len(remove)), f"history prune before {stamp.value}", agent, False,
+            [str(GRAPH_HISTORY)], None, None,
+        )  # fmt: skip
+        c = ox.NamedNode(change_iri)
+        removed = ox.Literal(str(len(pruned)), datatype=ox.NamedNode(str(XSD.integer)))
+        record += [
+            ox.Quad(c, ox.NamedNode(str(p)), o, history)
+            for p, o in (
+                (RDF.type, ox.NamedNode(str(LC.HistoryPrune))),
+                (LC.prunedBefore, stamp),
+                (LC.changeSetsRemoved, removed),
+            )
+        ]
+        ds.apply(record, remove, expect_version=version)
+    log.warning(
+        "HISTORY PRUNE by %s: %d change-sets (%d triples) before %s removed; recorded as %s",
+        agent or "anonymous", len(pruned), len(remove), stamp.value, change_iri,
+    )  # fmt: skip
+    return PruneResult(change_iri, stamp.value, len(pruned), len(remove))
+
+
+def _pruned_quads(ds: Dataset, history: ox.NamedNode, before: ox.Literal) -> list[ox.Quad]:
+    """Every triple of the change-sets (not prune records) that ended before ``before``."""
+    query = (
+        f"SELECT ?c ?p ?o WHERE {{ GRAPH {history} {{ ?c a <{LC.ChangeSet}> ; <{PROV.endedAtTime}> ?t ."
+        f" FILTER(?t < {before}) FILTER NOT EXISTS {{ ?c a <{LC.HistoryPrune}> }} ?c ?p ?o }} }}"
+    )
+    return [ox.Quad(r["c"], r["p"], r["o"], history) for r in ds.select(query)]
+
+
+def _orphaned_agents(ds: Dataset, history: ox.NamedNode, pruned: set, agent: str | None) -> list[ox.Quad]:
+    """The triples of agents whom only pruned change-sets name (the pruning agent stays)."""
+    associated = ox.NamedNode(str(PROV.wasAssociatedWith))
+    rows = ds.select(f"SELECT ?c ?a WHERE {{ GRAPH {history} {{ ?c {associated} ?a }} }}")
+    named_by_pruned = {r["a"] for r in rows if r["c"] in pruned}
+    still_named = {r["a"] for r in rows if r["c"] not in pruned} | {ox.NamedNode(agent_iri(agent))}
+    orphans = sorted((a for a in named_by_pruned - still_named if isinstance(a, ox.NamedNode)), key=str)
+    if not orphans:
+        return []
+    values = " ".join(str(a) for a in orphans)
+    query = f"SELECT ?a ?p ?o WHERE {{ VALUES ?a {{ {values} }} GRAPH {history} {{ ?a ?p ?o }} }}"
+    return [ox.Quad(r["a"], r["p"], r["o"], history) for r in ds.select(query)]

@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
 
+from lcgraph.budget import checkpoint
 from lcgraph.store.repository import Repository
 from lcgraph.validation.engine import to_rdflib, validate_store, validate_triples
 from lcgraph.validation.paths import Path, Pred
@@ -151,12 +152,14 @@ def affected_nodes(shapes: ShapeSet, view: ChangeView) -> dict[Term, set[int]]:
     everything = [t for t, _ in changed]
     candidates: set[Term] = set()
     for shape in shapes.shapes:
+        checkpoint()
         if hierarchy_changed or _global_hit(shape, by_pred):
             candidates |= targets.all_targets(shape)
         else:
             candidates |= _candidates(shape, by_pred, everything, targets, view.repo)
     result: dict[Term, set[int]] = {}
     for node in candidates:
+        checkpoint()
         indexes = {i for i, shape in enumerate(shapes.shapes) if targets.is_target(shape, node)}
         if indexes:
             result[node] = indexes
@@ -232,8 +235,10 @@ def validate_change(
     ``hidden`` graphs are left out of what is validated (a dry run for a caller who may not read them).
     """
     started = time.perf_counter()
+    checkpoint()
     view = ChangeView(store, add, remove, hidden)
     affected = affected_nodes(shapes, view)
+    checkpoint()
     report = ValidationReport(mode="incremental", focus_nodes=len(affected))
     if affected:
         nodes_by_shape: dict[int, set[Term]] = defaultdict(set)
@@ -241,6 +246,7 @@ def validate_change(
             for i in indexes:
                 nodes_by_shape[i].add(node)
         reach = collect_reach(shapes, view, nodes_by_shape)
+        checkpoint()
         use = [shapes.shapes[i] for i in sorted(nodes_by_shape)]
         results = _run(reach, shapes, use)
         keep = {term_text(to_rdflib(n)) for n in affected}

@@ -146,12 +146,38 @@ TEXT: dict[str, dict[str, str]] = {
     "page_size": {"th": "จำนวนแถวต่อหน้า", "en": "Rows per page"},
     "nation": {"th": "ทั้งประเทศ", "en": "Whole country"},
     "scope": {"th": "ขอบเขต", "en": "Scope"},
+    "regions": {"th": "ภาค", "en": "Regions"},
+    "provinces": {"th": "จังหวัด (ที่มีเมืองแห่งการเรียนรู้)", "en": "Provinces (with learning cities)"},
+    "scope_kind_region": {"th": "ภาค", "en": "region"},
+    "scope_kind_province": {"th": "จังหวัด", "en": "province"},
+    "scope_kind_city": {"th": "เมือง", "en": "city"},
+    "scope_cities": {
+        "th": "เมืองแห่งการเรียนรู้ในขอบเขตนี้: {n:,} เมือง",
+        "en": "Learning cities in this scope: {n:,}",
+    },
+    "scope_empty": {
+        "th": "ยังไม่มีเมืองแห่งการเรียนรู้ที่บันทึกไว้ในขอบเขตนี้ จึงไม่มีข้อค้นพบ ภาพเครือข่าย หรือความครอบคลุมให้แสดง",
+        "en": "No learning city is recorded in this scope, "
+        "so there are no findings, network or coverage to show.",
+    },
+    "examples_shown": {
+        "th": "รวมข้อมูลตัวอย่างสมมติของ “เมืองตัวอย่าง” ซึ่งไม่ใช่ข้อมูลจริง",
+        "en": "Includes the illustrative Example Cities, which are not real data",
+    },
+    "examples_hidden": {
+        "th": "แสดงเฉพาะข้อมูลจริง: ซ่อนข้อมูลตัวอย่างสมมติไว้",
+        "en": "Real data only: the illustrative examples are hidden",
+    },
     "sev_high": {"th": "สูง", "en": "high"},
     "sev_medium": {"th": "กลาง", "en": "medium"},
     "sev_low": {"th": "ต่ำ", "en": "low"},
     "network_size": {
         "th": "ผู้เกี่ยวข้อง {actors} ราย · ความร่วมมือ {ties} สาย",
         "en": "{actors} actors · {ties} ties",
+    },
+    "network_size_whole": {
+        "th": "ทั้งเครือข่าย: ผู้เกี่ยวข้อง {actors} ราย · ความร่วมมือ {ties} สาย",
+        "en": "whole network: {actors} actors · {ties} ties",
     },
     "report": {"th": "รายงาน HTML", "en": "HTML report"},
     "city_not_recorded": {

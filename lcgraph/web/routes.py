@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from lcgraph.analysis.rdf_out import KIND_LABELS
 from lcgraph.analysis.recommend import ACTION_RULE, ranked_actions
+from lcgraph.analysis.scope import choices
 from lcgraph.api.analysis import cached_report
 from lcgraph.api.errors import ApiError
 from lcgraph.namespaces import (
@@ -429,7 +430,7 @@ def canned_page(request: Request, name: str) -> HTMLResponse:
 
 
 def _cities(request: Request, lang: str) -> list[dict[str, str]]:
-    rows = dataset(request).select(_bind(CITIES, lang=ox.Literal(lang)))
+    rows = dataset(request).select(_bind(_real(CITIES, False), lang=ox.Literal(lang)))
     return sorted(
         ({"iri": r["city"].value, "label": _label(r, "label", r["city"].value)} for r in rows),
         key=lambda c: c["label"],
@@ -480,7 +481,7 @@ CLASSES = (
     + """
 SELECT ?class (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?s) AS ?n) WHERE {
   GRAPH <https://w3id.org/lcgraph/graph/ontology> { ?class a owl:Class }
-  ?s a ?class .
+  ?s a ?class . $real_s
   OPTIONAL { ?class rdfs:label ?l FILTER(LANG(?l) = $lang) }
 } GROUP BY ?class ORDER BY DESC(?n)
 """
@@ -490,9 +491,9 @@ CITIES = (
     sparql_prefixes("lc", "rdfs")
     + """
 SELECT ?city (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?thing) AS ?n) WHERE {
-  ?city a lc:LearningCity .
+  ?city a lc:LearningCity . $real_city
   OPTIONAL { ?city rdfs:label ?l FILTER(LANG(?l) = $lang) }
-  OPTIONAL { ?thing lc:city ?city }
+  OPTIONAL { ?thing lc:city ?city . $real_thing }
 } GROUP BY ?city ORDER BY DESC(?n) ?label
 """
 )
@@ -501,7 +502,7 @@ INSTANCES = (
     sparql_prefixes("rdfs", "skos")
     + """
 SELECT ?s (SAMPLE(?l) AS ?label) WHERE {
-  ?s a $class .
+  ?s a $class . $real_s
   OPTIONAL { ?s rdfs:label|skos:prefLabel ?l FILTER(LANG(?l) = $lang) }
 } GROUP BY ?s ORDER BY ?label ?s LIMIT 1000
 """
@@ -511,13 +512,25 @@ IN_CITY = (
     sparql_prefixes("lc", "rdfs")
     + """
 SELECT ?s ?type (SAMPLE(?l) AS ?label) (SAMPLE(?tl) AS ?typeLabel) WHERE {
-  ?s lc:city $city ; a ?type .
+  ?s lc:city $city ; a ?type . $real_s
   FILTER(STRSTARTS(STR(?type), STR(lc:)))
   OPTIONAL { ?s rdfs:label ?l FILTER(LANG(?l) = $lang) }
   OPTIONAL { ?type rdfs:label ?tl FILTER(LANG(?tl) = $lang) }
 } GROUP BY ?s ?type ORDER BY ?typeLabel ?label
 """
 )
+
+
+def _illustrative(var: str) -> str:
+    """A filter that drops ``?var`` when the illustrative examples graph describes it (it is invented)."""
+    return f"FILTER NOT EXISTS {{ GRAPH <{GRAPH_EXAMPLES}> {{ ?{var} a ?_illustrative }} }}"
+
+
+def _real(query: str, real_only: bool) -> str:
+    """Fill the query's ``$real_x`` slots: a filter per variable for real data only, else nothing."""
+    for var in ("s", "city", "thing"):
+        query = query.replace(f"$real_{var}", _illustrative(var) if real_only else "")
+    return query
 
 
 def _bind(query: str, **terms: Any) -> str:
@@ -539,15 +552,18 @@ def _label(row: dict[str, Any], key: str, fallback: str) -> str:
 def explore(request: Request) -> HTMLResponse:
     ds = dataset(request)
     lang = ox.Literal(pick_language(request))
+    real_only = examples_hidden(request)
+    shown = {"real_only": real_only, "any_examples": _has_examples(request),
+             "keep": {k: v for k, v in request.query_params.items() if k in ("class", "city")}}  # fmt: skip
     class_iri = request.query_params.get("class")
     city_iri = request.query_params.get("city")
     if class_iri or city_iri:
         try:
             node = ox.NamedNode(class_iri or city_iri or "")
         except ValueError:
-            return render(request, "explore.html", "explore", status_code=400, items=[], heading="?")
+            return render(request, "explore.html", "explore", status_code=400, items=[], heading="?", **shown)
         if class_iri:
-            rows = ds.select(_bind(INSTANCES, **{"class": node, "lang": lang}))
+            rows = ds.select(_bind(_real(INSTANCES, real_only), **{"class": node, "lang": lang}))
             items = [
                 (class_iri, [{"iri": r["s"].value, "label": _label(r, "label", r["s"].value)} for r in rows])
             ]
@@ -558,8 +574,9 @@ def explore(request: Request) -> HTMLResponse:
                 items=items,
                 heading=_label_of(ds, node, lang),
                 iri=class_iri,
+                **shown,
             )
-        rows = ds.select(_bind(IN_CITY, city=node, lang=lang))
+        rows = ds.select(_bind(_real(IN_CITY, real_only), city=node, lang=lang))
         groups: dict[str, list[dict[str, str]]] = {}
         for r in rows:
             group = _label(r, "typeLabel", r["type"].value)
@@ -574,17 +591,20 @@ def explore(request: Request) -> HTMLResponse:
             heading=_label_of(ds, node, lang),
             iri=city_iri,
             city_page=True,
+            **shown,
         )
     classes = [
         {"iri": r["class"].value, "label": _label(r, "label", r["class"].value), "count": int(r["n"].value)}
-        for r in ds.select(_bind(CLASSES, lang=lang))
+        for r in ds.select(_bind(_real(CLASSES, real_only), lang=lang))
         if r["class"].value.startswith(str(LC))
     ]
     cities = [
         {"iri": r["city"].value, "label": _label(r, "label", r["city"].value), "count": int(r["n"].value)}
-        for r in ds.select(_bind(CITIES, lang=lang))
+        for r in ds.select(_bind(_real(CITIES, real_only), lang=lang))
     ]
-    return render(request, "explore.html", "explore", classes=classes, cities=cities, items=None, heading="")
+    return render(
+        request, "explore.html", "explore", classes=classes, cities=cities, items=None, heading="", **shown
+    )
 
 
 def _label_of(ds: Dataset, node: Any, lang: Any) -> str:
@@ -639,8 +659,9 @@ def _changes(ds: Dataset, report: Any, lang: str) -> dict[str, Any] | None:
     prefix = "https://w3id.org/lcgraph/id/finding/"
     before = {r["finding"].value.removeprefix(prefix): r for r in rows}
     now = {f.id: f for f in report.findings}
-    if report.city is not None:  # the stored run covers every city: compare this city's part only
-        before = {k: r for k, r in before.items() if k in now or _mentions(ds, r["finding"], report.city)}
+    if not report.scope.whole:  # the stored run covers every city: compare this scope's part only
+        inside = _mentioning(ds, report.scope.cities)
+        before = {k: r for k, r in before.items() if k in now or r["finding"].value in inside}
     closed = [
         {"id": k, "label": r["label"].value if "label" in r else k} for k, r in before.items() if k not in now
     ]
@@ -652,12 +673,16 @@ def _changes(ds: Dataset, report: Any, lang: str) -> dict[str, Any] | None:
     }
 
 
-def _mentions(ds: Dataset, finding: Any, city: str) -> bool:
-    query = (
-        sparql_prefixes("dct")
-        + "ASK { GRAPH <https://w3id.org/lcgraph/graph/findings> { $f dct:spatial $c } }"
+def _mentioning(ds: Dataset, cities: frozenset[str]) -> set[str]:
+    """The stored findings that name one of ``cities`` (``dct:spatial``)."""
+    if not cities:
+        return set()
+    values = " ".join(str(ox.NamedNode(c)) for c in sorted(cities))
+    query = sparql_prefixes("dct") + (
+        "SELECT DISTINCT ?f WHERE { VALUES ?c { " + values + " }"
+        " GRAPH <https://w3id.org/lcgraph/graph/findings> { ?f dct:spatial ?c } }"
     )
-    return ds.ask(_bind(query, f=finding, c=ox.NamedNode(city)))
+    return {r["f"].value for r in ds.select(query)}
 
 
 def _groups(findings: list[Any]) -> list[tuple[str, list[Any]]]:
@@ -668,12 +693,35 @@ def _groups(findings: list[Any]) -> list[tuple[str, list[Any]]]:
     return sorted(groups.items(), key=lambda kv: kv[1][0].sort_key())
 
 
+SCOPE_PARAMS = ("region", "province", "city")
+
+
+def gaps_scope(request: Request) -> dict[str, str | None]:
+    """The scope asked for: ``region=``, ``province=`` or ``city=`` (the narrowest wins), or the
+    form's single ``scope=kind:value`` choice; nothing is the whole country."""
+    asked = {k: request.query_params.get(k) or None for k in SCOPE_PARAMS}
+    kind, _, value = (request.query_params.get("scope") or "").partition(":")
+    if kind in SCOPE_PARAMS and value:
+        asked = {k: value if k == kind else None for k in SCOPE_PARAMS}
+    for narrower in ("city", "province"):  # one scope in the URL: the narrowest given
+        if asked[narrower]:
+            wider = SCOPE_PARAMS[: SCOPE_PARAMS.index(narrower)]
+            asked.update(dict.fromkeys(wider))
+    return asked
+
+
+def examples_hidden(request: Request) -> bool:
+    """``?examples=hide``: real data only. The default, as on the home page, shows the examples."""
+    return request.query_params.get("examples") == "hide"
+
+
 @router.get("/gaps", response_class=HTMLResponse)
 def gaps_page(request: Request) -> HTMLResponse:
     from lcgraph.analysis.plots import unrecorded_cities  # matplotlib: see _figure
 
     lang = pick_language(request)
-    city = request.query_params.get("city") or None
+    asked = gaps_scope(request)
+    real_only = examples_hidden(request)
     severity = request.query_params.get("severity") or None
     kind = request.query_params.get("kind") or None
     try:
@@ -681,12 +729,16 @@ def gaps_page(request: Request) -> HTMLResponse:
     except ValueError:
         page_no = 1
     try:
-        everything = cached_report(request, None)
-        report = cached_report(request, city) if city else everything
+        everything = cached_report(request, None, examples=not real_only)
+        scoped = any(asked.values())
+        report = cached_report(request, **asked, examples=not real_only) if scoped else everything
     except ApiError as exc:
-        return render(request, "gaps.html", "gaps", error=exc.message)
+        status = exc.status if 400 <= exc.status < 500 else 200
+        return render(request, "gaps.html", "gaps", status_code=status, error=exc.message,
+                      real_only=real_only, any_examples=_has_examples(request))  # fmt: skip
     p = everything.projections
-    cities = sorted(({"iri": c, "label": p.label(c, lang)} for c in p.cities()), key=lambda c: c["label"])
+    scope = report.scope
+    city = report.city
     findings = [f for f in report.findings if severity is None or f.severity == severity]
     groups = _groups(findings)
     shown_kind = None
@@ -699,18 +751,31 @@ def gaps_page(request: Request) -> HTMLResponse:
                       "total": len(chosen), "page": page_no, "pages": pages}  # fmt: skip
     unknown = unrecorded_cities(everything)
     summary = report.summary()
+    # The scope in the URL by its short code (TH-56, north) or, for a city, its IRI.
+    scope_params = {k: None for k in SCOPE_PARAMS}
+    if not scope.whole and scope.iri:
+        code = scope.iri if scope.kind == "city" else scope.iri.rstrip("/").rsplit("/", 1)[-1]
+        scope_params[scope.kind] = code
+    base = {"lang": lang, **scope_params, "examples": "hide" if real_only else None}
 
     def link(**changes: Any) -> str:
-        params = {"lang": lang, "city": city, "severity": severity, "kind": kind, "page": None}
+        params = {**base, "severity": severity, "kind": kind, "page": None}
         params.update(changes)
         return "/gaps?" + urlencode({k: v for k, v in params.items() if v})
 
+    drawn = scope.whole or bool(scope.cities)
+    figure_query = urlencode({k: v for k, v in base.items() if v})
     return render(
         request,
         "gaps.html",
         "gaps",
         error=None,
-        cities=cities,
+        places=choices(p, lang),
+        cities=sorted(({"iri": c, "label": p.label(c, lang)} for c in p.cities()), key=lambda c: c["label"]),
+        scope=scope,
+        scope_value=f"{scope.kind}:{scope_params[scope.kind]}" if not scope.whole else "",
+        scope_label=scope.label(p, lang),
+        scope_count=len(scope.cities) if not scope.whole else len(p.cities()),
         city=city,
         city_label=p.label(city, lang) if city else "",
         severity=severity,
@@ -725,14 +790,24 @@ def gaps_page(request: Request) -> HTMLResponse:
         total_findings=len(findings),
         recommendations=report.recommendations[:10],
         scorecard=report.scorecards.get(city) if city else None,
-        unrecorded=sorted(p.label(c, lang) for c in unknown),
+        unrecorded=sorted(p.label(c, lang) for c in unknown if scope.whole or c in scope.cities),
         city_unrecorded=city in unknown,
         changes=_changes(dataset(request), report, lang),
         link=link,
-        figure_query=urlencode({k: v for k, v in {"city": city, "lang": lang}.items() if v}),
-        network_svg=_inline(_figure(report, "network", lang)),
-        coverage_svg=_inline(_figure(report, "coverage", lang)),
+        scope_query=urlencode({k: v for k, v in base.items() if v and k != "lang"}),
+        real_only=real_only,
+        any_examples=_has_examples(request),
+        examples_link=urlencode(
+            {k: v for k, v in {**base, "examples": None if real_only else "hide"}.items() if v}
+        ),
+        figure_query=figure_query,
+        network_svg=_inline(_figure(report, "network", lang)) if drawn else "",
+        coverage_svg=_inline(_figure(report, "coverage", lang)) if drawn else "",
     )
+
+
+def _has_examples(request: Request) -> bool:
+    return dataset(request).ask(f"ASK {{ GRAPH <{GRAPH_EXAMPLES}> {{ ?s ?p ?o }} }}")
 
 
 def _inline(svg: bytes) -> str:
@@ -749,9 +824,10 @@ def gaps_csv(request: Request) -> Response:
     """
     from lcgraph.analysis.report import findings_csv  # loads matplotlib: see _figure
 
-    city = request.query_params.get("city") or None
-    report = cached_report(request, city)
-    name = "lcgraph-findings" + (f"-{city.rstrip('/').rsplit('/', 1)[-1]}" if city else "") + ".csv"
+    asked = gaps_scope(request)
+    report = cached_report(request, **asked, examples=not examples_hidden(request))
+    chosen = next((v for v in reversed(asked.values()) if v), None)
+    name = "lcgraph-findings" + (f"-{chosen.rstrip('/').rsplit('/', 1)[-1]}" if chosen else "") + ".csv"
     return Response(
         ("\ufeff" + findings_csv(report.findings)).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
@@ -765,6 +841,6 @@ def gaps_figure(request: Request, name: str, fmt: str) -> Response:
     if name not in ("network", "coverage") or fmt not in ("svg", "png"):
         return JSONResponse({"message": "pictures: network or coverage, as .svg or .png"}, status_code=404)
     lang = pick_language(request)
-    report = cached_report(request, request.query_params.get("city") or None)
+    report = cached_report(request, **gaps_scope(request), examples=not examples_hidden(request))
     media = "image/svg+xml" if fmt == "svg" else "image/png"
     return Response(_figure(report, name, lang, fmt), media_type=media)
