@@ -11,7 +11,7 @@ import socket
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import RunningServer
+from live_server import RunningServer
 
 PATHOLOGICAL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 CHEAP = "ASK { <http://example.org/s1> ?p ?o }"

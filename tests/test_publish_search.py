@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import RunningServer
+from live_server import RunningServer, Seed
 from test_publish_support import EXAMPLES, build_store, fill
 
 from lcgraph.publish.search import TEXT_SCORE, SearchIndex, index_for, sparql_functions, text_score, words
@@ -24,11 +23,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
 
 
 @pytest.fixture(scope="module")
-def live(module_server_factory: Callable[..., RunningServer]) -> RunningServer:
-    server = module_server_factory()
-    fill(server.dataset)
-    server.app.state.runtime.mark_written()
-    return server
+def live_seed() -> Seed:
+    """The module's ``live`` server (conftest) starts over the seed network."""
+    return fill
 
 
 def test_thai_text_is_segmented_into_words() -> None:
