@@ -139,10 +139,10 @@ def test_schema_org_view_is_json_ld_with_names(live: RunningServer) -> None:
 
 
 def test_unknown_iri_is_404_with_a_helpful_page(live: RunningServer) -> None:
-    r = httpx.get(live.url + "/id/city/phayaoo", headers={"Accept": "text/html"})
+    r = httpx.get(live.url + "/id/city/phayaoo", headers={"Accept": "text/html"}, timeout=120)
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert "/id/city/phayao" in r.text  # the nearest name is suggested
-    r = httpx.get(live.url + "/id/city/atlantis", headers={"Accept": "text/turtle"})
+    r = httpx.get(live.url + "/id/city/atlantis", headers={"Accept": "text/turtle"}, timeout=120)
     assert r.status_code == 404 and "atlantis" in r.text and "/search" in r.text
 
 
