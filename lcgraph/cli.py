@@ -39,6 +39,15 @@ DataOption = Annotated[
 ]
 
 
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="oxigraph:PATH (default: the data directory), memory: or sparql:QUERY_URL (see README).",
+    ),
+]
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one line naming the problem and exit (2 = bad input)."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
@@ -53,9 +62,17 @@ def settings_for(data: Path | None) -> Settings:
     return settings.with_overrides(data_dir=data)
 
 
-def open_dataset(data: Path | None, *, must_exist: bool = True) -> Dataset:
-    """Open the store in the data directory, with a clear error if it is missing."""
-    settings = settings_for(data)
+def open_dataset(data: Path | None, *, must_exist: bool = True, store: str | None = None) -> Dataset:
+    """Open the store in the data directory (or the one ``--store``/``LCGRAPH_STORE`` names); clear errors."""
+    settings = settings_for(data).with_overrides(store=store)
+    if settings.store:
+        from lcgraph.store.open import open_repository
+        from lcgraph.store.repository import StoreUnavailable
+
+        try:
+            return open_repository(settings.store, settings)  # type: ignore[return-value]
+        except (StoreUnavailable, ValueError, OSError) as exc:
+            fail(f"cannot open the store: {exc}")
     path = settings.data_dir
     if must_exist and not path.exists():
         fail(f"no store at {path}: run `lcgraph init --data {path}` first")
@@ -111,16 +128,18 @@ def init(
         bool, typer.Option(help="Also load the illustrative examples (data/examples).")
     ] = False,
     check: Annotated[bool, typer.Option(help="Validate the loaded data against the shapes.")] = True,
+    store: StoreOption = None,
 ) -> None:
     """Create the store and load the ontology, vocabularies, shapes and seed facts."""
-    ds = open_dataset(data, must_exist=False)
+    ds = open_dataset(data, must_exist=False, store=store)
     try:
         initialise(ds, examples=examples, log=lambda msg: err_console.print(msg, highlight=False))
     except LoadError as exc:
         fail(str(exc))
     if check:
         _check_conformance(ds)
-    err_console.print(f"store ready at {ds.path}")
+    where = ds.path or getattr(getattr(ds, "endpoint", None), "name", "memory")
+    err_console.print(f"store ready at {where}")
 
 
 def _check_conformance(ds: Dataset) -> None:

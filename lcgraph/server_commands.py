@@ -39,31 +39,37 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="Query processes on the port (default: one per core, at least 2)."),
         ] = None,
         log_level: Annotated[str, typer.Option(help="Log level of the lcgraph loggers.")] = "info",
+        store: Annotated[str | None, typer.Option(help="oxigraph:PATH, memory: or sparql:QUERY_URL.")] = None,
     ) -> None:
         """Serve SPARQL 1.1 (/sparql), the Graph Store Protocol (/store), /health and /docs."""
         from lcgraph.api.app import create_app
         from lcgraph.api.auth import TokenConfigError
         from lcgraph.api.serving import default_workers
         from lcgraph.api.serving import serve as run
+        from lcgraph.store import StoreUnavailable
 
         try:
             settings = Settings.from_env().with_overrides(
-                data_dir=data, host=host, port=port, query_timeout=timeout, workers=workers
+                data_dir=data, host=host, port=port, query_timeout=timeout, workers=workers, store=store
             )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        if settings.store and settings.store.startswith("oxigraph:"):
+            settings = settings.with_overrides(data_dir=settings.store[len("oxigraph:") :], store="")
         try:
             web_app = create_app(settings)
         except TokenConfigError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-        except OSError as exc:
-            typer.echo(f"error: cannot open the store in {settings.data_dir}: {exc}", err=True)
+        except (OSError, StoreUnavailable, ValueError) as exc:
+            where = settings.store or settings.data_dir
+            typer.echo(f"error: cannot open the store {where}: {exc}", err=True)
             raise typer.Exit(2) from None
         count = settings.workers or default_workers()
         typer.echo(
-            f"lcgraph: serving {settings.data_dir} on http://{settings.host}:{settings.port}/sparql "
+            f"lcgraph: serving {settings.store or settings.data_dir} "
+            f"on http://{settings.host}:{settings.port}/sparql "
             f"with {count} query processes (docs at /docs)",
             err=True,
         )

@@ -27,6 +27,9 @@ from typing import Any
 import pytest
 from live_server import RunningServer, Seed, start_server
 
+# Real stores (oxigraph serve, Virtuoso) and the `repository` fixture over every backend.
+from stores import oxigraph_server, repository, virtuoso_server  # noqa: F401
+
 
 def _factory(tmp_factory: pytest.TempPathFactory) -> tuple[Callable[..., RunningServer], list[RunningServer]]:
     started: list[RunningServer] = []

@@ -158,8 +158,9 @@ def personal_properties(ds: Dataset) -> frozenset[str]:
 
 def non_person_classes(ds: Dataset) -> frozenset[str]:
     """Organisation and place classes (with their sub-classes in the ontology)."""
-    values = " ".join(f"<{c}>" for c in NON_PERSON_ROOTS)
-    rows = ds.select(f"SELECT DISTINCT ?c {{ VALUES ?root {{ {values} }} ?c <{RDFS.subClassOf}>* ?root }}")
+    # One branch per root with the root written in (Virtuoso evaluates a `*` path only from a constant).
+    branches = " UNION ".join(f"{{ ?c <{RDFS.subClassOf}>* <{c}> }}" for c in sorted(NON_PERSON_ROOTS))
+    rows = ds.select(f"SELECT DISTINCT ?c {{ {branches} }}")
     return frozenset(NON_PERSON_ROOTS) | {r["c"].value for r in rows if isinstance(r["c"], ox.NamedNode)}
 
 
@@ -214,9 +215,7 @@ def misplaced_personal(ds: Dataset) -> list[ox.Quad]:
     personal = PersonalFilter(ds)
     found: list[ox.Quad] = []
     for p in sorted(personal.properties):
-        for q in ds.store.quads_for_pattern(None, ox.NamedNode(p), None, None):
-            if not isinstance(q.graph_name, ox.NamedNode):
-                continue  # the store's default graph only repeats the named graphs' triples
+        for q in ds.quads(predicate=ox.NamedNode(p)):
             if q.graph_name.value != PRIVATE_GRAPH and personal.is_personal(q):
                 found.append(q)
     return found

@@ -32,7 +32,7 @@ def report_store_conformance(ds: object, console: Console) -> bool:
     from lcgraph.validation.guarded import default_shapes
     from lcgraph.validation.incremental import validate_full
 
-    report = validate_full(default_shapes(), ds.store)  # type: ignore[attr-defined]
+    report = validate_full(default_shapes(), ds)  # type: ignore[arg-type]
     console.print(report.text(limit=30), highlight=False, markup=False, soft_wrap=True)
     return report.conforms
 
@@ -56,7 +56,6 @@ def validate(
 ) -> None:
     """Check files (or the store) against the shapes without writing anything."""
     from lcgraph.cli import console, fail, open_dataset
-    from lcgraph.validation.engine import triples_store
     from lcgraph.validation.files import parse_file
     from lcgraph.validation.guarded import check_change, default_shapes
     from lcgraph.validation.incremental import validate_full
@@ -68,14 +67,14 @@ def validate(
     shapes = default_shapes()
     report = ValidationReport(mode="full" if all_ or alone else "incremental")
     if all_:
-        report = validate_full(shapes, open_dataset(data).store)
+        report = validate_full(shapes, open_dataset(data))
     for path in files or []:
         try:
             quads = parse_file(path, graph=graph, format=format)
         except LoadError as exc:
             fail(str(exc))
         if alone:
-            one = validate_full(shapes, triples_store((q.subject, q.predicate, q.object) for q in quads))
+            one = validate_full(shapes, triples=[(q.subject, q.predicate, q.object) for q in quads])
         else:
             one = check_change(open_dataset(data), add_quads=quads, shapes=shapes)
         for f in one.findings:
