@@ -22,6 +22,7 @@ TRIPLES = 20000
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(240)  # a hang is the failure
 def test_sigterm_lets_an_in_flight_write_finish_and_the_store_reopens(tmp_path: Path) -> None:
     data = tmp_path / "store"
     live = serve_existing(data, tmp_path / "serve.log", LCGRAPH_TOKENS=DEFAULT_TOKENS)

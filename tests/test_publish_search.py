@@ -110,9 +110,7 @@ def test_text_score_is_a_sparql_function_of_the_endpoint(server_factory) -> None
 
     from lcgraph.bootstrap import initialise
 
-    server = server_factory()
-    initialise(server.dataset)
-    server.app.state.runtime.mark_written()
+    server = server_factory(seed=initialise)
     query = (
         "PREFIX lc: <https://w3id.org/lcgraph/def#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
         'SELECT ?s ?score WHERE { ?s rdfs:label ?l BIND(lc:textScore(?l, "หาดใหญ่") AS ?score) '

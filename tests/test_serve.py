@@ -324,6 +324,7 @@ def test_only_a_write_that_changed_the_store_makes_a_snapshot(service: Live) -> 
     assert _generation(service) == before + 1
 
 
+@pytest.mark.timeout(120)  # a hang is the failure
 def test_head_size_limit_and_connections_that_send_nothing(service: Live) -> None:
     # An oversized request head is refused (400) or the connection is cut while it is sent.
     for payload in (
@@ -374,6 +375,7 @@ def test_distinct_big_queries_leave_memory_bounded(service: Live) -> None:
     assert growth < 50 * 1024 * 1024
 
 
+@pytest.mark.timeout(240)  # a hang is the failure
 def test_runaway_queries_never_cost_other_clients(service: Live) -> None:
     """20 runaway queries at once (2 s limit) while a client asks ``ASK {}`` every 50 ms."""
     stop = threading.Event()
@@ -428,6 +430,7 @@ def test_runaway_queries_never_cost_other_clients(service: Live) -> None:
     assert _select(service, "ASK {}").status_code == 200
 
 
+@pytest.mark.timeout(180)  # a hang is the failure
 def test_sigterm_stops_everything_cleanly(tmp_path: Path) -> None:
     service = _start(tmp_path)  # its own: this test stops it
     children = subprocess.run(
