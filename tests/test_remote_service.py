@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 WRITE = "remote-write-token-01"
 PRIVATE = "remote-private-token-02"
 TOKENS = f"steward:{WRITE}:write,analyst:{PRIVATE}:read-private"
-LC = "https://w3id.org/lcgraph/ontology#"
+LC = "https://w3id.org/lcgraph/def#"
 ID = "https://w3id.org/lcgraph/id/"
 PRIVATE_GRAPH = "https://w3id.org/lcgraph/graph/private"
 # Every public triple once (set semantics over the union of the public graphs).
