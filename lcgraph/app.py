@@ -34,10 +34,12 @@ from starlette.requests import ClientDisconnect
 from lcgraph import __version__
 from lcgraph.access import AccessDenied
 from lcgraph.api import analysis, graph_store, publish, queries, sparql, writes
+from lcgraph.api.accept import named
 from lcgraph.api.caching import PrivateAnswers
 from lcgraph.api.errors import error_response, install_error_handlers
 from lcgraph.api.forwarding import ForwardWrites
 from lcgraph.api.middleware import AccessLog, BodyLimit, CloseWhenDraining
+from lcgraph.api.negotiation import REPORT_FORMATS
 from lcgraph.api.runtime import ServiceRuntime, runtime
 from lcgraph.api.writes import report_response
 from lcgraph.config import Settings
@@ -48,6 +50,8 @@ from lcgraph.validation import guarded, updates
 from lcgraph.web import routes as web_routes
 
 log = logging.getLogger("lcgraph.api")
+
+REPORT_MEDIA_TYPES = tuple(m for f in REPORT_FORMATS for m in (f.media_type, *f.also))
 
 
 async def _load_error(request: Request, exc: Exception) -> Any:
@@ -63,8 +67,8 @@ def _guarded_write_handlers(app: FastAPI) -> None:
 
     async def refused(request: Request, exc: Exception) -> Any:
         report = getattr(exc, "report", None)
-        accept = request.headers.get("accept", "")
-        if report is not None and any(t in accept for t in ("json", "text/turtle")):
+        # A client that names a report format (JSON, Turtle, JSON-LD) gets the report itself.
+        if report is not None and named(request.headers.get("accept"), REPORT_MEDIA_TYPES) > 0:
             return report_response(request, report, 422)
         return error_response(
             request, 422, f"the data would break the lcgraph shapes; nothing was written.\n{exc}"

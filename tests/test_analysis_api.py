@@ -14,8 +14,7 @@ from test_analysis_findings import planted
 
 @pytest.fixture
 def loaded(server):
-    planted().load(server.dataset)
-    server.app.state.runtime.mark_written()
+    server.change(planted().load)
     return server
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import RunningServer
+from live_server import RunningServer, Seed
 
 from lcgraph.bootstrap import initialise
 
@@ -46,11 +47,14 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(module_server_factory: Callable[..., RunningServer]) -> Iterator[RunningServer]:
-    server = module_server_factory()
-    initialise(server.dataset, examples=True)
-    server.app.state.runtime.mark_written()
-    yield server
+def live_seed() -> Seed:
+    return partial(initialise, examples=True)
+
+
+@pytest.fixture(scope="module")
+def site(live: RunningServer) -> RunningServer:
+    """The module's ``live`` server (conftest), started over ``lcgraph init --examples``."""
+    return live
 
 
 @pytest.fixture(scope="module")

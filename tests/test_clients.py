@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import rdflib
-from conftest import WRITE_TOKEN, RunningServer
+from live_server import WRITE_TOKEN, RunningServer
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pyoxigraph as ox
 import rdflib
-from conftest import RunningServer
+from live_server import RunningServer
 
 TURTLE = {"Content-Type": "text/turtle"}
 G = "http://example.org/g"

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import DEFAULT_TOKENS
+from live_server import DEFAULT_TOKENS
 from openpyxl import Workbook
 from test_validation_data import ID, LC, V, base_dataset
 
@@ -314,8 +314,7 @@ def test_large_file_on_disk_is_refused_before_reading(ds: Dataset, tmp_path: Pat
 ADMIN_TOKEN = "test-admin-token-0003"
 
 
-def _prepare(server: object) -> None:
-    ds = server.dataset  # type: ignore[attr-defined]
+def _prepare(ds: Dataset) -> None:
     from test_validation_data import ECOLOGY, vocab_ntriples
 
     from lcgraph import resources
@@ -323,14 +322,13 @@ def _prepare(server: object) -> None:
     ds.load_path(resources.ONTOLOGY_FILE, graph=str(GRAPH_ONTOLOGY))
     ds.load_bytes(vocab_ntriples(), "ntriples", graph=str(GRAPH_VOCAB))
     ds.update(ECOLOGY)
-    server.app.state.runtime.mark_written()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
 def server(module_server_factory: Callable[..., object]) -> object:
-    s = module_server_factory(tokens=DEFAULT_TOKENS + ",chief:test-admin-token-0003:write+admin")
-    _prepare(s)
-    return s
+    return module_server_factory(
+        tokens=DEFAULT_TOKENS + ",chief:test-admin-token-0003:write+admin", seed=_prepare
+    )
 
 
 def test_http_import_ok_then_refused_with_report(server: object) -> None:

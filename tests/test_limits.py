@@ -11,7 +11,7 @@ import socket
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import RunningServer
+from live_server import RunningServer
 
 PATHOLOGICAL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 CHEAP = "ASK { <http://example.org/s1> ?p ?o }"
@@ -31,6 +31,7 @@ def test_a_small_answer_over_the_size_limit_is_refused_clearly(server_factory) -
     assert small.status_code == 200 and len(small.json()["results"]["bindings"]) == 3
 
 
+@pytest.mark.timeout(120)  # a hang is the failure
 def test_a_streamed_answer_over_the_size_limit_is_cut_not_passed_off_as_complete(server_factory) -> None:  # type: ignore[no-untyped-def]
     server: RunningServer = server_factory(max_result_bytes=3 * 1024 * 1024)
     server.load(_triples(40000))
@@ -67,6 +68,7 @@ def test_request_bodies_over_the_limit_get_413(server_factory) -> None:  # type:
     )
 
 
+@pytest.mark.timeout(60)  # a hang is the failure
 def test_a_truncated_body_changes_nothing_and_the_server_carries_on(server: RunningServer) -> None:
     before = server.dataset.count()
     host, port = server.url.removeprefix("http://").split(":")

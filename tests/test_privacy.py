@@ -8,13 +8,12 @@ test can fail). The HTTP tests try the same attacks on a real server.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import PRIVATE_TOKEN, RunningServer
+from live_server import PRIVATE_TOKEN, RunningServer, Seed
 from test_publish_support import EXAMPLES, PRIVATE, SECRETS, build_store, fill
 
 from lcgraph.personal import PersonalFilter, route_personal
@@ -225,11 +224,9 @@ def test_misplaced_personal_data_is_found_and_moved(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(module_server_factory: Callable[..., RunningServer]) -> RunningServer:
-    server = module_server_factory()
-    fill(server.dataset)
-    server.app.state.runtime.mark_written()
-    return server
+def live_seed() -> Seed:
+    """The module's ``live`` server (conftest) starts over the seed network."""
+    return fill
 
 
 AUTH = {"Authorization": f"Bearer {PRIVATE_TOKEN}"}

@@ -15,7 +15,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import PRIVATE_TOKEN, RunningServer
+from live_server import PRIVATE_TOKEN, RunningServer
 
 from lcgraph.api.errors import ApiError
 from lcgraph.api.negotiation import (
@@ -379,21 +379,21 @@ def test_service_description_counts_triples_per_graph(loaded: RunningServer) -> 
 # -- operations -------------------------------------------------------------------------
 
 
-def test_health_and_openapi_list_every_route(live_server: RunningServer) -> None:
-    assert httpx.get(live_server.url + "/health").json()["status"] == "ok"
-    spec = httpx.get(live_server.url + "/openapi.json").json()
+def test_health_and_openapi_list_every_route(live: RunningServer) -> None:
+    assert httpx.get(live.url + "/health").json()["status"] == "ok"
+    spec = httpx.get(live.url + "/openapi.json").json()
     for path in ("/sparql", "/store", "/health"):
         assert path in spec["paths"], path
     assert set(spec["paths"]["/store"]) >= {"get", "put", "post", "delete"}
-    assert httpx.get(live_server.url + "/docs").status_code == 200
+    assert httpx.get(live.url + "/docs").status_code == 200
 
 
-def test_openapi_documents_security_bodies_and_unique_operations(live_server: RunningServer) -> None:
+def test_openapi_documents_security_bodies_and_unique_operations(live: RunningServer) -> None:
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # FastAPI warns on a duplicate operation ID
-        spec = live_server.app.openapi()
+        spec = live.app.openapi()
     ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
     assert len(ids) == len(set(ids))
     assert {"token", "basic"} <= set(spec["components"]["securitySchemes"])
@@ -410,21 +410,21 @@ def test_openapi_documents_security_bodies_and_unique_operations(live_server: Ru
     assert "text/turtle" in spec["paths"]["/store"]["put"]["requestBody"]["content"]
 
 
-def test_answers_that_may_hold_personal_data_are_private_to_caches(live_server: RunningServer) -> None:
-    anonymous = httpx.get(live_server.sparql, params={"query": "ASK {}"})
+def test_answers_that_may_hold_personal_data_are_private_to_caches(live: RunningServer) -> None:
+    anonymous = httpx.get(live.sparql, params={"query": "ASK {}"})
     assert "Authorization" in anonymous.headers["vary"]
     assert "private" not in anonymous.headers.get("cache-control", "")
     reader = httpx.get(
-        live_server.sparql, params={"query": "ASK {}"}, headers={"Authorization": f"Bearer {PRIVATE_TOKEN}"}
+        live.sparql, params={"query": "ASK {}"}, headers={"Authorization": f"Bearer {PRIVATE_TOKEN}"}
     )
     assert reader.status_code == 200 and reader.headers["cache-control"] == "private"
 
 
 def test_access_log_is_one_json_line_per_request(
-    live_server: RunningServer, caplog: pytest.LogCaptureFixture
+    live: RunningServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level("INFO", logger="lcgraph.access"):
-        httpx.get(live_server.sparql, params={"query": "ASK {}", "secret": "x"})
+        httpx.get(live.sparql, params={"query": "ASK {}", "secret": "x"})
         # The line is written once the answer has gone out, by the server's thread: wait for it.
         for _ in range(100):
             if any(r.name == "lcgraph.access" for r in caplog.records):

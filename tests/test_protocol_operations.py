@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +12,8 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import DEFAULT_TOKENS, WRITE_TOKEN
+from attacks.live import serve_existing
+from live_server import DEFAULT_TOKENS, WRITE_TOKEN
 
 from lcgraph.store import Dataset
 
@@ -24,32 +21,13 @@ GRAPH = "http://example.org/graceful"
 TRIPLES = 20000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
+@pytest.mark.timeout(240)  # a hang is the failure
 def test_sigterm_lets_an_in_flight_write_finish_and_the_store_reopens(tmp_path: Path) -> None:
     data = tmp_path / "store"
-    port = _free_port()
-    env = {**os.environ, "LCGRAPH_TOKENS": DEFAULT_TOKENS}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lcgraph.cli", "serve", "--data", str(data), "--port", str(port)],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+    live = serve_existing(data, tmp_path / "serve.log", LCGRAPH_TOKENS=DEFAULT_TOKENS)
+    proc, url = live.proc, live.url
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         started = threading.Event()
 
         def body() -> Iterator[bytes]:
@@ -80,10 +58,8 @@ def test_sigterm_lets_an_in_flight_write_finish_and_the_store_reopens(tmp_path: 
         # uvicorn re-raises the signal once its graceful shutdown is done.
         assert proc.wait(timeout=60) in (0, -signal.SIGTERM)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    log = proc.stderr.read() if proc.stderr else ""
+        live.kill()
+    log = live.log.read_text()
     access = [json.loads(line.split(" ", 4)[-1]) for line in log.splitlines() if "lcgraph.access" in line]
     assert any(entry["path"] == "/store" and entry["status"] == 201 for entry in access)
     ds = Dataset.open(data)

@@ -2,15 +2,17 @@
 
 The manifest (``tests/w3c/sparql11-protocol/manifest.ttl``, copied unchanged
 from the W3C) describes each test as HTTP requests and expected responses;
-``run_w3c_test`` (conftest) replays them over a real uvicorn server on a
-temporary on-disk store, emptied before each entry — once against the app alone
-and once as ``lcgraph serve`` runs it (query processes and the writer).
+``run_w3c_test`` (``w3c_manifest.py``) replays them over a real uvicorn server on
+a temporary on-disk store: each entry on its own (the server restarted over an
+empty store with the entry's graphs), then all in order against one ``lcgraph
+serve`` process tree (query processes and the writer) fed over HTTP.
 """
 
 from __future__ import annotations
 
 import pytest
-from conftest import W3C_DIR, RunningServer, W3CTest, read_manifest, run_w3c_test
+from live_server import RunningServer
+from w3c_manifest import W3C_DIR, W3CTest, read_manifest, run_w3c_test
 
 MANIFEST = W3C_DIR / "sparql11-protocol" / "manifest.ttl"
 TESTS = read_manifest(MANIFEST)
@@ -26,14 +28,9 @@ def test_w3c_protocol(server: RunningServer, test: W3CTest) -> None:
     run_w3c_test(server, test)
 
 
-@pytest.mark.parametrize("test", TESTS, ids=[t.id for t in TESTS])
-def test_w3c_protocol_through_lcgraph_serve(served_server: RunningServer, test: W3CTest) -> None:
-    """The same entries against ``lcgraph serve``'s process tree (query processes and the writer)."""
-    run_w3c_test(served_server, test)
-
-
-def test_w3c_protocol_in_manifest_order_on_one_server(module_server_factory) -> None:  # noqa: ANN001
-    """As clients run it: every entry in order against ONE long-running server, no reset between."""
-    one = module_server_factory()
+def test_w3c_protocol_in_manifest_order_on_one_server(served_server: RunningServer) -> None:
+    """Every entry in order against ONE ``lcgraph serve`` process tree (query processes and the
+    writer), as clients meet it: never restarted; before each entry it is emptied with DROP ALL
+    and given the entry's graphs with Graph Store PUTs, over HTTP."""
     for test in TESTS:
-        run_w3c_test(one, test)
+        run_w3c_test(served_server, test, fresh=False)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import RunningServer
+from live_server import RunningServer, Seed
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 from test_publish_support import EXAMPLES, PRIVATE, fill
@@ -18,11 +16,9 @@ WHOLE = rdflib.URIRef("https://w3id.org/lcgraph/id/dataset/lcgraph")
 
 
 @pytest.fixture(scope="module")
-def live(module_server_factory: Callable[..., RunningServer]) -> RunningServer:
-    server = module_server_factory()
-    fill(server.dataset)
-    server.app.state.runtime.mark_written()
-    return server
+def live_seed() -> Seed:
+    """The module's ``live`` server (conftest) starts over the seed network."""
+    return fill
 
 
 def _void(live: RunningServer, fmt: str = "turtle", path: str = "/.well-known/void") -> rdflib.Graph:
@@ -115,6 +111,7 @@ def test_every_format_says_the_same_and_html_is_for_people(live: RunningServer) 
 
 def test_description_follows_the_store(live: RunningServer) -> None:
     before = _int(_void(live), rdflib.URIRef(EXAMPLES), VOID.triples)
-    live.dataset.update(f'INSERT DATA {{ GRAPH <{EXAMPLES}> {{ <urn:x:new> <urn:x:p> "illustrative" }} }}')
-    live.dataset.flush()
+    update = f'INSERT DATA {{ GRAPH <{EXAMPLES}> {{ <urn:x:new> <urn:x:p> "illustrative" }} }}'
+    r = httpx.post(live.sparql, data={"update": update}, headers=live.write_headers)
+    assert r.status_code == 204, r.text
     assert _int(_void(live), rdflib.URIRef(EXAMPLES), VOID.triples) == before + 1

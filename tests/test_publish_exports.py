@@ -7,14 +7,13 @@ import io
 import json
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import RunningServer
+from live_server import RunningServer, Seed
 from pyld import jsonld
 from rdflib.compare import isomorphic
 from test_publish_support import EXAMPLES, PRIVATE, build_store, fill, public_quads
@@ -34,11 +33,9 @@ RDFLIB = {
 
 
 @pytest.fixture(scope="module")
-def live(module_server_factory: Callable[..., RunningServer]) -> RunningServer:
-    server = module_server_factory()
-    fill(server.dataset)
-    server.app.state.runtime.mark_written()
-    return server
+def live_seed() -> Seed:
+    """The module's ``live`` server (conftest) starts over the seed network."""
+    return fill
 
 
 def _expected_graph(ds: Dataset) -> rdflib.Graph:

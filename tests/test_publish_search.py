@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import RunningServer
+from live_server import RunningServer, Seed
 from test_publish_support import EXAMPLES, build_store, fill
 
 from lcgraph.publish.search import TEXT_SCORE, SearchIndex, index_for, sparql_functions, text_score, words
@@ -24,11 +23,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
 
 
 @pytest.fixture(scope="module")
-def live(module_server_factory: Callable[..., RunningServer]) -> RunningServer:
-    server = module_server_factory()
-    fill(server.dataset)
-    server.app.state.runtime.mark_written()
-    return server
+def live_seed() -> Seed:
+    """The module's ``live`` server (conftest) starts over the seed network."""
+    return fill
 
 
 def test_thai_text_is_segmented_into_words() -> None:
@@ -113,9 +110,7 @@ def test_text_score_is_a_sparql_function_of_the_endpoint(server_factory) -> None
 
     from lcgraph.bootstrap import initialise
 
-    server = server_factory()
-    initialise(server.dataset)
-    server.app.state.runtime.mark_written()
+    server = server_factory(seed=initialise)
     query = (
         "PREFIX lc: <https://w3id.org/lcgraph/def#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
         'SELECT ?s ?score WHERE { ?s rdfs:label ?l BIND(lc:textScore(?l, "หาดใหญ่") AS ?score) '

@@ -6,9 +6,9 @@ import base64
 
 import httpx
 import pytest
-from conftest import PRIVATE_TOKEN, WRITE_TOKEN, RunningServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from live_server import PRIVATE_TOKEN, WRITE_TOKEN, RunningServer
 
 from lcgraph.api.auth import TokenConfigError, parse_tokens
 from lcgraph.namespaces import GRAPH_PRIVATE
@@ -103,12 +103,12 @@ def test_personal_data_is_hidden_without_read_private(server: RunningServer) -> 
     assert "someone@example.org" in httpx.get(server.store, params={"graph": PRIVATE}, headers=allowed).text
 
 
-def test_cors_allows_reads_from_browsers_but_not_credentials(live_server: RunningServer) -> None:
+def test_cors_allows_reads_from_browsers_but_not_credentials(live: RunningServer) -> None:
     origin = {"Origin": "https://yasgui.example.org"}
-    r = httpx.get(live_server.sparql, params={"query": "ASK {}"}, headers=origin)
+    r = httpx.get(live.sparql, params={"query": "ASK {}"}, headers=origin)
     assert r.headers["access-control-allow-origin"] == "*"
     preflight = httpx.options(
-        live_server.sparql,
+        live.sparql,
         headers={
             **origin,
             "Access-Control-Request-Method": "POST",
@@ -117,7 +117,7 @@ def test_cors_allows_reads_from_browsers_but_not_credentials(live_server: Runnin
     )
     assert preflight.status_code == 200
     with_token = httpx.options(
-        live_server.sparql,
+        live.sparql,
         headers={
             **origin,
             "Access-Control-Request-Method": "POST",
@@ -148,9 +148,7 @@ BAD_REQUESTS = [
 @pytest.fixture(params=["app", "lcgraph serve"])
 def any_server(request: pytest.FixtureRequest) -> RunningServer:
     """The app alone, and the app as ``lcgraph serve`` runs it (query processes and the writer)."""
-    running: RunningServer = request.getfixturevalue(
-        "live_server" if request.param == "app" else "served_server"
-    )
+    running: RunningServer = request.getfixturevalue("live" if request.param == "app" else "served_server")
     running.reset()
     return running
 
@@ -197,9 +195,9 @@ def test_random_bodies_never_cause_a_server_error(
     assert "Traceback" not in r.text
 
 
-def test_federated_service_queries_are_refused(live_server: RunningServer) -> None:
+def test_federated_service_queries_are_refused(live: RunningServer) -> None:
     query = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"
-    r = httpx.get(live_server.sparql, params={"query": query})
+    r = httpx.get(live.sparql, params={"query": query})
     assert r.status_code == 403 and "SERVICE" in r.text
     literal = 'SELECT * WHERE { ?s ?p "a SERVICE desk" }'
-    assert httpx.get(live_server.sparql, params={"query": literal}).status_code == 200
+    assert httpx.get(live.sparql, params={"query": literal}).status_code == 200

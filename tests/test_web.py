@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from functools import partial
 
 import httpx
 import pytest
-from conftest import RunningServer
+from live_server import RunningServer, Seed
 
 from lcgraph.bootstrap import initialise
 from lcgraph.namespaces import GRAPH_PRIVATE
@@ -18,11 +18,14 @@ EXAMPLE_CITY = "https://w3id.org/lcgraph/id/city/example-north"
 
 
 @pytest.fixture(scope="module")
-def site(module_server_factory: Callable[..., RunningServer]) -> Iterator[RunningServer]:
-    server = module_server_factory()
-    initialise(server.dataset, examples=True)
-    server.app.state.runtime.mark_written()
-    yield server
+def live_seed() -> Seed:
+    return partial(initialise, examples=True)
+
+
+@pytest.fixture(scope="module")
+def site(live: RunningServer) -> RunningServer:
+    """The module's ``live`` server (conftest), started over ``lcgraph init --examples``."""
+    return live
 
 
 def count(server: RunningServer, cls: str) -> int:
@@ -345,9 +348,8 @@ def test_gaps_page_says_what_changed_since_the_stored_analysis(site: RunningServ
     gone = findings[-1]
     gone_kind, gone.kind = gone.kind, "isolated-actor"
     stored = [*findings[1:-1], gone]
-    write_findings(site.dataset, stored, [], now, now)
+    site.change(lambda ds: write_findings(ds, stored, [], now, now))
     gone.kind = gone_kind
-    site.app.state.runtime.mark_written()
     try:
         html = httpx.get(site.url + "/gaps", params={"lang": "en"}, timeout=120).text
         assert "Since the previous analysis" in html
@@ -355,8 +357,7 @@ def test_gaps_page_says_what_changed_since_the_stored_analysis(site: RunningServ
         assert re.search(r'data-change="closed">1 closed', html)
         assert re.search(rf'data-change="persisting">{len(findings) - 2:,} persisting', html)
     finally:
-        site.dataset.update(f"DROP SILENT GRAPH <{GRAPH_FINDINGS}>")
-        site.app.state.runtime.mark_written()
+        site.change(lambda ds: ds.update(f"DROP SILENT GRAPH <{GRAPH_FINDINGS}>"))
 
 
 def test_scorecard_agrees_with_the_findings(site: RunningServer) -> None:

@@ -18,9 +18,13 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from lcgraph.api.accept import named
 from lcgraph.store.repository import ConcurrentChange, StoreUnavailable
 
 log = logging.getLogger("lcgraph.api")
+
+#: An error is answered in JSON to a client that names one of these in ``Accept``.
+JSON_ERRORS = ("application/json", "application/problem+json")
 
 
 class ApiError(Exception):
@@ -97,10 +101,9 @@ def store_error(exc: StoreUnavailable | ConcurrentChange) -> ApiError:
 def render_error(
     accept: str | None, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
-    """An error answer for a client that sent ``accept``: JSON if it asks for JSON, else text."""
+    """An error answer for a client that sent ``accept``: JSON if it names a JSON type, else text."""
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    accept = accept or ""
-    if "application/json" in accept or "application/problem+json" in accept:
+    if named(accept, JSON_ERRORS) > 0:
         return JSONResponse(
             {"status": status, "error": title, "message": message}, status_code=status, headers=headers
         )

@@ -38,10 +38,6 @@ class QueryOperation:
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
 
-    @property
-    def has_dataset(self) -> bool:
-        return self.default_graphs is not None or self.named_graphs is not None
-
 
 @dataclass(frozen=True)
 class UpdateOperation:

@@ -33,7 +33,18 @@ from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingR
 
 from lcgraph.api.auth import READ_PRIVATE, registry
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound
-from lcgraph.api.negotiation import JSON_LD, N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, MediaFormat, negotiate
+from lcgraph.api.negotiation import (
+    HTML,
+    JSON,
+    JSON_LD,
+    N_QUADS,
+    N_TRIPLES,
+    RDF_XML,
+    TRIG,
+    TURTLE,
+    MediaFormat,
+    negotiate,
+)
 from lcgraph.api.runtime import runtime
 from lcgraph.namespaces import GRAPH_ONTOLOGY, LC, LCG, LCV, PREFIXES
 from lcgraph.publish import catalog as catalog_module
@@ -49,8 +60,6 @@ from lcgraph.web.layout import page_for
 router = APIRouter(tags=["linked data"])
 
 # The engine field is not used for HTML: pages are rendered by Jinja2.
-HTML = MediaFormat("html", "text/html", ox.RdfFormat.TURTLE, ("html",), ("application/xhtml+xml",))
-JSON = MediaFormat("json", "application/json", ox.RdfFormat.JSON_LD, ("json",))
 #: Resource descriptions. Turtle first: a client that accepts anything (curl) gets RDF.
 RESOURCE_FORMATS = (TURTLE, HTML, JSON_LD, N_TRIPLES, RDF_XML)
 CATALOG_FORMATS = (TURTLE, HTML, JSON_LD, N_TRIPLES, RDF_XML)
@@ -100,11 +109,7 @@ def _cache_headers(etag: str, private: bool, vary: str = "Accept") -> dict[str, 
 
 def _alternates(request: Request, formats: tuple[MediaFormat, ...]) -> list[tuple[str, str, str]]:
     base = str(request.url.replace(query=""))
-    return [
-        (f.names[0] if f.names else f.key, f.media_type, f"{base}?format={f.names[0]}")
-        for f in formats
-        if f is not HTML
-    ]
+    return [(f.key, f.media_type, f"{base}?format={f.key}") for f in formats if f is not HTML]
 
 
 def _link_header(alternates: list[tuple[str, str, str]]) -> str:
@@ -172,7 +177,7 @@ def _resource(request: Request, iri: str) -> Response:
             desc, _linker(request), alternates, schema_org_view(desc, page_url), page_for(request)
         )
         return HTMLResponse(html, headers=headers)
-    headers["Content-Location"] = f"{page_url}?format={fmt.names[0]}"
+    headers["Content-Location"] = f"{page_url}?format={fmt.key}"
     return Response(desc.serialize(fmt.engine), media_type=fmt.content_type, headers=headers)
 
 

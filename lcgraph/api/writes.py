@@ -38,6 +38,7 @@ from lcgraph.access import Access
 from lcgraph.api.auth import ADMIN, WRITE, registry
 from lcgraph.api.bounded import ClientGone, run_bounded
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
+from lcgraph.api.negotiation import JSON, REPORT_FORMATS, choose
 from lcgraph.api.runtime import runtime
 from lcgraph.ingest.importer import import_bytes
 from lcgraph.ingest.sheets import SheetError, check_size
@@ -60,13 +61,9 @@ def report_response(
     request: Request, report: ValidationReport, status: int = 200, extra: dict[str, Any] | None = None
 ) -> Response:
     """The report in the form the client asks for: JSON (default), Turtle or JSON-LD."""
-    accept = request.headers.get("accept", "")
-    if "text/turtle" in accept:
-        return Response(report.serialize("text/turtle"), status_code=status, media_type="text/turtle")
-    if "application/ld+json" in accept:
-        return Response(
-            report.serialize("application/ld+json"), status_code=status, media_type="application/ld+json"
-        )
+    fmt = choose(request.headers.get("accept"), REPORT_FORMATS) or JSON
+    if fmt is not JSON:
+        return Response(report.serialize(fmt.media_type), status_code=status, media_type=fmt.media_type)
     body = dict(extra or {})
     body["report"] = report.to_json()
     body.setdefault("conforms", report.conforms)

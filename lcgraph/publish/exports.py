@@ -38,7 +38,6 @@ from lcgraph.store import Dataset, Format, by_name
 
 log = logging.getLogger("lcgraph.publish")
 
-SLICE_KINDS = ("city", "partner", "graph", "class")
 CHUNK = 64 * 1024
 
 # Who counts as "of a partner": the statements that tie a resource to an agent.
@@ -292,10 +291,3 @@ def stream_export(
         while chunk := reader.read(CHUNK):
             yield chunk
     thread.join()
-
-
-def write_public_dataset(
-    ds: Dataset, output: IO[bytes], fmt: Format | str, *, may_read_private: bool = False
-) -> None:
-    """Whole-dataset GET for the Graph Store Protocol: every graph the caller may read."""
-    write_export(ds, output, fmt, Slice(), may_read_private=may_read_private)

@@ -1,7 +1,12 @@
-"""RDF serialisation formats: names, file extensions and media types.
+"""Every serialisation lcgraph reads or writes, in one table: RDF syntaxes and SPARQL results.
 
-One table answers "which pyoxigraph format is this?" for the CLI (a name or
-a file extension) and for the HTTP layer (a media type).
+The engine's own metadata (pyoxigraph's ``RdfFormat`` / ``QueryResultsFormat``:
+media type, file extension, display name, W3C IRI, whether it carries named
+graphs) is the source; this table only adds what clients send that the engine
+does not know: our short names (``--format``, ``?format=``), extra file
+extensions, and other media types that name the same format. The CLI looks a
+format up by name or file extension, the HTTP layer by media type
+(:mod:`lcgraph.api.negotiation` picks among them from ``Accept``).
 """
 
 from __future__ import annotations
@@ -9,66 +14,177 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import RdfFormat
+from pyoxigraph import QueryResultsFormat, RdfFormat
+
+Engine = RdfFormat | QueryResultsFormat
 
 
 @dataclass(frozen=True)
 class Format:
-    """One RDF serialisation format known to lcgraph."""
+    """One serialisation: the engine's format and the names clients use for it.
 
-    name: str
-    rdf_format: RdfFormat
-    media_type: str
-    extensions: tuple[str, ...]
-    aliases: tuple[str, ...] = ()
+    ``key`` is our canonical short name; ``names`` are more short names;
+    ``also`` are other media types clients send for it (honoured in
+    ``Accept`` only when named exactly); ``more_extensions`` are file
+    extensions besides the engine's own. ``media`` is only for answers the engine does
+    not write (an HTML page, plain JSON): their media type; ``engine`` is
+    then the RDF the answer is made from.
+    """
+
+    key: str
+    engine: Engine
+    names: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
+    more_extensions: tuple[str, ...] = ()
+    media: str = ""
+
+    def __reduce__(self) -> tuple[object, tuple[str, bool]]:
+        # The engine's format objects do not pickle; a format crosses a process boundary as its key.
+        return (by_key, (self.key, self.is_results))
+
+    @property
+    def name(self) -> str:
+        return self.key
+
+    @property
+    def label(self) -> str:
+        """The engine's display name (``Turtle``, ``SPARQL Results in JSON`` …)."""
+        return self.engine.name
+
+    @property
+    def media_type(self) -> str:
+        """The media type we send, without parameters."""
+        return self.media or self.engine.media_type.split(";", 1)[0].strip()
+
+    @property
+    def file_extension(self) -> str:
+        return self.engine.file_extension
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        """Every file extension, with its dot, the engine's first (``.ttl``)."""
+        return tuple(f".{e}" for e in (self.file_extension, *self.more_extensions))
+
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        return (self.key, *self.names)
+
+    @property
+    def is_results(self) -> bool:
+        """SELECT/ASK results (else RDF)."""
+        return isinstance(self.engine, QueryResultsFormat)
 
     @property
     def is_dataset(self) -> bool:
-        """True for formats that carry named graphs (TriG, N-Quads)."""
-        return self.rdf_format.supports_datasets
+        """True for RDF formats that carry named graphs (TriG, N-Quads, JSON-LD)."""
+        return isinstance(self.engine, RdfFormat) and self.engine.supports_datasets
+
+    @property
+    def rdf_format(self) -> RdfFormat:
+        assert isinstance(self.engine, RdfFormat), f"{self.key} is not an RDF format"
+        return self.engine
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` header value (textual types say UTF-8)."""
+        textual = self.media_type.startswith("text/") or self.media_type in _UTF8_TYPES
+        return f"{self.media_type}; charset=utf-8" if textual else self.media_type
+
+    @property
+    def iri(self) -> str:
+        """The format's IRI in the W3C list (https://www.w3.org/ns/formats/), for Service Descriptions.
+
+        The engine knows each IRI, except that pyoxigraph 0.5 names JSON-LD
+        ``https://www.w3.org/ns/formats/data/JSON-LD``; the W3C IRI is used instead.
+        """
+        return _W3C_IRIS.get(self.key, self.engine.iri)
+
+    def answers_to(self, media_type: str) -> bool:
+        """Is ``media_type`` (no parameters, lower case) this format's or one of its aliases?"""
+        return media_type == self.media_type or media_type in self.also
+
+    def names_format(self, value: str) -> bool:
+        """Does a ``format=`` value (short name, media type or media subtype) name this format?"""
+        wanted = value.strip().lower()
+        bare = wanted.split(";", 1)[0].strip()
+        if wanted in self.all_names or self.answers_to(bare):
+            return True
+        return any(bare == m.partition("/")[2] for m in (self.media_type, *self.also))
 
 
-FORMATS: tuple[Format, ...] = (
-    Format("turtle", RdfFormat.TURTLE, "text/turtle", (".ttl",), ("ttl",)),
-    Format("ntriples", RdfFormat.N_TRIPLES, "application/n-triples", (".nt",), ("nt", "n-triples")),
-    Format("nquads", RdfFormat.N_QUADS, "application/n-quads", (".nq",), ("nq", "n-quads")),
-    Format("trig", RdfFormat.TRIG, "application/trig", (".trig",)),
-    Format("rdfxml", RdfFormat.RDF_XML, "application/rdf+xml", (".rdf", ".owl", ".xml"), ("xml", "rdf/xml")),
-    Format("jsonld", RdfFormat.JSON_LD, "application/ld+json", (".jsonld", ".json"), ("json-ld", "json")),
-    Format("n3", RdfFormat.N3, "text/n3", (".n3",)),
+_W3C_IRIS = {"jsonld": "http://www.w3.org/ns/formats/JSON-LD"}
+_UTF8_TYPES = {"application/n-triples", "application/n-quads", "application/trig"}
+
+# -- the table -------------------------------------------------------------------------
+
+#: SPARQL results (SELECT and ASK).
+SPARQL_JSON = Format("json", QueryResultsFormat.JSON, ("srj",), ("application/json",))
+SPARQL_XML = Format("xml", QueryResultsFormat.XML, ("srx",), ("application/xml", "text/xml"))
+SPARQL_CSV = Format("csv", QueryResultsFormat.CSV)
+# Accept: text/plain on a SELECT gets TSV (readable as text; Fuseki and Oxigraph answer text too).
+SPARQL_TSV = Format("tsv", QueryResultsFormat.TSV, ("text",), ("text/plain",))
+
+#: RDF syntaxes.
+TURTLE = Format("turtle", RdfFormat.TURTLE, ("ttl",), ("application/x-turtle",))
+N_TRIPLES = Format("ntriples", RdfFormat.N_TRIPLES, ("nt", "n-triples"), ("text/plain",))
+N_QUADS = Format("nquads", RdfFormat.N_QUADS, ("nq", "n-quads"))
+TRIG = Format("trig", RdfFormat.TRIG)
+RDF_XML = Format(
+    "rdfxml", RdfFormat.RDF_XML, ("rdf", "xml", "rdf/xml"), ("application/xml", "text/xml"), ("owl", "xml")
 )
+JSON_LD = Format("jsonld", RdfFormat.JSON_LD, ("json-ld", "json"), ("application/json",), ("json",))
+N3 = Format("n3", RdfFormat.N3)
 
-_BY_NAME = {alias: f for f in FORMATS for alias in (f.name, *f.aliases)}
-_BY_EXT = {ext: f for f in FORMATS for ext in f.extensions}
-_BY_MEDIA = {f.media_type: f for f in FORMATS}
-_BY_MEDIA.update({"application/x-turtle": _BY_NAME["turtle"], "text/plain": _BY_NAME["ntriples"]})
+RESULTS_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
+RDF_FORMATS: tuple[Format, ...] = (TURTLE, N_TRIPLES, N_QUADS, TRIG, RDF_XML, JSON_LD, N3)
+#: Kept for callers that list the RDF formats (help texts, the catalogue).
+FORMATS = RDF_FORMATS
 
 
 class UnknownFormat(ValueError):
     """Raised when a format name, extension or media type is not one we read."""
 
 
+def by_key(key: str, results: bool = False) -> Format:
+    """The format with this canonical key (``results``: look among the SPARQL results formats)."""
+    return next(f for f in (RESULTS_FORMATS if results else RDF_FORMATS) if f.key == key)
+
+
 def format_names() -> list[str]:
-    """The canonical format names, for help texts and error messages."""
-    return [f.name for f in FORMATS]
+    """The canonical RDF format names, for help texts and error messages."""
+    return [f.key for f in RDF_FORMATS]
 
 
 def by_name(name: str) -> Format:
-    """Look a format up by its name or alias (``turtle``, ``ttl``, ``nq`` …)."""
-    try:
-        return _BY_NAME[name.strip().lower()]
-    except KeyError:
-        raise UnknownFormat(f"unknown format {name!r}; known formats: {', '.join(format_names())}") from None
+    """An RDF format by its name or alias (``turtle``, ``ttl``, ``nq`` …)."""
+    wanted = name.strip().lower()
+    for f in RDF_FORMATS:
+        if wanted in f.all_names:
+            return f
+    raise UnknownFormat(f"unknown format {name!r}; known formats: {', '.join(format_names())}")
+
+
+def _by_engine(engine: RdfFormat | None) -> Format | None:
+    return next((f for f in RDF_FORMATS if f.engine == engine), None) if engine is not None else None
 
 
 def by_media_type(media_type: str) -> Format:
-    """Look a format up by media type; parameters such as ``charset`` are ignored."""
-    bare = media_type.split(";", 1)[0].strip().lower()
-    try:
-        return _BY_MEDIA[bare]
-    except KeyError:
-        known = ", ".join(sorted(_BY_MEDIA))
-        raise UnknownFormat(f"unsupported media type {bare!r}; supported: {known}") from None
+    """An RDF format by media type, as the engine reads it (parameters such as ``charset`` ignored)."""
+    found = _by_engine(RdfFormat.from_media_type(media_type))
+    if found is None:
+        known = ", ".join(sorted({m for f in RDF_FORMATS for m in (f.media_type, *f.also)}))
+        bare = media_type.split(";", 1)[0].strip().lower()
+        raise UnknownFormat(f"unsupported media type {bare!r}; supported: {known}")
+    return found
+
+
+def by_extension(extension: str) -> Format | None:
+    """An RDF format by file extension (no dot), or ``None``."""
+    ext = extension.lower().lstrip(".")
+    for f in RDF_FORMATS:
+        if ext in f.more_extensions:
+            return f
+    return _by_engine(RdfFormat.from_extension(ext)) if ext != "txt" else None
 
 
 def for_path(path: Path, explicit: str | None = None) -> Format:
@@ -81,9 +197,10 @@ def for_path(path: Path, explicit: str | None = None) -> Format:
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
-    if suffixes and suffixes[-1] in _BY_EXT:
-        return _BY_EXT[suffixes[-1]]
-    known = ", ".join(sorted(_BY_EXT))
-    raise UnknownFormat(
-        f"cannot tell the format of {path.name!r} from its extension (known: {known}); pass --format"
-    )
+    found = by_extension(suffixes[-1]) if suffixes else None
+    if found is None:
+        known = ", ".join(sorted({e for f in RDF_FORMATS for e in f.extensions}))
+        raise UnknownFormat(
+            f"cannot tell the format of {path.name!r} from its extension (known: {known}); pass --format"
+        )
+    return found

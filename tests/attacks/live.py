@@ -115,6 +115,13 @@ class Live:
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
 
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+    def health(self) -> dict[str, object]:
+        return httpx.get(self.url + "/health", timeout=10).json()
+
     def client(self, who: str = "anonymous", timeout: float = 60) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers=auth(who), timeout=timeout)
 
@@ -202,13 +209,18 @@ def serve(template: Path, where: Path, **env: str) -> Live:
     return serve_existing(data, where / "serve.log", **env)
 
 
-def serve_existing(data: Path, log: Path, **env: str) -> Live:
+def serve_existing(data: Path, log: Path, *args: str, **env: str) -> Live:
+    """Start ``lcgraph serve --data DATA`` (with ``args``, e.g. ``--workers 2``) on a free port.
+
+    The tokens are the attack suite's unless ``env`` sets ``LCGRAPH_TOKENS``; the
+    server's output goes to ``log``. Returns once ``/health`` answers.
+    """
     port = free_port()
     full_env = {**os.environ, "LCGRAPH_TOKENS": TOKENS, **env}
     full_env.pop("LCGRAPH_TOKENS_FILE", None)
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [LCGRAPH, "serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port)],
+            [LCGRAPH, "serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=full_env,
