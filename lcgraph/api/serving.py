@@ -1,6 +1,6 @@
 """How ``lcgraph serve`` runs: one writer, and uvicorn's supervised query processes on the public port.
 
-For :mod:`lcgraph.server_commands` and the test fixtures.
+For :mod:`lcgraph.cli.serve` and the test fixtures.
 
 * The **writer** is this process: it owns the store (RocksDB allows one
   writer) and runs the app with uvicorn on a Unix socket only the query
@@ -223,9 +223,10 @@ def prepare(
     dataset = rt.dataset
     if dataset.path is None:
         raise ValueError("lcgraph serve needs an on-disk store")
-    rt.snapshots = Snapshots(dataset, Snapshots.root_for(dataset.path))
     public = public_socket(settings.host, settings.port)
     settings = settings.with_overrides(port=public.getsockname()[1])
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    rt.snapshots = Snapshots(dataset, Snapshots.root_for(dataset.path), url=f"http://{host}:{settings.port}")
     _remove_stale_sockets()
     workdir = tempfile.mkdtemp(prefix="lcgraph-writer-")
     path = Path(workdir) / "writer.sock"
