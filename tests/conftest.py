@@ -17,11 +17,17 @@ thread of the test process, so tests can still look at its store), and
 uvicorn's supervised query processes listen on the public port, answer
 reads from published snapshots and forward writes (the W3C manifests run
 against both).
+
+``service`` is ``lcgraph serve`` itself, a real process tree on a free port
+over a store made by ``lcgraph init --examples`` (one per test module).
 """
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -184,6 +190,89 @@ def server(live_server: RunningServer) -> RunningServer:
 def served_server(module_server_factory: Callable[..., RunningServer]) -> RunningServer:
     """One server per test module as ``lcgraph serve`` runs it: two query processes and the writer."""
     return module_server_factory(workers=2)
+
+
+# -- `lcgraph serve` as a real process ---------------------------------------------
+
+
+@dataclass
+class Service:
+    """A real ``lcgraph serve`` process: its URL, the process, its log and the store it serves."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    data: Path
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+    def health(self) -> dict[str, object]:
+        return httpx.get(self.url + "/health", timeout=10).json()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """``lcgraph serve`` as a user runs it, over a store made by ``lcgraph init --examples``.
+
+    Two query processes, the default test tokens, a 2 s query limit, a 4 MB body limit.
+    """
+    root = tmp_path_factory.mktemp("serve")
+    data = root / "db"
+    subprocess.run(
+        [sys.executable, "-m", "lcgraph.cli", "init", "--data", str(data), "--examples"],
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    log = root / "server.log"
+    env = {
+        **os.environ,
+        "LCGRAPH_TOKENS": DEFAULT_TOKENS,
+        "LCGRAPH_QUERY_TIMEOUT": "2",
+        "LCGRAPH_MAX_BODY": "4000000",
+    }
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "lcgraph.cli",
+                "serve",
+                "--data",
+                str(data),
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()
+        try:
+            if httpx.get(url + "/health", timeout=5).json().get("role") == "query":
+                break
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.2)
+    else:
+        raise RuntimeError("lcgraph serve did not start:\n" + log.read_text())
+    yield Service(url, process, log, data)
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 # -- W3C manifest harness (SPARQL 1.1 Protocol and Graph Store Protocol) -----------

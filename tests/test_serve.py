@@ -12,97 +12,18 @@ clients, memory bounded under distinct big queries, and a clean shutdown.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
+from conftest import PRIVATE_TOKEN, WRITE_TOKEN, Service
 from SPARQLWrapper import CSV, JSON, SPARQLWrapper
 
-WRITE_TOKEN = "serve-write-token-01"
-PRIVATE_TOKEN = "serve-private-token-02"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-
-
-@dataclass
-class Service:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def sparql(self) -> str:
-        return self.url + "/sparql"
-
-    def health(self) -> dict[str, object]:
-        return httpx.get(self.url + "/health", timeout=10).json()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    root = tmp_path_factory.mktemp("serve")
-    data = root / "db"
-    subprocess.run(
-        [sys.executable, "-m", "lcgraph.cli", "init", "--data", str(data), "--examples"],
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    log = root / "server.log"
-    env = {
-        **os.environ,
-        "LCGRAPH_TOKENS": f"steward:{WRITE_TOKEN}:write+read-private,analyst:{PRIVATE_TOKEN}:read-private",
-        "LCGRAPH_QUERY_TIMEOUT": "2",
-        "LCGRAPH_MAX_BODY": "4000000",
-    }
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "lcgraph.cli",
-                "serve",
-                "--data",
-                str(data),
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()
-        try:
-            if httpx.get(url + "/health", timeout=5).json().get("role") == "query":
-                break
-        except (httpx.HTTPError, ValueError):
-            pass
-        time.sleep(0.2)
-    else:
-        raise RuntimeError("lcgraph serve did not start:\n" + log.read_text())
-    yield Service(url, process, log)
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 def _select(service: Service, query: str, **headers: str) -> httpx.Response:

@@ -10,12 +10,14 @@ anything else is named as such.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from lcgraph.api.snapshots import Server, SnapshotsChanging, open_newest, serving
 from lcgraph.config import Settings
@@ -37,7 +39,7 @@ Instead = Callable[[str], str]
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print the problem on stderr and exit (2 = bad input, or a store that cannot be used now)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -121,10 +123,14 @@ def refusal(path: Path, server: Server, command: str, instead: Instead) -> str:
 
 
 def curl(url: str, *args: str) -> str:
-    """A curl line that writes through the server with a token of the 'write' scope."""
+    """A curl line that writes through the server with a token of the 'write' scope.
+
+    ``args`` are quoted for the shell here; the token stays a variable the shell expands.
+    """
+    words = ["curl", "-X", "POST", "-H", '"Authorization: Bearer $LCGRAPH_TOKEN"']
+    words += [shlex.quote(arg) for arg in (*args, url)]
     return (
-        " ".join(["curl", "-X", "POST", "-H", "'Authorization: Bearer $LCGRAPH_TOKEN'", *args, f"'{url}'"])
-        + " (LCGRAPH_TOKEN: a token with the 'write' scope from the server's LCGRAPH_TOKENS)"
+        " ".join(words) + " (LCGRAPH_TOKEN: a token with the 'write' scope from the server's LCGRAPH_TOKENS)"
     )
 
 

@@ -43,7 +43,7 @@ def import_(
         def instead(url: str) -> str:
             flags = "?force=true" if force else ""
             admin = " (--force: a token with the 'admin' scope)" if force else ""
-            request = curl(f"{url}/import/{template}{flags}", "-F", f"'file=@{file}'")
+            request = curl(f"{url}/import/{template}{flags}", "-F", f"file=@{file}")
             return f"send the sheet to the server's import route{admin}: {request}"
 
         ds = open_for_writing(data, "import", instead)

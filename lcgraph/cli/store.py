@@ -7,6 +7,7 @@ For data stewards and researchers. ``register(app)`` adds them to the
 from __future__ import annotations
 
 import getpass
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -207,9 +208,9 @@ def _load_instead(files: list[Path], graph: str | None, fmt: str | None, force: 
             target = f"/store?graph={quote(graph, safe=':/#')}" if graph else "/store?default"
         gzipped = path.suffix.lower() == ".gz"
         body = "@-" if gzipped else f"@{path}"
-        request = curl(url + target, "-H", f"'Content-Type: {rdf.media_type}'", "--data-binary", body)
+        request = curl(url + target, "-H", f"Content-Type: {rdf.media_type}", "--data-binary", body)
         if gzipped:
-            request = f"gunzip -c {path} | {request}"
+            request = f"gunzip -c {shlex.quote(str(path))} | {request}"
         more = " (one request per file)" if len(files) > 1 else ""
         return f"send the file to the server's Graph Store{more}: {request}"
 
