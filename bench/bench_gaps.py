@@ -57,10 +57,10 @@ def build_store(cities: int, seed: int, disk: Path | None, work: Path) -> Datase
     if disk is None or ds.is_empty():
         start = time.perf_counter()
         for path in resources.vocab_files():
-            ds.store.bulk_load(
+            ds._store.bulk_load(
                 path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(GRAPH_VOCAB))
             )
-        ds.store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
+        ds._store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
         ds.flush()
         print(f"loaded into the {'disk' if disk else 'memory'} store in {time.perf_counter() - start:.1f} s")
     return ds

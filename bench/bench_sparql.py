@@ -87,10 +87,10 @@ def _stores() -> tuple[Path, Path, int]:
         started = time.perf_counter()
         ds = Dataset.open(ours)
         ds.load_path(_data_file())
-        ds.store.optimize()
+        ds._store.optimize()
         ds.flush()
         print(f"loaded {ds.count()} quads in {time.perf_counter() - started:.1f} s")
-        ds.store.backup(str(peer))
+        ds._store.backup(str(peer))
         del ds
         marker.write_text("ok\n")
     count = sum(1 for _ in ox.Store.read_only(str(ours)).quads_for_pattern(None, None, None, None))

@@ -72,9 +72,9 @@ class RunningServer:
 
     def reset(self) -> None:
         """Empty the store (as the W3C manifests assume) and tell the query processes."""
-        self.dataset.store.clear()
-        for graph in list(self.dataset.store.named_graphs()):
-            self.dataset.store.remove_graph(graph)
+        self.dataset._store.clear()
+        for graph in list(self.dataset._store.named_graphs()):
+            self.dataset._store.remove_graph(graph)
         self.app.state.runtime.mark_written()
 
     def load(self, data: str, graph: str | None = None, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> None:

@@ -58,7 +58,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
 
 @pytest.fixture
 def ds(template: Dataset, tmp_path: Path) -> Dataset:
-    template.store.backup(str(tmp_path / "copy"))
+    template._store.backup(str(tmp_path / "copy"))
     return Dataset.open(tmp_path / "copy")
 
 
@@ -239,7 +239,7 @@ def test_what_is_validated_is_what_is_committed_with_blank_nodes(ds: Dataset, ye
     except ValidationFailed:
         assert counts(ds) == before
         return
-    report = validate_full(default_shapes(), ds.store)
+    report = validate_full(default_shapes(), ds)
     assert report.conforms, report.text(limit=5)
     # Every new end instant is linked to its interval (nothing orphaned by re-minted blank nodes).
     rows = ds.select(

@@ -36,12 +36,12 @@ def store_dir(tmp_path: Path) -> Path:
 
 def test_gaps_json_writes_findings_to_the_store_when_asked(store_dir: Path) -> None:
     before = Dataset.open(store_dir)
-    quads = len(before.store)
+    quads = len(before._store)
     del before
     looked = lcgraph("gaps", "--data", store_dir, "--format", "json")
     assert looked.returncode == 0 and "wrote" not in looked.stderr
     after = Dataset.open(store_dir)
-    assert len(after.store) == quads, "lcgraph gaps wrote into the store without --write"
+    assert len(after._store) == quads, "lcgraph gaps wrote into the store without --write"
     del after
     proc = lcgraph("gaps", "--data", store_dir, "--format", "json", "--write")
     assert proc.returncode == 0, proc.stderr

@@ -59,7 +59,7 @@ def sheet_xlsx(template: str, rows: list[dict[str, object]]) -> bytes:
 
 
 def dump(ds: Dataset) -> bytes:
-    return b"\n".join(sorted(ox.serialize(ds.store, format=ox.RdfFormat.N_QUADS).splitlines()))
+    return b"\n".join(sorted(ox.serialize(ds._store, format=ox.RdfFormat.N_QUADS).splitlines()))
 
 
 @pytest.fixture

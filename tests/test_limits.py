@@ -58,7 +58,7 @@ def test_request_bodies_over_the_limit_get_413(server_factory) -> None:  # type:
         headers={"Content-Type": "application/n-triples", **server.write_headers},
     )
     assert r.status_code == 413
-    assert not server.dataset.store.contains_named_graph(ox.NamedNode("http://example.org/g"))
+    assert not server.dataset._store.contains_named_graph(ox.NamedNode("http://example.org/g"))
     assert (
         httpx.post(
             server.sparql, content="ASK {}", headers={"Content-Type": "application/sparql-query"}

@@ -321,5 +321,5 @@ def test_personal_data_sent_to_a_public_graph_lands_in_the_private_graph(tmp_pat
     result = apply_change(ds, add_quads=[phone], source="test", agent="steward")
     assert result.added == 1
     private = ox.NamedNode("https://w3id.org/lcgraph/graph/private")
-    assert list(ds.store.quads_for_pattern(person, phone.predicate, None, public)) == []
-    assert len(list(ds.store.quads_for_pattern(person, phone.predicate, None, private))) == 1
+    assert list(ds.quads(person, phone.predicate, None, public)) == []
+    assert len(list(ds.quads(person, phone.predicate, None, private))) == 1

@@ -87,4 +87,4 @@ def test_sigterm_lets_an_in_flight_write_finish_and_the_store_reopens(tmp_path: 
     access = [json.loads(line.split(" ", 4)[-1]) for line in log.splitlines() if "lcgraph.access" in line]
     assert any(entry["path"] == "/store" and entry["status"] == 201 for entry in access)
     ds = Dataset.open(data)
-    assert len(list(ds.store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH)))) == TRIPLES
+    assert len(list(ds.quads(None, None, None, ox.NamedNode(GRAPH)))) == TRIPLES

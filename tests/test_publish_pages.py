@@ -48,7 +48,7 @@ def _public_triples_about(live: RunningServer, iri: str) -> set[tuple[str, str, 
     """What the store holds about ``iri`` outside the private graph (blank-node objects left out)."""
     personal = PersonalFilter(live.dataset)
     out = set()
-    for q in live.dataset.store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+    for q in live.dataset.quads(ox.NamedNode(iri), None, None, None):
         if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == PRIVATE:
             continue
         if isinstance(q.object, ox.BlankNode) or personal.is_personal(q):
@@ -163,7 +163,7 @@ def test_ontology_dereferences_as_a_document_and_per_term(live: RunningServer) -
     ttl = httpx.get(live.url + "/ontology", headers={"Accept": "text/turtle"})
     served = rdflib.Graph().parse(data=ttl.content, format="turtle")
     ontology = ox.NamedNode(str(GRAPH_ONTOLOGY))
-    dumped = live.dataset.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ontology)
+    dumped = live.dataset._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ontology)
     stored = rdflib.Graph().parse(data=dumped, format="nt")
     assert isomorphic(served, stored)
     term = httpx.get(live.url + "/ontology/LearningCity?format=ntriples")

@@ -90,7 +90,7 @@ def test_text_score_is_a_sparql_function(store: Dataset) -> None:
         f"SELECT ?s {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l "
         f'FILTER(<{TEXT_SCORE}>(?l, "หาดใหญ่") = 1) }}'
     )
-    rows = store.store.query(query, use_default_graph_as_union=True, custom_functions=sparql_functions())
+    rows = store.query(query, custom_functions=sparql_functions())
     assert ox.NamedNode(ID + "city/hat-yai") in {r["s"] for r in rows}
 
 

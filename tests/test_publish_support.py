@@ -103,7 +103,7 @@ def public_quads(ds: Dataset) -> list[ox.Quad]:
 def test_illustrative_data_loads_and_keeps_personal_data_private(tmp_path: Path) -> None:
     ds = build_store(tmp_path / "db")
     assert ds.count(PRIVATE) == 4
-    private_text = " ".join(str(q) for q in ds.quads(PRIVATE))
+    private_text = " ".join(str(q) for q in ds.quads(graph=PRIVATE))
     public_text = " ".join(str(q) for q in public_quads(ds))
     for secret in SECRETS:
         assert secret in private_text

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from test_validation_data import base_dataset
 from test_validation_incremental import _after, _change, base, changes
 
+from lcgraph.store import Repository
 from lcgraph.validation.engine import engine_name
 from lcgraph.validation.guarded import default_shapes
 from lcgraph.validation.incremental import validate_change, validate_full
@@ -50,8 +51,8 @@ def test_engines_agree_on_the_bad_files(name: str) -> None:
     ds.load_path(DATA / "concepts.ttl", graph="https://w3id.org/lcgraph/graph/concepts")
     ds.load_path(DATA / name, graph="https://w3id.org/lcgraph/graph/file")
     shapes = default_shapes()
-    turbo = validate_full(shapes, ds.store, engine="turbo")
-    reference = validate_full(shapes, ds.store, engine="pyshacl")
+    turbo = validate_full(shapes, ds, engine="turbo")
+    reference = validate_full(shapes, ds, engine="pyshacl")
     assert keys(turbo) == keys(reference)
     if name.startswith("bad-"):
         assert reference.count("Violation") > 0
@@ -60,7 +61,7 @@ def test_engines_agree_on_the_bad_files(name: str) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=changes)
 def test_engines_agree_on_random_changes(
-    base: tuple[ox.Store, list[ox.Quad]], ops: list[tuple], monkeypatch: pytest.MonkeyPatch
+    base: tuple[Repository, list[ox.Quad]], ops: list[tuple], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store, data_quads = base
     add, remove = _change(ops, store, data_quads)

@@ -25,7 +25,7 @@ PREFIXES = f"PREFIX lc: <{LC}>\nPREFIX lcid: <{ID}>\nPREFIX rdfs: <http://www.w3
 
 
 def dump(ds: Dataset) -> bytes:
-    lines = ox.serialize(ds.store, format=ox.RdfFormat.N_QUADS).splitlines()
+    lines = ox.serialize(ds._store, format=ox.RdfFormat.N_QUADS).splitlines()
     return b"\n".join(sorted(lines))
 
 
@@ -48,7 +48,7 @@ def test_valid_change_lands_with_history(ds: Dataset) -> None:
     result = apply_change(ds, add_quads=new_space(), source="test", agent="steward")
     assert (result.added, result.removed) == (5, 0)
     assert result.report.conforms
-    assert all(q in ds.store for q in new_space())
+    assert all(q in ds._store for q in new_space())
     changes = list_changes(ds)
     assert [(c.agent, c.added, c.removed, c.source, c.forced) for c in changes] == [
         ("steward", 5, 0, "test", False)
@@ -124,19 +124,19 @@ def test_graph_replacement_with_blank_nodes_is_one_step(ds: Dataset) -> None:
     b = ox.BlankNode()
     first = [ox.Quad(b, ox.NamedNode(LABEL), ox.Literal("x"), ox.NamedNode(graph))]
     apply_change(ds, add_quads=first, source="test", agent="steward")
-    stored = list(ds.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+    stored = list(ds.quads(None, None, None, ox.NamedNode(graph)))
     assert len(stored) == 1
     replacement = [quad("thing/1", LABEL, ox.Literal("y"), graph)]
     result = apply_change(ds, add_quads=replacement, remove_quads=stored, source="test", agent="steward")
     assert (result.added, result.removed) == (1, 1)
-    assert list(ds.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))) == replacement
+    assert list(ds.quads(None, None, None, ox.NamedNode(graph))) == replacement
 
 
 def test_same_quad_added_and_removed_stays(ds: Dataset) -> None:
     q = quad("space/s1", LABEL, ox.Literal("Space S1", language="en"))
     result = apply_change(ds, add_quads=[q], remove_quads=[q], source="test", agent="steward")
     assert (result.added, result.removed, result.change) == (0, 0, None)
-    assert q in ds.store
+    assert q in ds._store
 
 
 def test_schema_http_is_normalised(ds: Dataset) -> None:
@@ -147,8 +147,8 @@ def test_schema_http_is_normalised(ds: Dataset) -> None:
         ox.NamedNode(DATA_GRAPH),
     )
     apply_change(ds, add_quads=[q], source="test", agent="steward")
-    assert list(ds.store.quads_for_pattern(None, ox.NamedNode("https://schema.org/description"), None))
-    assert not list(ds.store.quads_for_pattern(None, ox.NamedNode("http://schema.org/description"), None))
+    assert list(ds.quads(None, ox.NamedNode("https://schema.org/description"), None))
+    assert not list(ds.quads(None, ox.NamedNode("http://schema.org/description"), None))
 
 
 def test_sparql_update_valid_and_invalid(ds: Dataset) -> None:
@@ -210,13 +210,13 @@ def _canonical(store: ox.Store) -> list[str]:
 def _as_plain_store(ds: Dataset) -> ox.Store:
     """The dataset as a plain SPARQL store sees it: lcg:default is the default graph, no merge."""
     plain = ox.Store()
-    for q in ds.store:
+    for q in ds._store:
         if isinstance(q.graph_name, ox.DefaultGraph):
             continue
         if q.graph_name == UNNAMED:
             q = ox.Quad(q.subject, q.predicate, q.object)
         plain.add(q)
-    for g in ds.store.named_graphs():
+    for g in ds._store.named_graphs():
         if g != UNNAMED:
             plain.add_graph(g)
     return plain
@@ -238,9 +238,9 @@ def test_update_change_matches_the_engine(update: str, on_disk: bool, tmp_path: 
     )
     _commit(ds, update_change(ds, seed))
     reference = _as_plain_store(ds)
-    before = set(ds.store)
+    before = set(ds._store)
     effect = update_change(ds, prefix + update)
-    assert set(ds.store) == before  # nothing was run on the store itself
+    assert set(ds._store) == before  # nothing was run on the store itself
     reference.update(prefix + update)
     _commit(ds, effect)
     mine = _as_plain_store(ds)
@@ -248,12 +248,9 @@ def test_update_change_matches_the_engine(update: str, on_disk: bool, tmp_path: 
     assert sorted(map(str, mine.named_graphs())) == sorted(map(str, reference.named_graphs()))
     # The merged default graph is the union of the named graphs, each triple once.
     union = {
-        (q.subject, q.predicate, q.object) for q in ds.store if not isinstance(q.graph_name, ox.DefaultGraph)
+        (q.subject, q.predicate, q.object) for q in ds._store if not isinstance(q.graph_name, ox.DefaultGraph)
     }
-    merged = {
-        (q.subject, q.predicate, q.object)
-        for q in ds.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-    }
+    merged = {(q.subject, q.predicate, q.object) for q in ds.quads(None, None, None, ox.DefaultGraph())}
     assert merged == union
 
 
@@ -310,11 +307,11 @@ def test_blank_node_intervals_are_followed(ds: Dataset, tmp_path: Path) -> None:
     refused = {(f.focus_node, f.path) for f in info.value.report.findings if f.severity == "Violation"}
     assert (ID + "membership/test", "<http://www.w3.org/ns/org#memberDuring>") in refused
     load_file(ds, good, graph=DATA_GRAPH)
-    assert validate_full(default_shapes(), ds.store).conforms
+    assert validate_full(default_shapes(), ds).conforms
     # Now change the end year inside the stored blank nodes: found by walking back from a blank node.
     end = next(
         iter(
-            ds.store.quads_for_pattern(
+            ds.quads(
                 None,
                 ox.NamedNode("http://www.w3.org/2006/time#inXSDgYear"),
                 ox.Literal("2024", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear")),

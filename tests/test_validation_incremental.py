@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_validation_data import DATA_GRAPH, ID, LC, V, base_dataset, finding_keys
 
+from lcgraph.store import Repository
 from lcgraph.validation.guarded import default_shapes
 from lcgraph.validation.incremental import affected_nodes, validate_change, validate_full
 from lcgraph.validation.view import ChangeView
@@ -179,14 +180,14 @@ changes = st.lists(
 
 
 @pytest.fixture(scope="module")
-def base() -> tuple[ox.Store, list[ox.Quad]]:
+def base() -> tuple[Repository, list[ox.Quad]]:
     ds = base_dataset()
-    quads = sorted(ds.store.quads_for_pattern(None, None, None, ox.NamedNode(DATA_GRAPH)), key=str)
-    return ds.store, quads
+    quads = sorted(ds.quads(graph=DATA_GRAPH), key=str)
+    return ds, quads
 
 
 def _change(
-    ops: list[tuple], store: ox.Store, data_quads: list[ox.Quad]
+    ops: list[tuple], store: Repository, data_quads: list[ox.Quad]
 ) -> tuple[set[ox.Quad], set[ox.Quad]]:
     add: set[ox.Quad] = set()
     remove: set[ox.Quad] = set()
@@ -203,23 +204,20 @@ def _change(
             remove.add(data_quads[op[1] % len(data_quads)])
         else:
             sub, sup = op[1]
-            remove.update(
-                store.quads_for_pattern(ox.NamedNode(sub), ox.NamedNode(SUBCLASS), ox.NamedNode(sup))
-            )
-    add = {q for q in add if q not in store}
+            remove.update(store.quads(ox.NamedNode(sub), ox.NamedNode(SUBCLASS), ox.NamedNode(sup)))
+    add = {q for q in add if not store.contains(q)}
     return add, remove - add
 
 
-def _after(store: ox.Store, add: set[ox.Quad], remove: set[ox.Quad]) -> ox.Store:
-    copy = ox.Store()
-    copy.extend(q for q in store if q not in remove)
-    copy.extend(add)
+def _after(store: Repository, add: set[ox.Quad], remove: set[ox.Quad]) -> Repository:
+    copy = store.scratch_copy()
+    copy.apply(add, remove)
     return copy
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=changes)
-def test_incremental_equals_full(base: tuple[ox.Store, list[ox.Quad]], ops: list[tuple]) -> None:
+def test_incremental_equals_full(base: tuple[Repository, list[ox.Quad]], ops: list[tuple]) -> None:
     store, data_quads = base
     add, remove = _change(ops, store, data_quads)
     shapes = default_shapes()
@@ -229,7 +227,7 @@ def test_incremental_equals_full(base: tuple[ox.Store, list[ox.Quad]], ops: list
     assert incremental.conforms == full.conforms
 
 
-def test_base_store_has_no_findings(base: tuple[ox.Store, list[ox.Quad]]) -> None:
+def test_base_store_has_no_findings(base: tuple[Repository, list[ox.Quad]]) -> None:
     report = validate_full(default_shapes(), base[0])
     assert report.findings == []
 
@@ -238,7 +236,7 @@ def _q(s: str, p: str, o: ox.NamedNode | ox.Literal, g: str = DATA_GRAPH) -> ox.
     return ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o, ox.NamedNode(g))
 
 
-def test_removing_a_city_type_reaches_everything_linked_to_it(base: tuple[ox.Store, list[ox.Quad]]) -> None:
+def test_removing_a_city_type_reaches_everything_linked_to_it(base: tuple[Repository, list[ox.Quad]]) -> None:
     store, _ = base
     city = ID + "city/test-a"
     gone = _q(city, RDF_TYPE, ox.NamedNode(LC + "LearningCity"))
@@ -257,17 +255,17 @@ def test_removing_a_city_type_reaches_everything_linked_to_it(base: tuple[ox.Sto
     }
 
 
-def test_vocabulary_change_reaches_users_of_the_concept(base: tuple[ox.Store, list[ox.Quad]]) -> None:
+def test_vocabulary_change_reaches_users_of_the_concept(base: tuple[Repository, list[ox.Quad]]) -> None:
     store, _ = base
     concept = V + "theme/history"
-    gone = list(store.quads_for_pattern(ox.NamedNode(concept), ox.NamedNode(SKOS + "inScheme"), None))
+    gone = list(store.quads(ox.NamedNode(concept), ox.NamedNode(SKOS + "inScheme")))
     report = validate_change(default_shapes(), store, [], gone)
     focus = {f.focus_node for f in report.findings if f.severity == "Violation"}
     assert ID + "activity/e1" in focus  # lc:theme must be in lcv:theme (a SPARQL-based component)
     assert concept in focus  # and the concept itself lost its scheme
 
 
-def test_triple_still_in_another_graph_is_not_removed(base: tuple[ox.Store, list[ox.Quad]]) -> None:
+def test_triple_still_in_another_graph_is_not_removed(base: tuple[Repository, list[ox.Quad]]) -> None:
     store, _ = base
     city = _q(ID + "space/s1", LC + "city", ox.NamedNode(ID + "city/test-a"))
     copy = _q(ID + "space/s1", LC + "city", ox.NamedNode(ID + "city/test-a"), OTHER_GRAPH)
@@ -275,7 +273,7 @@ def test_triple_still_in_another_graph_is_not_removed(base: tuple[ox.Store, list
     assert report.conforms
 
 
-def test_only_affected_nodes_are_checked(base: tuple[ox.Store, list[ox.Quad]]) -> None:
+def test_only_affected_nodes_are_checked(base: tuple[Repository, list[ox.Quad]]) -> None:
     store, _ = base
     label = _q(ID + "partner/p2", LABEL, ox.Literal("Second English name", language="en"))
     report = validate_change(default_shapes(), store, [label], [])

@@ -29,7 +29,7 @@ LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 def dump(ds: Dataset) -> bytes:
-    return b"\n".join(sorted(ox.serialize(ds.store, format=ox.RdfFormat.N_QUADS).splitlines()))
+    return b"\n".join(sorted(ox.serialize(ds._store, format=ox.RdfFormat.N_QUADS).splitlines()))
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def _space_lines(name: str, *, city: bool) -> bytes:
 
 def test_valid_file_lands_whole_with_history(ds: Dataset, synthetic: Path) -> None:
     triples = len(list(ox.parse(path=str(synthetic), format=ox.RdfFormat.N_TRIPLES)))
-    before = len(ds.store)
+    before = len(ds._store)
     phases: list[str] = []
     result = load_validated(ds, synthetic, agent="steward", phase=lambda name, _size: phases.append(name))
     assert phases == ["reading", "checking", "writing"]
@@ -69,10 +69,10 @@ def test_valid_file_lands_whole_with_history(ds: Dataset, synthetic: Path) -> No
     assert result.added == triples
     history = [c for c in list_changes(ds) if c.iri == result.change]
     assert [(c.agent, c.added, c.source) for c in history] == [("steward", triples, f"file {synthetic.name}")]
-    history_quads = len(list(ds.store.quads_for_pattern(ox.NamedNode(result.change), None, None, None)))
-    assert len(ds.store) >= before + triples + history_quads
+    history_quads = len(list(ds.quads(ox.NamedNode(result.change), None, None, None)))
+    assert len(ds._store) >= before + triples + history_quads
     first = next(ox.parse(path=str(synthetic), format=ox.RdfFormat.N_TRIPLES))
-    assert ox.Quad(first.subject, first.predicate, first.object) in ds.store
+    assert ox.Quad(first.subject, first.predicate, first.object) in ds._store
 
 
 def test_violation_in_the_last_entity_leaves_the_store_as_it_was(
@@ -128,8 +128,8 @@ def test_staged_validation_equals_incremental(tmp_path: Path, name: str) -> None
     quads = parse_file(DATA / name)
     incremental = check_change(ds, add_quads=quads)
     staging = Dataset.memory()
-    staging.store.extend(quads)
-    staged = validate_staged(default_shapes(), ds.store, staging.store)
+    staging.apply(quads)
+    staged = validate_staged(default_shapes(), ds, staging)
 
     def key(r: object) -> list[tuple[object, ...]]:
         return sorted(
@@ -164,7 +164,7 @@ def test_lcgraph_load_stages_big_files(tmp_path: Path, synthetic: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "triples added" in " ".join(out.stderr.split())
     ds = Dataset.open_read_only(data)
-    assert not any(ds.store.quads_for_pattern(ox.NamedNode(f"{ID}space/one"), None, None, None))
+    assert not any(ds.quads(ox.NamedNode(f"{ID}space/one"), None, None, None))
 
 
 def test_staged_loads_route_personal_data_and_fix_schema_org(
@@ -183,15 +183,13 @@ def test_staged_loads_route_personal_data_and_fix_schema_org(
     path = tmp_path / "with-personal.nt"
     path.write_bytes(synthetic.read_bytes() + extra)
     load_validated(ds, path, agent="steward")
-    email = list(ds.store.quads_for_pattern(ox.NamedNode(f"{ID}person/staged-admin"), None, None, None))
+    email = list(ds.quads(ox.NamedNode(f"{ID}person/staged-admin"), None, None, None))
     assert [(q.predicate.value, q.graph_name) for q in email] == [
         ("https://schema.org/email", ox.NamedNode("https://w3id.org/lcgraph/graph/private"))
     ]
     described = [
         q
-        for q in ds.store.quads_for_pattern(
-            space, None, ox.Literal("a staged description", language="en"), None
-        )
+        for q in ds.quads(space, None, ox.Literal("a staged description", language="en"), None)
         if isinstance(q.graph_name, ox.NamedNode)  # not its copy in the merged default graph
     ]
     assert [q.predicate.value for q in described] == ["https://schema.org/description"]

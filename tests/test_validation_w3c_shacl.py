@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
@@ -84,12 +83,17 @@ def _run(engine: str, data: Path, shapes: Graph) -> tuple[bool, Graph]:
     else:
         # As lcgraph runs it: the data in an engine store, read by pyshacl-turbo.
         import pyshacl_turbo
+        from pyshacl_turbo.rdf import Input
 
-        store = ox.Store()
-        store.load(path=str(data), format=ox.RdfFormat.TURTLE, base_iri=data.resolve().as_uri())
-        from lcgraph.validation.engine import _union_input
+        from lcgraph.store import OxigraphRepository
+        from lcgraph.validation.engine import union_ntriples
 
-        conforms, results, _ = pyshacl_turbo.CompiledShapes(shapes).validate(_union_input(store))
+        store = OxigraphRepository.memory()
+        store.load_path(data, format="turtle", base_iri=data.resolve().as_uri())
+        text = union_ntriples(store)
+        conforms, results, _ = pyshacl_turbo.CompiledShapes(shapes).validate(
+            Input(text, "nquads", None, {}, preserve_ids=True)
+        )
     return bool(conforms), results
 
 

@@ -164,24 +164,16 @@ def _check_private(rt: ServiceRuntime, principal: Principal, target: Target) -> 
 def _dump(
     rt: ServiceRuntime, target: Target, fmt: MediaFormat, hidden: tuple[str, ...]
 ) -> Callable[[IO[bytes]], None]:
-    store = rt.dataset.store
+    repo = rt.dataset
     prefixes = PREFIXES if fmt.key in ("turtle", "trig", "n3") else None
-
-    # Filtering quads in Python is slow: only when a hidden graph actually exists.
-    present = [g for g in hidden if store.contains_named_graph(ox.NamedNode(g))]
 
     def write(output: IO[bytes]) -> None:
         if target is _ALL:
-            # Every named graph the caller may read; the store's default graph is their merge.
-            quads = (
-                q
-                for q in store.quads_for_pattern(None, None, None, None)
-                if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value not in present
-            )
-            ox.serialize(quads, output, fmt.engine, prefixes=prefixes)
+            # Every named graph the caller may read.
+            repo.dump(output, fmt.engine, prefixes=prefixes, exclude=hidden)
         else:
-            graph = UNNAMED if target is None else ox.NamedNode(str(target))
-            store.dump(output, fmt.engine, from_graph=graph, prefixes=prefixes)
+            graph = UNNAMED.value if target is None else str(target)
+            repo.dump(output, fmt.engine, graph=graph, prefixes=prefixes)
 
     return write
 

@@ -57,8 +57,6 @@ from lcgraph.api.negotiation import (
 from lcgraph.api.protocol_request import QueryOperation
 from lcgraph.api.views import ReadView
 from lcgraph.publish import privacy
-from lcgraph.store import Dataset
-from lcgraph.store.dataset import dataset_arguments
 from lcgraph.store.dataset_clause import NestingTooDeep, check_nesting
 
 HOLD_BACK = 1024 * 1024
@@ -100,20 +98,19 @@ class AbortedStream(Exception):
 
 
 def dataset_options(
-    store: Dataset,
     principal_may_read_private: bool,
     default_graphs: Sequence[str] | None,
     named_graphs: Sequence[str] | None,
-) -> tuple[ox.Store, dict[str, Any]]:
-    """The store to query and the engine's dataset arguments (the one place that decides what a caller reads).
+) -> dict[str, Any]:
+    """The repository's dataset arguments for a caller (the one place that decides what a caller reads).
 
     ``default_graphs``/``named_graphs`` are the graphs the request named
     (protocol parameters, else the query's ``FROM``/``FROM NAMED``), ``None``
     when it named none. Naming the private graph without the right is
     refused (403). With no dataset named, the default graph is the union of
     the graphs the caller may read, each triple once; several named default
-    graphs are merged with set semantics too (:func:`lcgraph.store.dataset.dataset_arguments`,
-    which may answer with an in-memory merged copy instead of the store).
+    graphs are merged with set semantics too (the repository does both:
+    :meth:`lcgraph.store.repository.Repository.query`).
     """
     if default_graphs is not None or named_graphs is not None:
         if not principal_may_read_private:
@@ -122,13 +119,12 @@ def dataset_options(
                     privacy.check_graph_readable(graph, principal_may_read_private)
                 except privacy.QueryRefused as exc:
                     raise Forbidden(str(exc)) from None
-        return dataset_arguments(
-            store.store,
-            include_private=principal_may_read_private,
-            default_graph=list(default_graphs or ()),
-            named_graphs=list(named_graphs or ()),
-        )
-    return dataset_arguments(store.store, include_private=principal_may_read_private)
+        return {
+            "include_private": principal_may_read_private,
+            "default_graph": list(default_graphs or ()),
+            "named_graphs": list(named_graphs or ()),
+        }
+    return {"include_private": principal_may_read_private}
 
 
 # -- the query's own dataset clause (FROM, FROM NAMED, SERVICE) -------------------------
@@ -299,40 +295,22 @@ class _Limited:
         return None  # the sink hands on whole chunks by itself
 
 
-_options_cache = DigestCache(8 * 1024 * 1024)
-
-
-def _engine_options(dataset: Dataset, generation: int, job: QueryJob) -> tuple[ox.Store, dict[str, Any]]:
-    """:func:`dataset_options` for the job, remembered per store state when no dataset is named."""
-    key = None
-    if job.default_graphs is None and job.named_graphs is None:
-        key = (id(dataset), generation, job.may_read_private)
-        found = _options_cache.get(key)
-        if found is not None:
-            return dataset.store, found
-    store, options = dataset_options(dataset, job.may_read_private, job.default_graphs, job.named_graphs)
-    if key is not None and store is dataset.store:
-        _options_cache.put(key, options, 200 + 120 * len(options.get("named_graphs", ())))
-    return store, options
-
-
 def evaluate(view: ReadView, job: QueryJob, sink: Any, on_format: Callable[[MediaFormat], None]) -> None:
     """Evaluate ``job`` on ``view`` and let the engine serialise into ``sink`` (raises :class:`ApiError`).
 
     ``on_format`` learns the answer's format before the first byte is written.
     """
-    store, found = _engine_options(view.dataset, view.generation, job)
-    options = dict(found)
+    options = dataset_options(job.may_read_private, job.default_graphs, job.named_graphs)
     if job.base_iri:
         options["base_iri"] = job.base_iri
     if job.substitutions:
-        options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
+        options["substitutions"] = dict(job.substitutions)
     if "textScore" in job.query:
         from lcgraph.publish.search import sparql_functions
 
         options["custom_functions"] = sparql_functions()
     try:
-        result = store.query(job.query, **options)
+        result = view.dataset.query(job.query, **options)
     except SyntaxError as exc:
         raise BadRequest(_syntax_message(exc)) from None
     except (ValueError, TypeError) as exc:

@@ -175,7 +175,7 @@ class Snapshots:
             counter = self._counter
         path = self.root / f"{counter:08d}"
         Path(lock_path(path)).touch()
-        self._dataset.store.backup(str(path))
+        self._dataset.checkpoint(path)
         return Snapshot(str(path), generation)
 
     def _publish(self, snapshot: Snapshot) -> None:

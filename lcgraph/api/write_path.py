@@ -85,11 +85,11 @@ def parse_parts(
 
 def graph_exists(ds: Dataset, graph: str | None) -> bool:
     """A named graph exists once created (until dropped); the default graph always exists."""
-    return graph is None or ds.store.contains_named_graph(ox.NamedNode(graph))
+    return graph is None or ds.has_graph(graph)
 
 
 def _quads_of(ds: Dataset, graph: str | None) -> list[ox.Quad]:
-    return list(ds.store.quads_for_pattern(None, None, None, _graph_term(graph)))
+    return list(ds.quads(graph=_graph_term(graph)))
 
 
 def replace_graph(

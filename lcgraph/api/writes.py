@@ -73,7 +73,7 @@ async def validate(request: Request) -> Response:
     if _flag(request, "all"):
         # The whole store, private graph included, for minutes at national scale: administrators only.
         registry(request).require(request, ADMIN, "validating the whole store")
-        report = await asyncio.to_thread(validate_full, default_shapes(), ds.store)
+        report = await asyncio.to_thread(validate_full, default_shapes(), ds)
         return report_response(request, report)
     body = await request.body()
     if not principal.can(WRITE) and len(body) > ANONYMOUS_DRY_RUN_BYTES:

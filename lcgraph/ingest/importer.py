@@ -34,6 +34,7 @@ from lcgraph.ingest.lookups import LookupError_, Lookups, normalise
 from lcgraph.ingest.sheets import SheetError, Table, check_size, letter, read_table
 from lcgraph.ingest.templates import TEMPLATES, Column, Template, UnknownTemplate, get_template
 from lcgraph.namespaces import DCT, GRAPH_PRIVATE, LC, LCG, LCID, PROV, RDF, RDFS, SCHEMA, XSD
+from lcgraph.store.repository import Repository
 from lcgraph.validation.guarded import ValidationFailed, agent_iri, apply_change, check_change
 from lcgraph.validation.report import Finding, ValidationReport, input_error
 
@@ -492,13 +493,12 @@ def _provenance(
     ]
 
 
-def _previous(ds: object, subjects: list[str], private_predicates: set[str]) -> list[ox.Quad]:
+def _previous(ds: Repository, subjects: list[str], private_predicates: set[str]) -> list[ox.Quad]:
     """What earlier imports said about these entities (replaced, never duplicated)."""
-    store: ox.Store = ds.store  # type: ignore[attr-defined]
     found: list[ox.Quad] = []
     private = str(GRAPH_PRIVATE)
     for s in subjects:
-        for q in store.quads_for_pattern(ox.NamedNode(s), None, None, None):
+        for q in ds.quads(ox.NamedNode(s)):
             g = q.graph_name
             if isinstance(g, ox.NamedNode) and (
                 g.value.startswith(IMPORT_GRAPHS)

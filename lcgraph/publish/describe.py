@@ -113,7 +113,7 @@ def concise_bounded_description(ds: Dataset, iri: str, *, may_read_private: bool
         if subject in seen:
             continue
         seen.add(subject)
-        for q in ds.store.quads_for_pattern(subject, None, None, None):
+        for q in ds.quads(subject):
             if _readable(q, graphs, personal):
                 found.append(q)
                 if isinstance(q.object, ox.BlankNode) or _is_hash_child(q.object, iri):
@@ -133,7 +133,7 @@ def inbound_links(
     """Statements whose object is ``iri`` (at most ``limit``) and whether more exist."""
     graphs = set(readable_graphs(ds, may_read_private))
     out: list[ox.Quad] = []
-    for q in ds.store.quads_for_pattern(None, None, ox.NamedNode(iri), None):
+    for q in ds.quads(object=ox.NamedNode(iri)):
         if isinstance(q.subject, ox.NamedNode) and _readable(q, graphs, None):
             if len(out) == limit:
                 return out, True

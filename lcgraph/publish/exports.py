@@ -202,12 +202,10 @@ def iter_quads(ds: Dataset, sl: Slice, *, may_read_private: bool = False) -> Ite
     personal = None if may_read_private else PersonalFilter(ds)
     if sl.kind == "all":
         sources = [ox.NamedNode(g) for g in graphs]
-        quads: Iterator[ox.Quad] = (
-            q for g in sources for q in ds.store.quads_for_pattern(None, None, None, g)
-        )
+        quads: Iterator[ox.Quad] = (q for g in sources for q in ds.quads(graph=g))
     elif sl.kind == "graph":
         assert sl.iri is not None
-        quads = iter(ds.store.quads_for_pattern(None, None, None, ox.NamedNode(sl.iri)))
+        quads = ds.quads(graph=sl.iri)
     else:
         rows = ds.query(_slice_query(sl), include_private=may_read_private)
         assert isinstance(rows, ox.QuerySolutions)

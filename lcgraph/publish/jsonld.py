@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from lcgraph import resources
 from lcgraph.namespaces import DCT, LC, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD
 from lcgraph.publish.describe import Description
+from lcgraph.store import OxigraphRepository
 
 _PROPERTY_TYPES = {
     str(OWL.ObjectProperty),
@@ -60,13 +61,14 @@ def _local_name(iri: str) -> str:
 @lru_cache(maxsize=1)
 def jsonld_context() -> dict[str, Any]:
     """The ``@context`` document: prefixes, then one short key per ontology term."""
-    store = ox.Store()
-    store.load(path=str(resources.ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE)
+    store = OxigraphRepository.memory()
+    store.load_path(resources.ONTOLOGY_FILE, format="turtle")
     terms: dict[str, Any] = {"id": "@id", "type": "@type"}
     terms.update({p: ns for p, ns in PREFIXES.items()})
     for key, prop in _LANGUAGE_MAPS.items():
         terms[key] = {"@id": str(prop), "@container": "@language"}
-    rows = store.query(f"SELECT ?t ?kind ?range {{ ?t a ?kind OPTIONAL {{ ?t <{RDFS.range}> ?range }} }}")
+    found = store.select(f"SELECT ?t ?kind ?range {{ ?t a ?kind OPTIONAL {{ ?t <{RDFS.range}> ?range }} }}")
+    rows = [(r["t"], r["kind"], r.get("range")) for r in found]
     kinds: dict[str, set[str]] = {}
     ranges: dict[str, str] = {}
     for t, kind, rng in rows:

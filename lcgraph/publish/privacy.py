@@ -214,9 +214,7 @@ def misplaced_personal(ds: Dataset) -> list[ox.Quad]:
     personal = PersonalFilter(ds)
     found: list[ox.Quad] = []
     for p in sorted(personal.properties):
-        for q in ds.store.quads_for_pattern(None, ox.NamedNode(p), None, None):
-            if not isinstance(q.graph_name, ox.NamedNode):
-                continue  # the store's default graph only repeats the named graphs' triples
+        for q in ds.quads(predicate=ox.NamedNode(p)):
             if q.graph_name.value != PRIVATE_GRAPH and personal.is_personal(q):
                 found.append(q)
     return found

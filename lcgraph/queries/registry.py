@@ -35,6 +35,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from lcgraph.ingest.dates import DateError, parse_date
+from lcgraph.store.syntax import check_query
 
 PACKAGED_DIR = Path(__file__).resolve().parent
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -225,10 +226,9 @@ def _check_projection(query: CannedQuery) -> None:
     """The engine substitutes only projected variables: say so when loading, not at request time."""
     if not query.parameters:
         return
-    store = ox.Store()
-    dummy = {ox.Variable(p.name): ox.Literal("x") for p in query.parameters}
+    dummy = {p.name: ox.Literal("x") for p in query.parameters}
     try:
-        store.query(query.sparql, substitutions=dummy)
+        check_query(query.sparql, substitutions=dummy)
     except SyntaxError as exc:
         raise CannedQueryError(f"{query.path}: SPARQL syntax error: {exc}") from None
     except (RuntimeError, ValueError) as exc:

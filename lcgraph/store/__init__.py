@@ -1,6 +1,6 @@
-"""Storage: the dataset over pyoxigraph, and the RDF formats it reads and writes."""
+"""Storage: the repository seam, the embedded repository, and the RDF formats they read and write."""
 
-from lcgraph.store.dataset import Dataset, LoadError, LoadResult
+from lcgraph.store.dataset import Dataset, LoadError, LoadResult, OxigraphRepository
 from lcgraph.store.formats import (
     FORMATS,
     Format,
@@ -10,13 +10,18 @@ from lcgraph.store.formats import (
     for_path,
     format_names,
 )
+from lcgraph.store.repository import ConcurrentChange, Repository, StoreUnavailable
 
 __all__ = [
     "FORMATS",
+    "ConcurrentChange",
     "Dataset",
     "Format",
     "LoadError",
     "LoadResult",
+    "OxigraphRepository",
+    "Repository",
+    "StoreUnavailable",
     "UnknownFormat",
     "by_media_type",
     "by_name",

@@ -1,7 +1,9 @@
-"""The lcgraph dataset: the one class that touches the database.
+"""The embedded repository: lcgraph's data in a pyoxigraph store of its own.
 
-For developers of every other layer. A :class:`Dataset` wraps a pyoxigraph
-``Store`` (on disk, RocksDB, or in memory for tests). SPARQL is evaluated by
+For developers of the store layer; every other layer talks to the
+:class:`~lcgraph.store.repository.Repository` Protocol, which
+:class:`OxigraphRepository` implements over a pyoxigraph ``Store`` (on disk,
+RocksDB, or in memory for tests). SPARQL is evaluated by
 the engine and results are serialised by the engine; nothing here walks
 triples in Python except the streaming loader's progress accounting.
 
@@ -18,7 +20,9 @@ import io
 import re
 import shutil
 import tempfile
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,16 +33,10 @@ import pyoxigraph as ox
 from lcgraph.namespaces import GRAPH_PRIVATE, GRAPH_UNNAMED
 from lcgraph.store.dataset_clause import read_dataset_clause
 from lcgraph.store.formats import Format, UnknownFormat, by_name, for_path
+from lcgraph.store.repository import Afterword, ConcurrentChange, ProgressCallback, QueryResult
 
 # Inputs below this size are loaded in one transaction (held in memory).
 TRANSACTIONAL_LIMIT = 32 * 1024 * 1024
-
-ProgressCallback = Callable[[int], None]
-"""Called with the number of bytes read so far."""
-
-Afterword = Callable[[int, list[str]], list[ox.Quad]]
-"""Called once the input is read, with the number of quads and the graphs they went to; the quads it
-returns (a history record) are written in the same transaction or bulk load as the data."""
 
 
 class LoadError(Exception):
@@ -176,47 +174,6 @@ def _unlink_graph_from_merge(graph: ox.NamedNode) -> str:
     )
 
 
-def dataset_arguments(
-    store: ox.Store,
-    *,
-    include_private: bool,
-    default_graph: Iterable[str | None] | None = None,
-    named_graphs: Iterable[str] | None = None,
-) -> tuple[ox.Store, dict[str, Any]]:
-    """The store and engine arguments that give a query RDF-merge (set) semantics.
-
-    The store's own default graph is kept as the set union of every public
-    graph, written in the same transaction as each change (pyoxigraph 0.5
-    returns a triple once per graph under its union option and for several
-    default graphs). So a caller without ``read-private`` queries the store's
-    default graph as it is; one with it adds ``lcg:private``, which holds no
-    triple of a public graph (the write path keeps them apart). A list of
-    several default graphs (``FROM``, ``default-graph-uri``, ``USING``) is merged
-    into an in-memory copy first: correct, and its cost follows the size of
-    the graphs named. ``None`` in ``default_graph`` is the union of the public
-    graphs.
-    """
-    kwargs: dict[str, Any] = {}
-    private_exists = store.contains_named_graph(PRIVATE)
-    if default_graph is not None:
-        defaults = list(dict.fromkeys(default_graph))
-        named = None if named_graphs is None else list(dict.fromkeys(named_graphs))
-        if len(defaults) > 1:
-            # Explicit arguments: the query text's own FROM must not apply to the copy.
-            arguments = {"default_graph": [MERGE], "named_graphs": [ox.NamedNode(g) for g in named or []]}
-            return _merged_copy(store, defaults, named or []), arguments
-        kwargs["default_graph"] = [MERGE if g is None else ox.NamedNode(g) for g in defaults]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in (named or [])]
-        return store, kwargs
-    if include_private and private_exists:
-        kwargs["default_graph"] = [MERGE, PRIVATE]
-    if named_graphs is not None:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-    elif not include_private and private_exists:
-        kwargs["named_graphs"] = [g for g in store.named_graphs() if g != PRIVATE]
-    return store, kwargs
-
-
 def _merged_copy(store: ox.Store, defaults: list[str | None], named: list[str]) -> ox.Store:
     """An in-memory dataset whose default graph is the RDF merge of ``defaults``."""
     copy = ox.Store()
@@ -266,17 +223,23 @@ def _parsed(source: Any, fmt: Format, target: ox.NamedNode, base_iri: str | None
             yield stored(item)
 
 
-class Dataset:
-    """An RDF dataset (default graph + named graphs) over a pyoxigraph store."""
+class OxigraphRepository:
+    """The :class:`~lcgraph.store.repository.Repository` over an embedded pyoxigraph store."""
 
     def __init__(self, store: ox.Store, path: Path | None = None) -> None:
-        self.store = store
+        self._store = store
         self.path = path
+        # Changes with every commit of this process (the embedded store has one writer).
+        self._version = uuid.uuid4().hex
+        self._write_lock = threading.Lock()
+        # The public graphs' names, per version (a query naming no dataset lists them).
+        self._public_named: tuple[str, list[ox.NamedNode]] | None = None
+        self._cleanup: Path | None = None
 
     # -- opening -------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path) -> Dataset:
+    def open(cls, path: str | Path) -> OxigraphRepository:
         """Open (creating if needed) an on-disk dataset in directory ``path``."""
         p = Path(path)
         p.mkdir(parents=True, exist_ok=True)
@@ -290,13 +253,13 @@ class Dataset:
         return ds
 
     @classmethod
-    def open_read_only(cls, path: str | Path) -> Dataset:
+    def open_read_only(cls, path: str | Path) -> OxigraphRepository:
         """Open an existing on-disk dataset that nobody else writes to."""
         p = Path(path)
         return cls(ox.Store.read_only(str(p)), p)
 
     @classmethod
-    def memory(cls) -> Dataset:
+    def memory(cls) -> OxigraphRepository:
         """A fresh in-memory dataset (tests, scratch work)."""
         return cls(ox.Store(), None)
 
@@ -313,19 +276,48 @@ class Dataset:
         Used once on stores written before the merge existed (their default-graph
         triples move to the unnamed graph first) and by ``lcgraph init``.
         """
-        old = [stored(q) for q in self.store.quads_for_pattern(None, None, None, MERGE)]
+        old = [stored(q) for q in self._store.quads_for_pattern(None, None, None, MERGE)]
         if old:
-            self.store.extend(old)
-        self.store.update(
+            self._store.extend(old)
+        self._store.update(
             f"CLEAR SILENT DEFAULT ; INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
             f"FILTER(?g != {PRIVATE}) }}"
         )
+        self._changed()
         self.flush()
 
     def flush(self) -> None:
         """Make sure every write so far is on disk."""
         if self.path is not None:
-            self.store.flush()
+            self._store.flush()
+
+    def _changed(self) -> None:
+        self._version = uuid.uuid4().hex
+
+    def checkpoint(self, target: str | Path) -> None:
+        """A consistent read-only copy at ``target`` (hard links; the snapshots query processes read)."""
+        self._store.backup(str(target))
+
+    def scratch_copy(self) -> OxigraphRepository:
+        """A private writable copy of the whole store (dry runs); :meth:`close` removes it."""
+        if self.path is not None:
+            folder = Path(tempfile.mkdtemp(prefix="copy-", dir=self.scratch_dir()))
+            self._store.backup(str(folder / "copy"))
+            copy = OxigraphRepository(ox.Store(str(folder / "copy")), None)
+            copy._cleanup = folder
+            return copy
+        store = ox.Store()
+        store.bulk_extend(self._store.quads_for_pattern(None, None, None, None))
+        for g in self._store.named_graphs():
+            store.add_graph(g)
+        return OxigraphRepository(store, None)
+
+    def close(self) -> None:
+        """Release the store; a scratch copy's files are removed."""
+        self.__dict__.pop("_store", None)  # the engine closes the database with its last reference
+        folder, self._cleanup = self._cleanup, None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
     # -- reading -------------------------------------------------------------
 
@@ -338,21 +330,22 @@ class Dataset:
         include_private: bool = False,
         substitutions: dict[str, Any] | None = None,
         base_iri: str | None = None,
-    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        custom_functions: dict[ox.NamedNode, Callable[..., Any]] | None = None,
+    ) -> QueryResult:
         """Evaluate a SPARQL query with the engine, with RDF-merge (set) semantics.
 
         Without an explicit dataset the default graph is the union of the
         public graphs (plus ``lcg:private`` when ``include_private``), each
         triple once; ``GRAPH ?g`` sees the same graphs. ``substitutions`` binds
-        variables to RDF terms (no string splicing).
+        variables to RDF terms (no string splicing); ``custom_functions`` are
+        extension functions evaluated in this process (the search index's).
         """
         if default_graph is None and named_graphs is None:
             # The query's own FROM / FROM NAMED, merged with set semantics like any other list.
             clause = read_dataset_clause(sparql)
             if clause.names_dataset:
                 default_graph, named_graphs = clause.default, clause.named
-        store, kwargs = dataset_arguments(
-            self.store,
+        store, kwargs = self._engine_dataset(
             include_private=include_private,
             default_graph=default_graph,
             named_graphs=named_graphs,
@@ -363,7 +356,60 @@ class Dataset:
             }
         if base_iri:
             kwargs["base_iri"] = base_iri
+        if custom_functions:
+            kwargs["custom_functions"] = custom_functions
         return store.query(sparql, **kwargs)
+
+    def _engine_dataset(
+        self,
+        *,
+        include_private: bool,
+        default_graph: Iterable[str | None] | None = None,
+        named_graphs: Iterable[str] | None = None,
+    ) -> tuple[ox.Store, dict[str, Any]]:
+        """The engine store and arguments that give a query RDF-merge (set) semantics.
+
+        The store's own default graph is kept as the set union of every public
+        graph, written in the same transaction as each change (pyoxigraph 0.5
+        returns a triple once per graph under its union option and for several
+        default graphs). So a caller without ``read-private`` queries the store's
+        default graph as it is; one with it adds ``lcg:private``, which holds no
+        triple of a public graph (the write path keeps them apart). A list of
+        several default graphs (``FROM``, ``default-graph-uri``, ``USING``) is merged
+        into an in-memory copy first: correct, and its cost follows the size of
+        the graphs named. ``None`` in ``default_graph`` is the union of the public
+        graphs.
+        """
+        store = self._store
+        kwargs: dict[str, Any] = {}
+        if default_graph is not None:
+            defaults = list(dict.fromkeys(default_graph))
+            named = None if named_graphs is None else list(dict.fromkeys(named_graphs))
+            if len(defaults) > 1:
+                # Explicit arguments: the query text's own FROM must not apply to the copy.
+                arguments = {"default_graph": [MERGE], "named_graphs": [ox.NamedNode(g) for g in named or []]}
+                return _merged_copy(store, defaults, named or []), arguments
+            kwargs["default_graph"] = [MERGE if g is None else ox.NamedNode(g) for g in defaults]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in (named or [])]
+            return store, kwargs
+        private_exists = store.contains_named_graph(PRIVATE)
+        if include_private and private_exists:
+            kwargs["default_graph"] = [MERGE, PRIVATE]
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        elif not include_private and private_exists:
+            kwargs["named_graphs"] = self._public_graph_nodes()
+        return store, kwargs
+
+    def _public_graph_nodes(self) -> list[ox.NamedNode]:
+        """The named graphs a query without read-private sees (remembered per version)."""
+        found = self._public_named
+        version = self._version
+        if found is None or found[0] != version:
+            nodes = [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode) and g != PRIVATE]
+            found = (version, nodes)
+            self._public_named = found
+        return found[1]
 
     def select(self, sparql: str, **kwargs: Any) -> list[dict[str, Any]]:
         """Run a SELECT and return rows as ``{variable: term}`` dicts.
@@ -385,10 +431,30 @@ class Dataset:
 
     def graphs(self) -> list[str]:
         """The IRIs of the named graphs, sorted."""
-        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def has_graph(self, graph: str) -> bool:
-        return self.store.contains_named_graph(ox.NamedNode(graph))
+        return self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def quads(
+        self,
+        subject: Any = None,
+        predicate: Any = None,
+        object: Any = None,
+        graph: str | ox.NamedNode | None = None,
+    ) -> Iterator[ox.Quad]:
+        """Quads of the named graphs matching a pattern (``None`` matches anything); streamed."""
+        g = ox.NamedNode(graph) if isinstance(graph, str) else graph
+        found = self._store.quads_for_pattern(subject, predicate, object, g)
+        if g is not None:
+            return iter(found)
+        return (q for q in found if q.graph_name != MERGE)
+
+    def contains(self, quad: ox.Quad) -> bool:
+        return isinstance(quad.graph_name, ox.NamedNode) and quad in self._store
+
+    def version(self) -> str:
+        return self._version
 
     def count(self, graph: str | None = None) -> int:
         """Quads in one named graph (``None``: in every named graph)."""
@@ -402,7 +468,7 @@ class Dataset:
         return int(rows[0]["n"].value)
 
     def is_empty(self) -> bool:
-        for _ in self.store.quads_for_pattern(None, None, None, None):
+        for _ in self._store.quads_for_pattern(None, None, None, None):
             return False
         return True
 
@@ -440,8 +506,9 @@ class Dataset:
         clear: Iterable[ox.NamedNode] = (),
         drop: Iterable[ox.NamedNode] = (),
         create: Iterable[ox.NamedNode] = (),
-    ) -> None:
-        """Commit a change exactly as given, keeping the merged default graph in step.
+        expect_version: str | None = None,
+    ) -> str:
+        """Commit a change exactly as given, keeping the merged default graph in step; returns the version.
 
         ``clear`` empties graphs and keeps them, ``drop`` removes them,
         ``create`` makes empty ones (graphs exist apart from their triples, as
@@ -449,8 +516,28 @@ class Dataset:
         additions. Everything but blank-node quads goes in one engine
         transaction; blank-node quads are written with their own identities
         (SPARQL text would mint new blank nodes) right after it, in one more.
-        Callers validate first (the guarded write path).
+        Callers validate first (the guarded write path). With
+        ``expect_version``, nothing is written if another commit came first
+        (:class:`~lcgraph.store.repository.ConcurrentChange`).
         """
+        with self._write_lock:
+            if expect_version is not None and expect_version != self._version:
+                raise ConcurrentChange("the store changed since this change was checked; try again")
+            changed = self._commit(list(add), list(remove), list(clear), list(drop), list(create))
+            if changed:
+                self._version = uuid.uuid4().hex
+            return self._version
+
+    def _commit(
+        self,
+        add: list[ox.Quad],
+        remove: list[ox.Quad],
+        clear: list[ox.NamedNode],
+        drop: list[ox.NamedNode],
+        create: list[ox.NamedNode],
+    ) -> bool:
+        if not (add or remove or clear or drop or create):
+            return False
         add = [stored(q) for q in add]
         remove = [stored(q) for q in remove]
         ops: list[str] = []
@@ -476,16 +563,17 @@ class Dataset:
             copies = [_merged(q) for q in plain_add if _public(q)]
             ops.append("INSERT DATA {\n" + _data_block(plain_add + copies) + "\n}")
         if ops:
-            self.store.update(" ;\n".join(ops))
+            self._store.update(" ;\n".join(ops))
         for q in blank_remove:
-            self.store.remove(q)
+            self._store.remove(q)
             if _public(q) and not any(
                 h.graph_name not in (PRIVATE, MERGE)
-                for h in self.store.quads_for_pattern(q.subject, q.predicate, q.object, None)
+                for h in self._store.quads_for_pattern(q.subject, q.predicate, q.object, None)
             ):
-                self.store.remove(_merged(q))
+                self._store.remove(_merged(q))
         if blank_add:
-            self.store.extend(blank_add + [_merged(q) for q in blank_add if _public(q)])
+            self._store.extend(blank_add + [_merged(q) for q in blank_add if _public(q)])
+        return True
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL update as the engine runs it, then bring the merge back in step.
@@ -494,23 +582,24 @@ class Dataset:
         from the unnamed graph. This reads the whole store twice: it is for tests
         and maintenance scripts; the service writes through :meth:`apply`.
         """
-        before = set(self.store.quads_for_pattern(None, None, None, MERGE))
+        before = set(self._store.quads_for_pattern(None, None, None, MERGE))
         if base_iri:
-            self.store.update(sparql, base_iri=base_iri)
+            self._store.update(sparql, base_iri=base_iri)
         else:
-            self.store.update(sparql)
-        after = set(self.store.quads_for_pattern(None, None, None, MERGE))
-        self.store.extend(stored(q) for q in after - before)
+            self._store.update(sparql)
+        after = set(self._store.quads_for_pattern(None, None, None, MERGE))
+        self._store.extend(stored(q) for q in after - before)
         for q in before - after:
-            self.store.remove(stored(q))
+            self._store.remove(stored(q))
         public = {
             ox.Quad(q.subject, q.predicate, q.object)
-            for q in self.store.quads_for_pattern(None, None, None, None)
+            for q in self._store.quads_for_pattern(None, None, None, None)
             if isinstance(q.graph_name, ox.NamedNode) and q.graph_name != PRIVATE
         }
         for q in after - public:
-            self.store.remove(q)
-        self.store.extend(public - after)
+            self._store.remove(q)
+        self._store.extend(public - after)
+        self._changed()
 
     def load_bytes(
         self,
@@ -537,7 +626,8 @@ class Dataset:
                 quads += afterword(len(quads), sorted({q.graph_name.value for q in quads}))
         except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
             raise _load_error(exc, source) from None
-        self.store.extend(quads + [_merged(q) for q in quads if _public(q)])
+        self._store.extend(quads + [_merged(q) for q in quads if _public(q)])
+        self._changed()
         return LoadResult(
             source, fmt.name, count_before, self._touched_count(fmt, target), time.perf_counter() - before
         )
@@ -639,9 +729,10 @@ class Dataset:
         with open(p, "rb") as raw:
             reader = io.BufferedReader(_CountingReader(raw, progress), buffer_size=1 << 20)
             try:
-                self.store.bulk_extend(both(_parsed(reader, fmt, target, base_iri)))
+                self._store.bulk_extend(both(_parsed(reader, fmt, target, base_iri)))
             except (SyntaxError, ValueError, UnicodeDecodeError, OSError) as exc:
                 raise _load_error(exc, source) from None
+        self._changed()
         self.flush()
         return LoadResult(
             source, fmt.name, count_before, self._touched_count(fmt, target), time.perf_counter() - started
@@ -652,39 +743,48 @@ class Dataset:
     def dump(
         self,
         output: IO[bytes] | str | Path,
-        format: str | Format,
+        format: str | Format | ox.RdfFormat,
         *,
         graph: str | None = None,
         default_graph: bool = False,
         prefixes: dict[str, str] | None = None,
+        exclude: Iterable[str] = (),
     ) -> None:
         """Serialise with the engine, streamed to ``output``.
 
-        Dataset formats write every graph unless ``graph`` is given; triple
-        formats need a graph (``graph`` or ``default_graph=True``).
+        Dataset formats write every named graph (but those in ``exclude``)
+        unless ``graph`` is given; triple formats need a graph (``graph``, or
+        ``default_graph=True`` for the public union).
         """
-        fmt = by_name(format) if isinstance(format, str) else format
+        if isinstance(format, ox.RdfFormat):
+            rdf_format, is_dataset, name = format, format.supports_datasets, format.file_extension
+        else:
+            fmt = by_name(format) if isinstance(format, str) else format
+            rdf_format, is_dataset, name = fmt.rdf_format, fmt.is_dataset, fmt.name
         kwargs: dict[str, Any] = {}
         if graph is not None:
             kwargs["from_graph"] = ox.NamedNode(graph)
         elif default_graph:
             kwargs["from_graph"] = MERGE
-        elif not fmt.is_dataset:
+        elif not is_dataset:
             raise UnknownFormat(
-                f"{fmt.name} holds one graph: name the graph to export, "
-                "or use trig/nquads for the whole dataset"
+                f"{name} holds one graph: name the graph to export, or use trig/nquads for the whole dataset"
             )
-        if prefixes and fmt.name in ("turtle", "trig", "rdfxml"):
+        if prefixes and rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
             kwargs["prefixes"] = prefixes
         out = str(output) if isinstance(output, Path) else output
         if "from_graph" in kwargs:
-            self.store.dump(out, format=fmt.rdf_format, **kwargs)
+            self._store.dump(out, format=rdf_format, **kwargs)
             return
         # The whole dataset: every named graph, not the merged default graph.
-        named = (q for q in self.store.quads_for_pattern(None, None, None, None) if q.graph_name != MERGE)
-        ox.serialize(named, out, format=fmt.rdf_format, **kwargs)
+        skip = {ox.NamedNode(g) for g in exclude if self._store.contains_named_graph(ox.NamedNode(g))}
+        named = (
+            q
+            for q in self._store.quads_for_pattern(None, None, None, None)
+            if q.graph_name != MERGE and (not skip or q.graph_name not in skip)
+        )
+        ox.serialize(named, out, format=rdf_format, **kwargs)
 
-    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
-        """Iterate quads (of one named graph, or of all of them); for small graphs and tests."""
-        g = ox.NamedNode(graph) if graph else None
-        return (q for q in self.store.quads_for_pattern(None, None, None, g) if q.graph_name != MERGE)
+
+# The name the rest of the code base has used for the embedded repository.
+Dataset = OxigraphRepository

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from lcgraph.store import Dataset
-from lcgraph.validation.engine import triples_store
+from lcgraph.store import Repository
 from lcgraph.validation.files import parse_file
 from lcgraph.validation.guarded import check_change, default_shapes
 from lcgraph.validation.incremental import validate_full
@@ -18,14 +17,14 @@ from lcgraph.validation.report import ValidationReport
 from lcgraph.validation.shapes import ShapeSet
 
 
-def validate_store(ds: Dataset, shapes: ShapeSet | None = None) -> ValidationReport:
+def validate_store(ds: Repository, shapes: ShapeSet | None = None) -> ValidationReport:
     """The whole store, private graph included, against the shapes."""
-    return validate_full(shapes or default_shapes(), ds.store)
+    return validate_full(shapes or default_shapes(), ds)
 
 
 def check_files(
     paths: Iterable[Path],
-    dataset: Callable[[], Dataset] | None,
+    dataset: Callable[[], Repository] | None,
     *,
     graph: str | None = None,
     format: str | None = None,
@@ -39,11 +38,11 @@ def check_files(
     """
     shapes = shapes or default_shapes()
     report = ValidationReport(mode="full" if dataset is None else "incremental")
-    ds: Dataset | None = None
+    ds: Repository | None = None
     for path in paths:
         quads = parse_file(path, graph=graph, format=format)
         if dataset is None:
-            one = validate_full(shapes, triples_store((q.subject, q.predicate, q.object) for q in quads))
+            one = validate_full(shapes, triples=[(q.subject, q.predicate, q.object) for q in quads])
         else:
             ds = ds or dataset()
             one = check_change(ds, add_quads=quads, shapes=shapes)

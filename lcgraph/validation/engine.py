@@ -22,12 +22,14 @@ qualified value shapes included: checked against pyshacl in the tests).
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
+from lcgraph.store.repository import Repository
 from lcgraph.validation.shapes import ShapeSet, TargetedShape
 from lcgraph.validation.view import Triple
 
@@ -67,52 +69,73 @@ def _use_list(use: list[TargetedShape] | None) -> list[str] | None:
     return sorted({str(s.node) for s in use} | {r for s in use for r in s.referenced})
 
 
-def triples_store(triples: Iterable[Triple]) -> ox.Store:
-    """An in-memory engine store holding ``triples`` in its default graph."""
-    store = ox.Store()
-    store.extend(ox.Quad(s, p, o) for s, p, o in triples)  # type: ignore[arg-type]
-    return store
-
-
 def validate_store(
-    store: ox.Store, shapes: ShapeSet, use: list[TargetedShape] | None = None, *, engine: str | None = None
+    store: Repository, shapes: ShapeSet, use: list[TargetedShape] | None = None, *, engine: str | None = None
 ) -> Graph:
-    """Validate the union of every graph of ``store``; returns the standard results graph."""
-    name = engine or engine_name()
+    """Validate the union of every named graph of a repository; returns the standard results graph."""
     if use is not None and not use:
         return Graph()
-    if name == "pyshacl":
+    if (engine or engine_name()) == "pyshacl":
         from lcgraph.validation.incremental import run_pyshacl, union_graph
 
         return run_pyshacl(union_graph(store), shapes, use)
+    return run_turbo(union_ntriples(store), shapes, use, lambda: _union_rdflib(store))
+
+
+def validate_triples(
+    triples: Iterable[Triple],
+    shapes: ShapeSet,
+    use: list[TargetedShape] | None = None,
+    *,
+    engine: str | None = None,
+) -> Graph:
+    """Validate a set of triples held in memory (a change's reach, a file)."""
+    if use is not None and not use:
+        return Graph()
+    triples = list(triples)
+    from lcgraph.validation.incremental import run_pyshacl, triples_graph
+
+    if (engine or engine_name()) == "pyshacl":
+        return run_pyshacl(triples_graph(triples), shapes, use)
+    text = ox.serialize((ox.Triple(s, p, o) for s, p, o in triples), format=ox.RdfFormat.N_TRIPLES)
+    return run_turbo(text.decode("utf-8"), shapes, use, lambda: triples_graph(triples))
+
+
+def _union_rdflib(store: Repository) -> Graph:
+    from lcgraph.validation.incremental import union_graph
+
+    return union_graph(store)
+
+
+def run_turbo(
+    text: str, shapes: ShapeSet, use: list[TargetedShape] | None, as_graph: Callable[[], Graph]
+) -> Graph:
+    """pyshacl-turbo on N-Triples text (every graph folded into one), with the pyshacl-only shapes after."""
+    from pyshacl_turbo.rdf import Input
+
     options = {"allow_warnings": True, "allow_infos": True}
     names = _use_list(use)
     if names is not None:
         options["use_shapes"] = names
-    _, results, _ = _compiled(shapes).validate(_union_input(store), **options)  # type: ignore[attr-defined]
+    data = Input(text, "nquads", None, {}, preserve_ids=True)
+    _, results, _ = _compiled(shapes).validate(data, **options)  # type: ignore[attr-defined]
     if PYSHACL_ONLY and (names is None or PYSHACL_ONLY & set(names)):
-        from lcgraph.validation.incremental import run_pyshacl, union_graph
+        from lcgraph.validation.incremental import run_pyshacl
 
         fallback = [s for s in shapes.shapes if str(s.node) in PYSHACL_ONLY]
-        results += run_pyshacl(union_graph(store), shapes, fallback)
+        results += run_pyshacl(as_graph(), shapes, fallback)
     return results
 
 
-def _union_input(store: ox.Store) -> object:
-    """The store's quads as the fast engine's input, every graph folded into the default one.
+def union_ntriples(store: Repository) -> str:
+    """The repository's named graphs as N-Triples, one after another.
 
     SHACL here validates the union of all graphs; given named graphs, the
     engine would validate each on its own. Each graph is written as
     N-Triples (valid N-Quads in the default graph); a triple found in two
     graphs is read once.
     """
-    from pyshacl_turbo.rdf import Input
-
-    named = list(store.named_graphs())
-    # A Dataset's default graph is the merge of its named graphs: read those only. A plain
-    # store with nothing but a default graph (a scratch copy) is read as it is.
-    parts = [store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g) for g in named]
-    if not named:
-        parts.append(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
-    text = b"".join(parts).decode("utf-8")
-    return Input(text, "nquads", None, {}, preserve_ids=True)
+    out = io.BytesIO()
+    for g in store.graphs():
+        store.dump(out, "ntriples", graph=g)
+    return out.getvalue().decode("utf-8")

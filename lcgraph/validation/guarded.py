@@ -63,7 +63,7 @@ import pyoxigraph as ox
 
 from lcgraph.access import PRIVATE_GRAPH, SYSTEM, Access, AccessDenied
 from lcgraph.namespaces import DCT, GRAPH_HISTORY, LC, LCID, PROV, RDF, RDFS, SCHEMA, SCHEMA_HTTP, XSD
-from lcgraph.store.dataset import MERGE, PRIVATE, UNNAMED, Dataset, stored
+from lcgraph.store.dataset import PRIVATE, UNNAMED, Dataset, stored
 from lcgraph.validation.incremental import validate_change
 from lcgraph.validation.report import ValidationReport
 from lcgraph.validation.shapes import DEFAULT_SHAPES_DIR, ShapeSet, load_shapes
@@ -158,25 +158,24 @@ def compute_change(
     create: Iterable[ox.NamedNode] = (),
 ) -> Change:
     """Turn requested adds, removes and graph operations into the effective change on the store now."""
-    store = ds.store
     emptied = {*clear, *drop}
     wanted_add = {_normalise(q) for q in add_quads}
     wanted_remove = {stored(q) for q in remove_quads}
     for g in emptied:
-        wanted_remove.update(q for q in store.quads_for_pattern(None, None, None, g))
-    wanted_remove = {q for q in wanted_remove if q in store and q.graph_name != MERGE}
-    add = {q for q in wanted_add if q not in store or q in wanted_remove}
+        wanted_remove.update(ds.quads(graph=g))
+    wanted_remove = {q for q in wanted_remove if ds.contains(q)}
+    add = {q for q in wanted_add if not ds.contains(q) or q in wanted_remove}
     keep = {q for q in add if q in wanted_remove}
     # A quad both removed and added stays, unless its graph is emptied (then it is written back).
     add -= {q for q in keep if q.graph_name not in emptied}
     remove = wanted_remove - {q for q in keep if q.graph_name not in emptied}
-    existing = {g for g in emptied | set(create) if store.contains_named_graph(g)}
+    existing = {g for g in emptied | set(create) if ds.has_graph(g.value)}
     return Change(
         add,
         remove,
         clear={g for g in clear if g in existing},
         drop={g for g in drop if g in existing},
-        create={g for g in create if not store.contains_named_graph(g)},
+        create={g for g in create if not ds.has_graph(g.value)},
     )
 
 
@@ -195,7 +194,7 @@ def check_change(
     """
     change = compute_change(ds, add_quads, remove_quads)
     hidden = () if access.may_read(PRIVATE_GRAPH) else (PRIVATE,)
-    return validate_change(shapes or default_shapes(), ds.store, change.add, change.remove, hidden=hidden)
+    return validate_change(shapes or default_shapes(), ds, change.add, change.remove, hidden=hidden)
 
 
 def _route_personal(ds: Dataset, quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], set[ox.Quad]]:
@@ -228,7 +227,7 @@ def _check_access(
         o = q.object
         if q.graph_name == PRIVATE or not isinstance(o, ox.Literal) or o.datatype.value not in _STRINGS:
             continue
-        for _ in ds.store.quads_for_pattern(None, None, o, PRIVATE):
+        for _ in ds.quads(object=o, graph=PRIVATE):
             raise AccessDenied(
                 f"the value {o} is personal data (PDPA) held in the private graph; it may not be "
                 f"written to <{q.graph_name.value}>, where people without the read-private scope read it"
@@ -264,14 +263,16 @@ def apply_change(
     """
     started = time.perf_counter()
     with _lock:
+        # What is checked is what is committed: another process writing the same store in
+        # between makes the commit fail (ConcurrentChange, 409) instead of landing unchecked.
+        version = ds.version()
         add_list, routed = _route_personal(ds, add_quads)
         change = compute_change(ds, add_list, remove_quads, clear=clear, drop=drop, create=create)
         _check_access(ds, change, access, routed, private_ok)
-        store = ds.store
         # A caller who may not read personal data is validated on the public view: whether a
         # write is refused must not tell them what the private graph holds.
         hidden = () if access.may_read(PRIVATE_GRAPH) else (PRIVATE,)
-        report = validate_change(shapes or default_shapes(), store, change.add, change.remove, hidden=hidden)
+        report = validate_change(shapes or default_shapes(), ds, change.add, change.remove, hidden=hidden)
         if not report.conforms:
             if not force:
                 raise ValidationFailed(report)
@@ -298,7 +299,12 @@ def apply_change(
             report.count("Violation"),
         )
         ds.apply(
-            [*change.add, *history], change.remove, clear=change.clear, drop=change.drop, create=change.create
+            [*change.add, *history],
+            change.remove,
+            clear=change.clear,
+            drop=change.drop,
+            create=change.create,
+            expect_version=version,
         )
         return WriteResult(
             change_iri,
@@ -421,7 +427,7 @@ def load_file(
     remove: list[ox.Quad] = []
     if replace:
         target = ox.NamedNode(graph) if graph else UNNAMED
-        remove = list(ds.store.quads_for_pattern(None, None, None, target))
+        remove = list(ds.quads(graph=target))
     return apply_change(
         ds, add_quads=quads, remove_quads=remove, source=f"file {Path(path).name}", agent=agent, force=force
     )

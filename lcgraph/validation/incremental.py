@@ -41,6 +41,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
+from lcgraph.store.repository import Repository
 from lcgraph.validation.paths import AnyStep, Path
 from lcgraph.validation.report import ValidationReport, findings_from_results, term_text
 from lcgraph.validation.shapes import ShapeSet, TargetedShape
@@ -193,19 +194,17 @@ class Targets:
         return found
 
 
-def _in_store(store: ox.Store, node: Term, seen: dict[Term, bool]) -> bool:
+def _in_store(store: Repository, node: Term, seen: dict[Term, bool]) -> bool:
     """Is ``node`` a subject or object of some quad in the store now? (cached in ``seen``)"""
     known = seen.get(node)
     if known is None:
-        known = any(True for _ in store.quads_for_pattern(node, None, None, None)) or any(
-            True for _ in store.quads_for_pattern(None, None, node, None)
-        )
+        known = any(True for _ in store.quads(node)) or any(True for _ in store.quads(object=node))
         seen[node] = known
     return known
 
 
 def _walk_back(
-    store: ox.Store, prefix: Path, starts: set[Term], seen: dict[Term, bool] | None = None
+    store: Repository, prefix: Path, starts: set[Term], seen: dict[Term, bool] | None = None
 ) -> set[Term]:
     """Nodes ``f`` with ``f prefix n`` for some ``n`` in ``starts`` (store as it is now).
 
@@ -221,11 +220,11 @@ def _walk_back(
     for i in range(0, len(plain), _VALUES_CHUNK):
         values = " ".join(str(n) for n in plain[i : i + _VALUES_CHUNK])
         q = f"SELECT DISTINCT ?f WHERE {{ VALUES ?n {{ {values} }} ?f {path} ?n }}"
-        found.update(row["f"] for row in store.query(q, use_default_graph_as_union=True))
+        found.update(row["f"] for row in store.select(q, include_private=True))
     for n in starts:
         if isinstance(n, ox.BlankNode):
             q = f"SELECT DISTINCT ?f ?n WHERE {{ ?f {path} ?n }}"
-            rows = store.query(q, use_default_graph_as_union=True, substitutions={ox.Variable("n"): n})
+            rows = store.select(q, include_private=True, substitutions={"n": n})
             found.update(row["f"] for row in rows)
     return found
 
@@ -249,7 +248,7 @@ def affected_nodes(shapes: ShapeSet, view: ChangeView) -> dict[Term, set[int]]:
         if hierarchy_changed or _global_hit(shape, by_pred):
             candidates |= targets.all_targets(shape)
         else:
-            candidates |= _candidates(shape, by_pred, everything, targets, view.store)
+            candidates |= _candidates(shape, by_pred, everything, targets, view.repo)
     result: dict[Term, set[int]] = {}
     for node in candidates:
         indexes = {i for i, shape in enumerate(shapes.shapes) if targets.is_target(shape, node)}
@@ -267,7 +266,7 @@ def _candidates(
     by_pred: dict[str, list[Triple]],
     everything: list[Triple],
     targets: Targets,
-    store: ox.Store,
+    store: Repository,
 ) -> set[Term]:
     found: set[Term] = set()
     if shape.classes:
@@ -332,7 +331,7 @@ def run_pyshacl(data: Graph, shapes: ShapeSet, use: list[TargetedShape] | None) 
 
 def validate_change(
     shapes: ShapeSet,
-    store: ox.Store,
+    store: Repository,
     add: Iterable[ox.Quad] = (),
     remove: Iterable[ox.Quad] = (),
     hidden: Iterable[ox.NamedNode] = (),
@@ -361,45 +360,39 @@ def validate_change(
 
 def _run(triples: set[Triple], shapes: ShapeSet, use: list[TargetedShape]) -> Graph:
     """The chosen engine on a small set of triples (see :mod:`lcgraph.validation.engine`)."""
-    from lcgraph.validation.engine import engine_name, triples_store, validate_store
+    from lcgraph.validation.engine import validate_triples
 
-    if engine_name() == "pyshacl":
-        return run_pyshacl(triples_graph(triples), shapes, use)
-    return validate_store(triples_store(triples), shapes, use)
+    return validate_triples(triples, shapes, use)
 
 
-def union_graph(store: ox.Store) -> Graph:
+def union_graph(store: Repository) -> Graph:
     """The union of every named graph in the store as one rdflib graph (for full validation)."""
-    return triples_graph(
-        (q.subject, q.predicate, q.object)
-        for q in store.quads_for_pattern(None, None, None, None)
-        if not isinstance(q.graph_name, ox.DefaultGraph)
-    )
+    return triples_graph((q.subject, q.predicate, q.object) for q in store.quads())
 
 
 def validate_full(
-    shapes: ShapeSet, store: ox.Store | None = None, data: Graph | None = None, *, engine: str | None = None
+    shapes: ShapeSet,
+    store: Repository | None = None,
+    data: Graph | None = None,
+    *,
+    triples: Iterable[Triple] | None = None,
+    engine: str | None = None,
 ) -> ValidationReport:
-    """Validate everything: the whole store (union of graphs) or a given rdflib graph."""
-    from lcgraph.validation.engine import validate_store
+    """Validate everything: the whole store (union of graphs), an rdflib graph, or triples."""
+    from lcgraph.validation.engine import validate_store, validate_triples
+    from lcgraph.validation.shapes import to_ox
 
     started = time.perf_counter()
     if data is not None:
-        store = triples_store_from_graph(data)
-    if store is None:
+        triples = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in data]  # type: ignore[misc]
+    if triples is not None:
+        results = validate_triples(triples, shapes, None, engine=engine)
+    elif store is not None:
+        results = validate_store(store, shapes, None, engine=engine)
+    else:
         raise ValueError("give a store or a data graph")
-    results = validate_store(store, shapes, None, engine=engine)
     report = ValidationReport(mode="full")
     report.findings = findings_from_results(results, shapes.graph)
     report.focus_nodes = len({f.focus_node for f in report.findings})
     report.seconds = time.perf_counter() - started
     return report
-
-
-def triples_store_from_graph(data: Graph) -> ox.Store:
-    """An rdflib graph copied into an in-memory engine store."""
-    from lcgraph.validation.shapes import to_ox
-
-    store = ox.Store()
-    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in data)  # type: ignore[arg-type]
-    return store

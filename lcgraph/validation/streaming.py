@@ -48,9 +48,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import Graph
 
 from lcgraph.namespaces import LCID, RDF, SCHEMA_HTTP
-from lcgraph.store import Dataset, LoadError, for_path
+from lcgraph.store import Dataset, LoadError, Repository, for_path
 from lcgraph.validation.report import REPORT_CAP, ValidationReport, report_from_results
 from lcgraph.validation.shapes import ShapeSet
 
@@ -62,7 +63,7 @@ Phase = Callable[[str, int | None], None]
 """Told when a new phase starts: its name and its size in bytes (or ``None``)."""
 
 
-def _touched(staging: ox.Store) -> Callable[[str], bool]:
+def _touched(staging: Repository) -> Callable[[str], bool]:
     """Is the node (as written in a report) mentioned by the staged file?"""
 
     def test(text: str) -> bool:
@@ -73,48 +74,36 @@ def _touched(staging: ox.Store) -> Callable[[str], bool]:
                 node = ox.NamedNode(text)
             except ValueError:
                 return True
-        for _ in staging.quads_for_pattern(node, None, None, None):
+        for _ in staging.quads(node):
             return True
-        for _ in staging.quads_for_pattern(None, None, node, None):
+        for _ in staging.quads(object=node):
             return True
         return False
 
     return test
 
 
-def _union_store_input(stores: list[ox.Store]) -> object:
-    """Several stores as one input of the fast engine (union of every graph)."""
-    from pyshacl_turbo.rdf import Input
-
-    parts: list[bytes] = []
-    for store in stores:
-        # The named graphs: a Dataset's default graph is their merge (the same triples again).
-        # A plain store with nothing but a default graph is read as it is.
-        named = list(store.named_graphs())
-        parts += [store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g) for g in named]
-        if not named:
-            parts.append(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
-    return Input(b"".join(parts).decode("utf-8"), "nquads", None, {}, preserve_ids=True)
-
-
 def validate_staged(
-    shapes: ShapeSet, store: ox.Store, staging: ox.Store, *, engine: str | None = None, cap: int = REPORT_CAP
+    shapes: ShapeSet,
+    store: Repository,
+    staging: Repository,
+    *,
+    engine: str | None = None,
+    cap: int = REPORT_CAP,
 ) -> ValidationReport:
     """Validate ``store`` plus ``staging``; keep results about nodes the staged data mentions."""
-    from lcgraph.validation.engine import engine_name, validate_store
+    from lcgraph.validation.engine import engine_name, run_turbo, union_ntriples
+    from lcgraph.validation.incremental import run_pyshacl, triples_graph
 
     started = time.perf_counter()
-    name = engine or engine_name()
-    if name == "pyshacl":
-        both = ox.Store()
-        both.extend(ox.Quad(q.subject, q.predicate, q.object) for q in store)
-        both.extend(ox.Quad(q.subject, q.predicate, q.object) for q in staging)
-        results = validate_store(both, shapes, engine="pyshacl")
-    else:
-        from lcgraph.validation.engine import _compiled
 
-        options = {"allow_warnings": True, "allow_infos": True}
-        _, results, _ = _compiled(shapes).validate(_union_store_input([store, staging]), **options)  # type: ignore[attr-defined]
+    def both() -> Graph:
+        return triples_graph((q.subject, q.predicate, q.object) for r in (store, staging) for q in r.quads())
+
+    if (engine or engine_name()) == "pyshacl":
+        results = run_pyshacl(both(), shapes, None)
+    else:
+        results = run_turbo(union_ntriples(store) + union_ntriples(staging), shapes, None, both)
     report = report_from_results(results, shapes.graph, keep=_touched(staging), cap=cap)
     report.mode = "staged"
     report.seconds = time.perf_counter() - started
@@ -128,54 +117,38 @@ def _fix_staged(ds: Dataset, staging: Dataset) -> int:
     """
     from lcgraph.publish.privacy import PRIVATE_GRAPH, PersonalFilter, non_person_classes
 
-    st = staging.store
     old = str(SCHEMA_HTTP)
-    rows = st.query(
-        "SELECT ?s ?p ?o ?g WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } "
+    rows = staging.select(
+        "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
         f'FILTER(STRSTARTS(STR(?s), "{old}") || STRSTARTS(STR(?p), "{old}") '
         f'|| (isIRI(?o) && STRSTARTS(STR(?o), "{old}"))) }}',
-        use_default_graph_as_union=False,
+        include_private=True,
     )
-    # The named graphs only: the default graph of a Dataset is their merge.
-    fixed = [q for q in (_quad(r) for r in rows) if isinstance(q.graph_name, ox.NamedNode)]
+    fixed = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]
     if fixed:
         from lcgraph.validation.guarded import _normalise
 
-        for q in fixed:
-            st.remove(q)
-        st.extend(_normalise(q) for q in fixed)
+        staging.apply([_normalise(q) for q in fixed], fixed)
     personal = PersonalFilter(ds)
     private = ox.NamedNode(PRIVATE_GRAPH)
     # The engine narrows the candidates down to statements with a personal
     # property about something not typed as an organisation or place here.
     props = " ".join(f"<{p}>" for p in sorted(personal.properties))
     classes = " ".join(f"<{c}>" for c in sorted(non_person_classes(ds)))
-    rows = st.query(
+    rows = staging.select(
         f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?o "
         f"FILTER NOT EXISTS {{ VALUES ?c {{ {classes} }} ?s a ?c }} }}",
-        use_default_graph_as_union=True,
+        include_private=True,
     )
-    candidates = [
-        q
-        for r in rows
-        for q in st.quads_for_pattern(r["s"], r["p"], r["o"], None)  # type: ignore[arg-type]
-        if q.graph_name != private and isinstance(q.graph_name, ox.NamedNode)
-    ]
+    candidates = [q for r in rows for q in staging.quads(r["s"], r["p"], r["o"]) if q.graph_name != private]
     if not candidates:
         return len(fixed)
     rdf_type = ox.NamedNode(str(RDF.type))
-    types = [t for q in candidates for t in st.quads_for_pattern(q.subject, rdf_type, None, None)]
+    types = [t for q in candidates for t in staging.quads(q.subject, rdf_type)]
     personal = PersonalFilter(ds, extra_types=types)
     moving = [q for q in candidates if personal.is_personal(q)]
-    for q in moving:
-        st.remove(q)
-    st.extend(ox.Quad(q.subject, q.predicate, q.object, private) for q in moving)
+    staging.apply([ox.Quad(q.subject, q.predicate, q.object, private) for q in moving], moving)
     return len(fixed) + len(moving)
-
-
-def _quad(row: ox.QuerySolution) -> ox.Quad:
-    g = row["g"]
-    return ox.Quad(row["s"], row["p"], row["o"], g if g is not None else ox.DefaultGraph())  # type: ignore[arg-type]
 
 
 def _lines_of(path: Path, fmt_name: str, report: ValidationReport) -> None:
@@ -247,7 +220,7 @@ def load_validated(
         with _lock:
             tell("checking", None)
             moved = _fix_staged(ds, staging)
-            report = validate_staged(shapes or default_shapes(), ds.store, staging.store, cap=cap)
+            report = validate_staged(shapes or default_shapes(), ds, staging, cap=cap)
             if not report.conforms:
                 _lines_of(p, fmt.name, report)
                 for f in report.findings:
@@ -273,15 +246,14 @@ def load_validated(
             if moved:
                 # Fixed in staging: commit the staged named graphs (its default graph is their merge).
                 dump = scratch / "staged.nq"
-                named = (q for q in staging.store if not isinstance(q.graph_name, ox.DefaultGraph))
-                ox.serialize(named, str(dump), format=ox.RdfFormat.N_QUADS)
+                staging.dump(dump, "nquads")
                 ds.load_path(dump, format="nquads", bulk=True, afterword=record)
             else:
                 # Nothing to fix: the file itself goes in (no dump, same triples).
                 ds.load_path(
                     p, graph=graph, format=format, base_iri=p.resolve().as_uri(), bulk=True, afterword=record
                 )
-            del staging
+            staging.close()
             change_iri = str(written["iri"])
             added = int(written["added"])  # type: ignore[call-overload]
             graphs = list(written["graphs"])  # type: ignore[call-overload]

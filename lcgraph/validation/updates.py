@@ -21,11 +21,8 @@ file to the Graph Store endpoint instead.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef, Variable
@@ -34,8 +31,10 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from lcgraph.access import SYSTEM, Access
-from lcgraph.store.dataset import UNNAMED, Dataset, dataset_arguments
+from lcgraph.store.dataset import UNNAMED, Dataset
 from lcgraph.store.dataset_clause import NestingTooDeep, check_nesting
+from lcgraph.store.repository import Repository
+from lcgraph.store.syntax import check_update
 from lcgraph.validation.shapes import to_ox
 
 
@@ -148,21 +147,20 @@ class _State:
     def __init__(self, ds: Dataset, access: Access) -> None:
         self.ds = ds
         self.access = access
-        self.store: ox.Store = ds.store
         self.added: set[ox.Quad] = set()
         self.removed: set[ox.Quad] = set()
         self.created: set[ox.NamedNode] = set()
         self.dropped: set[ox.NamedNode] = set()
         self.cleared: set[ox.NamedNode] = set()
-        self._scratch: ox.Store | None = None
-        self._scratch_dir: str | None = None
+        self._scratch: Repository | None = None
+        self._stored_graphs = {ox.NamedNode(g) for g in ds.graphs()}
 
     def contains(self, q: ox.Quad) -> bool:
-        return q in self.added or (q not in self.removed and q in self.store)
+        return q in self.added or (q not in self.removed and self.ds.contains(q))
 
     def quads(self, graph: GraphName) -> Iterator[ox.Quad]:
         """Current quads of one graph."""
-        for q in self.store.quads_for_pattern(None, None, None, graph):
+        for q in self.ds.quads(graph=graph):
             if q not in self.removed:
                 yield q
         for q in self.added:
@@ -172,10 +170,10 @@ class _State:
     def exists(self, graph: GraphName) -> bool:
         if graph in self.dropped:
             return False
-        return graph in self.created or self.store.contains_named_graph(graph)
+        return graph in self.created or graph in self._stored_graphs
 
     def named_graphs(self) -> set[ox.NamedNode]:
-        graphs = {g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
+        graphs = set(self._stored_graphs)
         graphs |= self.created | {q.graph_name for q in self.added}
         return graphs - self.dropped
 
@@ -183,26 +181,15 @@ class _State:
         return sorted(g.value for g in self.named_graphs() if self.access.may_read(g.value))
 
     def select(self, query: str, default: list[str], named: list[str]) -> ox.QuerySolutions:
-        store = self.store if not (self.added or self.removed) else self._scratch_store()
-        store, kwargs = dataset_arguments(
-            store, include_private=False, default_graph=default, named_graphs=named
-        )
-        return store.query(query, **kwargs)  # type: ignore[return-value]
+        repo = self.ds if not (self.added or self.removed) else self._scratch_copy()
+        found = repo.query(query, default_graph=default, named_graphs=named)
+        assert isinstance(found, ox.QuerySolutions)
+        return found
 
-    def _scratch_store(self) -> ox.Store:
+    def _scratch_copy(self) -> Repository:
         if self._scratch is None:
-            path = getattr(self.ds, "path", None)
-            if path is not None:
-                self._scratch_dir = tempfile.mkdtemp(prefix="update-", dir=self.ds.scratch_dir())
-                target = Path(self._scratch_dir) / "copy"
-                self.store.backup(str(target))
-                self._scratch = ox.Store(str(target))
-            else:
-                self._scratch = ox.Store()
-                self._scratch.bulk_extend(self.store.quads_for_pattern(None, None, None, None))
-            for q in self.removed:
-                self._scratch.remove(q)
-            self._scratch.extend(self.added)
+            self._scratch = self.ds.scratch_copy()
+            self._scratch.apply(self.added, self.removed)
         return self._scratch
 
     def apply(self, add: Iterable[ox.Quad], remove: Iterable[ox.Quad]) -> None:
@@ -221,9 +208,7 @@ class _State:
             else:
                 self.added.add(q)
         if self._scratch is not None:
-            for q in remove:
-                self._scratch.remove(q)
-            self._scratch.extend(new)
+            self._scratch.apply(new, remove)
 
     def empty(self, graph: GraphName, *, drop: bool) -> None:
         """CLEAR (keep the graph) or DROP (remove it)."""
@@ -237,11 +222,11 @@ class _State:
 
     def create(self, graph: GraphName) -> None:
         self.dropped.discard(graph)
-        if not self.store.contains_named_graph(graph):
+        if graph not in self._stored_graphs:
             self.created.add(graph)
 
     def effect(self) -> UpdateEffect:
-        stored_graphs = {g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
+        stored_graphs = self._stored_graphs
         return UpdateEffect(
             add=set(self.added),
             remove=set(self.removed),
@@ -251,9 +236,9 @@ class _State:
         )
 
     def close(self) -> None:
-        self._scratch = None
-        if self._scratch_dir:
-            shutil.rmtree(self._scratch_dir, ignore_errors=True)
+        if self._scratch is not None:
+            self._scratch.close()
+            self._scratch = None
 
 
 # -- operations ------------------------------------------------------------------
@@ -458,7 +443,7 @@ def _parse(sparql: str, base_iri: str | None) -> list[CompValue]:
             )
     # The engine has the last word on syntax (it runs nothing on an empty store).
     try:
-        ox.Store().update(sparql, base_iri=base_iri) if base_iri else ox.Store().update(sparql)
+        check_update(sparql, base_iri=base_iri)
     except SyntaxError as exc:
         raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
     except Exception:  # noqa: BLE001

@@ -14,23 +14,24 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
+from lcgraph.store.repository import Repository
+
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Triple = tuple[Term, Term, Term]
 
 
 class ChangeView:
-    """Read-only triples of ``store - remove + add`` (union of all graphs)."""
+    """Read-only triples of ``repository - remove + add`` (union of all named graphs)."""
 
     def __init__(
         self,
-        store: ox.Store,
+        repo: Repository,
         add: Iterable[ox.Quad] = (),
         remove: Iterable[ox.Quad] = (),
         hidden: Iterable[ox.NamedNode] = (),
     ) -> None:
-        self.store = store
-        # The store's default graph is the merge of the named graphs: read the named graphs only.
-        self._skip: set[object] = {ox.DefaultGraph(), *hidden}
+        self.repo = repo
+        self._skip: set[object] = set(hidden)
         self.add = set(add)
         self.remove = set(remove)
         self._by_s: dict[Term, set[Triple]] = defaultdict(set)
@@ -60,7 +61,7 @@ class ChangeView:
     def triples(self, s: Term | None, p: Term | None, o: Term | None) -> Iterator[Triple]:
         """Distinct triples matching the pattern after the change."""
         seen: set[Triple] = set()
-        for q in self.store.quads_for_pattern(s, p, o, None):
+        for q in self.repo.quads(s, p, o):
             if q.graph_name in self._skip or (self.remove and q in self.remove):
                 continue
             t = (q.subject, q.predicate, q.object)

@@ -17,9 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-import pyoxigraph as ox
-
 from lcgraph.namespaces import PREFIXES
+from lcgraph.store.syntax import check_query, check_update
 from lcgraph.web.i18n import word
 
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
@@ -54,7 +53,7 @@ class Problem:
 def check(text: str, lang: str = "en") -> Problem | None:
     """``None`` when the engine can read ``text``; else the first problem, explained."""
     try:
-        ox.Store().query(text)
+        check_query(text)
         return None
     except SyntaxError as exc:
         query_error = str(exc)
@@ -64,7 +63,7 @@ def check(text: str, lang: str = "en") -> Problem | None:
         if _NETWORK.search(text):
             return None
         try:
-            ox.Store().update(text)
+            check_update(text)
             return None
         except SyntaxError as exc:
             return explain(str(exc), text, lang)
