@@ -68,11 +68,8 @@ def _held_by_other(path: Path) -> NoReturn:
     )
 
 
-def open_for_reading(data: Path | None) -> Dataset:
-    """The store, or, while a server holds it, the newest snapshot the server published."""
-    path = store_path(data)
-    if not path.exists():
-        fail(f"no store at {path}: run `lcgraph init --data {path}` first")
+def _open(path: Path) -> Dataset | Server:
+    """The store itself, or the live server that holds it; exits if something else holds it."""
     try:
         return Dataset.open(path)
     except OSError as exc:
@@ -81,13 +78,24 @@ def open_for_reading(data: Path | None) -> Dataset:
     server = serving(path)
     if server is None:
         _held_by_other(path)
+    return server
+
+
+def open_for_reading(data: Path | None) -> Dataset:
+    """The store, or, while a server holds it, the newest snapshot the server published."""
+    path = store_path(data)
+    if not path.exists():
+        fail(f"no store at {path}: run `lcgraph init --data {path}` first")
+    opened = _open(path)
+    if not isinstance(opened, Server):
+        return opened
     try:
         dataset, made = open_newest(path)
     except (FileNotFoundError, SnapshotsChanging):
-        fail(f"the server at {server.url or '(unknown address)'} has not published a snapshot yet; try again")
+        fail(f"the server at {opened.url or '(unknown address)'} has not published a snapshot yet; try again")
     err_console.print(
         f"reading the server's snapshot of {made:%H:%M:%S}; writes go through the server"
-        + (f" at {server.url}" if server.url else ""),
+        + (f" at {opened.url}" if opened.url else ""),
         highlight=False,
         soft_wrap=True,
     )
@@ -101,15 +109,10 @@ def open_for_writing(
     path = store_path(data)
     if must_exist and not path.exists():
         fail(f"no store at {path}: run `lcgraph init --data {path}` first")
-    try:
-        return Dataset.open(path)
-    except OSError as exc:
-        if not _locked(exc):
-            fail(f"cannot open the store at {path}: {exc}")
-    server = serving(path)
-    if server is None:
-        _held_by_other(path)
-    fail(refusal(path, server, command, instead))
+    opened = _open(path)
+    if isinstance(opened, Server):
+        fail(refusal(path, opened, command, instead))
+    return opened
 
 
 def refusal(path: Path, server: Server, command: str, instead: Instead) -> str:
