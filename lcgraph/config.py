@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LCGRAPH_", frozen=True, extra="ignore")
 
     data_dir: Path = Field(DEFAULT_DATA_DIR, validation_alias=AliasChoices("LCGRAPH_DATA", "data_dir"))
+    # Where the data lives (lcgraph/store/open.py): oxigraph:PATH (default: the data directory),
+    # memory:, or sparql:QUERY_URL[?update=URL&gsp=URL]; credentials for a SPARQL store below.
+    store: str | None = None
+    store_user: str | None = None
+    store_password: str | None = None
+    store_token: str | None = None
+    store_timeout: float = 60.0  # seconds per request to a SPARQL store
     base_iri: str = DEFAULT_BASE_IRI
     host: str = "127.0.0.1"
     port: int = 8000
@@ -57,7 +64,16 @@ class Settings(BaseSettings):
             return tuple(o.strip() for o in value.split(",") if o.strip())
         return value
 
-    @field_validator("tokens_file", "queries_dir", "workers", mode="before")
+    @field_validator(
+        "tokens_file",
+        "queries_dir",
+        "workers",
+        "store",
+        "store_user",
+        "store_password",
+        "store_token",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value

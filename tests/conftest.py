@@ -40,6 +40,9 @@ import pyoxigraph as ox
 import pytest
 import uvicorn
 
+# Real stores (oxigraph serve, Virtuoso) and the `repository` fixture over every backend.
+from stores import oxigraph_server, repository, virtuoso_server  # noqa: F401, E402
+
 from lcgraph.api.app import create_app
 from lcgraph.api.serving import prepare
 from lcgraph.config import Settings

@@ -256,3 +256,22 @@ def test_queries_see_a_consistent_state_during_writes(sample: Dataset) -> None:
     t.join()
     assert not errors
     assert sample.count("http://ex/w") == 100
+
+
+def test_commits_are_versioned_and_a_stale_commit_writes_nothing(tmp_path: Path) -> None:
+    from lcgraph.store import ConcurrentChange
+
+    ds = Dataset.open(tmp_path / "store")
+    g = ox.NamedNode("http://example.org/g")
+    first = ox.Quad(
+        ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("1"), g
+    )
+    second = ox.Quad(first.subject, first.predicate, ox.Literal("2"), g)
+    seen = ds.version()
+    after_first = ds.apply([first], expect_version=seen)
+    assert after_first != seen
+    assert ds.apply([]) == after_first  # an empty change makes no new version
+    with pytest.raises(ConcurrentChange):
+        ds.apply([second], expect_version=seen)  # checked against a store that has moved on
+    assert not ds.contains(second)
+    assert ds.count("http://example.org/g") == 1

@@ -18,6 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from lcgraph.store.repository import ConcurrentChange, StoreUnavailable
+
 log = logging.getLogger("lcgraph.api")
 
 
@@ -78,6 +80,20 @@ class ServiceUnavailable(ApiError):
     status = 503
 
 
+def store_error(exc: StoreUnavailable | ConcurrentChange) -> ApiError:
+    """The answer to a store that failed (502; 504 on a timeout) or a write that lost a race (409)."""
+    if isinstance(exc, ConcurrentChange):
+        return ApiError(
+            f"another writer changed the store while this change was being checked; nothing was written: "
+            f"send it again ({exc})",
+            status=409,
+        )
+    return ApiError(
+        f"the store did not answer as it should; nothing was written: {exc}",
+        status=504 if exc.timeout else 502,
+    )
+
+
 def render_error(
     accept: str | None, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
@@ -117,6 +133,16 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(request, 400, f"invalid request parameters: {problems}")
 
 
+async def _store_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StoreUnavailable | ConcurrentChange)
+    if isinstance(exc, StoreUnavailable):
+        log.error("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    err = store_error(exc)
+    return error_response(
+        request, err.status, err.message, {"Retry-After": "1"} if err.status == 409 else None
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     # The trace goes to the server log, never to the client.
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -128,4 +154,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StoreUnavailable, _store_error)
+    app.add_exception_handler(ConcurrentChange, _store_error)
     app.add_exception_handler(Exception, _unexpected_error)

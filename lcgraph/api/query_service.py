@@ -46,6 +46,7 @@ from lcgraph.api.errors import (
     NotAcceptable,
     ServiceUnavailable,
     Unprocessable,
+    store_error,
 )
 from lcgraph.api.negotiation import (
     GRAPH_FORMATS,
@@ -58,6 +59,7 @@ from lcgraph.api.protocol_request import QueryOperation
 from lcgraph.api.views import ReadView
 from lcgraph.publish import privacy
 from lcgraph.store.dataset_clause import NestingTooDeep, check_nesting
+from lcgraph.store.repository import StoreUnavailable
 
 HOLD_BACK = 1024 * 1024
 STOP_GRACE = 1.0
@@ -317,6 +319,8 @@ def evaluate(view: ReadView, job: QueryJob, sink: Any, on_format: Callable[[Medi
         raise BadRequest(f"the query cannot be evaluated: {exc}") from None
     except OSError as exc:
         raise ServiceUnavailable(f"the store could not be read: {exc}") from None
+    except StoreUnavailable as exc:
+        raise store_error(exc) from None
     graph = not isinstance(result, ox.QuerySolutions | ox.QueryBoolean)
     fmt = job.graph_format if graph else job.results_format
     if fmt is None:

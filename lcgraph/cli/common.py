@@ -21,7 +21,8 @@ from rich.markup import escape
 
 from lcgraph.api.snapshots import Server, SnapshotsChanging, open_newest, serving
 from lcgraph.config import Settings
-from lcgraph.store import Dataset
+from lcgraph.store import Dataset, Repository, StoreUnavailable
+from lcgraph.store.open import open_repository
 
 console = Console()
 err_console = Console(stderr=True)
@@ -30,6 +31,14 @@ DataOption = Annotated[
     Path | None,
     typer.Option(
         "--data", "-d", help="Data directory of the store (default: $LCGRAPH_DATA or ./var/lcgraph)."
+    ),
+]
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="oxigraph:PATH (default: the data directory), memory: or sparql:QUERY_URL (see README).",
     ),
 ]
 
@@ -51,8 +60,18 @@ def settings_for(data: Path | None) -> Settings:
     return settings.with_overrides(data_dir=data)
 
 
-def store_path(data: Path | None) -> Path:
-    return settings_for(data).data_dir
+def _where(data: Path | None, store: str | None) -> Path | Repository:
+    """The embedded store's directory, or the repository ``--store``/``LCGRAPH_STORE`` names, opened."""
+    settings = settings_for(data).with_overrides(store=store)
+    spec = (settings.store or "").strip()
+    if not spec:
+        return settings.data_dir
+    if spec.startswith("oxigraph:") and spec != "oxigraph:":
+        return Path(spec[len("oxigraph:") :])
+    try:
+        return open_repository(spec, settings)
+    except (StoreUnavailable, ValueError, OSError) as exc:
+        fail(f"cannot open the store: {exc}")
 
 
 def _locked(exc: OSError) -> bool:
@@ -81,9 +100,11 @@ def _open(path: Path) -> Dataset | Server:
     return server
 
 
-def open_for_reading(data: Path | None) -> Dataset:
+def open_for_reading(data: Path | None, store: str | None = None) -> Dataset:
     """The store, or, while a server holds it, the newest snapshot the server published."""
-    path = store_path(data)
+    path = _where(data, store)
+    if not isinstance(path, Path):
+        return path  # type: ignore[return-value]
     if not path.exists():
         fail(f"no store at {path}: run `lcgraph init --data {path}` first")
     opened = _open(path)
@@ -103,10 +124,12 @@ def open_for_reading(data: Path | None) -> Dataset:
 
 
 def open_for_writing(
-    data: Path | None, command: str, instead: Instead, *, must_exist: bool = True
+    data: Path | None, command: str, instead: Instead, *, must_exist: bool = True, store: str | None = None
 ) -> Dataset:
     """The store itself; while a server holds it, exit at once saying what to run instead."""
-    path = store_path(data)
+    path = _where(data, store)
+    if not isinstance(path, Path):
+        return path  # type: ignore[return-value]
     if must_exist and not path.exists():
         fail(f"no store at {path}: run `lcgraph init --data {path}` first")
     opened = _open(path)

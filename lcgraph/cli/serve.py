@@ -37,6 +37,7 @@ def serve(
         typer.Option(help="Query processes on the port (default: one per core, at least 2)."),
     ] = None,
     log_level: Annotated[str, typer.Option(help="Log level of the lcgraph loggers.")] = "info",
+    store: Annotated[str | None, typer.Option(help="oxigraph:PATH, memory: or sparql:QUERY_URL.")] = None,
 ) -> None:
     """Serve SPARQL 1.1 (/sparql), the Graph Store Protocol (/store), /health and /docs."""
     # FastAPI, the routers and their services take about five seconds to import: only when serving.
@@ -47,11 +48,21 @@ def serve(
 
     try:
         settings = Settings.from_env().with_overrides(
-            data_dir=data, host=host, port=port, query_timeout=timeout, workers=workers
+            data_dir=data, host=host, port=port, query_timeout=timeout, workers=workers, store=store
         )
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    if settings.store and settings.store.startswith("oxigraph:"):
+        settings = settings.with_overrides(data_dir=settings.store[len("oxigraph:") :], store="")
+    elif settings.store:
+        # The SPARQL-store backend (lcgraph/store/sparql.py) is not yet behind the service's
+        # writer and query processes: refuse rather than serve the local data directory.
+        typer.echo(
+            f"error: `lcgraph serve` cannot serve from {settings.store!r} yet: use oxigraph:PATH",
+            err=True,
+        )
+        raise typer.Exit(2)
     try:
         web_app = create_app(settings)
     except TokenConfigError as exc:

@@ -21,6 +21,7 @@ from rich.table import Table
 from lcgraph import __version__
 from lcgraph.cli.common import (
     DataOption,
+    StoreOption,
     console,
     curl,
     err_console,
@@ -77,6 +78,7 @@ def init(
         bool, typer.Option(help="Also load the illustrative examples (data/examples).")
     ] = False,
     check: Annotated[bool, typer.Option(help="Validate the loaded data against the shapes.")] = True,
+    store: StoreOption = None,
 ) -> None:
     """Create the store and load the ontology, vocabularies, shapes and seed facts."""
     from lcgraph.bootstrap import initialise  # rdflib graphs of the reference data: only for init
@@ -88,6 +90,7 @@ def init(
             url, "the store is initialised already and served; to reload its reference data"
         ),
         must_exist=False,
+        store=store,
     )
     try:
         initialise(ds, examples=examples, log=lambda msg: err_console.print(msg, highlight=False))
@@ -95,7 +98,8 @@ def init(
         fail(str(exc))
     if check:
         _check_conformance(ds)
-    err_console.print(f"store ready at {ds.path}")
+    where = ds.path or getattr(getattr(ds, "endpoint", None), "name", "memory")
+    err_console.print(f"store ready at {where}")
 
 
 def _check_conformance(ds: Dataset) -> None:

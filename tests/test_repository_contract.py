@@ -1,0 +1,334 @@
+"""The Repository contract, the same on every backend: embedded, `oxigraph serve`, Virtuoso 7.
+
+Each test takes ``repository`` (tests/stores.py), an empty dataset on each
+backend in turn. Where Virtuoso differs from the SPARQL spec and lcgraph
+cannot hide it, the test says exactly what differs (README: "lcgraph in
+front of a SPARQL store").
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from stores import start_oxigraph
+
+from lcgraph.store.open import open_repository
+from lcgraph.store.repository import ConcurrentChange, Repository, StoreUnavailable
+from lcgraph.store.sparql import SparqlRepository, StoreRefused
+
+EX = "http://example.org/"
+G1, G2, G3 = (ox.NamedNode(EX + g) for g in ("g1", "g2", "g3"))
+PRIVATE = ox.NamedNode("https://w3id.org/lcgraph/graph/private")
+A, B, P = ox.NamedNode(EX + "a"), ox.NamedNode(EX + "b"), ox.NamedNode(EX + "p")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def n(repo: Repository, sparql: str, **kwargs: object) -> int:
+    return int(repo.select(sparql, **kwargs)[0]["n"].value)
+
+
+def test_is_a_repository(repository: Repository) -> None:
+    assert isinstance(repository, Repository)
+    assert repository.graphs() == []
+    assert repository.is_empty()
+
+
+def test_union_has_set_semantics(repository: Repository) -> None:
+    x = ox.Literal("x")
+    repository.apply(add=[ox.Quad(A, P, x, G1), ox.Quad(A, P, x, G2), ox.Quad(B, P, x, G2)])
+    assert repository.count() == 3
+    assert n(repository, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }") == 2
+    # Several default graphs (FROM, or arguments) are merged: the shared triple once.
+    assert n(repository, f"SELECT (COUNT(*) AS ?n) FROM {G1} FROM {G2} {{ ?s ?p ?o }}") == 2
+    assert n(repository, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", default_graph=[G1.value, G2.value]) == 2
+    assert n(repository, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", default_graph=[G1.value]) == 1
+    assert n(repository, "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }") == 3
+
+
+def test_graphs_exist_apart_from_their_triples(repository: Repository) -> None:
+    repository.apply(create=[G3])
+    assert repository.graphs() == [G3.value]
+    assert repository.has_graph(G3.value) and repository.count(G3.value) == 0
+    repository.apply(add=[ox.Quad(A, P, B, G3)])
+    repository.apply(clear=[G3])
+    assert repository.has_graph(G3.value) and repository.count(G3.value) == 0
+    assert not repository.ask("ASK { ?s ?p ?o }")
+    repository.apply(drop=[G3])
+    assert repository.graphs() == []
+
+
+def test_removals_keep_the_union_in_step(repository: Repository) -> None:
+    x = ox.Literal("x")
+    repository.apply(add=[ox.Quad(A, P, x, G1), ox.Quad(A, P, x, G2)])
+    repository.apply(remove=[ox.Quad(A, P, x, G1)])
+    assert repository.ask(f"ASK {{ {A} {P} {x} }}"), "still in g2, so still in the union"
+    repository.apply(drop=[G2])
+    assert not repository.ask(f"ASK {{ {A} {P} {x} }}")
+    assert repository.graphs() == [G1.value] and repository.count() == 0
+
+
+def test_private_graph_is_left_out_unless_asked_for(repository: Repository) -> None:
+    secret = ox.Literal("secret")
+    repository.apply(add=[ox.Quad(A, P, secret, PRIVATE), ox.Quad(B, P, secret, G1)])
+    rows = repository.select("SELECT ?s { ?s ?p ?o }")
+    assert [r["s"] for r in rows] == [B]
+    assert {r["s"] for r in repository.select("SELECT ?s { ?s ?p ?o }", include_private=True)} == {A, B}
+    assert [r["g"] for r in repository.select("SELECT ?g { GRAPH ?g { ?s ?p ?o } }")] == [G1]
+    seen = {r["g"] for r in repository.select("SELECT ?g { GRAPH ?g { ?s ?p ?o } }", include_private=True)}
+    assert seen == {G1, PRIVATE}
+
+
+def test_blank_nodes_keep_their_identity(repository: Repository) -> None:
+    b = ox.BlankNode()
+    repository.apply(add=[ox.Quad(A, P, b, G1), ox.Quad(b, P, ox.Literal("inner"), G1)])
+    found = {q.object for q in repository.quads(A, P, None, G1)}
+    assert found == {b}, "the same blank node comes back, request after request"
+    assert list(repository.quads(b, None, None))[0].object == ox.Literal("inner")
+    assert repository.contains(ox.Quad(b, P, ox.Literal("inner"), G1))
+    repository.apply(remove=[ox.Quad(b, P, ox.Literal("inner"), G1)])
+    assert repository.count(G1.value) == 1
+    assert not repository.ask("ASK { ?s ?p 'inner' }")
+    # Joined through the blank node in one query.
+    rows = repository.select(f"SELECT ?x {{ {A} {P} ?x }}")
+    assert rows == [{"x": b}]
+
+
+def test_load_and_dump_round_trip(repository: Repository) -> None:
+    text = f"""
+        @prefix ex: <{EX}> .
+        ex:a ex:p "x" , "y"@en ; ex:q [ ex:r 3 ] .
+    """
+    result = repository.load_bytes(text, "turtle", graph=G1.value)
+    assert result.quads_added == 4
+    out = io.BytesIO()
+    repository.dump(out, "trig")
+    copy = open_repository("memory:")
+    copy.load_bytes(out.getvalue(), "trig")
+    assert copy.count(G1.value) == 4
+    assert copy.ask(f"ASK {{ GRAPH {G1} {{ {A} <{EX}q> [ <{EX}r> 3 ] }} }}", include_private=True)
+    single = io.BytesIO()
+    repository.dump(single, "ntriples", graph=G1.value)
+    assert len(single.getvalue().splitlines()) == 4
+    with pytest.raises(Exception, match="line 1"):
+        repository.load_bytes("<a> <b> .", "ntriples", graph=G2.value)
+    assert not repository.has_graph(G2.value), "a broken load writes nothing"
+
+
+def test_version_changes_on_commit_and_guards_it(repository: Repository) -> None:
+    v0 = repository.version()
+    v1 = repository.apply(add=[ox.Quad(A, P, B, G1)])
+    assert v1 != v0 and repository.version() == v1
+    with pytest.raises(ConcurrentChange):
+        repository.apply(add=[ox.Quad(B, P, A, G1)], expect_version=v0)
+    assert repository.count() == 1, "a refused commit writes nothing"
+    v2 = repository.apply(add=[ox.Quad(B, P, A, G1)], expect_version=v1)
+    assert v2 != v1 and repository.count() == 2
+
+
+def test_literals_as_each_store_keeps_them(repository: Repository, request: pytest.FixtureRequest) -> None:
+    """Language tags come back lower-cased everywhere. Oxigraph (embedded or server) keeps an
+    xsd:int as xsd:integer; Virtuoso keeps the xsd:int (but stores numbers by value: "7"^^xsd:int
+    and 7 are one term there). The README lists this."""
+    repository.apply(
+        add=[
+            ox.Quad(A, P, ox.Literal("chat", language="FR-ca"), G1),
+            ox.Quad(A, P, ox.Literal("7", datatype=ox.NamedNode(XSD + "int")), G1),
+            ox.Quad(A, P, ox.Literal("2.5", datatype=ox.NamedNode(XSD + "decimal")), G1),
+        ]
+    )
+    objects = {q.object for q in repository.quads(A, P, None, G1)}
+    assert ox.Literal("chat", language="fr-ca") in objects
+    assert ox.Literal("2.5", datatype=ox.NamedNode(XSD + "decimal")) in objects
+    kept = "int" if request.node.callspec.params["repository"] == "virtuoso" else "integer"
+    assert ox.Literal("7", datatype=ox.NamedNode(XSD + kept)) in objects
+
+
+def test_construct_and_bound_variables(repository: Repository) -> None:
+    repository.apply(add=[ox.Quad(A, P, ox.Literal("x"), G1), ox.Quad(B, P, ox.Literal("y"), G1)])
+    triples = repository.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert isinstance(triples, ox.QueryTriples)
+    assert {t.subject for t in triples} == {A, B}
+    out = io.BytesIO()
+    repository.query(f"CONSTRUCT WHERE {{ {A} ?p ?o }}").serialize(out, format=ox.RdfFormat.N_TRIPLES)
+    assert out.getvalue().count(b"\n") == 1
+    # Bound variables are seen inside the WHERE group (the engine wants them projected).
+    rows = repository.select("SELECT ?s ?o WHERE { ?s ?p ?o FILTER(isIRI(?s)) }", substitutions={"s": B})
+    assert rows == [{"s": B, "o": ox.Literal("y")}]
+    assert repository.ask("ASK { ?s ?p 'x' }", substitutions={"s": A})
+    assert not repository.ask("ASK { ?s ?p 'x' }", substitutions={"s": B})
+
+
+def test_files_exports_and_scratch_copies(repository: Repository, tmp_path: Path) -> None:
+    data = tmp_path / "data.trig"
+    data.write_text(f"<{EX}g1> {{ <{EX}a> <{EX}p> 'x' . }}\n<{EX}g2> {{ <{EX}a> <{EX}p> 'x' , 'z' . }}\n")
+    repository.load_path(data)
+    assert repository.graphs() == [G1.value, G2.value] and repository.count() == 3
+    union = tmp_path / "union.nt"
+    repository.dump(union, "ntriples", default_graph=True)
+    assert len(union.read_text().splitlines()) == 2, "the union holds each triple once"
+    copy = repository.scratch_copy()
+    copy.apply(drop=[G1])
+    assert repository.graphs() == [G1.value, G2.value], "the copy is apart from the store"
+    assert copy.count() == 2
+    stats = repository.stats()
+    assert stats["quads"] == 3 and stats["public_triples"] == 2
+    assert stats["graphs"] == {G1.value: 1, G2.value: 2}
+
+
+# -- several writers in front of one store ---------------------------------------------------
+
+
+@pytest.fixture(params=["oxigraph-serve", "virtuoso"])
+def remote(request: pytest.FixtureRequest) -> Iterator[str]:
+    from stores import empty_remote
+
+    server = request.getfixturevalue(
+        "oxigraph_server" if request.param == "oxigraph-serve" else "virtuoso_server"
+    )
+    empty_remote(server)
+    yield server.spec
+
+
+def test_two_writers_lose_nothing(remote: str) -> None:
+    first, second = open_repository(remote), open_repository(remote)
+    errors: list[BaseException] = []
+
+    def write(repo: Repository, who: str) -> None:
+        try:
+            for i in range(15):
+                repo.apply(add=[ox.Quad(ox.NamedNode(f"{EX}{who}{i}"), P, ox.Literal(who), G1)])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(r, w)) for r, w in ((first, "x"), (second, "y"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert first.count(G1.value) == 30 and second.count(G1.value) == 30
+    assert n(first, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }") == 30
+
+
+def test_a_guarded_commit_on_a_stale_version_is_refused(remote: str) -> None:
+    first, second = open_repository(remote), open_repository(remote)
+    seen = first.version()
+    assert second.version() == seen
+    second.apply(add=[ox.Quad(B, P, A, G1)], expect_version=seen)
+    with pytest.raises(ConcurrentChange, match="nothing was written"):
+        first.apply(add=[ox.Quad(A, P, B, G2)], expect_version=seen)
+    assert second.graphs() == [G1.value] and second.count() == 1
+
+
+def test_what_a_failing_update_request_leaves(remote: str, request: pytest.FixtureRequest) -> None:
+    """The store's own atomicity, which a commit relies on: an operation that fails at run time
+    (a LOAD of nothing) after an INSERT. Oxigraph server keeps nothing; Virtuoso keeps the INSERT
+    (README). lcgraph then names the commit it failed in the middle of."""
+    repo = open_repository(remote)
+    assert isinstance(repo, SparqlRepository)
+    first = f"INSERT DATA {{ GRAPH {G1} {{ {A} {P} 'first' }} }}"
+    with pytest.raises(StoreUnavailable):
+        repo._update(f"{first} ; LOAD <http://127.0.0.1:9/nothing.ttl> INTO GRAPH {G2}")
+    kept = repo._ask(f"ASK {{ GRAPH {G1} {{ {A} {P} 'first' }} }}")
+    assert kept == (request.node.callspec.params["remote"] == "virtuoso")
+
+
+# -- faults ----------------------------------------------------------------------------------
+
+
+class _Fake(BaseHTTPRequestHandler):
+    """A SPARQL endpoint that misbehaves as its server's ``mode`` says."""
+
+    def _answer(self) -> None:
+        mode = self.server.mode  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        if mode == "slow":
+            time.sleep(3)
+        if mode == "401":
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="store"')
+            self.end_headers()
+            return
+        status, body, media = {
+            "500": (500, b"Internal error: out of memory", "text/plain"),
+            "garbage": (200, b"<html>a login page</html>", "application/sparql-results+json"),
+            "slow": (200, b'{"head":{},"boolean":true}', "application/sparql-results+json"),
+        }[mode]
+        self.send_response(status)
+        self.send_header("Content-Type", media)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_store() -> Iterator[object]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Fake)
+    server.mode = "500"  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _url(server: object) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}/sparql"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("mode", ["500", "garbage"])
+def test_a_store_answering_errors_or_garbage_is_named(fake_store: object, mode: str) -> None:
+    fake_store.mode = mode  # type: ignore[attr-defined]
+    with pytest.raises(StoreUnavailable) as caught:
+        open_repository(f"sparql:{_url(fake_store)}")
+    assert f"127.0.0.1:{fake_store.server_address[1]}" in str(caught.value)  # type: ignore[attr-defined]
+    assert not isinstance(caught.value, StoreRefused)
+
+
+def test_a_slow_store_times_out_naming_it(fake_store: object) -> None:
+    fake_store.mode = "slow"  # type: ignore[attr-defined]
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailable) as caught:
+        open_repository(f"sparql:{_url(fake_store)}?timeout=0.5")
+    assert caught.value.timeout and "0.5 s" in str(caught.value)
+    assert time.monotonic() - started < 2.5, "no hung worker: the timeout holds"
+
+
+def test_wrong_credentials_are_a_clear_start_up_error(fake_store: object) -> None:
+    fake_store.mode = "401"  # type: ignore[attr-defined]
+    with pytest.raises(StoreRefused, match="credentials"):
+        open_repository(f"sparql:{_url(fake_store)}?user=lcgraph&password=wrong")
+
+
+def test_a_stopped_store_is_named_and_nothing_is_half_written(tmp_path: Path) -> None:
+    server = start_oxigraph(tmp_path)
+    try:
+        repo = open_repository(server.spec)
+        repo.apply(add=[ox.Quad(A, P, B, G1)])
+        version = repo.version()
+    finally:
+        server.stop()
+    with pytest.raises(StoreUnavailable, match=r"127\.0\.0\.1:\d+.*cannot connect"):
+        repo.apply(add=[ox.Quad(B, P, A, G1)], expect_version=version)
+    with pytest.raises(StoreUnavailable, match="cannot connect"):
+        repo.select("SELECT * { ?s ?p ?o }")
+    # The same store started again holds exactly what was committed before it stopped.
+    again = start_oxigraph(tmp_path)
+    try:
+        repo = SparqlRepository.open(again.spec)
+        assert repo.version() == version and repo.count() == 1
+    finally:
+        again.stop()
