@@ -15,7 +15,6 @@ empty dataset.
 from __future__ import annotations
 
 import configparser
-import os
 import shutil
 import signal
 import socket
@@ -222,4 +221,4 @@ def repository(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[objec
         repo.close()
 
 
-__all__ = ["BACKENDS", "RemoteStore", "empty_remote", "free_port", "os", "start_oxigraph", "start_virtuoso"]
+__all__ = ["BACKENDS", "RemoteStore", "empty_remote", "free_port", "start_oxigraph", "start_virtuoso"]

@@ -9,6 +9,9 @@ front of a SPARQL store").
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -240,6 +243,51 @@ def test_what_a_failing_update_request_leaves(remote: str, request: pytest.Fixtu
     assert kept == (request.node.callspec.params["remote"] == "virtuoso")
 
 
+def _guarded_writer(spec: str, who: str, count: int) -> tuple[list[str], int, str]:
+    """One lcgraph process: ``count`` guarded writes (validated, with history), racing another one."""
+    from lcgraph.validation.guarded import apply_change
+
+    committed, refused = [], 0
+    try:
+        repo = open_repository(spec)
+        for i in range(count):
+            subject = f"{EX}{who}/{i}"
+            try:
+                apply_change(
+                    repo, add_quads=[ox.Quad(ox.NamedNode(subject), P, ox.Literal(who), G1)], source=who
+                )
+                committed.append(subject)
+            except ConcurrentChange:
+                refused += 1
+        repo.close()
+    except Exception as exc:  # reported by the test (exceptions do not all cross processes)
+        return committed, refused, f"{type(exc).__name__}: {exc}"
+    return committed, refused, ""
+
+
+def test_two_lcgraph_processes_guarded_writes(remote: str) -> None:
+    """Two processes run the guarded write path against one store: every write either lands with
+    its history record or is refused as a concurrent change; none is lost or half-written."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.starmap_async(_guarded_writer, [(remote, "x", 12), (remote, "y", 12)]).get(timeout=240)
+    assert [error for _, _, error in results] == ["", ""]
+    committed = [s for done, _, _ in results for s in done]
+    assert len(committed) + sum(refused for _, refused, _ in results) == 24
+    repo = open_repository(remote)
+    present = {
+        r["s"].value for r in repo.select(f"SELECT ?s {{ GRAPH {G1} {{ ?s ?p ?o }} }}", include_private=True)
+    }
+    assert present == set(committed)
+    changes = repo.select(
+        "SELECT (COUNT(DISTINCT ?c) AS ?n) { GRAPH <https://w3id.org/lcgraph/graph/history> { ?c ?p ?o } "
+        "FILTER(CONTAINS(STR(?c), '/change/')) }",
+        include_private=True,
+    )
+    assert int(changes[0]["n"].value) == len(committed), "one history record per commit"
+
+
 # -- faults ----------------------------------------------------------------------------------
 
 
@@ -248,6 +296,7 @@ class _Fake(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         mode = self.server.mode  # type: ignore[attr-defined]
+        self.server.requests += 1  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
         if mode == "slow":
@@ -278,6 +327,7 @@ class _Fake(BaseHTTPRequestHandler):
 def fake_store() -> Iterator[object]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Fake)
     server.mode = "500"  # type: ignore[attr-defined]
+    server.requests = 0  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -296,6 +346,43 @@ def test_a_store_answering_errors_or_garbage_is_named(fake_store: object, mode: 
         open_repository(f"sparql:{_url(fake_store)}")
     assert f"127.0.0.1:{fake_store.server_address[1]}" in str(caught.value)  # type: ignore[attr-defined]
     assert not isinstance(caught.value, StoreRefused)
+    # Not retried: the 500 ends the start-up update; the garbage is read by the version query after it.
+    assert fake_store.requests == (1 if mode == "500" else 2)  # type: ignore[attr-defined]
+
+
+def test_connection_errors_are_retried_with_back_off(tmp_path: Path) -> None:
+    """A store that comes up while lcgraph retries its first connection is used."""
+    from stores import free_port
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    late = threading.Timer(
+        0.3,
+        lambda: started.append(
+            subprocess.Popen(
+                [
+                    shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or "oxigraph",
+                    "serve",
+                    "--location",
+                    str(tmp_path / "db"),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        ),
+    )
+    started: list[subprocess.Popen] = []
+    late.start()
+    try:
+        repo = open_repository(f"sparql:{base}/query?update={base}/update")
+        assert repo.graphs() == []
+    finally:
+        late.join()
+        for proc in started:
+            proc.terminate()
+            proc.wait(20)
 
 
 def test_a_slow_store_times_out_naming_it(fake_store: object) -> None:

@@ -41,6 +41,7 @@ from lcgraph.api.runtime import ServiceRuntime, runtime
 from lcgraph.config import Settings
 from lcgraph.queries import Registry
 from lcgraph.store import Dataset, LoadError
+from lcgraph.store.open import open_repository, store_spec
 from lcgraph.web import routes as web_routes
 
 log = logging.getLogger("lcgraph.api")
@@ -96,7 +97,11 @@ def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
     With ``settings.writer_socket`` set and no ``dataset``, build a query process instead.
     """
     query_process = dataset is None and settings.writer_socket is not None
-    ds = None if query_process else (dataset if dataset is not None else Dataset.open(settings.data_dir))
+    ds = (
+        None
+        if query_process
+        else (dataset if dataset is not None else open_repository(store_spec(settings), settings))
+    )
     rt = ServiceRuntime.create(settings, ds)
     forwarder: list[ForwardWrites] = []
 

@@ -29,7 +29,17 @@ from lcgraph.api.snapshots import Snapshots
 from lcgraph.api.views import LiveViews, ReadView, SnapshotViews
 from lcgraph.config import Settings
 from lcgraph.namespaces import GRAPH_PRIVATE
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
+from lcgraph.store.open import open_repository, store_spec
+
+#: How often (seconds, at most) a process over a remote store asks whether another server wrote.
+REMOTE_POLL = 1.0
+
+
+def is_remote(settings: Settings) -> bool:
+    """Does the deployment keep its data in a SPARQL store lcgraph does not run?"""
+    return store_spec(settings).startswith("sparql:")
+
 
 T = TypeVar("T")
 log = logging.getLogger("lcgraph.api")
@@ -59,17 +69,25 @@ class ServiceRuntime:
     description_counts: tuple[int, int, dict[str, int]] | None = None
 
     @classmethod
-    def create(cls, settings: Settings, dataset: Dataset | None) -> ServiceRuntime:
+    def create(cls, settings: Settings, dataset: Repository | None) -> ServiceRuntime:
+        """The runtime of the owner (over ``dataset``) or of a query process (``dataset=None``).
+
+        A query process of an embedded store reads the snapshots the owner publishes; over a
+        remote SPARQL store it reads the store itself (each process its own connection).
+        """
         views: LiveViews | SnapshotViews
+        remote = is_remote(settings)
         if dataset is not None:
-            views = LiveViews(dataset)
+            views = LiveViews(dataset, poll=REMOTE_POLL if remote else 0.0)
+        elif remote:
+            views = LiveViews(open_repository(store_spec(settings), settings), poll=REMOTE_POLL)
         else:
             assert settings.snapshots_dir is not None
             views = SnapshotViews(settings.snapshots_dir)
         return cls(settings, TokenRegistry.from_settings(settings), views, owner=dataset is not None)
 
     @property
-    def dataset(self) -> Dataset:
+    def dataset(self) -> Repository:
         """The dataset requests read now (the store itself, or the newest snapshot)."""
         return self.views.current().dataset
 

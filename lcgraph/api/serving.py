@@ -49,6 +49,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from lcgraph.api.runtime import is_remote
 from lcgraph.api.snapshots import Snapshots
 from lcgraph.config import Settings
 
@@ -221,12 +222,17 @@ def prepare(
     """
     rt = app.state.runtime
     dataset = rt.dataset
-    if dataset.path is None:
-        raise ValueError("lcgraph serve needs an on-disk store")
+    remote = is_remote(settings)
+    if dataset.path is None and not remote:
+        raise ValueError("lcgraph serve needs an on-disk store or a SPARQL store")
     public = public_socket(settings.host, settings.port)
     settings = settings.with_overrides(port=public.getsockname()[1])
-    host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    rt.snapshots = Snapshots(dataset, Snapshots.root_for(dataset.path), url=f"http://{host}:{settings.port}")
+    if not remote:
+        # Query processes read checkpoints of the embedded store (one process may open it to write).
+        assert dataset.path is not None
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        url = f"http://{host}:{settings.port}"
+        rt.snapshots = Snapshots(dataset, Snapshots.root_for(dataset.path), url=url)
     _remove_stale_sockets()
     workdir = tempfile.mkdtemp(prefix="lcgraph-writer-")
     path = Path(workdir) / "writer.sock"
@@ -234,7 +240,9 @@ def prepare(
     unix.bind(str(path))
     os.chmod(path, 0o600)
     unix.listen(512)
-    query_settings = settings.with_overrides(writer_socket=path, snapshots_dir=rt.snapshots.root)
+    # Over a SPARQL store, each query process opens its own connection to it (LCGRAPH_STORE).
+    snapshots_dir = rt.snapshots.root if rt.snapshots is not None else None
+    query_settings = settings.with_overrides(writer_socket=path, snapshots_dir=snapshots_dir)
     processes = QueryProcesses(query_settings, public, workers, grace, level)
 
     inner = app.router.lifespan_context

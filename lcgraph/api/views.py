@@ -19,33 +19,53 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from lcgraph.api.errors import ServiceUnavailable
 from lcgraph.api.snapshots import PUBLISHED, Counter, SnapshotsChanging, hold_newest, open_held
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 
 @dataclass(frozen=True)
 class ReadView:
     """A dataset to read, and the store generation it reflects."""
 
-    dataset: Dataset
+    dataset: Repository
     generation: int
 
 
 class LiveViews:
-    """Reads see the store itself (the process that writes it)."""
+    """Reads see the store itself (the process that writes it, or any process over a remote store).
 
-    def __init__(self, dataset: Dataset) -> None:
+    The generation moves on with this process's writes and, every ``poll``
+    seconds at most, when the repository's version changed (on a remote
+    store, other lcgraph servers may have written; asking costs a request).
+    """
+
+    def __init__(self, dataset: Repository, poll: float = 0.0) -> None:
         self._view = ReadView(dataset, 0)
+        self._poll = poll
+        self._seen = dataset.version()
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
 
     def current(self) -> ReadView:
+        if self._poll and time.monotonic() - self._checked >= self._poll:
+            with self._lock:
+                if time.monotonic() - self._checked >= self._poll:
+                    self._checked = time.monotonic()
+                    version = self._view.dataset.version()
+                    if version != self._seen:
+                        self._seen = version
+                        self._view = ReadView(self._view.dataset, self._view.generation + 1)
         return self._view
 
     def mark_written(self) -> None:
-        self._view = ReadView(self._view.dataset, self._view.generation + 1)
+        with self._lock:
+            self._seen = self._view.dataset.version()
+            self._view = ReadView(self._view.dataset, self._view.generation + 1)
 
     def close(self) -> None:
         return None

@@ -45,6 +45,7 @@ def serve(
     from lcgraph.api.auth import TokenConfigError
     from lcgraph.api.serving import default_workers
     from lcgraph.api.serving import serve as run
+    from lcgraph.store import StoreUnavailable
 
     try:
         settings = Settings.from_env().with_overrides(
@@ -55,21 +56,13 @@ def serve(
         raise typer.Exit(2) from None
     if settings.store and settings.store.startswith("oxigraph:"):
         settings = settings.with_overrides(data_dir=settings.store[len("oxigraph:") :], store="")
-    elif settings.store:
-        # The SPARQL-store backend (lcgraph/store/sparql.py) is not yet behind the service's
-        # writer and query processes: refuse rather than serve the local data directory.
-        typer.echo(
-            f"error: `lcgraph serve` cannot serve from {settings.store!r} yet: use oxigraph:PATH",
-            err=True,
-        )
-        raise typer.Exit(2)
     try:
         web_app = create_app(settings)
     except TokenConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    except OSError as exc:
-        server = serving(settings.data_dir)
+    except (OSError, StoreUnavailable, ValueError) as exc:
+        server = None if settings.store else serving(settings.data_dir)
         if server is not None:
             where = server.url or "another address"
             typer.echo(
@@ -78,11 +71,13 @@ def serve(
                 err=True,
             )
         else:
-            typer.echo(f"error: cannot open the store in {settings.data_dir}: {exc}", err=True)
+            where = settings.store or settings.data_dir
+            typer.echo(f"error: cannot open the store {where}: {exc}", err=True)
         raise typer.Exit(2) from None
     count = settings.workers or default_workers()
     typer.echo(
-        f"lcgraph: serving {settings.data_dir} on http://{settings.host}:{settings.port}/sparql "
+        f"lcgraph: serving {settings.store or settings.data_dir} "
+        f"on http://{settings.host}:{settings.port}/sparql "
         f"with {count} query processes (docs at /docs)",
         err=True,
     )

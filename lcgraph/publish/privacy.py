@@ -158,8 +158,9 @@ def personal_properties(ds: Dataset) -> frozenset[str]:
 
 def non_person_classes(ds: Dataset) -> frozenset[str]:
     """Organisation and place classes (with their sub-classes in the ontology)."""
-    values = " ".join(f"<{c}>" for c in NON_PERSON_ROOTS)
-    rows = ds.select(f"SELECT DISTINCT ?c {{ VALUES ?root {{ {values} }} ?c <{RDFS.subClassOf}>* ?root }}")
+    # One branch per root with the root written in (Virtuoso evaluates a `*` path only from a constant).
+    branches = " UNION ".join(f"{{ ?c <{RDFS.subClassOf}>* <{c}> }}" for c in sorted(NON_PERSON_ROOTS))
+    rows = ds.select(f"SELECT DISTINCT ?c {{ {branches} }}")
     return frozenset(NON_PERSON_ROOTS) | {r["c"].value for r in rows if isinstance(r["c"], ox.NamedNode)}
 
 

@@ -36,6 +36,7 @@ transaction (Oxigraph server does).
 from __future__ import annotations
 
 import io
+import random
 import re
 import time
 import uuid
@@ -621,11 +622,12 @@ class SparqlRepository:
         )
         if expect_version is not None:
             return self._commit(change, expect_version)
-        for attempt in range(10):
+        for attempt in range(50):
             try:
                 return self._commit(change, self.version())
             except ConcurrentChange:
-                time.sleep(0.01 * (attempt + 1))
+                # Jittered back-off, so that writers that collided do not collide again in step.
+                time.sleep(random.uniform(0, min(0.5, 0.02 * (attempt + 1))))
         raise ConcurrentChange(
             f"{self.endpoint.name}: other writers kept committing first; nothing was written"
         )
