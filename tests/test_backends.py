@@ -25,8 +25,9 @@ from lcgraph.analysis.gaps import analyse
 from lcgraph.bootstrap import initialise
 from lcgraph.ingest.importer import IMPORT_GRAPHS, import_bytes
 from lcgraph.namespaces import GRAPH_PRIVATE
+from lcgraph.personal import PersonalFilter
 from lcgraph.publish.exports import write_export
-from lcgraph.publish.privacy import PersonalFilter, misplaced_personal
+from lcgraph.publish.privacy import misplaced_personal
 from lcgraph.store import Dataset, Repository
 from lcgraph.store.open import open_repository
 from lcgraph.validation.guarded import ValidationFailed, apply_change, default_shapes

@@ -1,6 +1,6 @@
 """How ``lcgraph serve`` runs: one writer, and uvicorn's supervised query processes on the public port.
 
-For :mod:`lcgraph.server_commands` and the test fixtures.
+For :mod:`lcgraph.cli.serve` and the test fixtures.
 
 * The **writer** is this process: it owns the store (RocksDB allows one
   writer) and runs the app with uvicorn on a Unix socket only the query
@@ -225,12 +225,14 @@ def prepare(
     remote = is_remote(settings)
     if dataset.path is None and not remote:
         raise ValueError("lcgraph serve needs an on-disk store or a SPARQL store")
+    public = public_socket(settings.host, settings.port)
+    settings = settings.with_overrides(port=public.getsockname()[1])
     if not remote:
         # Query processes read checkpoints of the embedded store (one process may open it to write).
         assert dataset.path is not None
-        rt.snapshots = Snapshots(dataset, Snapshots.root_for(dataset.path))
-    public = public_socket(settings.host, settings.port)
-    settings = settings.with_overrides(port=public.getsockname()[1])
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        url = f"http://{host}:{settings.port}"
+        rt.snapshots = Snapshots(dataset, Snapshots.root_for(dataset.path), url=url)
     _remove_stale_sockets()
     workdir = tempfile.mkdtemp(prefix="lcgraph-writer-")
     path = Path(workdir) / "writer.sock"

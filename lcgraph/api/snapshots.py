@@ -19,6 +19,11 @@ file system on every request.
 A checkpoint is deleted once a newer one exists and nobody reads it: every
 reader holds a shared ``flock`` on ``<name>.lock`` beside the checkpoint,
 which the collector must be able to take exclusively first.
+
+While it serves, the writer also holds an exclusive ``flock`` on ``SERVER``
+(its address and process id): :func:`serving` tells other processes, such as
+the ``lcgraph`` commands, whether a live server holds the store, and
+:func:`open_newest` lets them read its newest checkpoint meanwhile.
 """
 
 from __future__ import annotations
@@ -26,13 +31,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import logging
 import mmap
 import os
 import shutil
 import struct
 import threading
+import weakref
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from lcgraph.store import Dataset
@@ -43,6 +51,8 @@ CURRENT = "CURRENT"
 """File in the snapshot root naming the newest checkpoint."""
 PUBLISHED = "PUBLISHED"
 """File in the snapshot root holding how many times ``CURRENT`` was replaced (see :class:`Counter`)."""
+SERVER = "SERVER"
+"""File in the snapshot root naming the serving process (JSON ``url``, ``pid``), locked while it serves."""
 _COUNT = struct.Struct("<Q")
 
 
@@ -89,11 +99,13 @@ def lock_path(snapshot_path: str | Path) -> str:
 class Snapshots:
     """The current checkpoint of a dataset, renewed after writes."""
 
-    def __init__(self, dataset: Dataset, root: Path) -> None:
+    def __init__(self, dataset: Dataset, root: Path, url: str | None = None) -> None:
         if dataset.path is None:
             raise ValueError("snapshots need an on-disk dataset")
         self._dataset = dataset
         self.root = root
+        self.url = url  # where the server listens, for the SERVER file
+        self._server_fd: int | None = None
         self._generation = 0  # bumped by every write
         self._current: Snapshot | None = None
         self._users: dict[str, int] = {}
@@ -113,12 +125,16 @@ class Snapshots:
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True, exist_ok=True)
         self._published = Counter(self.root / PUBLISHED, writer=True)
+        self._server_fd = _claim(self.root / SERVER, {"url": self.url, "pid": os.getpid()})
 
     def close(self) -> None:
         if self._published is not None:
             self._published.close()
             self._published = None
         shutil.rmtree(self.root, ignore_errors=True)
+        if self._server_fd is not None:
+            os.close(self._server_fd)
+            self._server_fd = None
 
     def mark_written(self) -> None:
         """Record that the store changed; the next reader gets a new checkpoint."""
@@ -219,3 +235,97 @@ class Snapshots:
             os.unlink(lock_path(path))
         os.close(fd)
         return True
+
+
+def _claim(path: Path, record: dict[str, object]) -> int:
+    """Write ``record`` to ``path`` under an exclusive ``flock`` kept for as long as the fd is open."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.write(fd, json.dumps(record).encode())
+    os.replace(temporary, path)  # the lock is on the file, which now has the public name
+    return fd
+
+
+@dataclass(frozen=True)
+class Server:
+    """The live ``lcgraph serve`` that holds a store: where it listens and its process id."""
+
+    url: str | None
+    pid: int | None
+
+
+def serving(store_path: Path) -> Server | None:
+    """The live server that holds the store at ``store_path``, or None if no server runs on it.
+
+    A server killed without closing leaves its ``SERVER`` file, but not its lock.
+    """
+    try:
+        fd = os.open(Snapshots.root_for(store_path) / SERVER, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                record = json.loads(os.read(fd, 4096) or b"{}")
+            except ValueError:
+                record = {}
+            return Server(record.get("url"), record.get("pid"))
+        return None
+    finally:
+        os.close(fd)
+
+
+class SnapshotsChanging(RuntimeError):
+    """The newest checkpoint kept being replaced while a reader tried to lock it."""
+
+
+@dataclass(frozen=True)
+class Held:
+    """A checkpoint locked for reading: its name, directory, when it was made, and the locked fd."""
+
+    name: str
+    path: Path
+    made: datetime
+    fd: int
+
+
+def hold_newest(root: Path, tries: int = 50) -> Held:
+    """Lock the newest published checkpoint (shared ``flock``) so it is not collected while read.
+
+    Raises FileNotFoundError if nothing is published yet, :class:`SnapshotsChanging` if it kept
+    being replaced. Close ``fd`` to let it go.
+    """
+    for _ in range(tries):
+        name = (root / CURRENT).read_text().strip()
+        path = root / name
+        try:
+            fd = os.open(lock_path(path), os.O_RDONLY)
+        except FileNotFoundError:
+            continue  # collected after CURRENT moved on: read it again
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            kept = os.stat(lock_path(path)).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            kept = False
+        if not kept:  # collected between reading CURRENT and locking
+            os.close(fd)
+            continue
+        # The lock file is touched just before the checkpoint is made.
+        return Held(name, path, datetime.fromtimestamp(os.fstat(fd).st_mtime), fd)
+    raise SnapshotsChanging("the store's snapshot kept changing; try again")
+
+
+def open_held(held: Held) -> Dataset:
+    """Open a held checkpoint read-only; its lock goes when the dataset is collected."""
+    dataset = Dataset.open_read_only(held.path)
+    weakref.finalize(dataset, os.close, held.fd)
+    return dataset
+
+
+def open_newest(store_path: Path) -> tuple[Dataset, datetime]:
+    """For another process: the newest checkpoint the server of ``store_path`` published, and its time."""
+    held = hold_newest(Snapshots.root_for(store_path))
+    return open_held(held), held.made

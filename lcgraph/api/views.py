@@ -17,17 +17,15 @@ by it.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 from lcgraph.api.errors import ServiceUnavailable
-from lcgraph.api.snapshots import CURRENT, PUBLISHED, Counter, lock_path
-from lcgraph.store import Dataset, Repository
+from lcgraph.api.snapshots import PUBLISHED, Counter, SnapshotsChanging, hold_newest, open_held
+from lcgraph.store import Repository
 
 
 @dataclass(frozen=True)
@@ -101,33 +99,18 @@ class SnapshotViews:
             return self._view
 
     def _open(self, generation: int) -> None:
-        for _ in range(50):
-            try:
-                name = (self.root / CURRENT).read_text().strip()
-            except FileNotFoundError:
-                raise ServiceUnavailable("the store is not ready for queries yet; try again") from None
-            if self._view is not None and name == self._name:
-                self._view = ReadView(self._view.dataset, generation)
-                return
-            path = self.root / name
-            try:
-                fd = os.open(lock_path(path), os.O_RDONLY)
-            except FileNotFoundError:
-                continue  # collected after CURRENT moved on: read it again
-            fcntl.flock(fd, fcntl.LOCK_SH)
-            try:
-                kept = os.stat(lock_path(path)).st_ino == os.fstat(fd).st_ino
-            except FileNotFoundError:
-                kept = False
-            if not kept:  # collected between reading CURRENT and locking
-                os.close(fd)
-                continue
-            dataset = Dataset.open_read_only(path)
-            # The lock goes when the last request holding this dataset lets go of it.
-            weakref.finalize(dataset, os.close, fd)
-            self._view, self._name = ReadView(dataset, generation), name
+        try:
+            held = hold_newest(self.root)
+        except FileNotFoundError:
+            raise ServiceUnavailable("the store is not ready for queries yet; try again") from None
+        except SnapshotsChanging as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        if self._view is not None and held.name == self._name:
+            os.close(held.fd)  # the dataset already open holds its own lock
+            self._view = ReadView(self._view.dataset, generation)
             return
-        raise ServiceUnavailable("the store's snapshot kept changing; try again")
+        # The lock goes when the last request holding this dataset lets go of it.
+        self._view, self._name = ReadView(open_held(held), generation), held.name
 
     def mark_written(self) -> None:
         return None  # only the writer writes; its publication moves the counter

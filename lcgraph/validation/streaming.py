@@ -262,3 +262,26 @@ def load_validated(
 
 def _uuid() -> str:
     return uuid.uuid4().hex
+
+
+def load_checked(
+    ds: Dataset,
+    path: Path,
+    *,
+    graph: str | None = None,
+    format: str | None = None,
+    agent: str | None = None,
+    phase: Phase | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> object:
+    """``lcgraph load``'s validated load: small files through the guarded write path, big ones staged.
+
+    Files from :data:`STAGED_LOAD_MIN_BYTES` go through :func:`load_validated`
+    (``phase`` and ``progress`` report on it). Returns a
+    :class:`~lcgraph.validation.guarded.WriteResult`; raises as the two routes do.
+    """
+    from lcgraph.validation.guarded import load_file
+
+    if not path.is_file() or path.stat().st_size < STAGED_LOAD_MIN_BYTES:
+        return load_file(ds, path, graph=graph, format=format, agent=agent)
+    return load_validated(ds, path, graph=graph, format=format, agent=agent, phase=phase, progress=progress)

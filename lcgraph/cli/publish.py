@@ -1,7 +1,7 @@
 """Publishing commands for data stewards: privacy check, catalog, describe, search.
 
-``lcgraph.cli`` calls :func:`register`. The export command itself belongs to
-``lcgraph.cli``; it slices with :func:`lcgraph.publish.exports.resolve_slice`
+:mod:`lcgraph.cli` calls :func:`register`. The export command is in
+:mod:`lcgraph.cli.store`; it slices with :func:`lcgraph.publish.exports.resolve_slice`
 and writes with :func:`lcgraph.publish.exports.write_export`.
 """
 
@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
+from lcgraph.cli.common import (
+    DataOption,
+    console,
+    err_console,
+    fail,
+    open_for_reading,
+    open_for_writing,
+    settings_for,
+    stop_server_first,
+)
+from lcgraph.publish.catalog import CatalogSettings, catalog_triples, serialize_catalog
+from lcgraph.publish.describe import describe as describe_iri
+from lcgraph.publish.privacy import PRIVATE_GRAPH, misplaced_personal, move_misplaced_personal
+from lcgraph.publish.search import SearchIndex
 from lcgraph.store import UnknownFormat, by_name
 
-DataOption = Annotated[
-    Path | None,
-    typer.Option("--data", "-d", help="Data directory of the store (default: $LCGRAPH_DATA or var/lcgraph)."),
-]
 RdfFormatOption = Annotated[str, typer.Option("--format", "-f", help="turtle, jsonld, ntriples or rdfxml.")]
 FixOption = Annotated[bool, typer.Option("--fix", help="Move misplaced personal data into lcg:private.")]
 
@@ -37,11 +47,18 @@ def privacy_check(
     fix: FixOption = False,
 ) -> None:
     """Find personal data (PDPA) stored outside the private graph; exit 1 if any is left."""
-    from lcgraph.cli import console, err_console, open_dataset
-    from lcgraph.publish.pages import short_name
-    from lcgraph.publish.privacy import PRIVATE_GRAPH, misplaced_personal, move_misplaced_personal
+    from lcgraph.publish.pages import short_name  # the pages' templates take a second to import
 
-    ds = open_dataset(data)
+    if fix:
+        ds = open_for_writing(
+            data,
+            "privacy-check --fix",
+            lambda url: stop_server_first(
+                url, "to find misplaced personal data run `lcgraph privacy-check` without --fix; to move it"
+            ),
+        )
+    else:
+        ds = open_for_reading(data)
     if fix:
         moved = move_misplaced_personal(ds)
         ds.flush()
@@ -64,14 +81,11 @@ def catalog(
     ),
 ) -> None:
     """Print the DCAT/VoID description of the public dataset."""
-    from lcgraph.cli import fail, open_dataset, settings_for
-    from lcgraph.publish.catalog import CatalogSettings, catalog_triples, serialize_catalog
-
     try:
         fmt = by_name(format)
     except UnknownFormat as exc:
         fail(str(exc))
-    ds = open_dataset(data)
+    ds = open_for_reading(data)
     settings = CatalogSettings.from_env(settings_for(data).base_iri, server_url)
     sys.stdout.buffer.write(serialize_catalog(catalog_triples(ds, settings), fmt.rdf_format))
 
@@ -82,14 +96,11 @@ def describe(
     format: RdfFormatOption = "turtle",
 ) -> None:
     """Print the public concise bounded description of an IRI, with the labels of what it links to."""
-    from lcgraph.cli import fail, open_dataset
-    from lcgraph.publish.describe import describe as describe_iri
-
     try:
         fmt = by_name(format)
     except UnknownFormat as exc:
         fail(str(exc))
-    desc = describe_iri(open_dataset(data), iri)
+    desc = describe_iri(open_for_reading(data), iri)
     if desc is None:
         fail(f"the published dataset has nothing about <{iri}>")
     sys.stdout.buffer.write(desc.serialize(fmt.rdf_format))
@@ -102,13 +113,9 @@ def search(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Search labels and descriptions (Thai is segmented into words with pythainlp)."""
-    from rich.table import Table
+    from lcgraph.publish.pages import short_name  # the pages' templates take a second to import
 
-    from lcgraph.cli import console, open_dataset
-    from lcgraph.publish.pages import short_name
-    from lcgraph.publish.search import SearchIndex
-
-    hits = SearchIndex.build(open_dataset(data)).search(words, limit=limit)
+    hits = SearchIndex.build(open_for_reading(data)).search(words, limit=limit)
     if json_output:
         console.print_json(json.dumps([h.__dict__ for h in hits], ensure_ascii=False))
         return

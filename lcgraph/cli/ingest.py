@@ -8,17 +8,32 @@ latest accepted writes. ``lcgraph templates DIR`` writes blank templates.
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+
+from lcgraph.cli.common import (
+    DataOption,
+    console,
+    curl,
+    fail,
+    open_for_reading,
+    open_for_writing,
+)
+from lcgraph.ingest.history import list_changes
+from lcgraph.ingest.templates import write_blank_templates
+from lcgraph.validation.guarded import prune_history
 
 
 def import_(
     template: Annotated[str, typer.Argument(help="spaces, activities, assets, partners or administrators.")],
     file: Annotated[Path, typer.Argument(help="The filled-in template (.csv or .xlsx).")],
-    data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
+    data: DataOption = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Who is importing (recorded in PROV).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
     force: Annotated[
@@ -27,12 +42,20 @@ def import_(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Import a filled-in template: all rows or none."""
-    import getpass
-
-    from lcgraph.cli import console, open_dataset
+    # The importer brings openpyxl, pythainlp and the shapes (about two seconds): only when importing.
     from lcgraph.ingest.importer import import_file
 
-    ds = open_dataset(data)
+    if dry_run:
+        ds = open_for_reading(data)
+    else:
+
+        def instead(url: str) -> str:
+            flags = "?force=true" if force else ""
+            admin = " (--force: a token with the 'admin' scope)" if force else ""
+            request = curl(f"{url}/import/{template}{flags}", "-F", f"file=@{file}")
+            return f"send the sheet to the server's import route{admin}: {request}"
+
+        ds = open_for_writing(data, "import", instead)
     result = import_file(ds, template, file, agent=agent or getpass.getuser(), force=force, dry_run=dry_run)
     if as_json:
         console.print(
@@ -65,7 +88,7 @@ def import_(
 
 def history(
     ctx: typer.Context,
-    data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
+    data: DataOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many change-sets.")] = 20,
     agent: Annotated[str | None, typer.Option("--agent", help="Only changes by this agent.")] = None,
     since: Annotated[
@@ -76,12 +99,7 @@ def history(
     """List the latest accepted writes (change-sets recorded with PROV-O); ``prune`` removes old ones."""
     if ctx.invoked_subcommand is not None:
         return
-    from rich.table import Table
-
-    from lcgraph.cli import console, open_dataset
-    from lcgraph.ingest.history import list_changes
-
-    changes = list_changes(open_dataset(data), limit=limit, agent=agent, since=since)
+    changes = list_changes(open_for_reading(data), limit=limit, agent=agent, since=since)
     if as_json:
         console.print(
             json.dumps([c.to_json() for c in changes], ensure_ascii=False, indent=1),
@@ -108,21 +126,22 @@ def prune(
     before: Annotated[
         str, typer.Option("--before", help="Remove change-sets that ended before this ISO date or time.")
     ],
-    data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
+    data: DataOption = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Who prunes (recorded).")] = None,
 ) -> None:
     """Remove old change-sets from the history; the prune itself is recorded as a change-set."""
-    import datetime as dt
-    import getpass
-
-    from lcgraph.cli import console, fail, open_dataset
-    from lcgraph.validation.guarded import prune_history
-
     try:
         when = dt.datetime.fromisoformat(before)
     except ValueError:
         fail(f"--before {before!r} is not a date: give an ISO 8601 date or time, e.g. 2025-01-01")
-    ds = open_dataset(data)
+    ds = open_for_writing(
+        data,
+        "history prune",
+        lambda url: (
+            f'curl -X POST -H "Authorization: Bearer $LCGRAPH_ADMIN_TOKEN" '
+            f"'{url}/admin/history/prune?before={before}' (a token with the 'admin' scope)"
+        ),
+    )
     try:
         result = prune_history(ds, when, agent=agent or getpass.getuser())
     except ValueError as exc:
@@ -143,9 +162,6 @@ def templates(
     ),
 ) -> None:
     """Write the blank CSV and XLSX templates (headers in Thai and English)."""
-    from lcgraph.cli import console
-    from lcgraph.ingest.templates import write_blank_templates
-
     for path in write_blank_templates(directory):
         console.print(str(path), highlight=False, markup=False)
 

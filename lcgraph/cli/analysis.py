@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lcgraph.cli.common import DataOption, fail, open_for_reading, open_for_writing, stop_server_first
+
 if TYPE_CHECKING:  # the analysis is imported when the command runs, not when the CLI starts
     from lcgraph.analysis.gaps import GapReport
 
@@ -104,21 +106,32 @@ def gaps(
     ] = False,
     lang: Annotated[str, typer.Option("--lang", help="Table language: en, th or both.")] = "both",
     limit: Annotated[int, typer.Option("--limit", help="Findings shown in the table.")] = 30,
-    data: Annotated[Path | None, typer.Option("--data", "-d", help="Data directory of the store.")] = None,
+    data: DataOption = None,
 ) -> None:
     """Find the gaps in the learning-city network: ranked findings in Thai and English, with what to do."""
+    # networkx and matplotlib take about three seconds to import: only when analysing.
     from lcgraph.analysis.exports import write_network
     from lcgraph.analysis.gaps import analyse
     from lcgraph.analysis.networks import AnalysisInputError
     from lcgraph.analysis.rdf_out import write_findings
     from lcgraph.analysis.report import findings_csv, json_text, write_report
-    from lcgraph.cli import fail, open_dataset
 
     if lang not in ("en", "th", "both"):
         fail(f"--lang must be en, th or both, not {lang!r}")
     if network is not None and network.suffix.lower() not in (".gexf", ".graphml"):
         fail(f"--network {network}: the file name must end in .gexf or .graphml")
-    ds = open_dataset(data)
+    if write and city is None:
+        ds = open_for_writing(
+            data,
+            "gaps --write",
+            lambda url: stop_server_first(
+                url,
+                "run `lcgraph gaps` without --write to analyse the server's snapshot (or GET "
+                f"{url}/analysis/gaps); to store the findings",
+            ),
+        )
+    else:
+        ds = open_for_reading(data)
     started = datetime.now(UTC)
     try:
         report = analyse(ds, city=city)

@@ -1,7 +1,7 @@
 """The ``lcgraph generate`` command: synthetic national-scale data for benchmarks.
 
 For developers and benchmark scripts. A thin shell over
-:func:`lcgraph.synthetic.generate`; ``lcgraph.cli`` calls :func:`register`.
+:func:`lcgraph.synthetic.generate`; :mod:`lcgraph.cli` calls :func:`register`.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from lcgraph.cli.common import err_console, fail
 from lcgraph.synthetic import PROFILES, Profile, generate
-
-err_console = Console(stderr=True)
 
 
 class OutputFormat(StrEnum):
@@ -30,11 +28,6 @@ class OutputFormat(StrEnum):
 
 # One choice per profile the generator defines.
 ProfileName = StrEnum("ProfileName", {name: name for name in PROFILES})  # type: ignore[misc]
-
-
-def _fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(2)
 
 
 def generate_command(
@@ -108,7 +101,7 @@ def _write(
         with path.open("wb") as stream:
             return generate(cities, seed, stream, fmt, profile=profile, progress=tick)
     except OSError as exc:
-        _fail(f"cannot write {path}: {exc.strerror or exc}")
+        fail(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,85 +1,37 @@
-"""The ``lcgraph`` command line: a thin shell over the services.
+"""The store's commands: ``version``, ``init``, ``load``, ``query``, ``export``, ``stats``.
 
-For data stewards and researchers. Every command takes ``--data DIR`` (or
-``LCGRAPH_DATA``); errors are one line on stderr and exit code 2.
+For data stewards and researchers. ``register(app)`` adds them to the
+``lcgraph`` command line (:mod:`lcgraph.cli`).
 """
 
 from __future__ import annotations
 
 import getpass
+import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
+from urllib.parse import quote
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
 from lcgraph import __version__
-from lcgraph.bootstrap import initialise
-from lcgraph.config import Settings
-from lcgraph.namespaces import PREFIXES
-from lcgraph.store import Dataset, LoadError, LoadResult, UnknownFormat, by_name, format_names
-
-app = typer.Typer(
-    name="lcgraph",
-    help="lcgraph: the Learning City knowledge graph (RDF store, SHACL, gap analysis, SPARQL service).",
-    no_args_is_help=True,
-    add_completion=False,
+from lcgraph.cli.common import (
+    DataOption,
+    StoreOption,
+    console,
+    curl,
+    err_console,
+    fail,
+    open_for_reading,
+    open_for_writing,
+    stop_server_first,
 )
-console = Console()
-err_console = Console(stderr=True)
-
-DataOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data", "-d", help="Data directory of the store (default: $LCGRAPH_DATA or ./var/lcgraph)."
-    ),
-]
-
-
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="oxigraph:PATH (default: the data directory), memory: or sparql:QUERY_URL (see README).",
-    ),
-]
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one line naming the problem and exit (2 = bad input)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def settings_for(data: Path | None) -> Settings:
-    try:
-        settings = Settings.from_env()
-    except ValueError as exc:
-        fail(str(exc))
-    return settings.with_overrides(data_dir=data)
-
-
-def open_dataset(data: Path | None, *, must_exist: bool = True, store: str | None = None) -> Dataset:
-    """Open the store in the data directory (or the one ``--store``/``LCGRAPH_STORE`` names); clear errors."""
-    settings = settings_for(data).with_overrides(store=store)
-    if settings.store:
-        from lcgraph.store.open import open_repository
-        from lcgraph.store.repository import StoreUnavailable
-
-        try:
-            return open_repository(settings.store, settings)  # type: ignore[return-value]
-        except (StoreUnavailable, ValueError, OSError) as exc:
-            fail(f"cannot open the store: {exc}")
-    path = settings.data_dir
-    if must_exist and not path.exists():
-        fail(f"no store at {path}: run `lcgraph init --data {path}` first")
-    try:
-        return Dataset.open(path)
-    except OSError as exc:
-        fail(f"cannot open the store at {path}: {exc}")
+from lcgraph.namespaces import PREFIXES
+from lcgraph.store import Dataset, LoadError, LoadResult, UnknownFormat, by_name, for_path, format_names
 
 
 def _progress() -> Progress:
@@ -115,13 +67,11 @@ def load_with_progress(
     return result
 
 
-@app.command()
 def version() -> None:
     """Print the lcgraph version."""
     console.print(__version__)
 
 
-@app.command()
 def init(
     data: DataOption = None,
     examples: Annotated[
@@ -131,7 +81,17 @@ def init(
     store: StoreOption = None,
 ) -> None:
     """Create the store and load the ontology, vocabularies, shapes and seed facts."""
-    ds = open_dataset(data, must_exist=False, store=store)
+    from lcgraph.bootstrap import initialise  # rdflib graphs of the reference data: only for init
+
+    ds = open_for_writing(
+        data,
+        "init",
+        lambda url: stop_server_first(
+            url, "the store is initialised already and served; to reload its reference data"
+        ),
+        must_exist=False,
+        store=store,
+    )
     try:
         initialise(ds, examples=examples, log=lambda msg: err_console.print(msg, highlight=False))
     except LoadError as exc:
@@ -143,13 +103,14 @@ def init(
 
 
 def _check_conformance(ds: Dataset) -> None:
-    from lcgraph.validation.commands import report_store_conformance
+    from lcgraph.validation.checks import validate_store  # pyshacl: only when validating
 
-    if not report_store_conformance(ds, err_console):
+    report = validate_store(ds)
+    err_console.print(report.text(limit=30), highlight=False, markup=False, soft_wrap=True)
+    if not report.conforms:
         fail("the loaded data does not conform to the shapes (see the report above)", code=1)
 
 
-@app.command()
 def load(
     files: Annotated[
         list[Path], typer.Argument(help="RDF files (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD).")
@@ -188,7 +149,7 @@ def load(
             f"{', '.join(sorted(TEMPLATES))}; `lcgraph templates` writes blank ones).",
             code=2,
         )
-    ds = open_dataset(data, must_exist=False)
+    ds = open_for_writing(data, "load", _load_instead(files, graph, format, force), must_exist=False)
     who = agent or getpass.getuser()
     for path in files:
         try:
@@ -210,19 +171,17 @@ def load(
 
 
 def _load_checked(ds: Dataset, path: Path, *, graph: str | None, fmt: str | None, agent: str) -> object:
-    """A validated load: small files through the guarded write path, big ones staged on disk."""
-    from lcgraph.validation.guarded import load_file
-    from lcgraph.validation.streaming import STAGED_LOAD_MIN_BYTES, load_validated
+    """A validated load, with a progress bar for the big files that are staged on disk."""
+    from lcgraph.validation.streaming import load_checked
 
-    if not path.is_file() or path.stat().st_size < STAGED_LOAD_MIN_BYTES:
-        return load_file(ds, path, graph=graph, format=fmt, agent=agent)
+    size = path.stat().st_size if path.is_file() else None
     with _progress() as bar:
-        task = bar.add_task(path.name, total=path.stat().st_size)
+        task = bar.add_task(path.name, total=size)
 
         def phase(name: str, size: int | None) -> None:
             bar.update(task, description=f"{path.name}: {name}", total=size)
 
-        return load_validated(
+        return load_checked(
             ds,
             path,
             graph=graph,
@@ -233,10 +192,38 @@ def _load_checked(ds: Dataset, path: Path, *, graph: str | None, fmt: str | None
         )
 
 
+def _load_instead(files: list[Path], graph: str | None, fmt: str | None, force: bool) -> Callable[[str], str]:
+    """The Graph Store request that loads the first file through the server."""
+
+    def instead(url: str) -> str:
+        if force:
+            return stop_server_first(
+                url,
+                "the server's Graph Store checks every write (it has no --force); to load past the shapes",
+            )
+        path = files[0]
+        try:
+            rdf = for_path(path, fmt)
+        except UnknownFormat:
+            rdf = by_name("turtle")
+        if rdf.is_dataset:
+            target = "/store"  # a TriG/N-Quads file names its graphs
+        else:
+            target = f"/store?graph={quote(graph, safe=':/#')}" if graph else "/store?default"
+        gzipped = path.suffix.lower() == ".gz"
+        body = "@-" if gzipped else f"@{path}"
+        request = curl(url + target, "-H", f"Content-Type: {rdf.media_type}", "--data-binary", body)
+        if gzipped:
+            request = f"gunzip -c {shlex.quote(str(path))} | {request}"
+        more = " (one request per file)" if len(files) > 1 else ""
+        return f"send the file to the server's Graph Store{more}: {request}"
+
+    return instead
+
+
 _RESULT_FORMATS = {"json": "JSON", "xml": "XML", "csv": "CSV", "tsv": "TSV"}
 
 
-@app.command()
 def query(
     sparql: Annotated[str | None, typer.Argument(help="The SPARQL query (or use --file).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Read the query from a file.")] = None,
@@ -250,7 +237,7 @@ def query(
     import pyoxigraph as ox
 
     text = _query_text(sparql, file)
-    ds = open_dataset(data)
+    ds = open_for_reading(data)
     try:
         result = ds.query(text)
     except SyntaxError as exc:
@@ -316,7 +303,6 @@ def _print_table(result: object) -> None:
     err_console.print(f"{rows} row(s)")
 
 
-@app.command()
 def export(
     data: DataOption = None,
     format: Annotated[
@@ -344,7 +330,7 @@ def export(
     from lcgraph.publish import exports
     from lcgraph.publish.privacy import QueryRefused
 
-    ds = open_dataset(data)
+    ds = open_for_reading(data)
     try:
         fmt = by_name(format)
         chosen = exports.resolve_slice(
@@ -356,13 +342,12 @@ def export(
         fail(str(exc))
 
 
-@app.command()
 def stats(
     data: DataOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Show triples per graph and instances per class."""
-    ds = open_dataset(data)
+    ds = open_for_reading(data)
     info = ds.stats()
     if json_output:
         import json
@@ -370,7 +355,7 @@ def stats(
         console.print_json(json.dumps(info))
         return
     graphs = Table("graph", "triples", title=f"{info['quads']:,} quads in {ds.path}")
-    graphs.add_row("(default graph)", f"{info['default_graph']:,}")
+    graphs.add_row("(default graph: the public union)", f"{info['public_triples']:,}")
     for g, n in info["graphs"].items():
         graphs.add_row(_short_iri(g), f"{n:,}")
     console.print(graphs)
@@ -386,31 +371,7 @@ def _short_iri(iri: str) -> str:
     return _short(ox.NamedNode(iri))
 
 
-def _register_service_commands() -> None:
-    """Add the commands that the service packages contribute (each has ``register(app)``)."""
-    from lcgraph import server_commands, synthetic_commands
-    from lcgraph.analysis import commands as analysis_commands
-    from lcgraph.ingest import commands as ingest_commands
-    from lcgraph.publish import commands as publish_commands
-    from lcgraph.validation import commands as validation_commands
-
-    for module in (
-        validation_commands,
-        ingest_commands,
-        synthetic_commands,
-        analysis_commands,
-        server_commands,
-        publish_commands,
-    ):
-        module.register(app)
-
-
-_register_service_commands()
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()
+def register(app: typer.Typer) -> None:
+    """Add the store's commands to the ``lcgraph`` command line."""
+    for command in (version, init, load, query, export, stats):
+        app.command()(command)
