@@ -44,7 +44,7 @@ from lcgraph.api.runtime import ServiceRuntime, runtime
 from lcgraph.api.writes import report_response
 from lcgraph.config import Settings
 from lcgraph.queries import Registry
-from lcgraph.store import Dataset, LoadError
+from lcgraph.store import LoadError, Repository
 from lcgraph.store.open import open_repository, store_spec
 from lcgraph.validation import guarded, updates
 from lcgraph.web import routes as web_routes
@@ -91,11 +91,11 @@ class _AppState(State):
     """``app.state``, whose ``dataset`` is the runtime's current read view."""
 
     @property
-    def dataset(self) -> Dataset:
+    def dataset(self) -> Repository:
         return self.runtime.dataset
 
 
-def create_app(settings: Settings, dataset: Dataset | None = None) -> FastAPI:
+def create_app(settings: Settings, dataset: Repository | None = None) -> FastAPI:
     """Build the app over ``dataset`` (default: the on-disk store in ``settings.data_dir``).
 
     With ``settings.writer_socket`` set and no ``dataset``, build a query process instead.

@@ -14,12 +14,12 @@ import pyoxigraph as ox
 
 from lcgraph import resources
 from lcgraph.namespaces import GRAPH_ONTOLOGY, GRAPH_SHAPES, GRAPH_VOCAB
-from lcgraph.store import Dataset
+from lcgraph.store import Dataset, Repository
 
 Log = Callable[[str], None]
 
 
-def replace_graph(ds: Dataset, graph: str, files: list[Path]) -> int:
+def replace_graph(ds: Repository, graph: str, files: list[Path]) -> int:
     """Make ``graph`` hold exactly the triples of ``files``; returns its size."""
     scratch = Dataset.memory()
     for f in files:
@@ -28,7 +28,7 @@ def replace_graph(ds: Dataset, graph: str, files: list[Path]) -> int:
     return scratch.count(graph)
 
 
-def replace_graphs_of(ds: Dataset, path: Path) -> tuple[int, int]:
+def replace_graphs_of(ds: Repository, path: Path) -> tuple[int, int]:
     """Load a TriG file so that each graph it names holds exactly its content.
 
     Returns (quads, graphs).
@@ -40,7 +40,7 @@ def replace_graphs_of(ds: Dataset, path: Path) -> tuple[int, int]:
     return scratch.count(), len(graphs)
 
 
-def initialise(ds: Dataset, *, examples: bool = False, log: Log = lambda _msg: None) -> None:
+def initialise(ds: Repository, *, examples: bool = False, log: Log = lambda _msg: None) -> None:
     """Load the ontology, vocabularies, shapes and seed facts (and the examples) into ``ds``.
 
     Raises :class:`lcgraph.store.LoadError` naming the file that cannot be read.

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from lcgraph.access import PRIVATE_GRAPH
 from lcgraph.namespaces import FOAF, LC, ORG, RDF, RDFS, SCHEMA, sparql_prefixes
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 #: Used when the store holds no ontology (a bare store, a test): the same
 #: properties ontology/lcgraph.ttl marks with ``lc:personalData true``.
@@ -47,7 +47,7 @@ NON_PERSON_ROOTS = tuple(
 )
 
 
-def personal_properties(ds: Dataset) -> frozenset[str]:
+def personal_properties(ds: Repository) -> frozenset[str]:
     """Properties marked ``lc:personalData true`` in the store's ontology (plus the built-in list)."""
     rows = ds.select(
         sparql_prefixes("lc", "xsd") + "SELECT DISTINCT ?p { ?p lc:personalData ?flag "
@@ -56,7 +56,7 @@ def personal_properties(ds: Dataset) -> frozenset[str]:
     return BUILT_IN_PERSONAL | {r["p"].value for r in rows if isinstance(r["p"], ox.NamedNode)}
 
 
-def non_person_classes(ds: Dataset) -> frozenset[str]:
+def non_person_classes(ds: Repository) -> frozenset[str]:
     """Organisation and place classes (with their sub-classes in the ontology)."""
     # One branch per root with the root written in (Virtuoso evaluates a `*` path only from a constant).
     branches = " UNION ".join(f"{{ ?c <{RDFS.subClassOf}>* <{c}> }}" for c in sorted(NON_PERSON_ROOTS))
@@ -72,7 +72,7 @@ class PersonalFilter:
     lookup, and subjects are cached.
     """
 
-    def __init__(self, ds: Dataset, extra_types: Iterable[ox.Quad] = ()) -> None:
+    def __init__(self, ds: Repository, extra_types: Iterable[ox.Quad] = ()) -> None:
         self._ds = ds
         self.properties = personal_properties(ds)
         self._non_person = non_person_classes(ds)

@@ -24,7 +24,7 @@ from pyoxigraph import Literal, NamedNode
 from lcgraph import __version__
 from lcgraph.analysis.findings import Finding
 from lcgraph.namespaces import DCT, GRAPH_FINDINGS, LC, LCID, LCV, PROV, RDF, RDFS, SKOS, XSD
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 KIND_LABELS = {
     "no-ties": ("เครือข่ายไม่มีความร่วมมือ", "Network without ties"),
@@ -183,7 +183,7 @@ def findings_turtle(
 
 
 def write_findings(
-    ds: Dataset, findings: list[Finding], graphs_used: list[str], started: datetime, ended: datetime
+    ds: Repository, findings: list[Finding], graphs_used: list[str], started: datetime, ended: datetime
 ) -> int:
     """Replace the findings graph in one transaction; returns the number of findings written."""
     graph = ox.NamedNode(str(GRAPH_FINDINGS))

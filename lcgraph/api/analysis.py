@@ -28,7 +28,7 @@ from lcgraph.analysis.networks import AnalysisInputError, UnknownCity
 from lcgraph.analysis.scope import UnknownPlace
 from lcgraph.api.errors import BadRequest, NotFound, Unprocessable
 from lcgraph.api.runtime import runtime
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 router = APIRouter(prefix="/analysis", tags=["analysis"])
 
@@ -47,7 +47,7 @@ RegionParam = Annotated[
 _CACHE: OrderedDict[tuple[object, ...], GapReport] = OrderedDict()
 _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
-_REAL_DATA: dict[str, tuple[tuple[int, int], Dataset]] = {}
+_REAL_DATA: dict[str, tuple[tuple[int, int], Repository]] = {}
 
 
 def _generation(request: Request) -> int:
@@ -81,7 +81,7 @@ def cached_report(
     return report
 
 
-def _real_data(request: Request) -> Dataset:
+def _real_data(request: Request) -> Repository:
     """The store without the illustrative examples, copied once per store state."""
     key = (id(request.app), _generation(request))
     with _CACHE_LOCK:
@@ -94,7 +94,7 @@ def _real_data(request: Request) -> Dataset:
     return view
 
 
-def _report(ds: Dataset, city: str | None, province: str | None, region: str | None) -> GapReport:
+def _report(ds: Repository, city: str | None, province: str | None, region: str | None) -> GapReport:
     try:
         return analyse(ds, city=city, province=province, region=region)
     except (UnknownCity, UnknownPlace) as exc:

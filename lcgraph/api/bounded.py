@@ -62,7 +62,7 @@ async def run_bounded(
     budget = Budget(seconds)
     context = contextvars.copy_context()
     context.run(CURRENT.set, budget)
-    work = asyncio.ensure_future(asyncio.to_thread(context.run, fn, *args, **kwargs))
+    work = asyncio.ensure_future(asyncio.to_thread(context.run, fn, *args, **kwargs))  # type: ignore[arg-type]
     watch = asyncio.ensure_future(_client_gone(request))
     try:
         done, _ = await asyncio.wait({work, watch}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)

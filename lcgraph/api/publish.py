@@ -54,7 +54,7 @@ from lcgraph.publish.jsonld import jsonld_context, schema_org_view
 from lcgraph.publish.privacy import QueryRefused
 from lcgraph.publish.search import index_for
 from lcgraph.publish.state import state_tag
-from lcgraph.store import Dataset, by_name
+from lcgraph.store import Repository, by_name
 from lcgraph.web.layout import page_for
 
 router = APIRouter(tags=["linked data"])
@@ -72,7 +72,7 @@ SCHEMA_ORG = "schemaorg"
 # -- shared helpers ---------------------------------------------------------------
 
 
-def _dataset(request: Request) -> Dataset:
+def _dataset(request: Request) -> Repository:
     return runtime(request).dataset
 
 
@@ -88,7 +88,7 @@ def _server_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _etag(ds: Dataset, *parts: object) -> str:
+def _etag(ds: Repository, *parts: object) -> str:
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=6).hexdigest()
     return f'"{state_tag(ds)}-{digest}"'
 
@@ -221,7 +221,7 @@ def ontology(request: Request) -> Response:
     return Response(out, media_type=fmt.content_type, headers=headers)
 
 
-def _ontology_bytes(ds: Dataset, graph_iri: str, fmt: MediaFormat) -> bytes:
+def _ontology_bytes(ds: Repository, graph_iri: str, fmt: MediaFormat) -> bytes:
     buffer = io.BytesIO()
     ds.dump(buffer, by_name(fmt.key), graph=graph_iri, prefixes=PREFIXES)
     return buffer.getvalue()

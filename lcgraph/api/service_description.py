@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from lcgraph.api.negotiation import GRAPH_FORMATS, RESULTS_FORMATS, MediaFormat
 from lcgraph.namespaces import DCT, LC, PREFIXES
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -25,7 +25,7 @@ def _sd(name: str) -> ox.NamedNode:
     return ox.NamedNode(SD + name)
 
 
-def count_graphs(ds: Dataset) -> tuple[int, dict[str, int]]:
+def count_graphs(ds: Repository) -> tuple[int, dict[str, int]]:
     """Triples in the default graph and in each named graph (engine-side counts)."""
     default = ds.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
     named = ds.select(

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from lcgraph.store import Dataset
+from lcgraph.store import Dataset, Repository
 
 log = logging.getLogger("lcgraph.api")
 
@@ -318,14 +318,14 @@ def hold_newest(root: Path, tries: int = 50) -> Held:
     raise SnapshotsChanging("the store's snapshot kept changing; try again")
 
 
-def open_held(held: Held) -> Dataset:
+def open_held(held: Held) -> Repository:
     """Open a held checkpoint read-only; its lock goes when the dataset is collected."""
     dataset = Dataset.open_read_only(held.path)
     weakref.finalize(dataset, os.close, held.fd)
     return dataset
 
 
-def open_newest(store_path: Path) -> tuple[Dataset, datetime]:
+def open_newest(store_path: Path) -> tuple[Repository, datetime]:
     """For another process: the newest checkpoint the server of ``store_path`` published, and its time."""
     held = hold_newest(Snapshots.root_for(store_path))
     return open_held(held), held.made

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from lcgraph.access import ANONYMOUS, Access
-from lcgraph.store import Dataset, Format, LoadError
+from lcgraph.store import Format, LoadError, Repository
 from lcgraph.store.dataset import refuse_xml_entities, stored
 from lcgraph.store.graph_names import UNNAMED, graph_node
 from lcgraph.validation.guarded import apply_change, apply_update
@@ -80,17 +80,17 @@ def parse_parts(
     return quads
 
 
-def graph_exists(ds: Dataset, graph: str | None) -> bool:
+def graph_exists(ds: Repository, graph: str | None) -> bool:
     """A named graph exists once created (until dropped); the default graph always exists."""
     return graph is None or ds.has_graph(graph)
 
 
-def _quads_of(ds: Dataset, graph: str | None) -> list[ox.Quad]:
+def _quads_of(ds: Repository, graph: str | None) -> list[ox.Quad]:
     return list(ds.quads(graph=graph_node(graph)))
 
 
 def replace_graph(
-    ds: Dataset,
+    ds: Repository,
     graph: str | None,
     parts: Sequence[Part],
     *,
@@ -116,7 +116,7 @@ def replace_graph(
 
 
 def add_to_graph(
-    ds: Dataset,
+    ds: Repository,
     graph: str | None,
     parts: Sequence[Part],
     *,
@@ -140,7 +140,7 @@ def add_to_graph(
 
 
 def delete_graph(
-    ds: Dataset, graph: str | None, *, agent: str | None = None, access: Access = ANONYMOUS
+    ds: Repository, graph: str | None, *, agent: str | None = None, access: Access = ANONYMOUS
 ) -> Written | None:
     """GSP DELETE: drop a named graph (or empty the default one); ``None`` if it did not exist."""
     with _write_lock:
@@ -159,7 +159,7 @@ def delete_graph(
 
 
 def replace_dataset(
-    ds: Dataset,
+    ds: Repository,
     parts: Sequence[Part],
     *,
     agent: str | None = None,
@@ -189,7 +189,7 @@ def replace_dataset(
 
 
 def add_to_dataset(
-    ds: Dataset,
+    ds: Repository,
     parts: Sequence[Part],
     *,
     agent: str | None = None,
@@ -206,7 +206,7 @@ def add_to_dataset(
 
 
 def run_update(
-    ds: Dataset,
+    ds: Repository,
     update: str,
     *,
     base_iri: str | None = None,

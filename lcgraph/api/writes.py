@@ -43,7 +43,7 @@ from lcgraph.api.runtime import runtime
 from lcgraph.ingest.importer import import_bytes
 from lcgraph.ingest.sheets import SheetError, check_size
 from lcgraph.ingest.templates import TEMPLATES, UnknownTemplate, get_template
-from lcgraph.store import Dataset, Format, LoadError, UnknownFormat, by_media_type
+from lcgraph.store import Format, LoadError, Repository, UnknownFormat, by_media_type
 from lcgraph.validation.engine import triples_graph
 from lcgraph.validation.files import parse_bytes
 from lcgraph.validation.guarded import check_change, default_shapes, prune_history
@@ -108,7 +108,7 @@ async def validate(request: Request) -> Response:
 
 
 def _validate(
-    ds: Dataset, body: bytes, fmt: Format, graph: str | None, alone: bool, access: Access
+    ds: Repository, body: bytes, fmt: Format, graph: str | None, alone: bool, access: Access
 ) -> tuple[ValidationReport, int]:
     """Read and check a ``/validate`` body (on a worker thread, within the dry-run budget)."""
     try:

@@ -87,7 +87,7 @@ def _held_by_other(path: Path) -> NoReturn:
     )
 
 
-def _open(path: Path) -> Dataset | Server:
+def _open(path: Path) -> Repository | Server:
     """The store itself, or the live server that holds it; exits if something else holds it."""
     try:
         return Dataset.open(path)
@@ -100,11 +100,11 @@ def _open(path: Path) -> Dataset | Server:
     return server
 
 
-def open_for_reading(data: Path | None, store: str | None = None) -> Dataset:
+def open_for_reading(data: Path | None, store: str | None = None) -> Repository:
     """The store, or, while a server holds it, the newest snapshot the server published."""
     path = _where(data, store)
     if not isinstance(path, Path):
-        return path  # type: ignore[return-value]
+        return path
     if not path.exists():
         fail(f"no store at {path}: run `lcgraph init --data {path}` first")
     opened = _open(path)
@@ -125,11 +125,11 @@ def open_for_reading(data: Path | None, store: str | None = None) -> Dataset:
 
 def open_for_writing(
     data: Path | None, command: str, instead: Instead, *, must_exist: bool = True, store: str | None = None
-) -> Dataset:
+) -> Repository:
     """The store itself; while a server holds it, exit at once saying what to run instead."""
     path = _where(data, store)
     if not isinstance(path, Path):
-        return path  # type: ignore[return-value]
+        return path
     if must_exist and not path.exists():
         fail(f"no store at {path}: run `lcgraph init --data {path}` first")
     opened = _open(path)

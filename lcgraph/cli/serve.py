@@ -71,7 +71,7 @@ def serve(
                 err=True,
             )
         else:
-            where = settings.store or settings.data_dir
+            where = str(settings.store or settings.data_dir)
             typer.echo(f"error: cannot open the store {where}: {exc}", err=True)
         raise typer.Exit(2) from None
     count = settings.workers or default_workers()

@@ -31,7 +31,8 @@ from lcgraph.cli.common import (
     stop_server_first,
 )
 from lcgraph.namespaces import PREFIXES
-from lcgraph.store import Dataset, LoadError, LoadResult, UnknownFormat, by_name, for_path, format_names
+from lcgraph.store import LoadError, LoadResult, Repository, UnknownFormat, by_name, for_path, format_names
+from lcgraph.validation.guarded import WriteResult
 
 
 def _progress() -> Progress:
@@ -48,7 +49,7 @@ def _progress() -> Progress:
 
 
 def load_with_progress(
-    ds: Dataset, path: Path, *, graph: str | None, fmt: str | None, afterword: Any = None
+    ds: Repository, path: Path, *, graph: str | None, fmt: str | None, afterword: Any = None
 ) -> LoadResult:
     """Bulk-load one file with a progress bar (no shapes); raises LoadError."""
     size = path.stat().st_size if path.is_file() else None
@@ -98,11 +99,11 @@ def init(
         fail(str(exc))
     if check:
         _check_conformance(ds)
-    where = ds.path or getattr(getattr(ds, "endpoint", None), "name", "memory")
+    where = str(ds.path) if ds.path is not None else getattr(getattr(ds, "endpoint", None), "name", "memory")
     err_console.print(f"store ready at {where}")
 
 
-def _check_conformance(ds: Dataset) -> None:
+def _check_conformance(ds: Repository) -> None:
     from lcgraph.validation.checks import validate_store  # pyshacl: only when validating
 
     report = validate_store(ds)
@@ -170,7 +171,9 @@ def load(
         )
 
 
-def _load_checked(ds: Dataset, path: Path, *, graph: str | None, fmt: str | None, agent: str) -> object:
+def _load_checked(
+    ds: Repository, path: Path, *, graph: str | None, fmt: str | None, agent: str
+) -> WriteResult:
     """A validated load, with a progress bar for the big files that are staged on disk."""
     from lcgraph.validation.streaming import load_checked
 

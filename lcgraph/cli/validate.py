@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from lcgraph.cli.common import DataOption, console, fail, open_for_reading
-from lcgraph.store import Dataset, LoadError
+from lcgraph.store import LoadError, Repository
 
 _FORMATS = {"text": "", "json": "application/json", "turtle": "text/turtle", "jsonld": "application/ld+json"}
 
@@ -44,9 +44,9 @@ def validate(
         fail(f"--output must be one of {', '.join(_FORMATS)}")
     if not all_ and not files:
         fail("give one or more files, or --all for the whole store")
-    opened: list[Dataset] = []
+    opened: list[Repository] = []
 
-    def store() -> Dataset:  # opened once, when first needed (--alone needs no store)
+    def store() -> Repository:  # opened once, when first needed (--alone needs no store)
         if not opened:
             opened.append(open_for_reading(data))
         return opened[0]

@@ -2,7 +2,7 @@
 
 For partners and harvesters (data portals, UNESCO, universities) who find
 the dataset by its description at ``/catalog`` and ``/.well-known/void``.
-One ``dcat:Catalog`` holds one ``dcat:Dataset``/``void:Dataset`` for the
+One ``dcat:Catalog`` holds one ``dcat:Repository``/``void:Repository`` for the
 whole public dataset and one per public named graph (its ``void:subset``),
 each with a ``dcat:Distribution`` per download format. Counts (triples,
 entities, classes, properties, class and property partitions) and links to
@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from lcgraph.namespaces import DCAT, DCT, FOAF, LC, PREFIXES, RDF, RDFS, SCHEMA, VOID, XSD
 from lcgraph.publish.privacy import PRIVATE_GRAPH, public_graphs
 from lcgraph.publish.state import state_tag
-from lcgraph.store import FORMATS, Dataset
+from lcgraph.store import FORMATS, Repository
 
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 NON_PUBLIC = "http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC"
@@ -92,7 +92,7 @@ class _Triples(list[ox.Triple]):
         self.append(ox.Triple(_n(s), _n(str(p)), obj))
 
 
-def graph_counts(ds: Dataset, graphs: list[str]) -> dict[str, GraphCounts]:
+def graph_counts(ds: Repository, graphs: list[str]) -> dict[str, GraphCounts]:
     """Triples, entities, distinct subjects/properties/objects and classes of each graph."""
     counts: dict[str, GraphCounts] = {g: GraphCounts() for g in graphs}
     if not graphs:
@@ -118,7 +118,7 @@ def graph_counts(ds: Dataset, graphs: list[str]) -> dict[str, GraphCounts]:
     return counts
 
 
-def _partitions(ds: Dataset, graphs: list[str]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+def _partitions(ds: Repository, graphs: list[str]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     classes = ds.select(
         "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c",
         named_graphs=graphs,
@@ -132,7 +132,7 @@ def _partitions(ds: Dataset, graphs: list[str]) -> tuple[list[tuple[str, int]], 
     )
 
 
-def external_links(ds: Dataset, graphs: list[str], base_iri: str) -> list[tuple[str, str, int]]:
+def external_links(ds: Repository, graphs: list[str], base_iri: str) -> list[tuple[str, str, int]]:
     """(link predicate, target site, triples) for statements pointing outside our IRI spaces."""
     rows = ds.select(
         "SELECT ?p ?site (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o "
@@ -145,7 +145,7 @@ def external_links(ds: Dataset, graphs: list[str], base_iri: str) -> list[tuple[
     return [(r["p"].value, r["site"].value, int(r["n"].value)) for r in rows]
 
 
-def _coverage(ds: Dataset, graphs: list[str]) -> tuple[dict[str, tuple[str, str]], dict[str, set[str]]]:
+def _coverage(ds: Repository, graphs: list[str]) -> tuple[dict[str, tuple[str, str]], dict[str, set[str]]]:
     """Per graph: (first, last) date of its events and activities, and the provinces of its cities."""
     dates = ds.select(
         "SELECT ?g (MIN(?d) AS ?first) (MAX(?d) AS ?last) { GRAPH ?g { ?s ?p ?d "
@@ -163,7 +163,7 @@ def _coverage(ds: Dataset, graphs: list[str]) -> tuple[dict[str, tuple[str, str]
     return temporal, spatial
 
 
-def _graph_titles(ds: Dataset, graphs: list[str]) -> dict[str, list[ox.Literal]]:
+def _graph_titles(ds: Repository, graphs: list[str]) -> dict[str, list[ox.Literal]]:
     titles: dict[str, list[ox.Literal]] = defaultdict(list)
     if not graphs:
         return titles
@@ -199,7 +199,7 @@ def _describe_counts(out: _Triples, iri: str, c: GraphCounts) -> None:
     out.add(iri, VOID.classes, _int(c.classes))
 
 
-def catalog_triples(ds: Dataset, settings: CatalogSettings) -> list[ox.Triple]:
+def catalog_triples(ds: Repository, settings: CatalogSettings) -> list[ox.Triple]:
     """The DCAT catalog and VoID description of the public dataset, as triples."""
     graphs = public_graphs(ds)
     counts = graph_counts(ds, graphs)
@@ -242,7 +242,7 @@ def catalog_triples(ds: Dataset, settings: CatalogSettings) -> list[ox.Triple]:
     return out
 
 
-def _example_resources(ds: Dataset, graphs: list[str]) -> list[str]:
+def _example_resources(ds: Repository, graphs: list[str]) -> list[str]:
     """One learning city and one learning space of the public view, for void:exampleResource."""
     out = []
     for cls in (LC.LearningCity, LC.LearningSpace):
@@ -342,7 +342,7 @@ _cache: dict[tuple[int, str, CatalogSettings], list[ox.Triple]] = {}
 _lock = threading.Lock()
 
 
-def catalog(ds: Dataset, settings: CatalogSettings) -> list[ox.Triple]:
+def catalog(ds: Repository, settings: CatalogSettings) -> list[ox.Triple]:
     """:func:`catalog_triples`, cached until the store changes."""
     key = (id(ds), state_tag(ds), settings)
     with _lock:

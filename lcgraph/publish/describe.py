@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from lcgraph.namespaces import DCT, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS
 from lcgraph.personal import PersonalFilter
 from lcgraph.publish.privacy import PRIVATE_GRAPH, readable_graphs
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 LABEL_PROPERTIES = (str(RDFS.label), str(SKOS.prefLabel), str(DCT.title))
 INBOUND_LIMIT = 200
@@ -98,7 +98,7 @@ def _readable(q: ox.Quad, graphs: set[str], personal: PersonalFilter | None) -> 
     return personal is None or not personal.is_personal(q)
 
 
-def concise_bounded_description(ds: Dataset, iri: str, *, may_read_private: bool = False) -> list[ox.Quad]:
+def concise_bounded_description(ds: Repository, iri: str, *, may_read_private: bool = False) -> list[ox.Quad]:
     """The CBD of ``iri`` over the graphs the caller may read, as quads.
 
     Resources named ``iri#…`` that the description links to are described
@@ -129,7 +129,7 @@ def _is_hash_child(term: object, iri: str) -> bool:
 
 
 def inbound_links(
-    ds: Dataset, iri: str, *, may_read_private: bool = False, limit: int = INBOUND_LIMIT
+    ds: Repository, iri: str, *, may_read_private: bool = False, limit: int = INBOUND_LIMIT
 ) -> tuple[list[ox.Quad], bool]:
     """Statements whose object is ``iri`` (at most ``limit``) and whether more exist."""
     graphs = set(readable_graphs(ds, may_read_private))
@@ -142,7 +142,9 @@ def inbound_links(
     return out, False
 
 
-def label_statements(ds: Dataset, iris: Iterable[str], *, may_read_private: bool = False) -> list[ox.Triple]:
+def label_statements(
+    ds: Repository, iris: Iterable[str], *, may_read_private: bool = False
+) -> list[ox.Triple]:
     """The rdfs:label, skos:prefLabel and dct:title statements about the given IRIs."""
     wanted = sorted(set(iris))
     props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
@@ -168,7 +170,7 @@ def labels_by_language(statements: Iterable[ox.Triple]) -> dict[str, dict[str, s
 
 
 def graph_sources(
-    ds: Dataset, graph_iris: Iterable[str], *, may_read_private: bool = False
+    ds: Repository, graph_iris: Iterable[str], *, may_read_private: bool = False
 ) -> dict[str, Source]:
     """Each named graph's title and primary source (the graph describes itself, by contract)."""
     wanted = sorted({g for g in graph_iris if may_read_private or g != PRIVATE_GRAPH})
@@ -204,7 +206,7 @@ def _by_language(literals: Iterable[object]) -> dict[str, str]:
     return out
 
 
-def describe(ds: Dataset, iri: str, *, may_read_private: bool = False) -> Description | None:
+def describe(ds: Repository, iri: str, *, may_read_private: bool = False) -> Description | None:
     """Everything an IRI page shows, or ``None`` if the public view knows nothing of ``iri``."""
     quads = concise_bounded_description(ds, iri, may_read_private=may_read_private)
     inbound, truncated = inbound_links(ds, iri, may_read_private=may_read_private)
@@ -261,7 +263,7 @@ class OntologyTerm:
             self.links.append((_TERM_LINKS[p], o.value))
 
 
-def ontology_terms(ds: Dataset, ontology_graph: str) -> list[OntologyTerm]:
+def ontology_terms(ds: Repository, ontology_graph: str) -> list[OntologyTerm]:
     """Each term the ontology graph defines, ours first.
 
     For the ontology page, where each term has an anchor named by its local

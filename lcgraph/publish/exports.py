@@ -34,7 +34,7 @@ import pyoxigraph as ox
 from lcgraph.namespaces import LC, LCG, LCID, ORG, PREFIXES, SCHEMA
 from lcgraph.personal import PersonalFilter
 from lcgraph.publish.privacy import check_graph_readable, readable_graphs
-from lcgraph.store import Dataset, Format, by_name
+from lcgraph.store import Format, Repository, by_name
 
 log = logging.getLogger("lcgraph.publish")
 
@@ -95,24 +95,24 @@ class Slice:
 # -- resolving what the caller asked for -----------------------------------------
 
 
-def _instances(ds: Dataset, classes: Iterable[str], may_read_private: bool) -> list[str]:
+def _instances(ds: Repository, classes: Iterable[str], may_read_private: bool) -> list[str]:
     values = " ".join(f"<{c}>" for c in classes)
     query = f"SELECT DISTINCT ?x {{ VALUES ?c {{ {values} }} ?x a ?c FILTER(isIRI(?x)) }} ORDER BY ?x"
     rows = ds.select(query, include_private=may_read_private)
     return [r["x"].value for r in rows]
 
 
-def known_cities(ds: Dataset, may_read_private: bool = False) -> list[str]:
+def known_cities(ds: Repository, may_read_private: bool = False) -> list[str]:
     """IRIs of the learning cities in the dataset."""
     return _instances(ds, [str(LC.LearningCity)], may_read_private)
 
 
-def known_partners(ds: Dataset, may_read_private: bool = False) -> list[str]:
+def known_partners(ds: Repository, may_read_private: bool = False) -> list[str]:
     """IRIs of the partner organisations and networks in the dataset."""
     return _instances(ds, [str(LC.PartnerOrganisation), str(LC.Network)], may_read_private)
 
 
-def known_classes(ds: Dataset, may_read_private: bool = False) -> list[str]:
+def known_classes(ds: Repository, may_read_private: bool = False) -> list[str]:
     """Classes that have at least one instance."""
     rows = ds.select(
         "SELECT DISTINCT ?c { ?x a ?c FILTER(isIRI(?c)) } ORDER BY ?c",
@@ -134,7 +134,7 @@ def _pick(wanted: str, known: list[str], namespace: str, kind: str) -> str:
 
 
 def resolve_slice(
-    ds: Dataset,
+    ds: Repository,
     *,
     city: str | None = None,
     partner: str | None = None,
@@ -196,7 +196,7 @@ def _slice_query(sl: Slice) -> str:
     )
 
 
-def iter_quads(ds: Dataset, sl: Slice, *, may_read_private: bool = False) -> Iterator[ox.Quad]:
+def iter_quads(ds: Repository, sl: Slice, *, may_read_private: bool = False) -> Iterator[ox.Quad]:
     """The quads of a slice, read lazily from the store."""
     graphs = readable_graphs(ds, may_read_private)
     personal = None if may_read_private else PersonalFilter(ds)
@@ -228,7 +228,7 @@ def file_name(sl: Slice, fmt: Format, gzip: bool = False) -> str:
 
 
 def write_export(
-    ds: Dataset,
+    ds: Repository,
     output: IO[bytes] | str | Path,
     fmt: Format | str,
     sl: Slice | None = None,
@@ -254,7 +254,7 @@ def write_export(
     _serialize(ds, output, fmt, sl, may_read_private)
 
 
-def _serialize(ds: Dataset, output: IO[bytes], fmt: Format, sl: Slice, may_read_private: bool) -> None:
+def _serialize(ds: Repository, output: IO[bytes], fmt: Format, sl: Slice, may_read_private: bool) -> None:
     quads = iter_quads(ds, sl, may_read_private=may_read_private)
     items: Iterable[ox.Quad | ox.Triple] = quads if fmt.is_dataset else (q.triple for q in quads)
     prefixes = dict(PREFIXES) if fmt.name in ("turtle", "trig", "rdfxml", "n3") else None
@@ -262,7 +262,7 @@ def _serialize(ds: Dataset, output: IO[bytes], fmt: Format, sl: Slice, may_read_
 
 
 def stream_export(
-    ds: Dataset, fmt: Format, sl: Slice, *, may_read_private: bool = False, gzip: bool = False
+    ds: Repository, fmt: Format, sl: Slice, *, may_read_private: bool = False, gzip: bool = False
 ) -> Iterator[bytes]:
     """The export as a stream of byte chunks, for an HTTP response.
 

@@ -27,7 +27,7 @@ import pyoxigraph as ox
 
 from lcgraph.access import PRIVATE_GRAPH
 from lcgraph.personal import PersonalFilter
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 from lcgraph.store.dataset_clause import DatasetClause, DatasetClauseError
 from lcgraph.store.dataset_clause import read_dataset_clause as _read
 
@@ -41,12 +41,12 @@ class QueryRefused(Exception):
 # -- which graphs are public -------------------------------------------------
 
 
-def public_graphs(ds: Dataset) -> list[str]:
+def public_graphs(ds: Repository) -> list[str]:
     """The named graphs everyone may read (all but ``lcg:private``), sorted."""
     return [g for g in ds.graphs() if g != PRIVATE_GRAPH]
 
 
-def readable_graphs(ds: Dataset, may_read_private: bool) -> list[str]:
+def readable_graphs(ds: Repository, may_read_private: bool) -> list[str]:
     """The named graphs a caller may read."""
     return ds.graphs() if may_read_private else public_graphs(ds)
 
@@ -81,7 +81,7 @@ GraphList = list[str | None]
 
 
 def public_dataset(
-    ds: Dataset,
+    ds: Repository,
     query_text: str,
     default_graph_uris: Sequence[str] | None = None,
     named_graph_uris: Sequence[str] | None = None,
@@ -119,7 +119,7 @@ def public_dataset(
     return list(default), named
 
 
-def misplaced_personal(ds: Dataset) -> list[ox.Quad]:
+def misplaced_personal(ds: Repository) -> list[ox.Quad]:
     """Personal statements found outside ``lcg:private`` (each one is a PDPA leak to fix)."""
     personal = PersonalFilter(ds)
     found: list[ox.Quad] = []
@@ -130,7 +130,7 @@ def misplaced_personal(ds: Dataset) -> list[ox.Quad]:
     return found
 
 
-def move_misplaced_personal(ds: Dataset) -> int:
+def move_misplaced_personal(ds: Repository) -> int:
     """Move misplaced personal statements into ``lcg:private`` in one transaction; return how many."""
     found = misplaced_personal(ds)
     if not found:

@@ -40,7 +40,7 @@ import pyoxigraph as ox
 
 from lcgraph.namespaces import DCT, LC, OWL, RDF, RDFS, SCHEMA, SKOS, XSD
 from lcgraph.publish.state import state_tag
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 LABEL_WEIGHT = 3.0
 TEXT_WEIGHT = 1.0
@@ -116,7 +116,7 @@ class SearchIndex:
         self.postings: dict[str, dict[int, float]] = defaultdict(dict)
 
     @classmethod
-    def build(cls, ds: Dataset) -> SearchIndex:
+    def build(cls, ds: Repository) -> SearchIndex:
         """Read labels and descriptions with one query and index them."""
         index = cls()
         props = " ".join(f"<{p}>" for p in (*LABELS, *TEXTS))
@@ -148,7 +148,7 @@ class SearchIndex:
             posting = self.postings[w]
             posting[doc_id] = posting.get(doc_id, 0.0) + weight
 
-    def _add_classes(self, ds: Dataset, ids: dict[str, int]) -> None:
+    def _add_classes(self, ds: Repository, ids: dict[str, int]) -> None:
         rows = ds.query(
             f"SELECT ?s ?c {{ ?s <{RDF.type}> ?c FILTER(isIRI(?c)) }}",
         )
@@ -222,7 +222,7 @@ _indexes: dict[tuple[int, str], SearchIndex] = {}
 _lock = threading.Lock()
 
 
-def index_for(ds: Dataset) -> SearchIndex:
+def index_for(ds: Repository) -> SearchIndex:
     """The index of the store's current state (built on first use, rebuilt after a change)."""
     key = (id(ds), state_tag(ds))
     with _lock:

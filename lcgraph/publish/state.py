@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 
 
 def _listing(path: os.PathLike[str] | str) -> list[tuple[str, int, int]]:
@@ -37,7 +37,7 @@ def _listing(path: os.PathLike[str] | str) -> list[tuple[str, int, int]]:
     return sorted(listing)
 
 
-def state_tag(ds: Dataset) -> str:
+def state_tag(ds: Repository) -> str:
     """A 16-hex-digit tag of the store's current state."""
     digest = hashlib.blake2b(digest_size=8)
     if ds.path is not None:

@@ -42,7 +42,7 @@ def check_files(
     for path in paths:
         quads = parse_file(path, graph=graph, format=format)
         if dataset is None:
-            one = validate_full(shapes, triples=[(q.subject, q.predicate, q.object) for q in quads])
+            one = validate_full(shapes, triples=[(q.subject, q.predicate, q.object) for q in quads])  # type: ignore[misc]
         else:
             ds = ds or dataset()
             one = check_change(ds, add_quads=quads, shapes=shapes)

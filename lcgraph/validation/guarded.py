@@ -65,8 +65,9 @@ from lcgraph.access import PRIVATE_GRAPH, SYSTEM, Access, AccessDenied
 from lcgraph.budget import checkpoint
 from lcgraph.namespaces import DCT, GRAPH_HISTORY, LC, LCID, PROV, RDF, RDFS, SCHEMA, SCHEMA_HTTP, XSD
 from lcgraph.personal import PersonalFilter, route_personal
-from lcgraph.store.dataset import PRIVATE, Dataset, stored
+from lcgraph.store.dataset import PRIVATE, stored
 from lcgraph.store.graph_names import graph_node
+from lcgraph.store.repository import Repository
 from lcgraph.validation.files import parse_file
 from lcgraph.validation.incremental import validate_change
 from lcgraph.validation.report import ValidationReport
@@ -154,7 +155,7 @@ def _normalise(q: ox.Quad) -> ox.Quad:
 
 
 def compute_change(
-    ds: Dataset,
+    ds: Repository,
     add_quads: Iterable[ox.Quad],
     remove_quads: Iterable[ox.Quad],
     *,
@@ -185,7 +186,7 @@ def compute_change(
 
 
 def check_change(
-    ds: Dataset,
+    ds: Repository,
     *,
     add_quads: Iterable[ox.Quad] = (),
     remove_quads: Iterable[ox.Quad] = (),
@@ -203,7 +204,7 @@ def check_change(
     return validate_change(shapes or default_shapes(), ds, change.add, change.remove, hidden=hidden)
 
 
-def _route_personal(ds: Dataset, quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], set[ox.Quad]]:
+def _route_personal(ds: Repository, quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], set[ox.Quad]]:
     """Personal statements (PDPA) land in ``lcg:private`` whichever graph they were sent to.
 
     Returns the quads and the set of those the write path moved there.
@@ -215,7 +216,7 @@ def _route_personal(ds: Dataset, quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad
 
 
 def _check_access(
-    ds: Dataset, change: Change, access: Access, routed: set[ox.Quad], private_ok: bool = False
+    ds: Repository, change: Change, access: Access, routed: set[ox.Quad], private_ok: bool = False
 ) -> None:
     """Refuse (403) a change that touches a graph the caller may not write, or publishes a personal value."""
     if access.system:
@@ -245,7 +246,7 @@ _STRINGS = {
 
 
 def apply_change(
-    ds: Dataset,
+    ds: Repository,
     *,
     add_quads: Iterable[ox.Quad] = (),
     remove_quads: Iterable[ox.Quad] = (),
@@ -378,7 +379,7 @@ def _history_quads(
 
 
 def apply_update(
-    ds: Dataset,
+    ds: Repository,
     sparql: str,
     *,
     base_iri: str | None = None,
@@ -410,7 +411,7 @@ def apply_update(
 
 
 def load_file(
-    ds: Dataset,
+    ds: Repository,
     path: str | Path,
     *,
     graph: str | None = None,
@@ -472,7 +473,7 @@ class PruneResult:
         }
 
 
-def prune_history(ds: Dataset, before: dt.datetime, *, agent: str | None) -> PruneResult:
+def prune_history(ds: Repository, before: dt.datetime, *, agent: str | None) -> PruneResult:
     """Remove the change-sets that ended before ``before``; record the prune as a change-set of its own.
 
     For administrators (``POST /admin/history/prune``, ``lcgraph history
@@ -517,7 +518,7 @@ def prune_history(ds: Dataset, before: dt.datetime, *, agent: str | None) -> Pru
     return PruneResult(change_iri, stamp.value, len(pruned), len(remove))
 
 
-def _pruned_quads(ds: Dataset, history: ox.NamedNode, before: ox.Literal) -> list[ox.Quad]:
+def _pruned_quads(ds: Repository, history: ox.NamedNode, before: ox.Literal) -> list[ox.Quad]:
     """Every triple of the change-sets (not prune records) that ended before ``before``."""
     query = (
         f"SELECT ?c ?p ?o WHERE {{ GRAPH {history} {{ ?c a <{LC.ChangeSet}> ; <{PROV.endedAtTime}> ?t ."
@@ -526,7 +527,7 @@ def _pruned_quads(ds: Dataset, history: ox.NamedNode, before: ox.Literal) -> lis
     return [ox.Quad(r["c"], r["p"], r["o"], history) for r in ds.select(query)]
 
 
-def _orphaned_agents(ds: Dataset, history: ox.NamedNode, pruned: set, agent: str | None) -> list[ox.Quad]:
+def _orphaned_agents(ds: Repository, history: ox.NamedNode, pruned: set, agent: str | None) -> list[ox.Quad]:
     """The triples of agents whom only pruned change-sets name (the pruning agent stays)."""
     associated = ox.NamedNode(str(PROV.wasAssociatedWith))
     rows = ds.select(f"SELECT ?c ?a WHERE {{ GRAPH {history} {{ ?c {associated} ?a }} }}")

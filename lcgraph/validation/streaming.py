@@ -119,7 +119,7 @@ def validate_staged(
     return report
 
 
-def _fix_staged(ds: Dataset, staging: Dataset) -> int:
+def _fix_staged(ds: Repository, staging: Repository) -> int:
     """Normalise schema.org IRIs and route personal statements in the staging store.
 
     Returns how many quads changed.
@@ -182,7 +182,7 @@ def _lines_of(path: Path, fmt_name: str, report: ValidationReport) -> None:
 
 
 def load_validated(
-    ds: Dataset,
+    ds: Repository,
     path: str | Path,
     *,
     graph: str | None = None,
@@ -265,7 +265,7 @@ def _uuid() -> str:
 
 
 def load_checked(
-    ds: Dataset,
+    ds: Repository,
     path: Path,
     *,
     graph: str | None = None,
@@ -273,7 +273,7 @@ def load_checked(
     agent: str | None = None,
     phase: Phase | None = None,
     progress: Callable[[int], None] | None = None,
-) -> object:
+) -> WriteResult:
     """``lcgraph load``'s validated load: small files through the guarded write path, big ones staged.
 
     Files from :data:`STAGED_LOAD_MIN_BYTES` go through :func:`load_validated`

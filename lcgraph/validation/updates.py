@@ -45,7 +45,6 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from lcgraph.access import SYSTEM, Access
-from lcgraph.store.dataset import Dataset
 from lcgraph.store.dataset_clause import NestingTooDeep, update_groups
 from lcgraph.store.graph_names import UNNAMED, InvalidGraphName, graph_node
 from lcgraph.store.repository import Repository
@@ -85,7 +84,7 @@ class UpdateEffect:
 class _State:
     """The store plus the operations so far (and a scratch store once a WHERE needs it)."""
 
-    def __init__(self, ds: Dataset, access: Access) -> None:
+    def __init__(self, ds: Repository, access: Access) -> None:
         self.ds = ds
         self.access = access
         self.added: set[ox.Quad] = set()
@@ -527,7 +526,7 @@ def _check_protocol_using(operations: list[_Operation], using: tuple[list[str], 
 
 
 def update_change(
-    ds: Dataset,
+    ds: Repository,
     sparql: str,
     *,
     base_iri: str | None = None,

@@ -34,7 +34,7 @@ from lcgraph.namespaces import (
 )
 from lcgraph.publish.pages import Linker
 from lcgraph.queries import ParameterError
-from lcgraph.store import Dataset
+from lcgraph.store import Repository
 from lcgraph.web import sparql_check
 from lcgraph.web.i18n import pick_language, words
 from lcgraph.web.layout import page_for
@@ -75,7 +75,7 @@ def wants_page(request: Request) -> bool:
     return accept.startswith("text/html") or accept.startswith("application/xhtml+xml")
 
 
-def dataset(request: Request) -> Dataset:
+def dataset(request: Request) -> Repository:
     return request.app.state.dataset
 
 
@@ -109,7 +109,7 @@ SELECT (MAX(?t) AS ?last) WHERE {{ GRAPH <{GRAPH_HISTORY}> {{ ?change prov:ended
 )
 
 
-def home_counts(ds: Dataset) -> list[tuple[str, int, int]]:
+def home_counts(ds: Repository) -> list[tuple[str, int, int]]:
     """(what, all, of which illustrative examples) for each counted class."""
     total, examples = ds.select(COUNTS)[0], ds.select(EXAMPLE_COUNTS)[0]
 
@@ -119,7 +119,7 @@ def home_counts(ds: Dataset) -> list[tuple[str, int, int]]:
     return [(k, n(total, k), n(examples, k)) for k, _ in COUNTED]
 
 
-def last_update(ds: Dataset) -> dt.datetime | None:
+def last_update(ds: Repository) -> dt.datetime | None:
     rows = ds.select(LAST_CHANGE)
     if rows and "last" in rows[0]:
         try:
@@ -607,7 +607,7 @@ def explore(request: Request) -> HTMLResponse:
     )
 
 
-def _label_of(ds: Dataset, node: Any, lang: Any) -> str:
+def _label_of(ds: Repository, node: Any, lang: Any) -> str:
     """The label of ``node`` in ``lang`` (else English, else any), else its IRI."""
     query = sparql_prefixes("rdfs", "skos") + (
         "SELECT ?l WHERE { $node rdfs:label|skos:prefLabel ?l } "
@@ -651,7 +651,7 @@ def _figure(report: Any, name: str, lang: str, fmt: str = "svg") -> bytes:
     return cache[key]
 
 
-def _changes(ds: Dataset, report: Any, lang: str) -> dict[str, Any] | None:
+def _changes(ds: Repository, report: Any, lang: str) -> dict[str, Any] | None:
     """New, closed and persisting findings since the analysis last written to the store, if any."""
     rows = ds.select(_bind(PREVIOUS_FINDINGS, lang=ox.Literal(lang)))
     if not rows:
@@ -673,7 +673,7 @@ def _changes(ds: Dataset, report: Any, lang: str) -> dict[str, Any] | None:
     }
 
 
-def _mentioning(ds: Dataset, cities: frozenset[str]) -> set[str]:
+def _mentioning(ds: Repository, cities: frozenset[str]) -> set[str]:
     """The stored findings that name one of ``cities`` (``dct:spatial``)."""
     if not cities:
         return set()
@@ -752,7 +752,7 @@ def gaps_page(request: Request) -> HTMLResponse:
     unknown = unrecorded_cities(everything)
     summary = report.summary()
     # The scope in the URL by its short code (TH-56, north) or, for a city, its IRI.
-    scope_params = {k: None for k in SCOPE_PARAMS}
+    scope_params: dict[str, str | None] = {k: None for k in SCOPE_PARAMS}
     if not scope.whole and scope.iri:
         code = scope.iri if scope.kind == "city" else scope.iri.rstrip("/").rsplit("/", 1)[-1]
         scope_params[scope.kind] = code
