@@ -10,8 +10,10 @@ makes the engine's next write raise, which stops the serialisation (and
 the evaluation that feeds it); :attr:`ThreadStream.finished` tells whether
 the thread has let go. :meth:`ThreadStream.lower_priority` makes a
 long-running piece of work yield the CPU to newer ones (Linux thread nice
-value); each piece of work has its own thread, which ends with it, so a
-lowered priority never carries over to the next.
+value). Threads are kept for reuse (starting one per quick query cost a
+fifth of a query process's time), but a thread whose priority was lowered
+ends with its work, so a lowered priority never carries over to the next
+(an unprivileged process cannot raise it back).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import queue
 import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -28,6 +31,8 @@ QUEUED = 8
 
 _END = object()
 LOW_PRIORITY = 19
+IDLE_THREADS = 32
+"""Finished threads kept waiting for the next piece of work (more than this end)."""
 
 
 class Cancelled(Exception):
@@ -49,6 +54,8 @@ class ThreadStream:
         self.finished = threading.Event()
         self.info: Any = None  # what the work says about its output before writing it (e.g. a format)
         self.thread_id: int | None = None
+        self.lowered = False
+        self._state = threading.Lock()  # orders lower_priority against the end of the work
 
     # -- the thread's side (a binary file-like object) -----------------------------
 
@@ -88,7 +95,8 @@ class ThreadStream:
             exc.__traceback__ = exc.__context__ = exc.__cause__ = None
             outcome = exc
         finally:
-            self.finished.set()
+            with self._state:
+                self.finished.set()
         if not self.cancelled:
             self._room.release()  # the end always fits
             self._loop.call_soon_threadsafe(self._queue.put_nowait, outcome)
@@ -107,7 +115,10 @@ class ThreadStream:
 
     def lower_priority(self) -> None:
         """Let newer work run first: the thread still at work gets the lowest CPU priority."""
-        if self.thread_id is not None and not self.finished.is_set():
+        with self._state:
+            if self.thread_id is None or self.finished.is_set():
+                return
+            self.lowered = True  # its thread ends with this work
             with contextlib.suppress(OSError, AttributeError):
                 os.setpriority(os.PRIO_PROCESS, self.thread_id, LOW_PRIORITY)
 
@@ -126,8 +137,41 @@ class ThreadStream:
             self.cancel()
 
 
+class _Worker:
+    """A thread that runs one piece of work after another while its priority stays normal."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[tuple[ThreadStream, Callable[[ThreadStream], None]]] = (
+            queue.SimpleQueue()
+        )
+        threading.Thread(target=self._loop, name="lcgraph-stream", daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            stream, work = self.jobs.get()
+            stream._run(work)
+            del work
+            if stream.lowered or not _park(self):
+                return
+            del stream
+
+
+_idle: list[_Worker] = []
+_idle_lock = threading.Lock()
+
+
+def _park(worker: _Worker) -> bool:
+    with _idle_lock:
+        if len(_idle) >= IDLE_THREADS:
+            return False
+        _idle.append(worker)
+        return True
+
+
 def start(work: Callable[[ThreadStream], None], chunk: int = CHUNK) -> ThreadStream:
-    """Run ``work(stream)`` in a thread of its own; read its output from the returned stream."""
+    """Run ``work(stream)`` in a thread with nothing else to do; read its output from the returned stream."""
     stream = ThreadStream(asyncio.get_running_loop(), chunk)
-    threading.Thread(target=stream._run, args=(work,), name="lcgraph-stream", daemon=True).start()
+    with _idle_lock:
+        worker = _idle.pop() if _idle else None
+    (worker or _Worker()).jobs.put((stream, work))
     return stream
