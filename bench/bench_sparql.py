@@ -148,7 +148,7 @@ def _baseline() -> tuple[Path, Path] | None:
     checkout = baseline_checkout()
     if checkout is None:
         return None
-    store = OUT_DIR / f"sparql-store-c{CITIES}-baseline"
+    store = OUT_DIR / f"sparql-store-c{CITIES}-baseline-{checkout.name}"
     marker = store.with_suffix(".loaded")
     if not marker.exists():
         shutil.rmtree(store, ignore_errors=True)
@@ -305,9 +305,16 @@ def main() -> None:
     )
     iris = _space_iris(ours_dir)
     selective = [SELECTIVE.format(iri=iri) for iri in iris]
-    servers = {"lcgraph": _start_lcgraph(ours_dir), "oxigraph": _start_oxigraph(peer_dir)}
-    if baseline is not None:
-        servers["baseline"] = _start_lcgraph(baseline[1], baseline[0])
+    servers: dict[str, tuple[subprocess.Popen[bytes], Server]] = {}
+    try:
+        servers["lcgraph"] = _start_lcgraph(ours_dir)
+        servers["oxigraph"] = _start_oxigraph(peer_dir)
+        if baseline is not None:
+            servers["baseline"] = _start_lcgraph(baseline[1], baseline[0])
+    except BaseException:
+        for proc, _ in servers.values():
+            _stop(proc)
+        raise
     results = {name: {"qps": [], "json": [], "csv": [], "turtle": []} for name in servers}
     sizes: dict[str, dict[str, int]] = {name: {} for name in servers}
     memory: dict[str, list[int]] = {}
