@@ -76,19 +76,30 @@ class ThreadStream:
             self._parts, self._held = [], 0
             self._put(chunk)
 
-    def _put(self, item: Any) -> None:
+    def _wait_for_room(self) -> None:
         # Wait for room, but never forever: a cancelled stream stops at once.
         while not self._room.acquire(timeout=0.2):
             if self.cancelled:
                 raise Cancelled()
+
+    def _put(self, item: Any) -> None:
+        self._wait_for_room()
         self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+
+    def _put_last(self, items: tuple[Any, ...]) -> None:
+        for item in items:
+            self._queue.put_nowait(item)
 
     def _run(self, work: Callable[[ThreadStream], None]) -> None:
         self.thread_id = threading.get_native_id()
+        last: tuple[Any, ...] = ()
         try:
             work(self)
-            if not self.cancelled:
-                self.flush()
+            if not self.cancelled and self._parts:
+                # The last chunk travels with the end: one wake-up of the event loop, not two.
+                self._wait_for_room()
+                last = (b"".join(self._parts),)
+                self._parts, self._held = [], 0
             outcome: Any = _END
         except BaseException as exc:  # noqa: BLE001 - handed to the reader
             # Without its frames: they hold engine objects that must be dropped in this thread.
@@ -99,7 +110,7 @@ class ThreadStream:
                 self.finished.set()
         if not self.cancelled:
             self._room.release()  # the end always fits
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, outcome)
+            self._loop.call_soon_threadsafe(self._put_last, (*last, outcome))
 
     # -- the event loop's side ---------------------------------------------------
 
