@@ -120,3 +120,24 @@ def test_lowering_after_the_end_leaves_the_thread_reusable() -> None:
 
     asyncio.run(run())
     assert seen[0] == seen[1]
+
+
+async def _one(payload: bytes) -> bytes:
+    return await _drain(streaming.start(_writer(payload, [])))
+
+
+def _answer_in_child() -> None:
+    assert asyncio.run(_one(b"child")) == b"child"
+
+
+def test_a_forked_child_starts_without_its_parents_idle_threads() -> None:
+    import multiprocessing
+
+    assert asyncio.run(_one(b"parent")) == b"parent"
+    time.sleep(0.05)  # the parent's thread is idle now
+    child = multiprocessing.get_context("fork").Process(target=_answer_in_child)
+    child.start()
+    child.join(20)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0

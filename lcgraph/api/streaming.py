@@ -169,6 +169,8 @@ class _Worker:
 
 _idle: list[_Worker] = []
 _idle_lock = threading.Lock()
+# A forked child has none of its parent's threads: it starts with no idle ones.
+os.register_at_fork(after_in_child=_idle.clear)
 
 
 def _park(worker: _Worker) -> bool:
