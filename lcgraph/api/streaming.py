@@ -10,10 +10,8 @@ makes the engine's next write raise, which stops the serialisation (and
 the evaluation that feeds it); :attr:`ThreadStream.finished` tells whether
 the thread has let go. :meth:`ThreadStream.lower_priority` makes a
 long-running piece of work yield the CPU to newer ones (Linux thread nice
-value). Threads are kept for reuse (starting one per quick query cost a
-fifth of a query process's time), but a thread whose priority was lowered
-ends with its work, so a lowered priority never carries over to the next
-(an unprivileged process cannot raise it back).
+value); each piece of work has its own thread, which ends with it, so a
+lowered priority never carries over to the next.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import queue
 import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -31,8 +28,6 @@ QUEUED = 8
 
 _END = object()
 LOW_PRIORITY = 19
-IDLE_THREADS = 32
-"""Finished threads kept waiting for the next piece of work (more than this end)."""
 
 
 class Cancelled(Exception):
@@ -54,8 +49,6 @@ class ThreadStream:
         self.finished = threading.Event()
         self.info: Any = None  # what the work says about its output before writing it (e.g. a format)
         self.thread_id: int | None = None
-        self.lowered = False
-        self._state = threading.Lock()  # orders lower_priority against the end of the work
 
     # -- the thread's side (a binary file-like object) -----------------------------
 
@@ -76,41 +69,29 @@ class ThreadStream:
             self._parts, self._held = [], 0
             self._put(chunk)
 
-    def _wait_for_room(self) -> None:
+    def _put(self, item: Any) -> None:
         # Wait for room, but never forever: a cancelled stream stops at once.
         while not self._room.acquire(timeout=0.2):
             if self.cancelled:
                 raise Cancelled()
-
-    def _put(self, item: Any) -> None:
-        self._wait_for_room()
         self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
-
-    def _put_last(self, items: tuple[Any, ...]) -> None:
-        for item in items:
-            self._queue.put_nowait(item)
 
     def _run(self, work: Callable[[ThreadStream], None]) -> None:
         self.thread_id = threading.get_native_id()
-        last: tuple[Any, ...] = ()
         try:
             work(self)
-            if not self.cancelled and self._parts:
-                # The last chunk travels with the end: one wake-up of the event loop, not two.
-                self._wait_for_room()
-                last = (b"".join(self._parts),)
-                self._parts, self._held = [], 0
+            if not self.cancelled:
+                self.flush()
             outcome: Any = _END
         except BaseException as exc:  # noqa: BLE001 - handed to the reader
             # Without its frames: they hold engine objects that must be dropped in this thread.
             exc.__traceback__ = exc.__context__ = exc.__cause__ = None
             outcome = exc
         finally:
-            with self._state:
-                self.finished.set()
+            self.finished.set()
         if not self.cancelled:
             self._room.release()  # the end always fits
-            self._loop.call_soon_threadsafe(self._put_last, (*last, outcome))
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, outcome)
 
     # -- the event loop's side ---------------------------------------------------
 
@@ -126,10 +107,7 @@ class ThreadStream:
 
     def lower_priority(self) -> None:
         """Let newer work run first: the thread still at work gets the lowest CPU priority."""
-        with self._state:
-            if self.thread_id is None or self.finished.is_set():
-                return
-            self.lowered = True  # its thread ends with this work
+        if self.thread_id is not None and not self.finished.is_set():
             with contextlib.suppress(OSError, AttributeError):
                 os.setpriority(os.PRIO_PROCESS, self.thread_id, LOW_PRIORITY)
 
@@ -148,43 +126,8 @@ class ThreadStream:
             self.cancel()
 
 
-class _Worker:
-    """A thread that runs one piece of work after another while its priority stays normal."""
-
-    def __init__(self) -> None:
-        self.jobs: queue.SimpleQueue[tuple[ThreadStream, Callable[[ThreadStream], None]]] = (
-            queue.SimpleQueue()
-        )
-        threading.Thread(target=self._loop, name="lcgraph-stream", daemon=True).start()
-
-    def _loop(self) -> None:
-        while True:
-            stream, work = self.jobs.get()
-            stream._run(work)
-            del work
-            if stream.lowered or not _park(self):
-                return
-            del stream
-
-
-_idle: list[_Worker] = []
-_idle_lock = threading.Lock()
-# A forked child has none of its parent's threads: it starts with no idle ones.
-os.register_at_fork(after_in_child=_idle.clear)
-
-
-def _park(worker: _Worker) -> bool:
-    with _idle_lock:
-        if len(_idle) >= IDLE_THREADS:
-            return False
-        _idle.append(worker)
-        return True
-
-
 def start(work: Callable[[ThreadStream], None], chunk: int = CHUNK) -> ThreadStream:
-    """Run ``work(stream)`` in a thread with nothing else to do; read its output from the returned stream."""
+    """Run ``work(stream)`` in a thread of its own; read its output from the returned stream."""
     stream = ThreadStream(asyncio.get_running_loop(), chunk)
-    with _idle_lock:
-        worker = _idle.pop() if _idle else None
-    (worker or _Worker()).jobs.put((stream, work))
+    threading.Thread(target=stream._run, args=(work,), name="lcgraph-stream", daemon=True).start()
     return stream
