@@ -7,7 +7,9 @@ statements filtered) with :func:`lcgraph.publish.exports.write_export`;
 the peer dumps the synthetic graph with ``oxigraph dump --graph``, which is
 the same content. Both run as fresh processes, alternately, ``REPEAT`` times
 per format; we print the median wall times, the ratio and each one's peak
-RSS. A city slice (SPARQL-selected, streamed) is timed too, without a peer.
+RSS. With ``BENCH_BASELINE`` naming a checkout of an earlier lcgraph, its
+export runs too, in turn with the others. A city slice (SPARQL-selected,
+streamed) is timed too, without a peer.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.common import VENV_BIN, generated_file, median, report, run_measured
+from bench.common import (
+    VENV_BIN,
+    baseline_checkout,
+    baseline_command,
+    generated_file,
+    median,
+    report,
+    run_measured,
+)
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 CITIES = int(os.environ.get("BENCH_CITIES", "95"))
@@ -78,11 +88,18 @@ def main() -> None:
         work = Path(tmp)
         store = _build_store(data, work)
         rows = []
+        checkout = baseline_checkout()
+        base_rows: list[float | None] = []
         for name, ext in FORMATS:
-            ours, peer = [], []
+            ours, peer, based = [], [], []
             for _ in range(REPEAT):
                 a, b = work / f"ours.{ext}", work / f"peer.{ext}"
                 ours.append(run_measured(_ours(store, name, a)))
+                if checkout is not None:
+                    cmd, env = baseline_command(
+                        checkout, "-m", "bench.bench_export", "--export", store, name, work / f"base.{ext}"
+                    )
+                    based.append(run_measured(cmd, env=env))
                 peer.append(
                     run_measured(
                         [
@@ -104,25 +121,28 @@ def main() -> None:
                     f"N-Triples lines: lcgraph {_lines(a):,}, oxigraph {_lines(b):,}; "
                     f"private addresses in ours: {a.read_bytes().count(b'@example.org')}"
                 )
-            rows.append(
-                (
-                    f"{name}: wall time",
-                    median([s.seconds for s in ours]),
-                    median([s.seconds for s in peer]),
-                    "s",
+            for label, attr, unit in (
+                ("wall time", "seconds", "s"),
+                ("CPU time", "cpu_seconds", "s"),
+                ("peak RSS", "peak_rss_mb", "MB"),
+            ):
+                rows.append(
+                    (
+                        f"{name}: {label}",
+                        median([getattr(s, attr) for s in ours]),
+                        median([getattr(s, attr) for s in peer]),
+                        unit,
+                    )
                 )
-            )
-            rows.append(
-                (
-                    f"{name}: peak RSS",
-                    median([s.peak_rss_mb for s in ours]),
-                    median([s.peak_rss_mb for s in peer]),
-                    "MB",
-                )
-            )
+                if based:
+                    base_rows.append(median([getattr(s, attr) for s in based]))
             a.unlink()
             b.unlink()
-        report(f"export of {data.name} (public view) vs oxigraph dump, median of {REPEAT}", rows)
+        report(
+            f"export of {data.name} (public view) vs oxigraph dump, median of {REPEAT}",
+            rows,
+            base_rows or None,
+        )
         city = run_measured(_ours(store, "ntriples", work / "city.nt", "syn-0001"))
         print(
             f"city slice (first synthetic city, N-Triples): {city.seconds:.2f} s, "

@@ -12,6 +12,11 @@ made by `lcgraph init` (ontology, vocabularies, seed facts), alternately,
   be refused (exit code 1) with nothing written;
 * `--force`: the bulk path without shapes (`oxigraph load` checks none either).
 
+``BENCH_LOAD_VALIDATED=0`` leaves out the validated and refused rows.
+With ``BENCH_BASELINE`` naming a checkout of an earlier lcgraph, its
+``load --force`` runs too, into a store its own ``init`` made, in turn with
+the others (one of each per round).
+
 ``BENCH_NATIONAL=1`` also loads the national file (`--cities 1000 --profile
 benchmark`, ~8.7M triples) once, validated, and prints time and peak RSS.
 """
@@ -24,20 +29,37 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench.common import OUT_DIR, VENV_BIN, generated_file, median, report, run_measured
+from bench.common import (
+    OUT_DIR,
+    VENV_BIN,
+    baseline_checkout,
+    baseline_command,
+    generated_file,
+    median,
+    report,
+    run_measured,
+)
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 CITIES = int(os.environ.get("BENCH_CITIES", "100"))
+VALIDATED = os.environ.get("BENCH_LOAD_VALIDATED", "1") != "0"
 BAD_TAIL = (
     "<https://w3id.org/lcgraph/id/space/bench-last> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
     "<https://w3id.org/lcgraph/def#LearningSpace> .\n"
 )
 
 
-def _template(tmp: Path) -> Path:
-    template = tmp / "template"
+def _template(tmp: Path, checkout: Path | None = None) -> Path:
+    """A store as ``lcgraph init`` leaves it (by the baseline's code when ``checkout`` is given)."""
+    template = tmp / ("base-template" if checkout else "template")
+    cmd, env = [VENV_BIN / "lcgraph"], None
+    if checkout is not None:
+        cmd, env = baseline_command(checkout, "-m", "lcgraph.cli")
     subprocess.run(
-        [VENV_BIN / "lcgraph", "init", "--no-check", "--data", template], check=True, capture_output=True
+        [*cmd, "init", "--no-check", "--data", template],
+        check=True,
+        capture_output=True,
+        env=env and {**os.environ, **env},
     )
     return template
 
@@ -51,28 +73,39 @@ def main() -> None:
     data = generated_file(CITIES, fmt="nt")
     lines = sum(1 for _ in data.open("rb"))
     print(f"input: {data.name}, {lines:,} triples, {data.stat().st_size / 1e6:.0f} MB")
-    validated, refused, forced, peer = [], [], [], []
+    validated, refused, forced, peer, based = [], [], [], [], []
+    checkout = baseline_checkout()
     with tempfile.TemporaryDirectory(dir=OUT_DIR) as tmp_name:
         tmp = Path(tmp_name)
         template = _template(tmp)
+        base_template = _template(tmp, checkout) if checkout else None
         bad = tmp / "last-is-bad.nt"
         with open(bad, "wb") as out, open(data, "rb") as src:
             shutil.copyfileobj(src, out)
             out.write(BAD_TAIL.encode())
         lcgraph = VENV_BIN / "lcgraph"
         for i in range(REPEAT):
-            a = _fresh(template, tmp / f"lc{i}")
-            validated.append(run_measured([lcgraph, "load", "--data", a, data]))
-            shutil.rmtree(a)
+            if VALIDATED:
+                a = _fresh(template, tmp / f"lc{i}")
+                validated.append(run_measured([lcgraph, "load", "--data", a, data]))
+                shutil.rmtree(a)
             b = tmp / f"ox{i}"
             peer.append(run_measured([VENV_BIN / "oxigraph", "load", "--location", b, "--file", data]))
             shutil.rmtree(b)
-            c = _fresh(template, tmp / f"bad{i}")
-            refused.append(run_measured([lcgraph, "load", "--data", c, bad], ok_codes=(1,)))
-            shutil.rmtree(c)
+            if VALIDATED:
+                c = _fresh(template, tmp / f"bad{i}")
+                refused.append(run_measured([lcgraph, "load", "--data", c, bad], ok_codes=(1,)))
+                shutil.rmtree(c)
             d = _fresh(template, tmp / f"force{i}")
             forced.append(run_measured([lcgraph, "load", "--force", "--data", d, data]))
             shutil.rmtree(d)
+            if checkout is not None and base_template is not None:
+                e = _fresh(base_template, tmp / f"base{i}")
+                cmd, env = baseline_command(
+                    checkout, "-m", "lcgraph.cli", "load", "--force", "--data", e, data
+                )
+                based.append(run_measured(cmd, env=env))
+                shutil.rmtree(e)
         if os.environ.get("BENCH_NATIONAL") == "1":
             national = _national()
             n = _fresh(template, tmp / "national")
@@ -81,46 +114,27 @@ def main() -> None:
                 f"national file {national.name}: validated load {sample.seconds:.1f} s, "
                 f"peak RSS {sample.peak_rss_mb:.0f} MB"
             )
+    rows: list[tuple[str, float, float, str]] = []
+    base_rows: list[float | None] = []
+    measures = (
+        ("wall time", "seconds", "s"),
+        ("CPU time", "cpu_seconds", "s"),
+        ("peak RSS", "peak_rss_mb", "MB"),
+    )
+    for what, samples in (
+        ("validated load", validated),
+        ("refused (bad last entity)", refused),
+        ("--force (no shapes)", forced),
+    ):
+        for label, attr, unit in measures if samples else ():
+            ours, theirs = (median([getattr(s, attr) for s in x]) for x in (samples, peer))
+            rows.append((f"{what}: {label}", ours, theirs, unit))
+            forced_row = samples is forced and based
+            base_rows.append(median([getattr(s, attr) for s in based]) if forced_row else None)
     report(
         f"load {lines:,} triples (N-Triples) vs `oxigraph load`, median of {REPEAT}",
-        [
-            (
-                "validated load: wall time",
-                median([s.seconds for s in validated]),
-                median([s.seconds for s in peer]),
-                "s",
-            ),
-            (
-                "validated load: peak RSS",
-                median([s.peak_rss_mb for s in validated]),
-                median([s.peak_rss_mb for s in peer]),
-                "MB",
-            ),
-            (
-                "refused (bad last entity): wall time",
-                median([s.seconds for s in refused]),
-                median([s.seconds for s in peer]),
-                "s",
-            ),
-            (
-                "refused (bad last entity): peak RSS",
-                median([s.peak_rss_mb for s in refused]),
-                median([s.peak_rss_mb for s in peer]),
-                "MB",
-            ),
-            (
-                "--force (no shapes): wall time",
-                median([s.seconds for s in forced]),
-                median([s.seconds for s in peer]),
-                "s",
-            ),
-            (
-                "--force (no shapes): peak RSS",
-                median([s.peak_rss_mb for s in forced]),
-                median([s.peak_rss_mb for s in peer]),
-                "MB",
-            ),
-        ],
+        rows,
+        base_rows if based else None,
     )
 
 

@@ -5,10 +5,10 @@ runs as ``lcgraph serve`` (uvicorn's query processes, one per core, and the
 writer; access log on); both servers serve the same ~1M-triple synthetic
 network (``lcgraph.synthetic``, 95 cities, loaded once and cached in
 ``bench/out``; the Oxigraph server reads a checkpoint of the same store).
-With ``BENCH_SPARQL_BASELINE`` naming a checkout of an earlier lcgraph (e.g.
-a copy of main), that version is run the same way on a third checkpoint,
-for comparison. The same lean HTTP/1.1 keep-alive client (asyncio, one
-process) drives all:
+With ``BENCH_BASELINE`` naming a checkout of an earlier lcgraph (e.g. a
+worktree of an older main, with its own ``.venv``), that version is run the
+same way on a store its own code loaded from the same file, for comparison.
+The same lean HTTP/1.1 keep-alive client (asyncio, one process) drives all:
 
 (a) throughput of a selective SELECT (two patterns on one IRI, JSON) at
     concurrency 16 for a fixed number of requests — goal: lcgraph >= 0.6x;
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.common import OUT_DIR, VENV_BIN, median
+from bench.common import OUT_DIR, VENV_BIN, baseline_checkout, baseline_command, median
 
 CITIES = 95
 CONCURRENCY = 16
@@ -93,7 +93,8 @@ def _stores() -> tuple[Path, Path, int]:
         ds._store.backup(str(peer))
         del ds
         marker.write_text("ok\n")
-    count = sum(1 for _ in ox.Store.read_only(str(ours)).quads_for_pattern(None, None, None, None))
+    # Quads in named graphs (not the store's merged copy of them in its default graph).
+    count = sum(1 for q in ox.Store.read_only(str(ours)) if not isinstance(q.graph_name, ox.DefaultGraph))
     return ours, peer, count
 
 
@@ -127,45 +128,38 @@ def _wait(server: Server, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not start")
 
 
-def _start_lcgraph(store: Path, source: Path | None = None) -> tuple[subprocess.Popen[bytes], Server]:
-    """``lcgraph serve`` as a user starts it, access log to a file; ``source``: another checkout's code."""
+def _start_lcgraph(store: Path, checkout: Path | None = None) -> tuple[subprocess.Popen[bytes], Server]:
+    """``lcgraph serve`` as a user starts it, access log to a file; ``checkout``: an earlier lcgraph's."""
     server = Server(_free_port(), "/sparql")
-    name = "baseline" if source else "lcgraph"
+    name = "baseline" if checkout else "lcgraph"
     log = open(OUT_DIR / f"sparql-bench-{name}.log", "wb")  # noqa: SIM115 - lives as long as the server
-    env = {**os.environ, "PYTHONPATH": str(source)} if source else None
-    proc = subprocess.Popen(
-        [
-            str(VENV_BIN / "python"),
-            "-m",
-            "lcgraph.cli",
-            "serve",
-            "--data",
-            str(store),
-            "--port",
-            str(server.port),
-        ],
-        stdout=log,
-        stderr=log,
-        env=env,
+    args = ("-m", "lcgraph.cli", "serve", "--data", store, "--port", server.port)
+    cmd, env = (
+        baseline_command(checkout, *args) if checkout else ([str(VENV_BIN / "python"), *map(str, args)], {})
     )
+    # The baseline's own child processes (python -m …) must find its code first: run it from there.
+    proc = subprocess.Popen(cmd, stdout=log, stderr=log, env={**os.environ, **env}, cwd=checkout)
     _wait(server, proc)
     return proc, server
 
 
-def _baseline(ours: Path) -> tuple[Path, Path] | None:
-    """A copy of the code in ``BENCH_SPARQL_BASELINE`` and a checkpoint of our store for it."""
-    checkout = os.environ.get("BENCH_SPARQL_BASELINE")
-    if not checkout:
+def _baseline() -> tuple[Path, Path] | None:
+    """The checkout in ``BENCH_BASELINE`` and a store of the same data that its own code loaded."""
+    checkout = baseline_checkout()
+    if checkout is None:
         return None
-    import pyoxigraph as ox
-
-    copy = OUT_DIR / "baseline-code"
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(Path(checkout) / "lcgraph", copy / "lcgraph")
-    store = OUT_DIR / f"sparql-store-c{CITIES}-baseline"
-    if not store.exists():
-        ox.Store.read_only(str(ours)).backup(str(store))
-    return copy, store
+    store = OUT_DIR / f"sparql-store-c{CITIES}-baseline-{checkout.name}"
+    marker = store.with_suffix(".loaded")
+    if not marker.exists():
+        shutil.rmtree(store, ignore_errors=True)
+        script = (
+            "import sys; from lcgraph.store import Dataset; ds = Dataset.open(sys.argv[1]); "
+            "ds.load_path(sys.argv[2]); ds.store.optimize(); ds.flush()"
+        )
+        cmd, env = baseline_command(checkout, "-c", script, store, _data_file())
+        subprocess.run(cmd, check=True, env={**os.environ, **env})
+        marker.write_text("ok\n")
+    return checkout, store
 
 
 def tree_rss(pid: int) -> int:
@@ -304,16 +298,23 @@ def _round(
 
 def main() -> None:
     ours_dir, peer_dir, count = _stores()
-    baseline = _baseline(ours_dir)
+    baseline = _baseline()
     print(
         f"data: {count} quads ({CITIES} synthetic cities); {REQUESTS} requests x {ROUNDS} rounds, "
         f"concurrency {CONCURRENCY}; {os.cpu_count()} cores; rounds alternate between the servers"
     )
     iris = _space_iris(ours_dir)
     selective = [SELECTIVE.format(iri=iri) for iri in iris]
-    servers = {"lcgraph": _start_lcgraph(ours_dir), "oxigraph": _start_oxigraph(peer_dir)}
-    if baseline is not None:
-        servers["baseline"] = _start_lcgraph(baseline[1], source=baseline[0])
+    servers: dict[str, tuple[subprocess.Popen[bytes], Server]] = {}
+    try:
+        servers["lcgraph"] = _start_lcgraph(ours_dir)
+        servers["oxigraph"] = _start_oxigraph(peer_dir)
+        if baseline is not None:
+            servers["baseline"] = _start_lcgraph(baseline[1], baseline[0])
+    except BaseException:
+        for proc, _ in servers.values():
+            _stop(proc)
+        raise
     results = {name: {"qps": [], "json": [], "csv": [], "turtle": []} for name in servers}
     sizes: dict[str, dict[str, int]] = {name: {} for name in servers}
     memory: dict[str, list[int]] = {}

@@ -20,15 +20,18 @@ BENCH_DIR = Path(__file__).resolve().parent
 OUT_DIR = BENCH_DIR / "out"
 VENV_BIN = Path(sys.executable).parent
 
-# Runs a command and prints its wall time and the peak RSS of the process tree's
-# largest member, as JSON. Used so each measured run is a fresh process.
+# Runs a command and prints its wall time, its CPU time (user + system, all threads and
+# children) and the peak RSS of the process tree's largest member, as JSON. Used so each
+# measured run is a fresh process. On a shared machine the wall time grows with the other
+# load while the CPU time mostly does not: both are printed.
 _MEASURE = r"""
 import json, resource, subprocess, sys, time
 t = time.perf_counter()
 rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
 dt = time.perf_counter() - t
-rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"rc": rc, "seconds": dt, "peak_rss_mb": rss_kb / 1024}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": rc, "seconds": dt, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                  "peak_rss_mb": usage.ru_maxrss / 1024}))
 """
 
 
@@ -36,6 +39,7 @@ print(json.dumps({"rc": rc, "seconds": dt, "peak_rss_mb": rss_kb / 1024}))
 class Sample:
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float = 0.0
 
 
 def run_measured(
@@ -55,7 +59,26 @@ def run_measured(
     info = json.loads(proc.stdout.strip().splitlines()[-1])
     if info["rc"] not in ok_codes:
         raise RuntimeError(f"{cmd[0]} failed with exit code {info['rc']}: {proc.stderr[-2000:]}")
-    return Sample(info["seconds"], info["peak_rss_mb"])
+    return Sample(info["seconds"], info["peak_rss_mb"], info["cpu_seconds"])
+
+
+def baseline_checkout() -> Path | None:
+    """A checkout of an earlier lcgraph to measure beside this one (``BENCH_BASELINE``), or ``None``.
+
+    The baseline runs with that checkout's own ``.venv`` when it has one (else
+    with this one, the checkout's code first on the path), on stores its own
+    code wrote; rows for it are printed as a third column in the same run.
+    """
+    value = os.environ.get("BENCH_BASELINE") or os.environ.get("BENCH_SPARQL_BASELINE")
+    return Path(value).resolve() if value else None
+
+
+def baseline_command(checkout: Path, *args: str | os.PathLike[str]) -> tuple[list[str], dict[str, str]]:
+    """``python -m …`` of the baseline checkout: the command and the environment to run it with."""
+    python = checkout / ".venv" / "bin" / "python"
+    # -P: the working directory (this checkout) is not put first on the path; PYTHONPATH is.
+    command = [str(python if python.exists() else sys.executable), "-P", *map(str, args)]
+    return command, {"PYTHONPATH": str(checkout)}
 
 
 def time_call(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -72,13 +95,26 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def report(title: str, rows: list[tuple[str, float, float, str]]) -> None:
-    """Print ``(what, lcgraph, peer, unit)`` rows with the ratio lcgraph/peer."""
+def report(
+    title: str, rows: list[tuple[str, float, float, str]], baseline: list[float | None] | None = None
+) -> None:
+    """Print ``(what, lcgraph, peer, unit)`` rows with the ratio lcgraph/peer.
+
+    ``baseline``: the same measures of an earlier lcgraph (:func:`baseline_checkout`), one per row
+    (``None`` where it has none), printed with its own ratio to the peer and ours to it.
+    """
     print(f"\n== {title}")
-    print(f"{'measure':44} {'lcgraph':>12} {'peer':>12} {'ratio':>8}")
-    for what, ours, peer, unit in rows:
+    extra = f" {'baseline':>12} {'base/peer':>9} {'ours/base':>9}" if baseline else ""
+    print(f"{'measure':44} {'lcgraph':>12} {'peer':>12} {'ratio':>8}{extra}")
+    for i, (what, ours, peer, unit) in enumerate(rows):
         ratio = ours / peer if peer else float("nan")
-        print(f"{what:44} {ours:>10.3f}{unit:>2} {peer:>10.3f}{unit:>2} {ratio:>7.2f}x")
+        line = f"{what:44} {ours:>10.3f}{unit:>2} {peer:>10.3f}{unit:>2} {ratio:>7.2f}x"
+        base = baseline[i] if baseline else None
+        if base is not None:
+            line += (
+                f" {base:>10.3f}{unit:>2} {base / peer if peer else float('nan'):>8.2f}x {ours / base:>8.2f}x"
+            )
+        print(line)
 
 
 def generated_file(cities: int, seed: int = 1, fmt: str = "nt") -> Path:

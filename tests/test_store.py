@@ -217,6 +217,66 @@ def test_bulk_load_adds_to_existing_graphs(tmp_path: Path, monkeypatch: pytest.M
     assert sorted(ds.graphs()) == ["http://ex/g0", "http://ex/g1", "http://ex/g2"]
 
 
+@pytest.mark.parametrize("fmt", ["ntriples", "turtle"])
+def test_bulk_load_of_triples_keeps_the_merge_in_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """A big triple file: its graph and the merged default graph hold the same triples, blank nodes
+    included, each once however many graphs hold it; the afterword's quads land with it."""
+    monkeypatch.setattr(dataset_module, "TRANSACTIONAL_LIMIT", 1024)
+    ds = Dataset.open(tmp_path / "s")
+    ds.load_bytes('<http://ex/s0> <http://ex/p> "0" .', "ntriples", graph="http://ex/other")
+    data = tmp_path / ("big.nt" if fmt == "ntriples" else "big.ttl")
+    with data.open("w") as fh:
+        for i in range(3_000):
+            fh.write(f'<http://ex/s{i}> <http://ex/p> "{i}" .\n')
+        fh.write('_:b1 <http://ex/q> "blank" .\n<http://ex/s1> <http://ex/r> _:b1 .\n')
+    seen: list[tuple[int, list[str]]] = []
+    note = ox.Quad(
+        ox.NamedNode("http://ex/load"),
+        ox.NamedNode("http://ex/n"),
+        ox.Literal("x"),
+        ox.NamedNode("http://ex/h"),
+    )
+
+    def afterword(count: int, graphs: list[str]) -> list[ox.Quad]:
+        seen.append((count, graphs))
+        return [note]
+
+    ds.load_path(data, graph="http://ex/g", format=fmt, afterword=afterword)
+    assert seen == [(3_002, ["http://ex/g"])]
+    assert ds.count("http://ex/g") == 3_002
+    merged = {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in ds.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    }
+    named = {
+        ox.Triple(q.subject, q.predicate, q.object) for q in ds.quads() if q.graph_name.value != "http://ex/h"
+    }
+    assert merged == named | {note.triple}
+    # The blank node is one node in the graph and in the merge: the path through it is found in both.
+    path = "SELECT ?l WHERE { <http://ex/s1> <http://ex/r>/<http://ex/q> ?l }"
+    assert [r["l"].value for r in ds.select(path)] == ["blank"]
+    in_graph = "SELECT ?l WHERE { GRAPH <http://ex/g> { <http://ex/s1> <http://ex/r>/<http://ex/q> ?l } }"
+    assert [r["l"].value for r in ds.select(in_graph)] == ["blank"]
+    # <s0> p "0" is in two graphs and counts once over the default graph.
+    assert ds.select('SELECT (COUNT(*) AS ?n) { ?s <http://ex/p> "0" }')[0]["n"].value == "1"
+
+
+def test_bulk_load_into_the_private_graph_stays_out_of_the_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dataset_module, "TRANSACTIONAL_LIMIT", 1024)
+    ds = Dataset.open(tmp_path / "s")
+    data = tmp_path / "private.nt"
+    with data.open("w") as fh:
+        for i in range(2_000):
+            fh.write(f'<http://ex/p{i}> <https://schema.org/email> "p{i}@example.org" .\n')
+    ds.load_path(data, graph=dataset_module.PRIVATE.value)
+    assert ds.count(dataset_module.PRIVATE.value) == 2_000
+    assert not any(True for _ in ds.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
 def test_progress_reports_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dataset_module, "TRANSACTIONAL_LIMIT", 1024)
     ds = Dataset.open(tmp_path / "s")

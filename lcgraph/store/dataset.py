@@ -721,10 +721,28 @@ class OxigraphRepository:
                 yield q
                 yield ox.Quad(q.subject, q.predicate, q.object)
 
+        def twice(triples: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+            # A triple format into one public graph: the engine reads each triple into the default
+            # graph, so the parsed quad is its merged copy as it is (two Python objects fewer per triple).
+            count = 0
+            for t in triples:
+                count += 1
+                yield ox.Quad(t.subject, t.predicate, t.object, target)
+                yield t
+            for q in afterword(count, [target.value] if count else []) if afterword is not None else ():
+                yield q
+                yield ox.Quad(q.subject, q.predicate, q.object)
+
         with open(p, "rb") as raw:
             reader = io.BufferedReader(_CountingReader(raw, progress), buffer_size=1 << 20)
             try:
-                self._store.bulk_extend(both(_parsed(reader, fmt, target, base_iri)))
+                if fmt.is_dataset or target == PRIVATE:
+                    feed = both(_parsed(reader, fmt, target, base_iri))
+                else:
+                    feed = twice(
+                        ox.parse(reader, format=fmt.rdf_format, base_iri=base_iri, rename_blank_nodes=True)
+                    )
+                self._store.bulk_extend(feed)
             except (SyntaxError, ValueError, UnicodeDecodeError, OSError) as exc:
                 raise _load_error(exc, source) from None
         self._changed()
