@@ -248,7 +248,7 @@ def test_bulk_load_of_triples_keeps_the_merge_in_step(
     assert ds.count("http://ex/g") == 3_002
     merged = {
         ox.Triple(q.subject, q.predicate, q.object)
-        for q in ds.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        for q in ds._store.quads_for_pattern(None, None, None, ox.DefaultGraph())
     }
     named = {
         ox.Triple(q.subject, q.predicate, q.object) for q in ds.quads() if q.graph_name.value != "http://ex/h"
@@ -274,7 +274,7 @@ def test_bulk_load_into_the_private_graph_stays_out_of_the_merge(
             fh.write(f'<http://ex/p{i}> <https://schema.org/email> "p{i}@example.org" .\n')
     ds.load_path(data, graph=dataset_module.PRIVATE.value)
     assert ds.count(dataset_module.PRIVATE.value) == 2_000
-    assert not any(True for _ in ds.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert not any(True for _ in ds._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
 
 def test_progress_reports_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
