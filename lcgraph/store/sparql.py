@@ -564,13 +564,20 @@ class SparqlRepository:
         return graph in self.graphs()
 
     def version(self) -> str:
+        """The store's version; after two commits that raced, both of their versions (joined by a space).
+
+        A store that runs update requests under snapshot isolation (Oxigraph server) lets two
+        requests that start at the same instant both see the old version: both land (no write is
+        lost) and both new versions are kept. The next commit expects that pair and replaces it
+        by one version again.
+        """
         rows = self._select(f"SELECT ?v WHERE {{ GRAPH {META} {{ {META} {VERSION} ?v }} }}")
-        if len(rows) != 1:
+        if not rows:
             raise StoreUnavailable(
-                f"holds {len(rows)} lcgraph versions (expected one): was the meta graph edited by hand?",
+                "holds no lcgraph version: was the meta graph edited by hand? (lcgraph init --store …)",
                 store=self.endpoint.name,
             )
-        return str(rows[0]["v"].value)
+        return " ".join(sorted(str(row["v"].value) for row in rows))
 
     def count(self, graph: str | None = None) -> int:
         if graph is None:
@@ -644,7 +651,8 @@ class SparqlRepository:
 
     def _commit(self, change: _Change, old: str) -> str:
         new = uuid.uuid4().hex
-        marker = f"ASK {{ GRAPH {META} {{ <{STORE_NS}commit/{new}> {FOLLOWS} <{STORE_NS}commit/{old}> }} }}"
+        first = old.split()[0]
+        marker = f"ASK {{ GRAPH {META} {{ <{STORE_NS}commit/{new}> {FOLLOWS} <{STORE_NS}commit/{first}> }} }}"
         try:
             self._update(change.update_text(old, new))
         except StoreUnavailable as exc:
@@ -802,11 +810,18 @@ class _Change:
         guard = f'GRAPH {META} {{ {META} {VERSION} "{new}" }}'
         held = f"GRAPH {META} {{ {META} {HAS_GRAPH} ?h }} GRAPH ?h {{ ?s ?p ?o }} FILTER(?h != {PRIVATE})"
         left = ox.NamedNode(f"{STORE_NS}scratch/{new}")
+        # ``old`` is one version, or the versions of commits that raced (see SparqlRepository.version).
+        held_versions = " . ".join(f'{META} {VERSION} "{v}"' for v in old.split())
+        follows = " . ".join(
+            f"<{STORE_NS}commit/{new}> {FOLLOWS} <{STORE_NS}commit/{v}>" for v in old.split()
+        )
         ops = [
-            f'DELETE {{ GRAPH {META} {{ {META} {VERSION} "{old}" }} }} '
-            f'INSERT {{ GRAPH {META} {{ {META} {VERSION} "{new}" . '
-            f"<{STORE_NS}commit/{new}> {FOLLOWS} <{STORE_NS}commit/{old}> }} }} "
-            f'WHERE {{ GRAPH {META} {{ {META} {VERSION} "{old}" }} }}'
+            f"DELETE {{ GRAPH {META} {{ {held_versions} }} }} "
+            f'INSERT {{ GRAPH {META} {{ {META} {VERSION} "{new}" . {follows} }} }} '
+            f"WHERE {{ GRAPH {META} {{ {held_versions} }} "
+            # Exactly these versions: a commit checked against one side of a fork is stale.
+            f"{{ SELECT (COUNT(?v) AS ?versions) WHERE {{ GRAPH {META} {{ {META} {VERSION} ?v }} }} }} "
+            f"FILTER(?versions = {len(old.split())}) }}"
         ]
         public_removed = [q for q in self.remove if q.graph_name != PRIVATE]
         for g, quads in _by_graph(self.remove).items():
