@@ -3,7 +3,7 @@
 For operators and developers of the store layer. :class:`SparqlRepository`
 implements :class:`~lcgraph.store.repository.Repository` over HTTP: queries
 over the SPARQL 1.1 Protocol (answers parsed by the engine,
-``pyoxigraph.parse_query_results``, streamed), every commit as ONE SPARQL
+``pyoxigraph.parse_query_results``, streamed; or passed on as the store wrote them), every commit as ONE SPARQL
 Update request, graph reads over the Graph Store Protocol where the store has
 one. It keeps the same dataset layout as the embedded store, written into the
 remote store as plain named graphs, because a remote store's own default graph
@@ -19,9 +19,10 @@ included, and cannot be written apart):
 * blank nodes are kept as skolem IRIs under
   ``https://w3id.org/lcgraph/.well-known/genid/`` so that a blank node keeps its
   identity from one request to the next (a SPARQL request mints new blank
-  nodes for every ``_:b`` it reads); quads, dumps and small answers
-  (``select``) turn them back into blank nodes, streamed query answers show
-  the skolem IRIs.
+  nodes for every ``_:b`` it reads); quads, dumps, small answers
+  (``select``) and answers streamed to clients (:meth:`SparqlRepository.answer_bytes`:
+  the store's own bytes where its probe shows it writes a format as the
+  engine does, else the engine's) turn them back into blank nodes.
 
 Several lcgraph processes may write to one store: every commit's first
 operation moves the version from the one the commit was prepared on to a new
