@@ -576,3 +576,60 @@ def test_store_errors_cross_process_boundaries() -> None:
         "http://127.0.0.1:1/sparql",
         True,
     )
+
+
+# -- big loads over a SPARQL store ---------------------------------------------------------------
+
+
+def _ntriples(n: int, tag: str = "s") -> str:
+    return "".join(f'<{EX}{tag}{i}> <{EX}p> "value {i}" .\n' for i in range(n))
+
+
+def test_a_big_load_is_written_in_parts_chained_by_version(
+    remote: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load bigger than LOAD_PART quads is several commits; each expects the version the
+    previous one left, and the history record (afterword) comes with the last."""
+    import lcgraph.store.sparql as sparql
+
+    monkeypatch.setattr(sparql, "LOAD_PART", 40)
+    repo = open_repository(remote)
+    assert isinstance(repo, SparqlRepository)
+    commits: list[int] = []
+    real_commit = SparqlRepository._commit
+
+    def counted(self: SparqlRepository, change: object, old: str) -> str:
+        commits.append(len(change.add))  # type: ignore[attr-defined]
+        return real_commit(self, change, old)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SparqlRepository, "_commit", counted)
+    history = ox.Quad(A, P, ox.Literal("loaded"), G2)
+    result = repo.load_bytes(_ntriples(100), "ntriples", graph=G1.value, afterword=lambda n, gs: [history])
+    assert commits == [40, 40, 21], "three requests, the history record in the last"
+    assert result.quads_added == 100 and repo.count(G1.value) == 100
+    assert repo.contains(history)
+
+
+def test_a_big_load_stops_when_another_writer_comes_between_parts(
+    remote: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lcgraph.store.sparql as sparql
+    from lcgraph.store.dataset import LoadError
+
+    monkeypatch.setattr(sparql, "LOAD_PART", 40)
+    repo, other = open_repository(remote), open_repository(remote)
+    real_commit = SparqlRepository._commit
+    done: list[str] = []
+
+    def interleaved(self: SparqlRepository, change: object, old: str) -> str:
+        new = real_commit(self, change, old)  # type: ignore[arg-type]
+        if not done:
+            done.append(new)
+            other.apply(add=[ox.Quad(B, P, A, G2)])  # another process commits here
+        return new
+
+    monkeypatch.setattr(SparqlRepository, "_commit", interleaved)
+    with pytest.raises(LoadError, match=r"stopped after 40 of 100 quads: parts 1-1 of 3 were written"):
+        repo.load_bytes(_ntriples(100), "ntriples", graph=G1.value)
+    assert repo.count(G1.value) == 40, "the first part stays; nothing after the other writer's commit"
+    assert repo.count(G2.value) == 1

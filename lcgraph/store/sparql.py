@@ -3,12 +3,13 @@
 For operators and developers of the store layer. :class:`SparqlRepository`
 implements :class:`~lcgraph.store.repository.Repository` over HTTP: queries
 over the SPARQL 1.1 Protocol (answers parsed by the engine,
-``pyoxigraph.parse_query_results``, streamed; or passed on as the store wrote them), every commit as ONE SPARQL
-Update request, graph reads over the Graph Store Protocol where the store has
-one. It keeps the same dataset layout as the embedded store, written into the
-remote store as plain named graphs, because a remote store's own default graph
-cannot be relied on (Virtuoso's is the union of every graph, its system graphs
-included, and cannot be written apart):
+``pyoxigraph.parse_query_results``, streamed; or passed on as the store wrote
+them), every commit as ONE SPARQL Update request, graph reads over the Graph
+Store Protocol where the store has one. It keeps the same dataset layout as
+the embedded store, written into the remote store as plain named graphs,
+because a remote store's own default graph cannot be relied on (Virtuoso's is
+the union of every graph, its system graphs included, and cannot be written
+apart):
 
 * ``<…/store/union>`` holds the set union of the public graphs, maintained by
   the same update request as each change; a query that names no dataset reads
@@ -88,6 +89,8 @@ ACCEPT_ANY = (
 )
 # Triples per operation of an update request (long templates overflow some stores' SQL compilers).
 CHUNK = 500
+# Quads per update request of a load: bigger loads are several chained commits (see _load_in_parts).
+LOAD_PART = 2000
 RETRY_DELAYS = (0.2, 0.6, 1.5)
 _GRAPH_KEYWORD = re.compile(r"\bGRAPH\b", re.IGNORECASE)
 
@@ -976,9 +979,40 @@ class SparqlRepository:
         except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
             raise _load_error(exc, source) from None
         before = self.count() if fmt.is_dataset else self.count(target.value)
-        self.apply(add=quads)
+        self._load_in_parts(quads, source)
         after = self.count() if fmt.is_dataset else self.count(target.value)
         return LoadResult(source, fmt.name, before, after, time.perf_counter() - started)
+
+    def _load_in_parts(self, quads: list[ox.Quad], source: str) -> None:
+        """Write a load as commits of at most :data:`LOAD_PART` quads, chained by version.
+
+        One request per commit as always; a big load is several commits, because a store
+        compiles one very long update request very slowly (Virtuoso: minutes for 5,000 quads).
+        Each part expects the version the previous part left, so no other commit can come
+        between two parts unnoticed: the load then stops (:class:`LoadError` saying how much
+        was written). The history record (``afterword``) is at the end, in the last part.
+        """
+        if len(quads) <= LOAD_PART:
+            self.apply(add=quads)
+            return
+        parts = list(_chunks(quads, LOAD_PART))
+        version = self.version()
+        written = 0
+        for i, part in enumerate(parts):
+            try:
+                version = self._commit(_Change([stored(q) for q in part], [], [], [], []), version)
+            except (ConcurrentChange, StoreUnavailable) as exc:
+                if i == 0 and isinstance(exc, ConcurrentChange):
+                    version = self.version()  # nothing written yet: start again on the new version
+                    return self._load_in_parts(quads, source)
+                raise LoadError(
+                    f"stopped after {written} of {len(quads)} quads: parts 1-{i} of {len(parts)} were "
+                    f"written (each in one update request), part {i + 1} was not ({exc}); the history "
+                    "record comes with the last part, so this load has none: load the file again "
+                    "(quads already there are not doubled) or remove what it added",
+                    source=source,
+                ) from None
+            written += len(part)
 
     def load_path(
         self,
