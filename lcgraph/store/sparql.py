@@ -90,7 +90,7 @@ ACCEPT_ANY = (
 # Triples per operation of an update request (long templates overflow some stores' SQL compilers).
 CHUNK = 500
 # Quads per update request of a load: bigger loads are several chained commits (see _load_in_parts).
-LOAD_PART = 2000
+LOAD_PART = 500
 RETRY_DELAYS = (0.2, 0.6, 1.5)
 _GRAPH_KEYWORD = re.compile(r"\bGRAPH\b", re.IGNORECASE)
 
