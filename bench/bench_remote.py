@@ -191,24 +191,28 @@ def main() -> None:
 
         big_ours, big_peer, big_parsed, big_rewrite = [], [], [], []
         thr_ours, thr_peer, w_ours, w_peer = [], [], [], []
-        for _ in range(ROUNDS):
-            t = time.perf_counter()
-            ours(ROWS_40K)
-            big_ours.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            direct(ROWS_40K)
-            big_peer.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            parsed(ROWS_40K)
-            big_parsed.append(time.perf_counter() - t)
+        for r in range(ROUNDS):
+            # The order turns every round: the first query after a round's writes is slower.
+            big = [(ours, big_ours), (direct, big_peer), (parsed, big_parsed)]
+            for fn, times in big[r % 3 :] + big[: r % 3]:
+                t = time.perf_counter()
+                fn(ROWS_40K)
+                times.append(time.perf_counter() - t)
             t = time.perf_counter()
             rewrite_only(answer)
             big_rewrite.append(time.perf_counter() - t)
-            for fn, sink in ((ours, thr_ours), (direct, thr_peer)):
+            pair = [(ours, thr_ours), (direct, thr_peer)]
+            for fn, sink in pair if r % 2 == 0 else pair[::-1]:
                 t = time.perf_counter()
                 with ThreadPoolExecutor(CONCURRENCY) as pool:
                     list(pool.map(fn, (selective[i % len(selective)] for i in range(REQUESTS))))
                 sink.append(REQUESTS / (time.perf_counter() - t))
+            print(
+                f"round {r + 1}: 40k ours {big_ours[-1]:.3f} s, peer {big_peer[-1]:.3f} s, "
+                f"parsed {big_parsed[-1]:.3f} s; selective ours {thr_ours[-1]:.0f}/s, "
+                f"peer {thr_peer[-1]:.0f}/s; load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
             quads = _entities()
             t = time.perf_counter()
             repo.apply(add=quads, expect_version=repo.version())
