@@ -152,6 +152,7 @@ def test_answers_in_the_store_own_bytes_are_the_engine_answers(
         ("SELECT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o } }", False),
         ("ASK { ?s ?p 'secret' }", False),
         ("ASK { ?s ?p 'secret' }", True),
+        ("SELECT ?x WHERE { FILTER(false) }", False),
     ]:
         passed = repository.answer_bytes(query, fmt, include_private=private)  # type: ignore[arg-type]
         kind = {"embedded": None, "oxigraph-serve": "_PassedAnswer", "virtuoso": "_ParsedAnswer"}[backend]
