@@ -23,6 +23,7 @@ from lcgraph.analysis.recommend import ACTION_RULE, ranked_actions
 from lcgraph.analysis.scope import choices
 from lcgraph.api.analysis import cached_report
 from lcgraph.api.errors import ApiError
+from lcgraph.api.negotiation import HTML, JSON, choose
 from lcgraph.namespaces import (
     GRAPH_EXAMPLES,
     GRAPH_HISTORY,
@@ -68,11 +69,14 @@ def render(request: Request, name: str, active: str, status_code: int = 200, **c
 
 
 def wants_page(request: Request) -> bool:
-    """A browser asking for a page (HTML first in ``Accept``, no ``format=``), not a program."""
+    """A browser asking for a page, not a program: no ``format=``, and ``Accept`` prefers HTML to JSON.
+
+    ``Accept`` is read by the one negotiation helper (q-values, wildcards): a
+    client that takes anything (``*/*``, or no header) gets JSON, the route's default.
+    """
     if request.query_params.get("format"):
         return False
-    accept = request.headers.get("accept", "")
-    return accept.startswith("text/html") or accept.startswith("application/xhtml+xml")
+    return choose(request.headers.get("accept"), (JSON, HTML)) is HTML
 
 
 def dataset(request: Request) -> Repository:
