@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -552,12 +552,20 @@ def _label(row: dict[str, Any], key: str, fallback: str) -> str:
     return row[key].value if key in row else fallback
 
 
+class _ExploreChoices(TypedDict):
+    """What every explore page shows of the reader's choices (examples hidden, class or city kept)."""
+
+    real_only: bool
+    any_examples: bool
+    keep: dict[str, str]
+
+
 @router.get("/explore", response_class=HTMLResponse)
 def explore(request: Request) -> HTMLResponse:
     ds = dataset(request)
     lang = ox.Literal(pick_language(request))
     real_only = examples_hidden(request)
-    shown = {"real_only": real_only, "any_examples": _has_examples(request),
+    shown: _ExploreChoices = {"real_only": real_only, "any_examples": _has_examples(request),
              "keep": {k: v for k, v in request.query_params.items() if k in ("class", "city")}}  # fmt: skip
     class_iri = request.query_params.get("class")
     city_iri = request.query_params.get("city")
