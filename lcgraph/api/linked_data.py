@@ -293,7 +293,7 @@ def catalog(request: Request) -> Response:
     headers["Link"] = _link_header(_alternates(request, CATALOG_FORMATS))
     if _not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    settings = catalog_module.CatalogSettings.from_env(request.app.state.settings.base_iri, server)
+    settings = catalog_module.CatalogSettings.from_settings(request.app.state.settings, server)
     triples = catalog_module.catalog(ds, settings)
     if fmt is HTML:
         summary = catalog_module.summarize(triples, settings)
