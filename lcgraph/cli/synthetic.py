@@ -26,7 +26,7 @@ class OutputFormat(StrEnum):
     nt = "nt"
 
 
-# One choice per profile the generator defines.
+# One choice per profile the generator defines. mypy cannot type an Enum whose members are computed.
 ProfileName = StrEnum("ProfileName", {name: name for name in PROFILES})  # type: ignore[misc]
 
 
