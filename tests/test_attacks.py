@@ -513,6 +513,25 @@ def test_10_anonymous_validate_is_no_oracle_on_private_data(srv: Live) -> None:
     assert answers[0] == answers[1], f"conforms differs: {answers}"
 
 
+TRIPLE_TERM = "<https://example.org/a> <https://example.org/says> <<( <https://example.org/b> <https://example.org/c> <https://example.org/d> )>> ."
+
+
+def test_rdf12_triple_terms_are_refused_with_400_and_nothing_written(srv: Live, baseline: Before) -> None:
+    """The shapes describe resources and literals: a triple term is refused by name, never a 500."""
+    with srv.client() as c:
+        for params in ({}, {"alone": "true"}):
+            r = c.post(
+                "/validate",
+                params=params,
+                content=TRIPLE_TERM.encode(),
+                headers={"Content-Type": "text/turtle"},
+            )
+            assert r.status_code == 400 and "triple terms" in r.text, (params, r.status_code, r.text[:300])
+    r = srv.gsp("POST", body=TRIPLE_TERM, media="text/turtle", graph="https://w3id.org/lcgraph/graph/t")
+    assert r.status_code == 400 and "triple terms" in r.text, (r.status_code, r.text[:300])
+    assert_unchanged(srv, baseline)
+
+
 def test_10_anonymous_whole_store_validation_quotes_no_private_data(srv: Live) -> None:
     with srv.client() as c:
         r = c.post("/validate", params={"all": "true"})

@@ -153,6 +153,24 @@ def test_canned_queries_are_pages_for_browsers_and_json_for_programs(site: Runni
     assert "VALUES+%28%3Fcity%29" in bound  # "open in editor" carries the bound value
 
 
+@pytest.mark.parametrize(
+    ("accept", "page"),
+    [
+        ("application/json;q=0.5, text/html", True),  # HTML preferred though not first
+        ("application/xhtml+xml", True),
+        ("text/html;q=0.1, application/json", False),  # HTML first but JSON preferred
+        ("text/html;q=0", False),  # HTML refused
+        ("*/*", False),
+    ],
+)
+def test_page_or_json_is_chosen_by_the_q_values_of_accept(
+    site: RunningServer, accept: str, page: bool
+) -> None:
+    r = httpx.get(site.url + "/queries", headers={"Accept": accept})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html" if page else "application/json")
+
+
 def test_docs_are_served_from_local_copies(site: RunningServer) -> None:
     docs = httpx.get(site.url + "/docs").text
     assert "/static/build/swagger-ui-bundle.js" in docs and "/openapi.json" in docs

@@ -20,25 +20,28 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import networkx as nx
 
 # Node kinds whose separation from the network is worth a finding.
 KEY_KINDS = ("city", "partner")
 
+N = TypeVar("N", bound=Hashable)
+
 
 @dataclass(frozen=True)
-class Periphery:
+class Periphery(Generic[N]):
     """Actors at the edge: no ties, one tie, or only in the outer 1-core.
 
     ``core_number`` holds the core number (0 or 1) of every actor outside the
     2-core; actors not in it have core number 2 or more.
     """
 
-    isolated: list[Hashable]
-    pendant: list[Hashable]
-    low_core: list[Hashable]
-    core_number: dict[Hashable, int]
+    isolated: list[N]
+    pendant: list[N]
+    low_core: list[N]
+    core_number: dict[N, int]
 
 
 def outside_two_core(g: nx.Graph) -> set:
@@ -64,7 +67,7 @@ def outside_two_core(g: nx.Graph) -> set:
     return peeled
 
 
-def periphery(g: nx.Graph) -> Periphery:
+def periphery(g: nx.Graph[N]) -> Periphery[N]:
     """Isolated (degree 0), pendant (degree 1) and low-core actors.
 
     Low-core actors have two or more ties but core number 1: they hang on

@@ -10,7 +10,7 @@ partners do not work with each other.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 
 import networkx as nx
 
@@ -28,17 +28,16 @@ def ref(p: Projections, iri: str) -> NodeRef:
     return NodeRef(iri, p.label(iri, "th"), p.label(iri, "en"), kind)
 
 
-def _cities_of(p: Projections, nodes: list[Hashable]) -> list[str]:
+def _cities_of(p: Projections, nodes: list[str]) -> list[str]:
     g = p.collaboration
-    out = {g.nodes[n].get("city") for n in nodes if n in g} - {None, ""}
-    return sorted(out)
+    return sorted({city for n in nodes if n in g and (city := g.nodes[n].get("city"))})
 
 
 def _named(p: Projections, nodes: list[str], lang: str) -> str:
     return listing((p.label(n, lang) for n in nodes), lang=lang)
 
 
-def isolated_findings(p: Projections, per: Periphery) -> list[Finding]:
+def isolated_findings(p: Projections, per: Periphery[str]) -> list[Finding]:
     """One finding per city, partner or administrator without any tie."""
     out = []
     for n in per.isolated:
@@ -69,7 +68,7 @@ def isolated_findings(p: Projections, per: Periphery) -> list[Finding]:
     return out
 
 
-def peripheral_findings(p: Projections, per: Periphery) -> list[Finding]:
+def peripheral_findings(p: Projections, per: Periphery[str]) -> list[Finding]:
     """Cities hanging on one tie (one finding each); partners on one tie, grouped by city."""
     g = p.collaboration
     out: list[Finding] = []
@@ -104,7 +103,7 @@ def _pendant_city(p: Projections, n: str) -> Finding:
     )
 
 
-def _peripheral_partners(p: Projections, city: str, partners: list[str], per: Periphery) -> Finding:
+def _peripheral_partners(p: Projections, city: str, partners: list[str], per: Periphery[str]) -> Finding:
     g = p.collaboration
     where_th = p.label(city, "th") if city else "ระดับประเทศ"
     where_en = p.label(city, "en") if city else "no single city"
@@ -275,11 +274,11 @@ def _thin_community(p: Projections, cid: int, members: list[str], ties: int, car
 def broker_findings(
     p: Projections,
     candidates: list[str],
-    betweenness: dict,
-    constraint: dict,
-    eff_size: dict,
-    roles_city: dict,
-    roles_sector: dict,
+    betweenness: Mapping[Hashable, float],  # structural_holes measures any graph
+    constraint: Mapping[str, float],
+    eff_size: Mapping[str, float],
+    roles_city: Mapping[str, BrokerageRoles],
+    roles_sector: Mapping[str, BrokerageRoles],
     top: int = 5,
     min_betweenness: float = 0.1,
 ) -> list[Finding]:
@@ -292,15 +291,15 @@ def broker_findings(
     """
     g = p.collaboration
     ranked = sorted(candidates, key=lambda n: (-betweenness.get(n, 0.0), str(n)))
-    out = []
+    out: list[Finding] = []
     for n in ranked:
         if len(out) >= top or betweenness.get(n, 0.0) < min_betweenness:
             break
         rc, rs = roles_city.get(n), roles_sector.get(n)
-        across = (rc.total - rc.coordinator) if rc else 0.0
-        if across <= 0:
+        if rc is None or rc.total - rc.coordinator <= 0:  # brokers nothing between cities
             continue
-        out.append(_broker(p, n, betweenness[n], constraint.get(n), eff_size.get(n), rc, rs, g.degree(n)))
+        # The candidates are the actors the constraint was measured for, effective size with it.
+        out.append(_broker(p, n, betweenness[n], constraint[n], eff_size[n], rc, rs, g.degree(n)))
     return out
 
 

@@ -156,8 +156,9 @@ class Concept:
 class Projections:
     """Everything the analysis reads from the store, in one place."""
 
-    collaboration: nx.Graph
-    city_partner: nx.Graph
+    #: Nodes are the actors' IRIs.
+    collaboration: nx.Graph[str]
+    city_partner: nx.Graph[str]
     activities_by_city: Counter[str]
     age_by_city: dict[str, Counter[str]]
     block_by_city: dict[str, Counter[str]]

@@ -12,6 +12,7 @@ Committee).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from lcgraph.analysis.networks import AnalysisInputError, Projections, resolve_city, short_name
 from lcgraph.namespaces import LCV
@@ -101,36 +102,47 @@ def resolve_scope(
     return NATION
 
 
-def choices(p: Projections, lang: str) -> list[dict[str, object]]:
+class CityChoice(TypedDict):
+    iri: str
+    label: str
+
+
+class ProvinceChoice(TypedDict):
+    iri: str
+    code: str
+    label: str
+    cities: list[CityChoice]
+
+
+class RegionChoice(TypedDict):
+    iri: str
+    code: str
+    label: str
+    provinces: list[ProvinceChoice]
+
+
+def choices(p: Projections, lang: str) -> list[RegionChoice]:
     """Regions, each with its provinces that hold learning cities and their cities, labels in ``lang``."""
     by_province: dict[str, list[str]] = {}
     for c in p.cities():
         pr = province_of(p, c)
         if pr:
             by_province.setdefault(pr, []).append(c)
-    out = []
+    out: list[RegionChoice] = []
     for r in regions(p):
         held = [pr for pr in by_province if p.region_of.get(pr) == r]
-        out.append(
+        provinces: list[ProvinceChoice] = [
             {
-                "iri": r,
-                "code": short_name(r),
-                "label": p.label(r, lang),
-                "provinces": sorted(
-                    (
-                        {
-                            "iri": pr,
-                            "code": short_name(pr),
-                            "label": p.label(pr, lang),
-                            "cities": sorted(
-                                ({"iri": c, "label": p.label(c, lang)} for c in by_province[pr]),
-                                key=lambda x: x["label"],
-                            ),
-                        }
-                        for pr in held
-                    ),
+                "iri": pr,
+                "code": short_name(pr),
+                "label": p.label(pr, lang),
+                "cities": sorted(
+                    ({"iri": c, "label": p.label(c, lang)} for c in by_province[pr]),
                     key=lambda x: x["label"],
                 ),
             }
-        )
+            for pr in held
+        ]
+        provinces.sort(key=lambda x: x["label"])
+        out.append({"iri": r, "code": short_name(r), "label": p.label(r, lang), "provinces": provinces})
     return out

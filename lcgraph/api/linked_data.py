@@ -178,7 +178,7 @@ def _resource(request: Request, iri: str) -> Response:
         )
         return HTMLResponse(html, headers=headers)
     headers["Content-Location"] = f"{page_url}?format={fmt.key}"
-    return Response(desc.serialize(fmt.engine), media_type=fmt.content_type, headers=headers)
+    return Response(desc.serialize(fmt.rdf_format), media_type=fmt.content_type, headers=headers)
 
 
 def _not_found(request: Request, iri: str, fmt: MediaFormat) -> Response:
@@ -303,7 +303,9 @@ def catalog(request: Request) -> Response:
             headers=headers,
         )
     return Response(
-        catalog_module.serialize_catalog(triples, fmt.engine), media_type=fmt.content_type, headers=headers
+        catalog_module.serialize_catalog(triples, fmt.rdf_format),
+        media_type=fmt.content_type,
+        headers=headers,
     )
 
 

@@ -30,6 +30,7 @@ from lcgraph.api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from lcgraph.api.negotiation import JSON, REPORT_FORMATS, choose
 from lcgraph.api.runtime import runtime
 from lcgraph.store import Format, LoadError, Repository, UnknownFormat, by_media_type
+from lcgraph.store.typed import statement
 from lcgraph.validation.engine import triples_graph
 from lcgraph.validation.files import parse_bytes
 from lcgraph.validation.guarded import check_change, default_shapes
@@ -115,5 +116,5 @@ def _validate(
 
 
 def _validate_alone(quads: list) -> ValidationReport:
-    data = triples_graph((q.subject, q.predicate, q.object) for q in quads)
+    data = triples_graph(statement(q) for q in quads)
     return validate_full(default_shapes(), None, data)

@@ -327,7 +327,8 @@ class _Builder:
             return None
         city_text, province_text = self.cell(cells, "city"), self.cell(cells, "province")
         province = None
-        if province_text is not None and self.t.column("province").predicate is None:  # type: ignore[union-attr]
+        province_column = self.t.column("province")
+        if province_text is not None and province_column is not None and province_column.predicate is None:
             try:
                 province = self.lookups.province(_text(province_text))
             except LookupError_ as exc:
@@ -355,7 +356,8 @@ class _Builder:
         return city
 
     def _subject(self, number: int, cells: list[object], city: str | None) -> ox.NamedNode | None:
-        if self.t.column("city") is not None and self.t.column("city").kind == "entity" and city is None:  # type: ignore[union-attr]
+        city_column = self.t.column("city")
+        if city_column is not None and city_column.kind == "entity" and city is None:
             return None  # the city problem is already reported
         given = self.cell(cells, "id")
         if given is not None:

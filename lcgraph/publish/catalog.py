@@ -29,7 +29,7 @@ from lcgraph.config import Settings
 from lcgraph.namespaces import DCAT, DCT, FOAF, LC, PREFIXES, RDF, RDFS, SCHEMA, VOID, XSD
 from lcgraph.publish.privacy import PRIVATE_GRAPH, public_graphs
 from lcgraph.publish.state import state_tag
-from lcgraph.store import FORMATS, Repository
+from lcgraph.store import FORMATS, Repository, typed
 
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 NON_PUBLIC = "http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC"
@@ -377,9 +377,11 @@ def summarize(triples: list[ox.Triple], settings: CatalogSettings) -> list[Datas
     """The datasets of a catalog (whole dataset first), read back from its triples."""
     by_subject: dict[str, list[ox.Triple]] = defaultdict(list)
     for t in triples:
-        by_subject[t.subject.value].append(t)
+        by_subject[typed.text(t.subject)].append(t)
     listed = [
-        t.object.value for t in by_subject[settings.catalog_iri] if t.predicate.value == str(DCAT.dataset)
+        typed.text(t.object)
+        for t in by_subject[settings.catalog_iri]
+        if t.predicate.value == str(DCAT.dataset)
     ]
     out: list[DatasetSummary] = []
     for iri in listed:
@@ -399,11 +401,11 @@ def summarize(triples: list[ox.Triple], settings: CatalogSettings) -> list[Datas
         downloads = []
         for t in own:
             if t.predicate.value == str(DCAT.distribution):
-                dist = by_subject[t.object.value]
-                url = next(d.object.value for d in dist if d.predicate.value == str(DCAT.downloadURL))
-                downloads.append((t.object.value.rsplit("-", 1)[-1], url))
+                dist = by_subject[typed.text(t.object)]
+                url = next(typed.text(d.object) for d in dist if d.predicate.value == str(DCAT.downloadURL))
+                downloads.append((typed.text(t.object).rsplit("-", 1)[-1], url))
         restricted = any(
-            t.predicate.value == str(DCT.accessRights) and t.object.value == NON_PUBLIC for t in own
+            t.predicate.value == str(DCT.accessRights) and typed.text(t.object) == NON_PUBLIC for t in own
         )
         out.append(DatasetSummary(iri, titles, counts, downloads, restricted))
     return out

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from lcgraph.namespaces import DCT, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS
 from lcgraph.personal import PersonalFilter
 from lcgraph.publish.privacy import PRIVATE_GRAPH, readable_graphs
-from lcgraph.store import Repository
+from lcgraph.store import Repository, typed
 
 LABEL_PROPERTIES = (str(RDFS.label), str(SKOS.prefLabel), str(DCT.title))
 INBOUND_LIMIT = 200
@@ -117,8 +117,9 @@ def concise_bounded_description(ds: Repository, iri: str, *, may_read_private: b
         for q in ds.quads(subject):
             if _readable(q, graphs, personal):
                 found.append(q)
-                if isinstance(q.object, ox.BlankNode) or _is_hash_child(q.object, iri):
-                    queue.append(q.object)
+                child = typed.resource(q.object)
+                if child is not None and (isinstance(child, ox.BlankNode) or _is_hash_child(child, iri)):
+                    queue.append(child)
     return found
 
 
@@ -165,7 +166,7 @@ def labels_by_language(statements: Iterable[ox.Triple]) -> dict[str, dict[str, s
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     ranked = sorted(statements, key=lambda t: LABEL_PROPERTIES.index(t.predicate.value), reverse=True)
     for t in ranked:
-        labels[t.subject.value][t.object.language or ""] = t.object.value
+        labels[typed.text(t.subject)][typed.language(t.object)] = typed.text(t.object)
     return dict(labels)
 
 
@@ -213,7 +214,7 @@ def describe(ds: Repository, iri: str, *, may_read_private: bool = False) -> Des
     described = {q.subject for q in quads}
     for child in {q.subject for q in inbound if _is_hash_child(q.subject, iri)} - described:
         # iri#part pointing back to iri (e.g. a post in an organisation): same document.
-        quads += concise_bounded_description(ds, child.value, may_read_private=may_read_private)
+        quads += concise_bounded_description(ds, typed.text(child), may_read_private=may_read_private)
     if not quads and not inbound:
         return None
     linked = {iri}

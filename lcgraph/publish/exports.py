@@ -254,11 +254,17 @@ def write_export(
     _serialize(ds, output, fmt, sl, may_read_private)
 
 
-def _serialize(ds: Repository, output: IO[bytes], fmt: Format, sl: Slice, may_read_private: bool) -> None:
+def _serialize(
+    ds: Repository, output: IO[bytes] | gzip_module.GzipFile, fmt: Format, sl: Slice, may_read_private: bool
+) -> None:
     quads = iter_quads(ds, sl, may_read_private=may_read_private)
-    items: Iterable[ox.Quad | ox.Triple] = quads if fmt.is_dataset else (q.triple for q in quads)
     prefixes = dict(PREFIXES) if fmt.name in ("turtle", "trig", "rdfxml", "n3") else None
-    ox.serialize(items, output, format=fmt.rdf_format, prefixes=prefixes)
+    # pyoxigraph's stubs ask for IO[bytes]; it only calls write(), which GzipFile has.
+    out: IO[bytes] = output  # type: ignore[assignment]
+    if fmt.is_dataset:
+        ox.serialize(quads, out, format=fmt.rdf_format, prefixes=prefixes)
+    else:
+        ox.serialize((q.triple for q in quads), out, format=fmt.rdf_format, prefixes=prefixes)
 
 
 def stream_export(

@@ -10,6 +10,7 @@ layout (:mod:`lcgraph.web.layout`), in the reader's language, no scripts, no CDN
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from lcgraph.namespaces import LC, LCG, LCV, PREFIXES, RDF, SCHEMA, XSD
 from lcgraph.publish.catalog import DatasetSummary
 from lcgraph.publish.describe import Description, OntologyTerm, Source
 from lcgraph.publish.search import Hit
+from lcgraph.store import typed
 from lcgraph.web.i18n import format_when
 from lcgraph.web.layout import Page, render
 
@@ -87,7 +89,7 @@ class Row:
     label_en: str | None
     values: list[Value] = field(default_factory=list)
 
-    @property
+    @builtins.property  # the field ``property`` above hides the builtin in this class body
     def graphs(self) -> list[str]:
         """The sources of this row's values, once each, in the order met."""
         seen: dict[str, None] = {}
@@ -193,9 +195,9 @@ def render_resource(
         by_subject.setdefault(q.subject, []).append(q)
     inbound = [
         {
-            "short": short_name(q.subject.value),
-            "href": linker.href(q.subject.value),
-            "label": desc.label(q.subject.value, lang) or desc.label(q.subject.value, other),
+            "short": short_name(typed.text(q.subject)),
+            "href": linker.href(typed.text(q.subject)),
+            "label": desc.label(typed.text(q.subject), lang) or desc.label(typed.text(q.subject), other),
             "property": short_name(q.predicate.value),
         }
         for q in desc.inbound

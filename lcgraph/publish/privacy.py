@@ -30,6 +30,7 @@ from lcgraph.personal import PersonalFilter
 from lcgraph.store import Repository
 from lcgraph.store.dataset_clause import DatasetClause, DatasetClauseError
 from lcgraph.store.dataset_clause import read_dataset_clause as _read
+from lcgraph.store.graph_names import graph_iri
 
 
 class QueryRefused(Exception):
@@ -125,7 +126,7 @@ def misplaced_personal(ds: Repository) -> list[ox.Quad]:
     found: list[ox.Quad] = []
     for p in sorted(personal.properties):
         for q in ds.quads(predicate=ox.NamedNode(p)):
-            if q.graph_name.value != PRIVATE_GRAPH and personal.is_personal(q):
+            if graph_iri(q.graph_name) != PRIVATE_GRAPH and personal.is_personal(q):
                 found.append(q)
     return found
 

@@ -40,7 +40,7 @@ import pyoxigraph as ox
 
 from lcgraph.namespaces import DCT, LC, OWL, RDF, RDFS, SCHEMA, SKOS, XSD
 from lcgraph.publish.state import state_tag
-from lcgraph.store import Repository
+from lcgraph.store import Repository, typed
 
 LABEL_WEIGHT = 3.0
 TEXT_WEIGHT = 1.0
@@ -120,8 +120,10 @@ class SearchIndex:
         """Read labels and descriptions with one query and index them."""
         index = cls()
         props = " ".join(f"<{p}>" for p in (*LABELS, *TEXTS))
-        rows = ds.query(
-            f"SELECT ?s ?p ?t {{ VALUES ?p {{ {props} }} ?s ?p ?t FILTER(isIRI(?s) && isLiteral(?t)) }}",
+        rows = typed.solutions(
+            ds.query(
+                f"SELECT ?s ?p ?t {{ VALUES ?p {{ {props} }} ?s ?p ?t FILTER(isIRI(?s) && isLiteral(?t)) }}"
+            )
         )
         ids: dict[str, int] = {}
         labels = {str(p) for p in LABELS}
@@ -149,9 +151,7 @@ class SearchIndex:
             posting[doc_id] = posting.get(doc_id, 0.0) + weight
 
     def _add_classes(self, ds: Repository, ids: dict[str, int]) -> None:
-        rows = ds.query(
-            f"SELECT ?s ?c {{ ?s <{RDF.type}> ?c FILTER(isIRI(?c)) }}",
-        )
+        rows = typed.solutions(ds.query(f"SELECT ?s ?c {{ ?s <{RDF.type}> ?c FILTER(isIRI(?c)) }}"))
         for s, c in rows:
             doc_id = ids.get(s.value)
             if doc_id is not None:

@@ -33,3 +33,10 @@ def graph_node(graph: str | ox.NamedNode | ox.DefaultGraph | None) -> ox.NamedNo
         return ox.NamedNode(graph)
     except ValueError as exc:
         raise InvalidGraphName(f"not a valid graph IRI <{graph}>: {exc}") from None
+
+
+def graph_iri(name: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
+    """The IRI of the graph a quad with this graph name is kept in (the default graph: :data:`UNNAMED`)."""
+    if isinstance(name, ox.BlankNode):
+        raise InvalidGraphName(f"a graph named by a blank node ({name}) cannot be kept; name it by an IRI")
+    return graph_node(name).value

@@ -55,6 +55,7 @@ from lcgraph.access import PRIVATE_GRAPH
 from lcgraph.namespaces import LCID, RDF, SCHEMA_HTTP
 from lcgraph.personal import PersonalFilter, non_person_classes
 from lcgraph.store import Dataset, LoadError, Repository, for_path
+from lcgraph.store.typed import statement
 from lcgraph.validation.engine import engine_name, run_pyshacl, run_turbo, triples_graph, union_ntriples
 from lcgraph.validation.guarded import (
     ValidationFailed,
@@ -107,7 +108,7 @@ def validate_staged(
     started = time.perf_counter()
 
     def both() -> Graph:
-        return triples_graph((q.subject, q.predicate, q.object) for r in (store, staging) for q in r.quads())
+        return triples_graph(statement(q) for r in (store, staging) for q in r.quads())
 
     if (engine or engine_name()) == "pyshacl":
         results = run_pyshacl(both(), shapes, None)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from lcgraph.store import Repository
+from lcgraph.store.typed import statement
 from lcgraph.validation.files import parse_file
 from lcgraph.validation.guarded import check_change, default_shapes
 from lcgraph.validation.incremental import validate_full
@@ -42,7 +43,7 @@ def check_files(
     for path in paths:
         quads = parse_file(path, graph=graph, format=format)
         if dataset is None:
-            one = validate_full(shapes, triples=[(q.subject, q.predicate, q.object) for q in quads])  # type: ignore[misc]
+            one = validate_full(shapes, triples=[statement(q) for q in quads])
         else:
             ds = ds or dataset()
             one = check_change(ds, add_quads=quads, shapes=shapes)

@@ -41,6 +41,7 @@ from rdflib.query import Processor, Result
 from rdflib.term import Identifier
 
 from lcgraph.store.repository import Repository
+from lcgraph.store.typed import statement
 from lcgraph.validation.shapes import ShapeSet, TargetedShape
 from lcgraph.validation.view import Term, Triple
 
@@ -256,4 +257,4 @@ def run_pyshacl(data: Graph, shapes: ShapeSet, use: list[TargetedShape] | None) 
 
 def union_graph(store: Repository) -> Graph:
     """The union of every named graph in the store as one rdflib graph (for full validation)."""
-    return triples_graph((q.subject, q.predicate, q.object) for q in store.quads())
+    return triples_graph(statement(q) for q in store.quads())

@@ -66,7 +66,7 @@ from lcgraph.budget import checkpoint
 from lcgraph.namespaces import DCT, GRAPH_HISTORY, LC, LCID, PROV, RDF, RDFS, SCHEMA, SCHEMA_HTTP, XSD
 from lcgraph.personal import PersonalFilter, route_personal
 from lcgraph.store.dataset import PRIVATE, stored
-from lcgraph.store.graph_names import graph_node
+from lcgraph.store.graph_names import graph_iri, graph_node
 from lcgraph.store.repository import Repository
 from lcgraph.validation.files import parse_file
 from lcgraph.validation.incremental import validate_change
@@ -222,9 +222,9 @@ def _check_access(
     if access.system:
         return
     for q in change.add:
-        access.check_write(q.graph_name.value, routed=q in routed or private_ok)
+        access.check_write(graph_iri(q.graph_name), routed=q in routed or private_ok)
     for q in change.remove:
-        access.check_write(q.graph_name.value, routed=private_ok)
+        access.check_write(graph_iri(q.graph_name), routed=private_ok)
     for g in change.clear | change.drop | change.create:
         access.check_write(g.value)
     # A personal value copied under another predicate or onto another subject stays personal.
@@ -235,7 +235,7 @@ def _check_access(
         for _ in ds.quads(object=o, graph=PRIVATE):
             raise AccessDenied(
                 f"the value {o} is personal data (PDPA) held in the private graph; it may not be "
-                f"written to <{q.graph_name.value}>, where people without the read-private scope read it"
+                f"written to <{graph_iri(q.graph_name)}>, where people without the read-private scope read it"
             )
 
 

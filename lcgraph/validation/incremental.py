@@ -73,7 +73,7 @@ class Targets:
             found: set[Term] = {ox.NamedNode(c) for c in roots}
             frontier = set(found)
             while frontier:
-                nxt = {t[0] for c in frontier for t in self.view.triples(None, _SUBCLASS, c)}
+                nxt: set[Term] = {t[0] for c in frontier for t in self.view.triples(None, _SUBCLASS, c)}
                 frontier = nxt - found
                 found |= nxt
             self._closure[key] = found
@@ -167,7 +167,7 @@ def affected_nodes(shapes: ShapeSet, view: ChangeView) -> dict[Term, set[int]]:
 
 
 def _global_hit(shape: TargetedShape, by_pred: dict[str, list[Triple]]) -> bool:
-    return any(not isinstance(step, Pred) or step.iri in by_pred for step in shape.global_steps)  # type: ignore[union-attr]
+    return any(not isinstance(step, Pred) or step.iri in by_pred for step in shape.global_steps)
 
 
 def _candidates(
@@ -189,8 +189,8 @@ def _candidates(
     found.update(n for n in shape.nodes if n in touched)
     starts_by_prefix: dict[Path | None, set[Term]] = defaultdict(set)
     for prefix, step in shape.position_list:
-        pool = by_pred.get(step.iri, ()) if isinstance(step, Pred) else everything  # type: ignore[union-attr]
-        inverse = step.inverse  # type: ignore[union-attr]
+        pool = by_pred.get(step.iri, ()) if isinstance(step, Pred) else everything
+        inverse = step.inverse
         starts_by_prefix[prefix].update(t[2] if inverse else t[0] for t in pool)
     for prefix, starts in starts_by_prefix.items():
         if not starts:

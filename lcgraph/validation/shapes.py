@@ -325,7 +325,7 @@ class GlobalReach:
         if self.seed is None:
             self.reach.walk(view, set(), out)
             return
-        starts = {t[0] for t in view.triples(None, ox.NamedNode(self.seed), None)}
+        starts: set[Term] = {t[0] for t in view.triples(None, ox.NamedNode(self.seed), None)}
         self.reach.walk(view, starts, out)
 
 

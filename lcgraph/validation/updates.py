@@ -46,7 +46,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from lcgraph.access import SYSTEM, Access
 from lcgraph.store.dataset_clause import NestingTooDeep, update_groups
-from lcgraph.store.graph_names import UNNAMED, InvalidGraphName, graph_node
+from lcgraph.store.graph_names import UNNAMED, InvalidGraphName, graph_iri, graph_node
 from lcgraph.store.repository import Repository
 from lcgraph.store.syntax import check_query, check_update, update_data
 from lcgraph.validation.shapes import to_ox
@@ -342,7 +342,7 @@ def _check_templates(op: CompValue, default: GraphName, data: list[ox.Quad], acc
 
     Checked before anything is evaluated, so the answer never depends on what the graph holds.
     """
-    for g in sorted({q.graph_name.value for q in data}):
+    for g in sorted({graph_iri(q.graph_name) for q in data}):
         access.check_write(g)
     blocks: list[object] = []
     if op.name == "DeleteWhere":

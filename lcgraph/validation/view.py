@@ -15,9 +15,12 @@ from collections.abc import Iterable, Iterator
 import pyoxigraph as ox
 
 from lcgraph.store.repository import Repository
+from lcgraph.store.typed import Statement, Term, statement
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
-Triple = tuple[Term, Term, Term]
+__all__ = ["ChangeView", "Term", "Triple"]
+
+#: What the validation layer reads: plain statements (no RDF 1.2 triple terms; see lcgraph.store.typed).
+Triple = Statement
 
 
 class ChangeView:
@@ -38,7 +41,7 @@ class ChangeView:
         self._by_o: dict[Term, set[Triple]] = defaultdict(set)
         self._by_p: dict[Term, set[Triple]] = defaultdict(set)
         for q in self.add:
-            t = (q.subject, q.predicate, q.object)
+            t = statement(q)
             self._by_s[t[0]].add(t)
             self._by_o[t[2]].add(t)
             self._by_p[t[1]].add(t)
@@ -64,7 +67,7 @@ class ChangeView:
         for q in self.repo.quads(s, p, o):
             if q.graph_name in self._skip or (self.remove and q in self.remove):
                 continue
-            t = (q.subject, q.predicate, q.object)
+            t = statement(q)
             if t not in seen:
                 seen.add(t)
                 yield t
@@ -84,9 +87,9 @@ class ChangeView:
     def changed_triples(self) -> Iterator[tuple[Triple, bool]]:
         """Each added (True) or removed (False) quad as a triple."""
         for q in self.add:
-            yield (q.subject, q.predicate, q.object), True
+            yield statement(q), True
         for q in self.remove:
-            yield (q.subject, q.predicate, q.object), False
+            yield statement(q), False
 
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -23,6 +23,7 @@ from lcgraph.analysis.recommend import ACTION_RULE, ranked_actions
 from lcgraph.analysis.scope import choices
 from lcgraph.api.analysis import cached_report
 from lcgraph.api.errors import ApiError
+from lcgraph.api.negotiation import HTML, JSON, choose
 from lcgraph.namespaces import (
     GRAPH_EXAMPLES,
     GRAPH_HISTORY,
@@ -68,11 +69,14 @@ def render(request: Request, name: str, active: str, status_code: int = 200, **c
 
 
 def wants_page(request: Request) -> bool:
-    """A browser asking for a page (HTML first in ``Accept``, no ``format=``), not a program."""
+    """A browser asking for a page, not a program: no ``format=``, and ``Accept`` prefers HTML to JSON.
+
+    ``Accept`` is read by the one negotiation helper (q-values, wildcards): a
+    client that takes anything (``*/*``, or no header) gets JSON, the route's default.
+    """
     if request.query_params.get("format"):
         return False
-    accept = request.headers.get("accept", "")
-    return accept.startswith("text/html") or accept.startswith("application/xhtml+xml")
+    return choose(request.headers.get("accept"), (JSON, HTML)) is HTML
 
 
 def dataset(request: Request) -> Repository:
@@ -548,12 +552,20 @@ def _label(row: dict[str, Any], key: str, fallback: str) -> str:
     return row[key].value if key in row else fallback
 
 
+class _ExploreChoices(TypedDict):
+    """What every explore page shows of the reader's choices (examples hidden, class or city kept)."""
+
+    real_only: bool
+    any_examples: bool
+    keep: dict[str, str]
+
+
 @router.get("/explore", response_class=HTMLResponse)
 def explore(request: Request) -> HTMLResponse:
     ds = dataset(request)
     lang = ox.Literal(pick_language(request))
     real_only = examples_hidden(request)
-    shown = {"real_only": real_only, "any_examples": _has_examples(request),
+    shown: _ExploreChoices = {"real_only": real_only, "any_examples": _has_examples(request),
              "keep": {k: v for k, v in request.query_params.items() if k in ("class", "city")}}  # fmt: skip
     class_iri = request.query_params.get("class")
     city_iri = request.query_params.get("city")
