@@ -19,9 +19,10 @@ from lcgraph.bootstrap import initialise
 from lcgraph.ingest.history import list_changes
 from lcgraph.store import Dataset, LoadError
 from lcgraph.synthetic import generate
+from lcgraph.validation import streaming
 from lcgraph.validation.files import parse_file
 from lcgraph.validation.guarded import ValidationFailed, check_change, default_shapes
-from lcgraph.validation.streaming import load_validated, validate_staged
+from lcgraph.validation.streaming import load_validated, validate_side_copy, validate_staged
 
 DATA = Path(__file__).parent / "data" / "shapes"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -38,6 +39,17 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with open(path, "wb") as out:
         generate(1, 5, out, "nt")
     return path
+
+
+@pytest.fixture(params=["side-copy", "staging"])
+def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both routes of a staged load: a side copy swapped in, or a staging store and a second load."""
+    monkeypatch.setattr(streaming, "SIDE_COPY", request.param == "side-copy")
+    return str(request.param)
+
+
+def no_side_copies(ds: Dataset) -> bool:
+    return not any(ds.scratch_dir().iterdir())
 
 
 @pytest.fixture
@@ -59,12 +71,12 @@ def _space_lines(name: str, *, city: bool) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def test_valid_file_lands_whole_with_history(ds: Dataset, synthetic: Path) -> None:
+def test_valid_file_lands_whole_with_history(ds: Dataset, synthetic: Path, route: str) -> None:
     triples = len(list(ox.parse(path=str(synthetic), format=ox.RdfFormat.N_TRIPLES)))
     before = len(ds._store)
     phases: list[str] = []
     result = load_validated(ds, synthetic, agent="steward", phase=lambda name, _size: phases.append(name))
-    assert phases == ["reading", "checking", "writing"]
+    assert phases == ["reading", "normalising", "handing over", "validating", "reporting", "writing"]
     assert result.report.conforms
     assert result.added == triples
     history = [c for c in list_changes(ds) if c.iri == result.change]
@@ -76,7 +88,7 @@ def test_valid_file_lands_whole_with_history(ds: Dataset, synthetic: Path) -> No
 
 
 def test_violation_in_the_last_entity_leaves_the_store_as_it_was(
-    ds: Dataset, synthetic: Path, tmp_path: Path
+    ds: Dataset, synthetic: Path, tmp_path: Path, route: str
 ) -> None:
     bad = tmp_path / "last-is-bad.nt"
     body = synthetic.read_bytes()
@@ -92,9 +104,14 @@ def test_violation_in_the_last_entity_leaves_the_store_as_it_was(
     assert f"<{LC}city>" in {f.path for f in violations}
     assert {f.line for f in violations} == {last_line}
     assert all(f.source == str(bad) and f.message_th and f.message_en for f in violations)
+    assert no_side_copies(ds)
+    ds.apply([ox.Quad(ox.NamedNode(f"{ID}space/after"), ox.NamedNode(LABEL), ox.Literal("x"))])
+    assert dump(ds) != before  # the store is still open and writable
 
 
-def test_a_file_breaking_many_rules_gets_a_capped_summarised_report(ds: Dataset, tmp_path: Path) -> None:
+def test_a_file_breaking_many_rules_gets_a_capped_summarised_report(
+    ds: Dataset, tmp_path: Path, route: str
+) -> None:
     bad = tmp_path / "many.nt"
     bad.write_bytes(b"".join(_space_lines(f"s{i}", city=False) for i in range(300)))
     with pytest.raises(ValidationFailed) as info:
@@ -111,7 +128,7 @@ def test_a_file_breaking_many_rules_gets_a_capped_summarised_report(ds: Dataset,
     assert "summary" in report.text(limit=10)
 
 
-def test_a_syntax_error_names_its_line_and_writes_nothing(ds: Dataset, tmp_path: Path) -> None:
+def test_a_syntax_error_names_its_line_and_writes_nothing(ds: Dataset, tmp_path: Path, route: str) -> None:
     bad = tmp_path / "broken.nt"
     bad.write_bytes(_space_lines("ok", city=True) + b"<http://x/a> <http://x/b> .\n")
     before = dump(ds)
@@ -119,17 +136,26 @@ def test_a_syntax_error_names_its_line_and_writes_nothing(ds: Dataset, tmp_path:
         load_validated(ds, bad)
     assert info.value.line == 5
     assert dump(ds) == before
+    assert no_side_copies(ds)
 
 
+@pytest.mark.parametrize("how", ["side-copy", "staging"])
 @pytest.mark.parametrize("name", ["bad-ecology.ttl", "bad-agents.ttl", "bad-collaboration.ttl", "valid.ttl"])
-def test_staged_validation_equals_incremental(tmp_path: Path, name: str) -> None:
+def test_staged_validation_equals_incremental(tmp_path: Path, name: str, how: str) -> None:
     ds = base_dataset(str(tmp_path / "store"))
     ds.load_path(DATA / "concepts.ttl", graph=f"{ID}graph/concepts")
     quads = parse_file(DATA / name)
     incremental = check_change(ds, add_quads=quads)
-    staging = Dataset.memory()
-    staging.apply(quads)
-    staged = validate_staged(default_shapes(), ds, staging)
+    if how == "side-copy":
+        copy = ds.side_copy()
+        copy.apply(quads)
+        staged = validate_side_copy(default_shapes(), ds, copy)
+        copy.close()
+        assert no_side_copies(ds)
+    else:
+        staging = Dataset.memory()
+        staging.apply(quads)
+        staged = validate_staged(default_shapes(), ds, staging)
 
     def key(r: object) -> list[tuple[object, ...]]:
         return sorted(
@@ -168,7 +194,7 @@ def test_lcgraph_load_stages_big_files(tmp_path: Path, synthetic: Path) -> None:
 
 
 def test_staged_loads_route_personal_data_and_fix_schema_org(
-    ds: Dataset, synthetic: Path, tmp_path: Path
+    ds: Dataset, synthetic: Path, tmp_path: Path, route: str
 ) -> None:
     person = f"<{ID}person/staged-admin>"
     space = next(

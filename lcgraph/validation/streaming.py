@@ -54,8 +54,15 @@ from rdflib import Graph
 from lcgraph.access import PRIVATE_GRAPH
 from lcgraph.namespaces import LCID, RDF, SCHEMA_HTTP
 from lcgraph.personal import PersonalFilter, non_person_classes
-from lcgraph.store import Dataset, LoadError, Repository, for_path
-from lcgraph.validation.engine import engine_name, run_pyshacl, run_turbo, triples_graph, union_ntriples
+from lcgraph.store import Dataset, LoadError, OxigraphRepository, Repository, for_path
+from lcgraph.validation.engine import (
+    engine_name,
+    run_pyshacl,
+    run_turbo,
+    triples_graph,
+    union_graph,
+    union_ntriples,
+)
 from lcgraph.validation.guarded import (
     ValidationFailed,
     WriteResult,
@@ -70,6 +77,10 @@ from lcgraph.validation.shapes import ShapeSet
 # `lcgraph load` stages files at least this big (bytes; environment variable
 # LCGRAPH_STAGED_LOAD_MIN_BYTES); smaller ones go through the guarded write path.
 STAGED_LOAD_MIN_BYTES = int(os.environ.get("LCGRAPH_STAGED_LOAD_MIN_BYTES", 8 * 1024 * 1024))
+
+# Load into a side copy of an on-disk store and swap it in (LCGRAPH_STAGED_SIDE_COPY=0: the
+# staging store and a second bulk load into the store, as for remote stores).
+SIDE_COPY = os.environ.get("LCGRAPH_STAGED_SIDE_COPY", "1") != "0"
 
 Phase = Callable[[str, int | None], None]
 """Told when a new phase starts: its name and its size in bytes (or ``None``)."""
@@ -102,27 +113,37 @@ def validate_staged(
     *,
     engine: str | None = None,
     cap: int = REPORT_CAP,
+    phase: Phase | None = None,
 ) -> ValidationReport:
     """Validate ``store`` plus ``staging``; keep results about nodes the staged data mentions."""
     started = time.perf_counter()
+    tell = phase or (lambda _name, _size: None)
 
     def both() -> Graph:
         return triples_graph((q.subject, q.predicate, q.object) for r in (store, staging) for q in r.quads())
 
     if (engine or engine_name()) == "pyshacl":
-        results = run_pyshacl(both(), shapes, None)
+        tell("handing over", None)
+        data = both()
+        tell("validating", None)
+        results = run_pyshacl(data, shapes, None)
     else:
-        results = run_turbo(union_ntriples(store) + union_ntriples(staging), shapes, None, both)
+        tell("handing over", None)
+        text = union_ntriples(store) + union_ntriples(staging)
+        tell("validating", None)
+        results = run_turbo(text, shapes, None, both)
+        del text
+    tell("reporting", None)
     report = report_from_results(results, shapes.graph, keep=_touched(staging), cap=cap)
     report.mode = "staged"
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _fix_staged(ds: Repository, staging: Repository) -> int:
+def _fix_staged(ds: Repository, staging: Repository) -> tuple[int, int]:
     """Normalise schema.org IRIs and route personal statements in the staging store.
 
-    Returns how many quads changed.
+    Returns how many quads were normalised and how many moved to ``lcg:private``.
     """
     old = str(SCHEMA_HTTP)
     rows = staging.select(
@@ -147,13 +168,13 @@ def _fix_staged(ds: Repository, staging: Repository) -> int:
     )
     candidates = [q for r in rows for q in staging.quads(r["s"], r["p"], r["o"]) if q.graph_name != private]
     if not candidates:
-        return len(fixed)
+        return len(fixed), 0
     rdf_type = ox.NamedNode(str(RDF.type))
     types = [t for q in candidates for t in staging.quads(q.subject, rdf_type)]
     personal = PersonalFilter(ds, extra_types=types)
     moving = [q for q in candidates if personal.is_personal(q)]
     staging.apply([ox.Quad(q.subject, q.predicate, q.object, private) for q in moving], moving)
-    return len(fixed) + len(moving)
+    return len(fixed), len(moving)
 
 
 def _lines_of(path: Path, fmt_name: str, report: ValidationReport) -> None:
@@ -206,6 +227,8 @@ def load_validated(
     except Exception as exc:
         raise LoadError(str(exc), source=str(p)) from None
     tell = phase or (lambda _name, _size: None)
+    if isinstance(ds, OxigraphRepository) and ds.path is not None and SIDE_COPY:
+        return _load_side_copy(ds, p, fmt.name, graph, format, agent, shapes, tell, progress, cap, started)
     parent = ds.path.parent if ds.path is not None else None
     scratch = Path(tempfile.mkdtemp(prefix=".lcgraph-staging-", dir=parent))
     try:
@@ -215,9 +238,9 @@ def load_validated(
             p, graph=graph, format=format, progress=progress, base_iri=p.resolve().as_uri(), bulk=True
         )
         with _lock:
-            tell("checking", None)
-            moved = _fix_staged(ds, staging)
-            report = validate_staged(shapes or default_shapes(), ds, staging, cap=cap)
+            tell("normalising", None)
+            moved = sum(_fix_staged(ds, staging))
+            report = validate_staged(shapes or default_shapes(), ds, staging, cap=cap, phase=tell)
             if not report.conforms:
                 _lines_of(p, fmt.name, report)
                 for f in report.findings:
@@ -258,6 +281,119 @@ def load_validated(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return WriteResult(change_iri, added, 0, report, False, time.perf_counter() - started, graphs)
+
+
+def _load_side_copy(
+    ds: OxigraphRepository,
+    p: Path,
+    fmt_name: str,
+    graph: str | None,
+    format: str | None,
+    agent: str | None,
+    shapes: ShapeSet | None,
+    tell: Phase,
+    progress: Callable[[int], None] | None,
+    cap: int,
+    started: float,
+) -> WriteResult:
+    """The file loaded once, into a copy of the store beside it, validated there, swapped in.
+
+    The copy starts as hard links to the store's files (no data copied); the
+    bulk loader adds the file to it; the SHACL engine validates the copy (the
+    store as it would be after the load); only then does the copy replace the
+    store, in one directory swap. A refused file leaves the store untouched
+    (the copy is removed).
+    """
+    with _lock:
+        copy = ds.side_copy()
+        try:
+            tell("reading", p.stat().st_size if p.is_file() else None)
+            loaded: dict[str, object] = {}
+
+            def counted(count: int, graphs_written: list[str]) -> list[ox.Quad]:
+                loaded.update(count=count, graphs=graphs_written)
+                return []
+
+            copy.load_path(
+                p,
+                graph=graph,
+                format=format,
+                progress=progress,
+                base_iri=p.resolve().as_uri(),
+                bulk=True,
+                afterword=counted,
+            )
+            tell("normalising", None)
+            _, moved = _fix_staged(ds, copy)
+            report = validate_side_copy(shapes or default_shapes(), ds, copy, cap=cap, phase=tell)
+            if not report.conforms:
+                _lines_of(p, fmt_name, report)
+                for f in report.findings:
+                    f.source = str(p)
+                raise ValidationFailed(report)
+            tell("writing", None)
+            added = int(loaded["count"])  # type: ignore[call-overload]
+            graphs = sorted(set(loaded["graphs"]) | ({PRIVATE_GRAPH} if moved else set()))  # type: ignore[call-overload]
+            change_iri = f"{LCID}change/{_uuid()}"
+            copy.apply(
+                _history_quads(change_iri, (added, 0), f"file {p.name}", agent, False, graphs, None, None)
+            )
+            copy.flush()
+            ds.take_over(copy)
+        finally:
+            copy.close()
+    return WriteResult(change_iri, added, 0, report, False, time.perf_counter() - started, graphs)
+
+
+def validate_side_copy(
+    shapes: ShapeSet,
+    store: Repository,
+    copy: Repository,
+    *,
+    cap: int = REPORT_CAP,
+    phase: Phase | None = None,
+) -> ValidationReport:
+    """Validate ``copy`` (the store with a file added); keep results about nodes the file changed.
+
+    A node is kept when the store did not have it, or when the copy holds more
+    statements about it (as subject or object) than the store: the file added
+    some. Results about nodes the file left alone are about data already there.
+    """
+    started = time.perf_counter()
+    tell = phase or (lambda _name, _size: None)
+    tell("handing over", None)
+    text = union_ntriples(copy)
+    tell("validating", None)
+    results = run_turbo(text, shapes, None, lambda: union_graph(copy))
+    del text
+    tell("reporting", None)
+    report = report_from_results(results, shapes.graph, keep=_changed_by_file(store, copy), cap=cap)
+    report.mode = "staged"
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _changed_by_file(store: Repository, copy: Repository) -> Callable[[str], bool]:
+    """Does the copy say more about the node (as written in a report) than the store?"""
+    seen: dict[str, bool] = {}
+
+    def count(r: Repository, node: ox.NamedNode | ox.BlankNode) -> int:
+        return sum(1 for _ in r.quads(node)) + sum(1 for _ in r.quads(object=node))
+
+    def test(text: str) -> bool:
+        if text not in seen:
+            if text.startswith("_:"):
+                node: ox.NamedNode | ox.BlankNode = ox.BlankNode(text[2:])
+            else:
+                try:
+                    node = ox.NamedNode(text)
+                except ValueError:
+                    seen[text] = True
+                    return True
+            seen[text] = count(copy, node) != count(store, node)
+        return seen[text]
+
+    return test
 
 
 def _uuid() -> str:
