@@ -53,7 +53,7 @@ from rdflib import Graph
 
 from lcgraph.access import PRIVATE_GRAPH
 from lcgraph.namespaces import LCID, RDF, SCHEMA_HTTP
-from lcgraph.personal import PersonalFilter, non_person_classes
+from lcgraph.personal import PersonalFilter, non_person_classes, personal_properties
 from lcgraph.store import Dataset, LoadError, OxigraphRepository, Repository, for_path
 from lcgraph.validation.engine import (
     engine_name,
@@ -177,6 +177,27 @@ def _fix_staged(ds: Repository, staging: Repository) -> tuple[int, int]:
     return len(fixed), len(moving)
 
 
+def _may_need_fixing(ds: Repository, path: Path, fmt_name: str) -> bool:
+    """Can the file hold an ``http://schema.org/`` IRI or a personal property? (False: it cannot.)
+
+    N-Triples and N-Quads write every IRI in full between angle brackets, so
+    a byte search of the file answers exactly; for other formats (prefixed
+    names, relative IRIs) and compressed files the answer is "maybe".
+    """
+    if fmt_name not in ("ntriples", "nquads") or path.suffix.lower() == ".gz":
+        return True
+    needles = [f"<{SCHEMA_HTTP}".encode()] + [f"<{p}>".encode() for p in personal_properties(ds)]
+    overlap = max(len(n) for n in needles) - 1
+    tail = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 23):
+            window = tail + chunk
+            if any(n in window for n in needles):
+                return True
+            tail = window[-overlap:]
+    return False
+
+
 def _lines_of(path: Path, fmt_name: str, report: ValidationReport) -> None:
     """The line of the first statement about each listed focus node (N-Triples/N-Quads only)."""
     if fmt_name not in ("ntriples", "nquads") or path.suffix.lower() == ".gz":
@@ -239,7 +260,7 @@ def load_validated(
         )
         with _lock:
             tell("normalising", None)
-            moved = sum(_fix_staged(ds, staging))
+            moved = sum(_fix_staged(ds, staging)) if _may_need_fixing(ds, p, fmt.name) else 0
             report = validate_staged(shapes or default_shapes(), ds, staging, cap=cap, phase=tell)
             if not report.conforms:
                 _lines_of(p, fmt.name, report)
@@ -324,7 +345,7 @@ def _load_side_copy(
                 afterword=counted,
             )
             tell("normalising", None)
-            _, moved = _fix_staged(ds, copy)
+            moved = _fix_staged(ds, copy)[1] if _may_need_fixing(ds, p, fmt_name) else 0
             report = validate_side_copy(shapes or default_shapes(), ds, copy, cap=cap, phase=tell)
             if not report.conforms:
                 _lines_of(p, fmt_name, report)
