@@ -85,7 +85,7 @@ def _rss_mb() -> tuple[float, float]:
 def _phases_child(store: str, file: str) -> None:
     """Run in a child: one validated load of ``file`` into ``store``, printing each phase as JSON."""
     from lcgraph.store import Dataset
-    from lcgraph.validation.streaming import load_validated
+    from lcgraph.validation.bulk_load import load_validated
 
     rows: list[dict[str, object]] = []
     state = {"name": "opening", "t": time.perf_counter(), "cpu": time.process_time()}

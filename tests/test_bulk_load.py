@@ -19,10 +19,10 @@ from lcgraph.bootstrap import initialise
 from lcgraph.ingest.history import list_changes
 from lcgraph.store import Dataset, LoadError
 from lcgraph.synthetic import generate
-from lcgraph.validation import streaming
+from lcgraph.validation import bulk_load
+from lcgraph.validation.bulk_load import load_validated, validate_side_copy, validate_staged
 from lcgraph.validation.files import parse_file
 from lcgraph.validation.guarded import ValidationFailed, check_change, default_shapes
-from lcgraph.validation.streaming import load_validated, validate_side_copy, validate_staged
 
 DATA = Path(__file__).parent / "data" / "shapes"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -44,7 +44,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=["side-copy", "staging"])
 def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both routes of a staged load: a side copy swapped in, or a staging store and a second load."""
-    monkeypatch.setattr(streaming, "SIDE_COPY", request.param == "side-copy")
+    monkeypatch.setattr(bulk_load, "SIDE_COPY", request.param == "side-copy")
     return str(request.param)
 
 
@@ -181,8 +181,8 @@ def test_blank_labels_shared_with_the_store_are_found(tmp_path: Path) -> None:
     # both (it would take them for one node); look-alikes inside literals only make it careful.
     path = tmp_path / "f.nt"
     path.write_bytes(b'_:a1 <http://x/p> _:b.2 .\n<http://x/s> <http://x/p> "say _:c3" .\n' * 3)
-    assert streaming._file_blank_labels(path) == {b"a1", b"b.2", b"c3"}
-    assert streaming._blank_labels(b"_:zz <http://x/p> _:a1 .\n") & streaming._file_blank_labels(path)
+    assert bulk_load._file_blank_labels(path) == {b"a1", b"b.2", b"c3"}
+    assert bulk_load._blank_labels(b"_:zz <http://x/p> _:a1 .\n") & bulk_load._file_blank_labels(path)
 
 
 def test_lcgraph_load_stages_big_files(tmp_path: Path, synthetic: Path) -> None:
