@@ -42,15 +42,20 @@ class ChangeView:
         self._stored: dict[tuple[Term, Term | None, Term | None], list[Triple]] = {}
         # Subjects the store says nothing about (the new entities of a write): one lookup each.
         self._unknown: dict[Term, bool] = {}
+        # Bound predicate and object (walking back from a city to the many new spaces in it).
+        self._by_po: dict[tuple[Term, Term], set[Triple]] = defaultdict(set)
         for q in self.add:
             t = (q.subject, q.predicate, q.object)
             self._by_s[t[0]].add(t)
             self._by_o[t[2]].add(t)
             self._by_p[t[1]].add(t)
+            self._by_po[t[1], t[2]].add(t)
 
     def _added(self, s: Term | None, p: Term | None, o: Term | None) -> Iterable[Triple]:
         if s is not None:
             pool: Iterable[Triple] = self._by_s.get(s, ())
+        elif o is not None and p is not None:
+            return list(self._by_po.get((p, o), ()))
         elif o is not None:
             pool = self._by_o.get(o, ())
         elif p is not None:
