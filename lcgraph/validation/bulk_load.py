@@ -3,23 +3,33 @@
 For ``lcgraph load`` (and any caller with a big file). The guarded write
 path (:func:`lcgraph.validation.guarded.apply_change`) holds the change as
 Python quads; past a few megabytes that costs more time and memory than the
-data deserve. Here the file never becomes Python objects:
+data deserve. Here the file never becomes Python objects.
 
-1. the engine's bulk loader reads the file into a *staging* store on disk
-   next to the data directory (a syntax error names its line and column; the
-   real store is not touched);
+On a local store (:func:`_load_side_copy`), the file is loaded once:
+
+1. a *side copy* of the store is made beside it (hard links, instant:
+   :meth:`~lcgraph.store.dataset.OxigraphRepository.side_copy`) and the
+   engine's bulk loader reads the file into it (a syntax error names its line
+   and column; the store is not touched);
 2. personal statements (PDPA) are moved to ``lcg:private`` and
-   ``http://schema.org/`` IRIs become ``https://schema.org/`` in the staging
-   store, as the guarded path does for small writes;
-3. the SHACL engine validates the store *as it would be after the load*: the
-   real store and the staging store together (union of all graphs). Results
-   about focus nodes the file does not mention are about data already there
-   and are left out, as incremental validation leaves them out;
-4. no Violation: the staged quads go into the real store through the bulk
-   loader, which adds its sorted files only once all is read (so a failure
-   leaves the store as it was), followed by the history record. A Violation:
-   :class:`~lcgraph.validation.guarded.ValidationFailed` with the report,
-   nothing written.
+   ``http://schema.org/`` IRIs become ``https://schema.org/`` in the copy,
+   as the guarded path does for small writes (skipped when a byte search
+   shows an N-Triples/N-Quads file holds neither);
+3. the SHACL engine validates the copy, the store *as it would be after the
+   load* (for an N-Triples file taken as it is: the store's dump and the
+   file's own text). Results about nodes the file added nothing about are
+   about data already there and are left out, as incremental validation
+   leaves them out;
+4. no Violation: the change-set is recorded in the copy and the copy
+   replaces the store in one directory swap
+   (:meth:`~lcgraph.store.dataset.OxigraphRepository.take_over`). A
+   Violation: :class:`~lcgraph.validation.guarded.ValidationFailed` with the
+   report, the copy removed, nothing written.
+
+Elsewhere (remote stores, or ``LCGRAPH_STAGED_SIDE_COPY=0``), the file goes
+into a *staging* store, store + staging are validated together, and the
+staged quads then go into the store through its bulk loader, which adds its
+sorted files only once all is read, with the history record.
 
 Reports are capped (:data:`REPORT_CAP` results listed, every result counted
 and summarised per shape, rule and message), so a file that breaks 100,000
@@ -27,10 +37,9 @@ rules gives a short answer. For N-Triples and N-Quads files each listed
 result carries the line of the first statement about its focus node.
 
 Memory: no Python quads are made, but the SHACL engine reads the store and
-the staged file into its own memory (measured: 1.8x the peak RSS of
-``oxigraph load`` on 1.17M triples), so memory grows with the data rather
-than with a batch size; and the engine's validation, not the loading,
-dominates the time (``bench/bench_load.py``).
+the file into its own memory, so memory grows with the data rather than
+with a batch size; the engine's validation dominates the time
+(``BENCH_LOAD_PHASES=1 python -m bench load``; ``bench/RESULTS.md``).
 
 Known limit: a node already in the store and not named in the file whose
 result the file changes only through a path of two or more steps (say a
