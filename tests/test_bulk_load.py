@@ -235,3 +235,20 @@ def test_staged_loads_route_personal_data_and_fix_schema_org(
         if isinstance(q.graph_name, ox.NamedNode)  # not its copy in the merged default graph
     ]
     assert [q.predicate.value for q in described] == ["https://schema.org/description"]
+
+
+def test_a_side_copy_taken_over_is_the_store_on_disk(tmp_path: Path) -> None:
+    ds = Dataset.open(tmp_path / "store")
+    kept = ox.Quad(ox.NamedNode(f"{ID}space/kept"), ox.NamedNode(LABEL), ox.Literal("kept"))
+    ds.apply([kept])
+    copy = ds.side_copy()
+    added = ox.Quad(ox.NamedNode(f"{ID}space/added"), ox.NamedNode(LABEL), ox.Literal("added"))
+    copy.apply([added])
+    assert not any(ds.quads(added.subject))  # the store does not see the copy's writes
+    ds.take_over(copy)
+    assert any(ds.quads(added.subject)) and any(ds.quads(kept.subject))
+    assert no_side_copies(ds)
+    ds.close()
+    again = Dataset.open(tmp_path / "store")
+    assert any(again.quads(added.subject)) and any(again.quads(kept.subject))
+    assert (tmp_path / "store" / "UNION-DEFAULT-GRAPH").exists()  # not rebuilt: the merge came along
