@@ -311,7 +311,13 @@ def evaluate(view: ReadView, job: QueryJob, sink: Any, on_format: Callable[[Medi
     if "textScore" in job.query:
         options["custom_functions"] = sparql_functions()
     try:
-        result = view.dataset.query(job.query, **options)
+        # A remote store's own answer bytes, when it writes the client's format (else the engine's path).
+        passed = (
+            view.dataset.answer_bytes(job.query, job.results_format, **options)
+            if job.results_format
+            else None
+        )
+        result = view.dataset.query(job.query, **options) if not passed else None
     except SyntaxError as exc:
         raise BadRequest(_syntax_message(exc)) from None
     except (ValueError, TypeError) as exc:
@@ -320,6 +326,15 @@ def evaluate(view: ReadView, job: QueryJob, sink: Any, on_format: Callable[[Medi
         raise ServiceUnavailable(f"the store could not be read: {exc}") from None
     except StoreUnavailable as exc:
         raise store_error(exc) from None
+    if passed:
+        on_format(passed.format)
+        getattr(sink, "when_cancelled", lambda _: None)(passed.close)
+        try:
+            passed.write_to(_Limited(sink, job.max_bytes))
+        except StoreUnavailable as exc:
+            raise store_error(exc) from None
+        return
+    assert result is not None
     graph = not isinstance(result, ox.QuerySolutions | ox.QueryBoolean)
     fmt = job.graph_format if graph else job.results_format
     if fmt is None:

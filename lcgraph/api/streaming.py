@@ -49,6 +49,7 @@ class ThreadStream:
         self.finished = threading.Event()
         self.info: Any = None  # what the work says about its output before writing it (e.g. a format)
         self.thread_id: int | None = None
+        self._on_cancel: list[Callable[[], None]] = []
 
     # -- the thread's side (a binary file-like object) -----------------------------
 
@@ -114,6 +115,14 @@ class ThreadStream:
     def cancel(self) -> None:
         """Ask the work to stop at its next write; its output is dropped."""
         self.cancelled = True
+        for stop in self._on_cancel:
+            stop()
+
+    def when_cancelled(self, stop: Callable[[], None]) -> None:
+        """Also call ``stop`` on cancel: for work blocked reading (a remote store's answer), not writing."""
+        self._on_cancel.append(stop)
+        if self.cancelled:
+            stop()
 
     async def chunks(self, first: list[bytes] | None = None) -> AsyncIterator[bytes]:
         """``first`` (chunks already taken), then the rest; cancels the work if the reader leaves."""

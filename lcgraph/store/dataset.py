@@ -367,6 +367,10 @@ class OxigraphRepository:
 
     # -- reading -------------------------------------------------------------
 
+    def answer_bytes(self, sparql: str, results_format: Format, **kwargs: Any) -> None:
+        """Never: the embedded engine evaluates and serialises (:meth:`query`)."""
+        return None
+
     def query(
         self,
         sparql: str,

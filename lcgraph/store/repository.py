@@ -59,6 +59,21 @@ def _store_unavailable(message: str, store: str, timeout: bool) -> StoreUnavaila
     return StoreUnavailable(message, store=store, timeout=timeout)
 
 
+class StoreAnswer(Protocol):
+    """A store's own answer to a SELECT/ASK, to be streamed as it is (:meth:`Repository.answer_bytes`)."""
+
+    #: The SPARQL results format the bytes are in (the one asked for).
+    format: Format
+
+    def write_to(self, output: IO[bytes]) -> None:
+        """Copy the answer into ``output`` as it arrives (:class:`StoreUnavailable` if it breaks off)."""
+        ...
+
+    def close(self) -> None:
+        """Stop reading (callable from any thread: a blocked read then returns at once)."""
+        ...
+
+
 class ConcurrentChange(Exception):
     """Another process changed the store between this commit's read and its write; nothing was written."""
 
@@ -91,6 +106,19 @@ class Repository(Protocol):
         ``default_graph`` stands for that union. ``substitutions`` binds
         variables to terms (no string splicing). ``custom_functions`` are
         extension functions run in this process (a remote store refuses them).
+        """
+        ...
+
+    def answer_bytes(self, sparql: str, results_format: Format, **kwargs: Any) -> StoreAnswer | None:
+        """The answer to a SELECT/ASK written by the store itself in ``results_format``, not yet read.
+
+        For stores that serialise answers themselves (a remote SPARQL store):
+        the request is sent and its status checked here (a store that is down,
+        slow or failing raises :class:`StoreUnavailable` before any byte is
+        read), same dataset rules as :meth:`query` (same ``kwargs``).
+        ``None`` means: evaluate with :meth:`query` and let the engine
+        serialise (always so on the embedded store; on a remote store for
+        CONSTRUCT/DESCRIBE and for datasets it merges itself).
         """
         ...
 
