@@ -17,16 +17,23 @@ With ``BENCH_BASELINE`` naming a checkout of an earlier lcgraph, its
 ``load --force`` runs too, into a store its own ``init`` made, in turn with
 the others (one of each per round).
 
+``BENCH_LOAD_PHASES=1`` instead times one validated load phase by phase
+(in a child process: wall, CPU and peak RSS of each phase, the peak reset
+at each phase start) beside one `oxigraph load` of the same file.
+
 ``BENCH_NATIONAL=1`` also loads the national file (`--cities 1000 --profile
 benchmark`, ~8.7M triples) once, validated, and prints time and peak RSS.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench.common import (
@@ -69,8 +76,79 @@ def _fresh(template: Path, to: Path) -> Path:
     return to
 
 
+def _rss_mb() -> tuple[float, float]:
+    """This process's resident set and its peak since the last reset, in MB (Linux)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def _phases_child(store: str, file: str) -> None:
+    """Run in a child: one validated load of ``file`` into ``store``, printing each phase as JSON."""
+    from lcgraph.store import Dataset
+    from lcgraph.validation.bulk_load import load_validated
+
+    rows: list[dict[str, object]] = []
+    state = {"name": "opening", "t": time.perf_counter(), "cpu": time.process_time()}
+
+    def close_phase() -> None:
+        rss, peak = _rss_mb()
+        rows.append(
+            {
+                "phase": state["name"],
+                "seconds": time.perf_counter() - float(state["t"]),  # type: ignore[arg-type]
+                "cpu_seconds": time.process_time() - float(state["cpu"]),  # type: ignore[arg-type]
+                "rss_mb": rss,
+                "peak_rss_mb": peak,
+            }
+        )
+        Path("/proc/self/clear_refs").write_text("5")  # resets the peak (VmHWM) to the current RSS
+
+    def phase(name: str, _size: int | None) -> None:
+        close_phase()
+        state.update(name=name, t=time.perf_counter(), cpu=time.process_time())
+
+    ds = Dataset.open(store)
+    load_validated(ds, file, agent="bench", phase=phase)
+    ds.close()
+    close_phase()
+    print(json.dumps(rows))
+
+
+def phases(data: Path, template: Path, tmp: Path) -> None:
+    """Time one validated load phase by phase, beside `oxigraph load` of the same file."""
+    store = _fresh(template, tmp / "phases")
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_load", "phases-child", str(store), str(data)],
+        capture_output=True,
+        text=True,
+    )
+    total = time.perf_counter() - started
+    if out.returncode:
+        raise RuntimeError(f"the validated load failed: {out.stderr[-3000:]}")
+    rows = json.loads(out.stdout.strip().splitlines()[-1])
+    peer = run_measured([VENV_BIN / "oxigraph", "load", "--location", tmp / "ox-phases", "--file", data])
+    print(
+        f"\n== validated load phase by phase (one run), beside `oxigraph load` ({peer.seconds:.1f} s, "
+        f"{peer.cpu_seconds:.1f} s CPU, peak RSS {peer.peak_rss_mb:.0f} MB)"
+    )
+    print(f"{'phase':16} {'wall':>8} {'x peer':>7} {'CPU':>8} {'RSS after':>10} {'peak':>8} {'x peer':>7}")
+    for r in rows:
+        print(
+            f"{r['phase']:16} {r['seconds']:>7.1f}s {r['seconds'] / peer.seconds:>6.2f}x "
+            f"{r['cpu_seconds']:>7.1f}s {r['rss_mb']:>8.0f}MB {r['peak_rss_mb']:>6.0f}MB "
+            f"{r['peak_rss_mb'] / peer.peak_rss_mb:>6.2f}x"
+        )
+    load = os.getloadavg()[0]
+    print(f"{'process total':16} {total:>7.1f}s {total / peer.seconds:>6.2f}x  (load average {load:.1f})")
+
+
 def main() -> None:
     data = generated_file(CITIES, fmt="nt")
+    if os.environ.get("BENCH_LOAD_PHASES") == "1":
+        with tempfile.TemporaryDirectory(dir=OUT_DIR) as tmp_name:
+            phases(data, _template(Path(tmp_name)), Path(tmp_name))
+        return
     lines = sum(1 for _ in data.open("rb"))
     print(f"input: {data.name}, {lines:,} triples, {data.stat().st_size / 1e6:.0f} MB")
     validated, refused, forced, peer, based = [], [], [], [], []
@@ -161,4 +239,7 @@ def _national() -> Path:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["phases-child"]:
+        _phases_child(sys.argv[2], sys.argv[3])
+    else:
+        main()

@@ -33,12 +33,17 @@ ALL_AGES = ("ทุกช่วงวัย", "ทุกวัย", "ทุก�
 _PREFIXES = sparql_prefixes("skos", "rdfs", "lc", "schema", "rdf")
 
 
+_PROVINCE_WORD_TH = re.compile(r"^จังหวัด\s*")
+_PROVINCE_WORD_EN = re.compile(r"\s+province$")
+_SEPARATORS = re.compile(r"[\s_\-–.]+")
+
+
 def normalise(text: str) -> str:
     """Case-, space- and dash-insensitive form of a name, for matching."""
     text = unicodedata.normalize("NFC", str(text)).strip().lower()
-    text = re.sub(r"^จังหวัด\s*", "", text)
-    text = re.sub(r"\s+province$", "", text)
-    return re.sub(r"[\s_\-–.]+", "", text)
+    text = _PROVINCE_WORD_TH.sub("", text)
+    text = _PROVINCE_WORD_EN.sub("", text)
+    return _SEPARATORS.sub("", text)
 
 
 class LookupError_(ValueError):  # noqa: N801 - "LookupError" is a builtin

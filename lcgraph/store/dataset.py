@@ -218,6 +218,25 @@ def _parsed(source: Any, fmt: Format, target: ox.NamedNode, base_iri: str | None
             yield stored(item)
 
 
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two directories: in one step where the kernel can (Linux ``renameat2``), else in two renames."""
+    import ctypes
+    import ctypes.util
+    import os
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        at_fdcwd, rename_exchange = -100, 2
+        if libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+            return
+    except (OSError, AttributeError):
+        pass
+    aside = b.with_name(b.name + ".swap")
+    os.rename(b, aside)
+    os.rename(a, b)
+    os.rename(aside, a)
+
+
 class OxigraphRepository:
     """The :class:`~lcgraph.store.repository.Repository` over an embedded pyoxigraph store."""
 
@@ -306,6 +325,38 @@ class OxigraphRepository:
         for g in self._store.named_graphs():
             store.add_graph(g)
         return OxigraphRepository(store, None)
+
+    def side_copy(self) -> OxigraphRepository:
+        """A writable copy of this on-disk store beside it, for :meth:`take_over` (hard links: instant).
+
+        Staged loads write the new data into the copy, validate it, and swap it
+        in; a copy never taken over is removed by :meth:`close` (or, after a
+        crash, when the store is opened next).
+        """
+        assert self.path is not None, "side copies are for on-disk stores"
+        folder = Path(tempfile.mkdtemp(prefix="side-", dir=self.scratch_dir()))
+        self._store.backup(str(folder / "store"))
+        shutil.copy2(self.path / _UNION_MARK, folder / "store" / _UNION_MARK)
+        copy = OxigraphRepository(ox.Store(str(folder / "store")), folder / "store")
+        copy._cleanup = folder
+        return copy
+
+    def take_over(self, copy: OxigraphRepository) -> None:
+        """Make a :meth:`side_copy` (written to since) this store, in one directory swap.
+
+        Both stores are closed for the swap and this one is opened again; the
+        old files go. No other process may hold the store (the command line
+        refuses to write beside a running server).
+        """
+        assert self.path is not None and copy.path is not None and copy._cleanup is not None
+        new, folder = copy.path, copy._cleanup
+        copy.__dict__.pop("_store", None)
+        copy._cleanup = None
+        self.__dict__.pop("_store", None)
+        _exchange(new, self.path)  # the old store is now at `new`
+        self._store = ox.Store(str(self.path))
+        self._changed()
+        shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
         """Release the store; a scratch copy's files are removed."""
