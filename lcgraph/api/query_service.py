@@ -14,8 +14,9 @@ Time limit: the first :data:`HOLD_BACK` bytes are held before the status
 line, so most failures (syntax, time limit, size limit) get a proper status.
 When the limit passes first, the client gets its 503 at once and the engine
 is stopped at its next write. An evaluation still running after
-:data:`LONG_QUERY` seconds gets the lowest CPU priority, so quick queries
-keep their speed beside long ones. An evaluation that computes without writing
+:data:`LONG_QUERY` seconds gets the lowest CPU priority once other
+evaluations run beside it, so quick queries keep their speed beside long
+ones (alone, it keeps its priority). An evaluation that computes without writing
 cannot be stopped inside a process (pyoxigraph has no interruption): after
 :data:`STOP_GRACE` seconds the runtime's ``on_stuck`` is called — a query
 process of ``lcgraph serve`` then drains and is replaced by the server's
@@ -359,7 +360,7 @@ async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | N
         evaluate(view, job, sink, on_format)
 
     stream = streaming.start(work)
-    loop.call_later(LONG_QUERY, stream.lower_priority)  # a long query never slows quick ones
+    loop.call_later(LONG_QUERY, _yield_when_busy, loop, stream)  # a long query never slows quick ones
     parts: list[bytes] = []
     held = 0
     try:
@@ -381,6 +382,21 @@ async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | N
     return StreamingResponse(
         _rest(stream, parts, deadline, job, on_stuck), media_type=fmt.content_type, headers=_headers(job)
     )
+
+
+def _yield_when_busy(loop: asyncio.AbstractEventLoop, stream: streaming.ThreadStream) -> None:
+    """Lower a long evaluation's priority once other work in this process wants the CPU.
+
+    Not before: a lowered thread competes with every process on the machine
+    at the lowest priority, so a long answer alone would be starved by
+    unrelated load for nothing.
+    """
+    if stream.finished.is_set() or stream.lowered:
+        return
+    if streaming.running() > 1:
+        stream.lower_priority()
+    else:
+        loop.call_later(LONG_QUERY, _yield_when_busy, loop, stream)
 
 
 def _headers(job: QueryJob) -> dict[str, str]:
