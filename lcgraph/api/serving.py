@@ -80,6 +80,10 @@ class HeadTimeoutH11(H11Protocol):
         super().connection_lost(exc)
 
 
+class HeadTooLarge(ValueError):
+    """A request head over ``max_head_bytes`` (answered 400 by uvicorn's parser error path)."""
+
+
 class BoundedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol (llhttp, in C), with a limit on the request head and a head timeout.
 
@@ -116,6 +120,12 @@ class BoundedHttpTools(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_body, self._head_bytes = True, 0
+        # A whole head that arrived in one read is measured here (raising makes httptools refuse it: 400).
+        if (
+            self._max_head
+            and len(self.url) + sum(len(k) + len(v) + 4 for k, v in self.headers) > self._max_head
+        ):
+            raise HeadTooLarge(f"the request head is larger than {self._max_head} bytes")
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
