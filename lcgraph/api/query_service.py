@@ -28,6 +28,7 @@ whole one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import re
 import threading
@@ -67,6 +68,8 @@ HOLD_BACK = 1024 * 1024
 STOP_GRACE = 1.0
 LONG_QUERY = 0.5
 """Seconds after which an evaluation yields the CPU to newer ones (lowest thread priority)."""
+SMALL_HEADERS = 512
+"""``Accept`` + ``format=`` values up to this many bytes have their negotiated formats remembered."""
 SMALL_QUERY = 4096
 """Query texts up to this many bytes may be cache keys themselves; longer ones are keyed by digest."""
 
@@ -208,6 +211,16 @@ def dataset_clause(query: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
 # -- jobs ---------------------------------------------------------------------------
 
 
+def _choose_formats(
+    accept: str | None, format_param: str | None
+) -> tuple[MediaFormat | None, MediaFormat | None]:
+    return choose(accept, RESULTS_FORMATS, format_param), choose(accept, GRAPH_FORMATS, format_param)
+
+
+# Clients send a handful of Accept values; short ones (at most SMALL_HEADERS bytes each) are remembered.
+_formats = functools.lru_cache(maxsize=512)(_choose_formats)
+
+
 def make_job(
     op: QueryOperation,
     *,
@@ -231,13 +244,17 @@ def make_job(
         default, named = default_from, named_from
     if default is not None or named is not None:
         default, named = tuple(default or ()), tuple(named or ())
+    if len(accept or "") + len(format_param or "") <= SMALL_HEADERS:
+        results_format, graph_format = _formats(accept, format_param)
+    else:
+        results_format, graph_format = _choose_formats(accept, format_param)
     return QueryJob(
         query=op.query,
         may_read_private=may_read_private,
         default_graphs=default,
         named_graphs=named,
-        results_format=choose(accept, RESULTS_FORMATS, format_param),
-        graph_format=choose(accept, GRAPH_FORMATS, format_param),
+        results_format=results_format,
+        graph_format=graph_format,
         format_param=format_param,
         base_iri=base_iri,
         substitutions=tuple((substitutions or {}).items()),
