@@ -29,10 +29,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from lcgraph import resources
-from lcgraph.analysis.exports import write_network
 from lcgraph.analysis.gaps import GapReport, Options, Stage, analyse
+from lcgraph.analysis.network_files import write_network
 from lcgraph.analysis.rdf_out import write_findings
-from lcgraph.analysis.report import render_html
+from lcgraph.analysis.report_files import render_html
 from lcgraph.namespaces import GRAPH_VOCAB
 from lcgraph.store import Dataset
 from lcgraph.synthetic import PROFILES, generate

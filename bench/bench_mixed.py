@@ -62,9 +62,9 @@ def _city(store: Path) -> str:
 
 def _canned_text(city: str) -> str:
     """The canned query's SPARQL with the city bound, for a server that has no canned queries."""
-    from lcgraph.queries import Registry
+    from lcgraph.queries import CannedQueries
 
-    return Registry.load([]).get(CANNED).sparql + f"\nVALUES ?city {{ <{city}> }}"
+    return CannedQueries.load([]).get(CANNED).sparql + f"\nVALUES ?city {{ <{city}> }}"
 
 
 def _get(server: Server, path: str, accept: str) -> bytes:

@@ -33,7 +33,7 @@ from starlette.requests import ClientDisconnect
 
 from lcgraph import __version__
 from lcgraph.access import AccessDenied
-from lcgraph.api import analysis, graph_store, publish, queries, sparql, writes
+from lcgraph.api import analysis, graph_store, history, imports, linked_data, queries, sparql, validate
 from lcgraph.api.accept import named
 from lcgraph.api.caching import PrivateAnswers
 from lcgraph.api.errors import error_response, install_error_handlers
@@ -41,9 +41,9 @@ from lcgraph.api.forwarding import ForwardWrites
 from lcgraph.api.middleware import AccessLog, BodyLimit, CloseWhenDraining
 from lcgraph.api.negotiation import REPORT_FORMATS
 from lcgraph.api.runtime import ServiceRuntime, runtime
-from lcgraph.api.writes import report_response
+from lcgraph.api.validate import report_response
 from lcgraph.config import Settings
-from lcgraph.queries import Registry
+from lcgraph.queries import CannedQueries
 from lcgraph.store import LoadError, Repository
 from lcgraph.store.open import open_repository, store_spec
 from lcgraph.validation import guarded, updates
@@ -151,12 +151,12 @@ def create_app(settings: Settings, dataset: Repository | None = None) -> FastAPI
     app.add_api_route(
         "/health", health, methods=["GET"], summary="Liveness and store status", tags=["operations"]
     )
-    app.state.queries = Registry.load([settings.queries_dir] if settings.queries_dir else [])
+    app.state.queries = CannedQueries.load([settings.queries_dir] if settings.queries_dir else [])
     queries.document_each_query(app, app.state.queries)
     app.include_router(queries.router)
     app.include_router(web_routes.router)
     app.mount("/static", web_routes.static_files(), name="static")
-    for router in (analysis.router, writes.router, publish.router):
+    for router in (analysis.router, validate.router, imports.router, history.router, linked_data.router):
         app.include_router(router)
 
     # Outermost last: the access log sees every answer, including 413s and CORS preflights.
@@ -202,8 +202,10 @@ ROUTERS = (
     queries.router,
     web_routes.router,
     analysis.router,
-    writes.router,
-    publish.router,
+    validate.router,
+    imports.router,
+    history.router,
+    linked_data.router,
 )
 
 

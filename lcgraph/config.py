@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ("*",)
     queries_dir: Path | None = None
     cache_bytes: int = 32 * 1024 * 1024  # per process, for derived figures keyed by digests
+    # The DCAT/VoID description (lcgraph/publish/catalog.py): the data's licence and publisher (IRIs).
+    data_license: str = "https://creativecommons.org/licenses/by/4.0/"
+    publisher: str | None = None
     # Set by `lcgraph serve` for the query processes it starts (not for users).
     writer_socket: Path | None = None
     snapshots_dir: Path | None = None

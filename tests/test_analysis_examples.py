@@ -162,7 +162,7 @@ def test_scorecards_for_the_three_cities(report: GapReport) -> None:
 
 
 def test_report_files_render(report: GapReport, tmp_path: Path) -> None:
-    from lcgraph.analysis.report import write_report
+    from lcgraph.analysis.report_files import write_report
 
     html, network, coverage = write_report(report, tmp_path)
     text = html.read_text(encoding="utf-8")

@@ -11,10 +11,10 @@ from test_analysis_data import iri
 from test_analysis_findings import planted
 
 from lcgraph.analysis import plots
-from lcgraph.analysis.exports import annotated_network, network_bytes, write_network
 from lcgraph.analysis.gaps import GapReport, analyse
+from lcgraph.analysis.network_files import annotated_network, network_bytes, write_network
 from lcgraph.analysis.networks import coverage_cube
-from lcgraph.analysis.report import findings_csv, render_html
+from lcgraph.analysis.report_files import findings_csv, render_html
 from lcgraph.store import Dataset
 
 V = "https://w3id.org/lcgraph/vocab/"

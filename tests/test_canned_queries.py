@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from lcgraph.queries import CannedQueryError, ParameterError, Registry
+from lcgraph.queries import CannedQueries, CannedQueryError, ParameterError
 from lcgraph.store import Dataset
 
 DATA = """
@@ -38,11 +38,11 @@ def ds(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
 
 
 @pytest.fixture(scope="module")
-def registry() -> Registry:
-    return Registry.load()
+def registry() -> CannedQueries:
+    return CannedQueries.load()
 
 
-def run(ds: Dataset, registry: Registry, name: str, **params: str) -> list[dict[str, str]]:
+def run(ds: Dataset, registry: CannedQueries, name: str, **params: str) -> list[dict[str, str]]:
     q = registry.get(name)
     result = ds.query(q.sparql, substitutions=q.bind(params))
     assert isinstance(result, ox.QuerySolutions)
@@ -50,7 +50,7 @@ def run(ds: Dataset, registry: Registry, name: str, **params: str) -> list[dict[
     return [{n: row[n].value for n in names if row[n] is not None} for row in result]
 
 
-def test_packaged_queries_have_bilingual_titles(registry: Registry) -> None:
+def test_packaged_queries_have_bilingual_titles(registry: CannedQueries) -> None:
     assert {
         "activities-by-age-group",
         "partners-of-city",
@@ -65,12 +65,12 @@ def test_packaged_queries_have_bilingual_titles(registry: Registry) -> None:
 
 
 @pytest.mark.parametrize("start", ["2023-01-01", "2566-01-01", "1/1/2566", "1 มกราคม 2566"])
-def test_date_range_accepts_common_and_buddhist_era(ds: Dataset, registry: Registry, start: str) -> None:
+def test_date_range_accepts_common_and_buddhist_era(ds: Dataset, registry: CannedQueries, start: str) -> None:
     rows = run(ds, registry, "activities-in-date-range", **{"from": start, "to": "2023-12-31"})
     assert [r["activity"] for r in rows] == ["https://w3id.org/lcgraph/id/activity/a1"]
 
 
-def test_optional_parameter_left_out_means_all(ds: Dataset, registry: Registry) -> None:
+def test_optional_parameter_left_out_means_all(ds: Dataset, registry: CannedQueries) -> None:
     everywhere = run(ds, registry, "spaces-without-activities")
     assert [r["space"] for r in everywhere] == ["https://w3id.org/lcgraph/id/space/s2"]
     in_x = run(ds, registry, "spaces-without-activities", city="https://w3id.org/lcgraph/id/city/x")
@@ -85,7 +85,7 @@ def test_injection_attempt_stays_a_literal(tmp_path: Path, ds: Dataset) -> None:
         "SELECT ?label ?s WHERE { ?s rdfs:label ?l FILTER(STR(?l) = ?label) }\n",
         encoding="utf-8",
     )
-    registry = Registry.load([tmp_path])
+    registry = CannedQueries.load([tmp_path])
     attack = '" ) } UNION { ?s ?p ?label } #'
     before = ds.count()
     rows = run(ds, registry, "label-search", label=attack)
@@ -106,7 +106,7 @@ def test_injection_attempt_stays_a_literal(tmp_path: Path, ds: Dataset) -> None:
     ],
 )
 def test_bad_parameters_list_the_valid_ones(
-    registry: Registry, name: str, params: dict[str, str], message: str
+    registry: CannedQueries, name: str, params: dict[str, str], message: str
 ) -> None:
     with pytest.raises(ParameterError) as info:
         registry.get(name).bind(params)
@@ -114,7 +114,7 @@ def test_bad_parameters_list_the_valid_ones(
     assert "this query takes:" in str(info.value)
 
 
-def test_unknown_query_lists_available(registry: Registry) -> None:
+def test_unknown_query_lists_available(registry: CannedQueries) -> None:
     with pytest.raises(KeyError, match="available: activities-by-age-group"):
         registry.get("no-such-query")
 
@@ -123,7 +123,7 @@ def test_user_folder_adds_and_overrides(tmp_path: Path) -> None:
     (tmp_path / "partners-of-city.rq").write_text(
         "# title@en: Mine\nSELECT ?x WHERE { ?x ?p ?o } LIMIT 1\n", encoding="utf-8"
     )
-    registry = Registry.load([tmp_path])
+    registry = CannedQueries.load([tmp_path])
     assert registry.get("partners-of-city").title == {"en": "Mine"}
 
 
@@ -139,7 +139,7 @@ def test_user_folder_adds_and_overrides(tmp_path: Path) -> None:
 def test_malformed_query_files_are_refused_at_load(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / "broken.rq").write_text(content, encoding="utf-8")
     with pytest.raises(CannedQueryError, match=message):
-        Registry.load([tmp_path])
+        CannedQueries.load([tmp_path])
 
 
 @pytest.mark.parametrize(
@@ -157,6 +157,6 @@ def test_malformed_query_files_are_refused_at_load(tmp_path: Path, content: str,
 )
 def test_the_form_comes_from_the_parsed_query(tmp_path: Path, sparql: str, form: str) -> None:
     (tmp_path / "mine.rq").write_text(f"# title@en: Mine\n{sparql}\n", encoding="utf-8")
-    query = Registry.load([tmp_path]).get("mine")
+    query = CannedQueries.load([tmp_path]).get("mine")
     assert query.form == form
     assert query.describe()["form"] == form

@@ -11,6 +11,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 from test_publish_support import EXAMPLES, PRIVATE, fill
 
+from lcgraph.config import Settings
+from lcgraph.publish.catalog import CatalogSettings, catalog_triples
+from lcgraph.store import Dataset
+
 NON_PUBLIC = rdflib.URIRef("http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC")
 WHOLE = rdflib.URIRef("https://w3id.org/lcgraph/id/dataset/lcgraph")
 
@@ -115,3 +119,16 @@ def test_description_follows_the_store(live: RunningServer) -> None:
     r = httpx.post(live.sparql, data={"update": update}, headers=live.write_headers)
     assert r.status_code == 204, r.text
     assert _int(_void(live), rdflib.URIRef(EXAMPLES), VOID.triples) == before + 1
+
+
+def test_licence_and_publisher_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LCGRAPH_DATA_LICENSE and LCGRAPH_PUBLISHER are read by the one Settings class, then described."""
+    monkeypatch.setenv("LCGRAPH_DATA_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/")
+    monkeypatch.setenv("LCGRAPH_PUBLISHER", "https://example.org/publisher")
+    settings = CatalogSettings.from_settings(Settings.from_env(), "http://127.0.0.1:1/")
+    assert settings.server_url == "http://127.0.0.1:1"
+    triples = catalog_triples(Dataset.memory(), settings)
+    whole = ox.NamedNode(str(WHOLE))
+    objects = {(t.predicate.value, t.object.value) for t in triples if t.subject == whole}
+    assert (str(DCTERMS.license), "https://creativecommons.org/publicdomain/zero/1.0/") in objects
+    assert (str(DCTERMS.publisher), "https://example.org/publisher") in objects

@@ -2,7 +2,7 @@
 
 For :mod:`lcgraph.api.negotiation` (which picks a route's answer format) and
 for the error and report answers of :mod:`lcgraph.api.errors` and
-:mod:`lcgraph.api.writes`, so that no route reads ``Accept`` by substring.
+:mod:`lcgraph.api.validate`, so that no route reads ``Accept`` by substring.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from lcgraph.analysis.exports import FORMATS, network_bytes
 from lcgraph.analysis.gaps import GapReport, analyse, without_examples
+from lcgraph.analysis.network_files import FORMATS, network_bytes
 from lcgraph.analysis.networks import AnalysisInputError, UnknownCity
 from lcgraph.analysis.scope import UnknownPlace
 from lcgraph.api.errors import BadRequest, NotFound, Unprocessable
@@ -107,9 +107,9 @@ def _report_module() -> ModuleType:
     # Imported on first use: it loads matplotlib, about 1 s of a query process's 3 s start
     # (python -X importtime; 2.6 s on the shared CI machine, 2026-12), and query processes are
     # started when one has to be replaced.
-    from lcgraph.analysis import report
+    from lcgraph.analysis import report_files
 
-    return report
+    return report_files
 
 
 def _json(data: object) -> JSONResponse:

@@ -173,7 +173,7 @@ class TokenRegistry:
         return principal
 
 
-def registry(request: Request) -> TokenRegistry:
+def tokens(request: Request) -> TokenRegistry:
     """The app's :class:`TokenRegistry` (set by ``create_app``)."""
     return request.app.state.tokens
 
@@ -194,7 +194,7 @@ basic_scheme = HTTPBasic(
 
 async def caller(request: Request, _bearer: Any = Security(bearer_scheme)) -> Principal:
     """The caller of a route anyone may use (anonymous unless it sends valid credentials)."""
-    return registry(request).identify(request)
+    return tokens(request).identify(request)
 
 
 def requires(scope: str, action: str) -> Callable[..., Awaitable[Principal]]:
@@ -206,6 +206,6 @@ def requires(scope: str, action: str) -> Callable[..., Awaitable[Principal]]:
         _bearer: Any = Security(bearer_scheme, scopes=[scope]),
         _basic: Any = Security(basic_scheme, scopes=[scope]),
     ) -> Principal:
-        return registry(request).require(request, scope, action)
+        return tokens(request).require(request, scope, action)
 
     return dependency

@@ -1,6 +1,6 @@
 """Dry runs with a time limit, stopped when their client goes.
 
-For ``POST /validate`` and import dry runs (:mod:`lcgraph.api.writes`):
+For ``POST /validate`` and import dry runs (:mod:`lcgraph.api.validate`, :mod:`lcgraph.api.imports`):
 anyone may send them, so their work is bounded in bytes and rows there and
 in time here. :func:`run_bounded` runs the work on a worker thread with a
 :class:`lcgraph.budget.Budget` in its context, and waits for the first of:
@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from lcgraph.api.errors import ServiceUnavailable
 from lcgraph.budget import CURRENT, Budget, WorkStopped
@@ -34,6 +35,16 @@ POLL_SECONDS = 0.2
 
 class ClientGone(Exception):
     """The client disconnected before the answer: nothing is sent."""
+
+
+#: The "answer" to a client that has gone: nobody reads it; the access log shows 499
+#: (client closed request), as proxies write it.
+GONE = Response(status_code=499)
+
+
+def flag(request: Request, name: str) -> bool:
+    """Whether the query parameter ``name`` is set to a true value (``1``, ``true``, ``yes``, ``on``)."""
+    return request.query_params.get(name, "").lower() in ("1", "true", "yes", "on")
 
 
 async def _client_gone(request: Request) -> None:

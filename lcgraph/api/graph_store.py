@@ -27,8 +27,7 @@ from lcgraph.api.auth import WRITE, Principal, caller, requires
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
 from lcgraph.api.negotiation import DATASET_FORMATS, GRAPH_FORMATS, MediaFormat, negotiate
 from lcgraph.api.protocol_request import check_iri, media_type_of
-from lcgraph.api.runtime import ServiceRuntime, runtime
-from lcgraph.api.write_path import (
+from lcgraph.api.protocol_writes import (
     Part,
     Written,
     add_to_dataset,
@@ -38,6 +37,7 @@ from lcgraph.api.write_path import (
     replace_dataset,
     replace_graph,
 )
+from lcgraph.api.runtime import ServiceRuntime, runtime
 from lcgraph.namespaces import LCG, PREFIXES
 from lcgraph.publish.privacy import QueryRefused, check_graph_readable
 from lcgraph.store import Format, UnknownFormat, by_media_type, for_path

@@ -19,7 +19,7 @@ from lcgraph.api.errors import BadRequest, NotFound
 from lcgraph.api.protocol_request import QueryOperation
 from lcgraph.api.runtime import runtime
 from lcgraph.api.sparql import answer_query
-from lcgraph.queries import CannedQuery, ParameterError, Registry
+from lcgraph.queries import CannedQueries, CannedQuery, ParameterError
 from lcgraph.web import routes as web_routes
 
 router = APIRouter(tags=["Canned queries"])
@@ -28,11 +28,11 @@ router = APIRouter(tags=["Canned queries"])
 _CONTROL = {"format", "lang"}
 
 
-def registry(request: Request) -> Registry:
+def canned_queries(request: Request) -> CannedQueries:
     return request.app.state.queries
 
 
-def _listing(request: Request, reg: Registry) -> list[dict[str, Any]]:
+def _listing(request: Request, reg: CannedQueries) -> list[dict[str, Any]]:
     base = str(request.base_url).rstrip("/")
     return [{**reg.get(n).describe(), "url": f"{base}/queries/{n}"} for n in reg.names()]
 
@@ -41,7 +41,7 @@ def _listing(request: Request, reg: Registry) -> list[dict[str, Any]]:
 def list_queries(request: Request) -> Response:
     if web_routes.wants_page(request):
         return web_routes.queries_page(request)
-    return JSONResponse({"queries": _listing(request, registry(request))})
+    return JSONResponse({"queries": _listing(request, canned_queries(request))})
 
 
 @router.get(
@@ -59,7 +59,7 @@ async def run_query(
 ) -> Response:
     if web_routes.wants_page(request):
         return web_routes.canned_page(request, name)
-    reg = registry(request)
+    reg = canned_queries(request)
     try:
         query = reg.get(name)
     except KeyError as exc:
@@ -120,7 +120,7 @@ def _endpoint_for(name: str) -> Any:
     return endpoint
 
 
-def document_each_query(app: FastAPI, reg: Registry) -> None:
+def document_each_query(app: FastAPI, reg: CannedQueries) -> None:
     """Give every canned query its own documented route, so the OpenAPI docs list each one.
 
     The routes answer exactly as ``/queries/{name}`` does; they only add the

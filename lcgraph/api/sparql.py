@@ -5,7 +5,7 @@ Comunica, R) and maintainers' update scripts. Requests are read by
 :mod:`lcgraph.api.protocol_request`, queries answered by the one query
 path (:mod:`lcgraph.api.query_service`: formats, privacy, time and size
 limits, engine-side serialisation) and updates applied by
-:mod:`lcgraph.api.write_path` under a ``write`` token. Federated ``SERVICE``
+:mod:`lcgraph.api.protocol_writes` under a ``write`` token. Federated ``SERVICE``
 queries are refused (the service never fetches from the network for a
 client).
 """
@@ -32,8 +32,8 @@ from lcgraph.api.protocol_request import (
     UpdateOperation,
     parse_request,
 )
+from lcgraph.api.protocol_writes import run_update
 from lcgraph.api.runtime import ServiceRuntime, runtime
-from lcgraph.api.write_path import run_update
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 

@@ -33,7 +33,7 @@ class OutputFormat(StrEnum):
 
 
 def _print_table(report: GapReport, console: Console, lang: str, limit: int) -> None:
-    from lcgraph.analysis.report import SEVERITY_TH
+    from lcgraph.analysis.report_files import SEVERITY_TH
 
     s = report.summary()
     console.print(
@@ -110,11 +110,11 @@ def gaps(
 ) -> None:
     """Find the gaps in the learning-city network: ranked findings in Thai and English, with what to do."""
     # networkx and matplotlib take about three seconds to import: only when analysing.
-    from lcgraph.analysis.exports import write_network
     from lcgraph.analysis.gaps import analyse
+    from lcgraph.analysis.network_files import write_network
     from lcgraph.analysis.networks import AnalysisInputError
     from lcgraph.analysis.rdf_out import write_findings
-    from lcgraph.analysis.report import findings_csv, json_text, write_report
+    from lcgraph.analysis.report_files import findings_csv, json_text, write_report
 
     if lang not in ("en", "th", "both"):
         fail(f"--lang must be en, th or both, not {lang!r}")

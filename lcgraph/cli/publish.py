@@ -86,7 +86,7 @@ def catalog(
     except UnknownFormat as exc:
         fail(str(exc))
     ds = open_for_reading(data)
-    settings = CatalogSettings.from_env(settings_for(data).base_iri, server_url)
+    settings = CatalogSettings.from_settings(settings_for(data), server_url)
     sys.stdout.buffer.write(serialize_catalog(catalog_triples(ds, settings), fmt.rdf_format))
 
 

@@ -175,7 +175,7 @@ def _load_checked(
     ds: Repository, path: Path, *, graph: str | None, fmt: str | None, agent: str
 ) -> WriteResult:
     """A validated load, with a progress bar for the big files that are staged on disk."""
-    from lcgraph.validation.streaming import load_checked
+    from lcgraph.validation.bulk_load import load_checked
 
     size = path.stat().st_size if path.is_file() else None
     with _progress() as bar:

@@ -18,7 +18,6 @@ The licence and the publisher are deployment choices, read from
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from lcgraph.config import Settings
 from lcgraph.namespaces import DCAT, DCT, FOAF, LC, PREFIXES, RDF, RDFS, SCHEMA, VOID, XSD
 from lcgraph.publish.privacy import PRIVATE_GRAPH, public_graphs
 from lcgraph.publish.state import state_tag
@@ -49,12 +49,13 @@ class CatalogSettings:
     publisher: str | None = None
 
     @classmethod
-    def from_env(cls, base_iri: str, server_url: str) -> CatalogSettings:
+    def from_settings(cls, settings: Settings, server_url: str) -> CatalogSettings:
+        """From the settings: ``LCGRAPH_BASE_IRI``, ``LCGRAPH_DATA_LICENSE``, ``LCGRAPH_PUBLISHER``."""
         return cls(
-            base_iri=base_iri,
+            base_iri=settings.base_iri,
             server_url=server_url.rstrip("/"),
-            license=os.environ.get("LCGRAPH_DATA_LICENSE", DEFAULT_LICENSE),
-            publisher=os.environ.get("LCGRAPH_PUBLISHER") or None,
+            license=settings.data_license,
+            publisher=settings.publisher,
         )
 
     @property

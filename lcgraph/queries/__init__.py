@@ -1,5 +1,5 @@
 """Canned (named, parameterised) SPARQL queries shipped with lcgraph."""
 
-from lcgraph.queries.registry import CannedQuery, CannedQueryError, Parameter, ParameterError, Registry
+from lcgraph.queries.canned import CannedQueries, CannedQuery, CannedQueryError, Parameter, ParameterError
 
-__all__ = ["CannedQuery", "CannedQueryError", "Parameter", "ParameterError", "Registry"]
+__all__ = ["CannedQuery", "CannedQueryError", "Parameter", "ParameterError", "CannedQueries"]

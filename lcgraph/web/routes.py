@@ -317,8 +317,8 @@ def editor_bundle_missing() -> bool:
 @router.get("/query", response_class=HTMLResponse)
 def query_page(request: Request) -> HTMLResponse:
     lang = pick_language(request)
-    registry = request.app.state.queries
-    canned = [registry.get(n) for n in registry.names()]
+    queries = request.app.state.queries
+    canned = [queries.get(n) for n in queries.names()]
     initial = request.query_params.get("query") or default_query(lang)
     page_data = {
         "lang": lang,
@@ -367,8 +367,8 @@ CANNED_WORDS = QUERY_WORDS
 
 def queries_page(request: Request) -> HTMLResponse:
     """``/queries`` for a browser: every canned query with its form's link (programs get JSON)."""
-    registry = request.app.state.queries
-    return render(request, "queries.html", "query", queries=[registry.get(n) for n in registry.names()])
+    queries = request.app.state.queries
+    return render(request, "queries.html", "query", queries=[queries.get(n) for n in queries.names()])
 
 
 def _input_value(param: Any, raw: str | None, lang: str) -> str:
@@ -386,12 +386,12 @@ def _input_value(param: Any, raw: str | None, lang: str) -> str:
 def canned_page(request: Request, name: str) -> HTMLResponse:
     """A canned query as a form (typed inputs with their defaults) above its results."""
     lang = pick_language(request)
-    registry = request.app.state.queries
+    queries = request.app.state.queries
     try:
-        query = registry.get(name)
+        query = queries.get(name)
     except KeyError as exc:
         return render(request, "queries.html", "query", status_code=404, queries=[
-            registry.get(n) for n in registry.names()], missing=str(exc.args[0]))  # fmt: skip
+            queries.get(n) for n in queries.names()], missing=str(exc.args[0]))  # fmt: skip
     given = {k: v for k, v in request.query_params.items() if k not in ("lang", "format")}
     cities = (
         _cities(request, lang) if any(p.type == "iri" and "city" in p.name for p in query.parameters) else []
@@ -811,7 +811,7 @@ def _has_examples(request: Request) -> bool:
 
 
 def _inline(svg: bytes) -> str:
-    from lcgraph.analysis.report import inline_svg  # loads matplotlib: see _figure
+    from lcgraph.analysis.report_files import inline_svg  # loads matplotlib: see _figure
 
     return inline_svg(svg)
 
@@ -822,7 +822,7 @@ def gaps_csv(request: Request) -> Response:
 
     Without the mark Excel reads UTF-8 as the local code page and the Thai columns turn to noise.
     """
-    from lcgraph.analysis.report import findings_csv  # loads matplotlib: see _figure
+    from lcgraph.analysis.report_files import findings_csv  # loads matplotlib: see _figure
 
     asked = gaps_scope(request)
     report = cached_report(request, **asked, examples=not examples_hidden(request))

@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
-from lcgraph.api.auth import READ_PRIVATE, registry
+from lcgraph.api.auth import READ_PRIVATE, tokens
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound
 from lcgraph.api.negotiation import (
     HTML,
@@ -77,7 +77,7 @@ def _dataset(request: Request) -> Repository:
 
 
 def _may_read_private(request: Request) -> bool:
-    return registry(request).identify(request).can(READ_PRIVATE)
+    return tokens(request).identify(request).can(READ_PRIVATE)
 
 
 def _linker(request: Request) -> pages.Linker:
@@ -293,7 +293,7 @@ def catalog(request: Request) -> Response:
     headers["Link"] = _link_header(_alternates(request, CATALOG_FORMATS))
     if _not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    settings = catalog_module.CatalogSettings.from_env(request.app.state.settings.base_iri, server)
+    settings = catalog_module.CatalogSettings.from_settings(request.app.state.settings, server)
     triples = catalog_module.catalog(ds, settings)
     if fmt is HTML:
         summary = catalog_module.summarize(triples, settings)

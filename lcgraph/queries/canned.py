@@ -16,7 +16,7 @@ Parameter types: ``iri``, ``string``, ``date`` (Common or Buddhist Era),
 ``integer``, ``decimal``. A parameter is bound by the engine as an RDF term
 (SPARQL substitution, SEP-0007), never spliced into the query text, so an
 injection attempt stays a literal. The engine requires a substituted variable
-to be in the SELECT projection; the registry checks that when it loads a file.
+to be in the SELECT projection; loading checks that when it loads a file.
 
 The package's own queries live next to this module; users add theirs by
 dropping ``.rq`` files into ``LCGRAPH_QUERIES_DIR`` (a file there with the
@@ -46,7 +46,7 @@ _HEADER = re.compile(r"^#\s*(?P<key>[a-z]+)(?:@(?P<lang>[a-z]{2}))?\s*:\s*(?P<va
 
 
 class CannedQueryError(ValueError):
-    """A canned query file is malformed (raised when the registry loads)."""
+    """A canned query file is malformed (raised when it is loaded)."""
 
 
 class ParameterError(ValueError):
@@ -244,22 +244,22 @@ def _form(query: CannedQuery) -> str:
 
 
 @dataclass
-class Registry:
+class CannedQueries:
     """The canned queries available to this service, by name."""
 
     queries: dict[str, CannedQuery] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, extra_dirs: Iterable[Path] = ()) -> Registry:
+    def load(cls, extra_dirs: Iterable[Path] = ()) -> CannedQueries:
         """The packaged queries, then each extra folder's (later ones win)."""
-        registry = cls()
+        canned = cls()
         for folder in (PACKAGED_DIR, *extra_dirs):
             if not folder.is_dir():
                 raise CannedQueryError(f"queries folder {folder} does not exist")
             for path in sorted(folder.glob("*.rq")):
                 q = parse_file(path)
-                registry.queries[q.name] = q
-        return registry
+                canned.queries[q.name] = q
+        return canned
 
     def get(self, name: str) -> CannedQuery:
         try:

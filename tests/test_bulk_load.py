@@ -19,9 +19,9 @@ from lcgraph.bootstrap import initialise
 from lcgraph.ingest.history import list_changes
 from lcgraph.store import Dataset, LoadError
 from lcgraph.synthetic import generate
+from lcgraph.validation.bulk_load import load_validated, validate_staged
 from lcgraph.validation.files import parse_file
 from lcgraph.validation.guarded import ValidationFailed, check_change, default_shapes
-from lcgraph.validation.streaming import load_validated, validate_staged
 
 DATA = Path(__file__).parent / "data" / "shapes"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
