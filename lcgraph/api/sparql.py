@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from lcgraph.api import query_service, service_description
-from lcgraph.api.auth import WRITE, Principal, caller, registry
+from lcgraph.api.auth import WRITE, Principal, caller, tokens
 from lcgraph.api.errors import MethodNotAllowed
 from lcgraph.api.negotiation import GRAPH_FORMATS, negotiate
 from lcgraph.api.protocol_request import (
@@ -108,7 +108,7 @@ class ProtocolRoute(APIRoute):
         endpoint = self.endpoint
 
         async def handler(request: Request) -> Response:
-            principal = registry(request).identify(request)
+            principal = tokens(request).identify(request)
             response: Response = await endpoint(request, principal)
             return response
 
