@@ -10,7 +10,8 @@ requests, errors (must be 0), p50/p99 latency per kind and overall reads,
 beside Oxigraph's figures for the same SPARQL reads, and the peak resident
 memory of each server's whole process tree at idle and under the load.
 
-Environment: ``BENCH_MIXED_SECONDS`` (default 60), ``BENCH_MIXED_CLIENTS`` (16).
+Environment: ``BENCH_MIXED_SECONDS`` (default 60), ``BENCH_MIXED_CLIENTS`` (16),
+``BENCH_MIXED_ROUNDS`` (1; the servers take turns, latencies of all rounds pooled).
 """
 
 from __future__ import annotations
@@ -37,12 +38,14 @@ from bench.bench_sparql import (
     _stop,
     _stores,
     _wait,
+    load_average,
     tree_rss,
 )
 from bench.common import OUT_DIR, VENV_BIN
 
 SECONDS = float(os.environ.get("BENCH_MIXED_SECONDS", "60"))
 CLIENTS = int(os.environ.get("BENCH_MIXED_CLIENTS", "16"))
+ROUNDS = int(os.environ.get("BENCH_MIXED_ROUNDS", "1"))
 TOKEN = "bench-mixed-write-token-1"
 ROWS_1000 = PREFIXES + (
     "SELECT ?activity ?start WHERE { ?activity a lc:LearningActivity ; schema:startDate ?start } LIMIT 1000"
@@ -207,21 +210,40 @@ def main() -> None:
     ours_dir, peer_dir, count = _stores()
     iris = _space_iris(ours_dir)
     city = _city(ours_dir)
-    print(f"data: {count} quads; {CLIENTS} clients x {SECONDS:g} s per server; {os.cpu_count()} cores")
-    rows = {}
-    for name, start in (("lcgraph", _start_lcgraph), ("oxigraph", _start_oxigraph)):
-        proc, server = start(ours_dir if name == "lcgraph" else peer_dir)
-        try:
-            time.sleep(2)
-            idle = tree_rss(proc.pid)
-            with PeakRss(proc.pid) as peak:
-                latencies = asyncio.run(
-                    _load(server, _mix(server, iris, city, name == "lcgraph"), name == "lcgraph")
-                )
-            rows[name] = (latencies, idle, peak.peak)
-        finally:
+    print(
+        f"data: {count} quads; {CLIENTS} clients x {SECONDS:g} s per server; {os.cpu_count()} cores; "
+        f"load average {load_average()}"
+    )
+    rows: dict[str, tuple[dict[str, list[float]], int, int]] = {}
+    # Both servers run side by side; the load alternates between them round by round, so a change
+    # in the machine's other load hits both alike. Latencies of all rounds are pooled.
+    started = {
+        "lcgraph": _start_lcgraph(ours_dir),
+        "oxigraph": _start_oxigraph(peer_dir),
+    }
+    try:
+        time.sleep(2)
+        for name, (proc, _) in started.items():
+            rows[name] = ({}, tree_rss(proc.pid), 0)
+        for round_ in range(ROUNDS):
+            for name, (proc, server) in started.items():
+                with PeakRss(proc.pid) as peak:
+                    latencies = asyncio.run(
+                        _load(server, _mix(server, iris, city, name == "lcgraph"), name == "lcgraph")
+                    )
+                pooled, idle, top = rows[name]
+                for kind, values in latencies.items():
+                    pooled[kind] = (
+                        [pooled.get(kind, [0.0])[0] + values[0]]
+                        if kind in ("errors", "reconnects")
+                        else pooled.get(kind, []) + values
+                    )
+                rows[name] = (pooled, idle, max(top, peak.peak))
+                print(f"round {round_ + 1}: {name} done; load average {load_average()}")
+    finally:
+        for proc, _ in started.values():
             _stop(proc)
-    print(f"\n== Mixed load, {CLIENTS} clients, {SECONDS:g} s (latency ms: p50 / p99; same SPARQL reads)")
+    print(f"\n== Mixed load, {CLIENTS} clients, {ROUNDS} x {SECONDS:g} s (latency ms: p50 / p99; same reads)")
     print(f"{'kind':12} {'lcgraph n':>10} {'p50':>8} {'p99':>8}   {'oxigraph n':>10} {'p50':>8} {'p99':>8}")
     for kind in ("selective", "rows1000", "canned", "page", "write", "reads (SPARQL)"):
         cells = []

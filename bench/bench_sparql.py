@@ -162,6 +162,11 @@ def _baseline() -> tuple[Path, Path] | None:
     return checkout, store
 
 
+def load_average() -> str:
+    """The machine's 1/5/15-minute load averages (the other work beside the benchmark)."""
+    return " / ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
 def tree_rss(pid: int) -> int:
     """Resident memory of process ``pid`` and all its descendants, in bytes."""
     total, todo = 0, [pid]
@@ -301,7 +306,8 @@ def main() -> None:
     baseline = _baseline()
     print(
         f"data: {count} quads ({CITIES} synthetic cities); {REQUESTS} requests x {ROUNDS} rounds, "
-        f"concurrency {CONCURRENCY}; {os.cpu_count()} cores; rounds alternate between the servers"
+        f"concurrency {CONCURRENCY}; {os.cpu_count()} cores; rounds alternate between the servers; "
+        f"load average at start {load_average()}"
     )
     iris = _space_iris(ours_dir)
     selective = [SELECTIVE.format(iri=iri) for iri in iris]
@@ -330,6 +336,9 @@ def main() -> None:
     finally:
         for proc, _ in servers.values():
             _stop(proc)
+    print(f"load average at end {load_average()}")
+    for name, values in results.items():
+        print(f"{name} requests/s per round: {', '.join(f'{v:.0f}' for v in values['qps'])}")
     if sizes["lcgraph"] != sizes["oxigraph"]:
         raise RuntimeError(f"the servers' answers differ in size: {sizes}")
     print(f"answer sizes in bytes (identical for both): {sizes['lcgraph']}")

@@ -240,6 +240,7 @@ def _one_operation_per_method(router: APIRouter) -> None:
                 else {k: v for k, v in route.openapi_extra.items() if k != "requestBody"},
                 include_in_schema=route.include_in_schema and method != "HEAD",
                 operation_id=f"{route.operation_id or slug}_{method.lower()}",
+                route_class_override=type(route),
             )
 
 

@@ -50,8 +50,8 @@ class Settings(BaseSettings):
         64 * 1024 * 1024, validation_alias=AliasChoices("LCGRAPH_MAX_BODY", "max_body_bytes")
     )
     workers: int | None = None  # query-answering processes of `lcgraph serve` (None: one per core, ≥ 2)
-    http: Literal["h11", "httptools"] = "h11"  # uvicorn's HTTP parser (h11 enforces head-size limits)
-    max_head_bytes: int = 64 * 1024  # request line + headers (h11 only)
+    http: Literal["h11", "httptools"] = "httptools"  # uvicorn's HTTP parser (both bounded by max_head_bytes)
+    max_head_bytes: int = 64 * 1024  # request line + headers
     keep_alive: int = 5  # seconds an idle keep-alive connection stays open
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ("*",)
     queries_dir: Path | None = None

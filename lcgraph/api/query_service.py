@@ -14,8 +14,9 @@ Time limit: the first :data:`HOLD_BACK` bytes are held before the status
 line, so most failures (syntax, time limit, size limit) get a proper status.
 When the limit passes first, the client gets its 503 at once and the engine
 is stopped at its next write. An evaluation still running after
-:data:`LONG_QUERY` seconds gets the lowest CPU priority, so quick queries
-keep their speed beside long ones. An evaluation that computes without writing
+:data:`LONG_QUERY` seconds gets the lowest CPU priority once other
+evaluations run beside it, so quick queries keep their speed beside long
+ones (alone, it keeps its priority). An evaluation that computes without writing
 cannot be stopped inside a process (pyoxigraph has no interruption): after
 :data:`STOP_GRACE` seconds the runtime's ``on_stuck`` is called — a query
 process of ``lcgraph serve`` then drains and is replaced by the server's
@@ -27,6 +28,7 @@ whole one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import re
 import threading
@@ -66,6 +68,8 @@ HOLD_BACK = 1024 * 1024
 STOP_GRACE = 1.0
 LONG_QUERY = 0.5
 """Seconds after which an evaluation yields the CPU to newer ones (lowest thread priority)."""
+SMALL_HEADERS = 512
+"""``Accept`` + ``format=`` values up to this many bytes have their negotiated formats remembered."""
 SMALL_QUERY = 4096
 """Query texts up to this many bytes may be cache keys themselves; longer ones are keyed by digest."""
 
@@ -207,6 +211,16 @@ def dataset_clause(query: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
 # -- jobs ---------------------------------------------------------------------------
 
 
+def _choose_formats(
+    accept: str | None, format_param: str | None
+) -> tuple[MediaFormat | None, MediaFormat | None]:
+    return choose(accept, RESULTS_FORMATS, format_param), choose(accept, GRAPH_FORMATS, format_param)
+
+
+# Clients send a handful of Accept values; short ones (at most SMALL_HEADERS bytes each) are remembered.
+_formats = functools.lru_cache(maxsize=512)(_choose_formats)
+
+
 def make_job(
     op: QueryOperation,
     *,
@@ -230,13 +244,17 @@ def make_job(
         default, named = default_from, named_from
     if default is not None or named is not None:
         default, named = tuple(default or ()), tuple(named or ())
+    if len(accept or "") + len(format_param or "") <= SMALL_HEADERS:
+        results_format, graph_format = _formats(accept, format_param)
+    else:
+        results_format, graph_format = _choose_formats(accept, format_param)
     return QueryJob(
         query=op.query,
         may_read_private=may_read_private,
         default_graphs=default,
         named_graphs=named,
-        results_format=choose(accept, RESULTS_FORMATS, format_param),
-        graph_format=choose(accept, GRAPH_FORMATS, format_param),
+        results_format=results_format,
+        graph_format=graph_format,
         format_param=format_param,
         base_iri=base_iri,
         substitutions=tuple((substitutions or {}).items()),
@@ -374,7 +392,7 @@ async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | N
         evaluate(view, job, sink, on_format)
 
     stream = streaming.start(work)
-    loop.call_later(LONG_QUERY, stream.lower_priority)  # a long query never slows quick ones
+    loop.call_later(LONG_QUERY, _yield_when_busy, loop, stream)  # a long query never slows quick ones
     parts: list[bytes] = []
     held = 0
     try:
@@ -396,6 +414,21 @@ async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | N
     return StreamingResponse(
         _rest(stream, parts, deadline, job, on_stuck), media_type=fmt.content_type, headers=_headers(job)
     )
+
+
+def _yield_when_busy(loop: asyncio.AbstractEventLoop, stream: streaming.ThreadStream) -> None:
+    """Lower a long evaluation's priority once other work in this process wants the CPU.
+
+    Not before: a lowered thread competes with every process on the machine
+    at the lowest priority, so a long answer alone would be starved by
+    unrelated load for nothing.
+    """
+    if stream.finished.is_set() or stream.lowered:
+        return
+    if streaming.running() > 1:
+        stream.lower_priority()
+    else:
+        loop.call_later(LONG_QUERY, _yield_when_busy, loop, stream)
 
 
 def _headers(job: QueryJob) -> dict[str, str]:

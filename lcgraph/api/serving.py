@@ -21,11 +21,13 @@ answer. On SIGTERM/SIGINT the query processes stop first (answers in
 flight finish, within ``grace``), then the writer (writes in flight
 finish, the store is flushed).
 
-HTTP is uvicorn's: h11 by default, whose limit on the request head
-(``max_head_bytes``) answers 400 to an oversized head; an idle keep-alive
-connection closes after ``keep_alive`` seconds, and a connection that has
-not sent a whole first request head within ``keep_alive`` seconds is closed
-too (:class:`HeadTimeoutH11`).
+HTTP is uvicorn's: httptools (llhttp, in C) by default, or h11
+(``LCGRAPH_HTTP=h11``, pure Python). An oversized request head
+(``max_head_bytes``) gets 400 with either (h11 enforces the limit itself,
+:class:`BoundedHttpTools` counts for llhttp, which has none); an idle
+keep-alive connection closes after ``keep_alive`` seconds, and a connection
+that has not sent a whole first request head within ``keep_alive`` seconds
+is closed too.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from lcgraph.api.runtime import is_remote
 from lcgraph.api.snapshots import Snapshots
@@ -71,6 +74,63 @@ class HeadTimeoutH11(H11Protocol):
     def _no_head(self) -> None:
         if self.cycle is None and not self.transport.is_closing():
             self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_timer.cancel()
+        super().connection_lost(exc)
+
+
+class HeadTooLarge(ValueError):
+    """A request head over ``max_head_bytes`` (answered 400 by uvicorn's parser error path)."""
+
+
+class BoundedHttpTools(HttpToolsProtocol):
+    """uvicorn's httptools protocol (llhttp, in C), with a limit on the request head and a head timeout.
+
+    llhttp sets no limit of its own on the request line and headers (Node
+    enforces its ``--max-http-header-size`` outside the parser), and httptools
+    gathers a header's value before handing it on. So the bytes received
+    while a request head is still incomplete are counted here; past
+    ``max_head_bytes`` (the value h11 is given as
+    ``h11_max_incomplete_event_size``) the answer is 400 and the connection
+    closes, as uvicorn does for a head the parser refuses. A connection that
+    sends no complete first head within the keep-alive time is closed, as
+    with :class:`HeadTimeoutH11`.
+    """
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._max_head = self.config.h11_max_incomplete_event_size or 0
+        self._head_bytes = 0
+        self._in_body = False
+        self._head_timer = self.loop.call_later(self.timeout_keep_alive, self._no_head)
+
+    def _no_head(self) -> None:
+        if self.cycle is None and not self.transport.is_closing():
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_body or not self._max_head:
+            super().data_received(data)
+            return
+        self._head_bytes += len(data)  # a head that completes in ``data`` sets it back to 0
+        super().data_received(data)
+        if not self._in_body and self._head_bytes > self._max_head and not self.transport.is_closing():
+            self.send_400_response("Request head too large.")
+
+    def on_headers_complete(self) -> None:
+        self._in_body, self._head_bytes = True, 0
+        # A whole head that arrived in one read is measured here (raising makes httptools refuse it: 400).
+        if (
+            self._max_head
+            and len(self.url) + sum(len(k) + len(v) + 4 for k, v in self.headers) > self._max_head
+        ):
+            raise HeadTooLarge(f"the request head is larger than {self._max_head} bytes")
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._in_body = False
+        super().on_message_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._head_timer.cancel()
@@ -104,15 +164,15 @@ def log_config(level: str) -> dict[str, Any]:
 def uvicorn_options(settings: Settings, level: str = "info") -> dict[str, Any]:
     """The HTTP settings every lcgraph uvicorn uses."""
     options: dict[str, Any] = {
-        "http": HeadTimeoutH11 if settings.http == "h11" else "httptools",
+        "http": HeadTimeoutH11 if settings.http == "h11" else BoundedHttpTools,
         "timeout_keep_alive": settings.keep_alive,
         "access_log": False,  # lcgraph's own access log (lcgraph.access) has no query text
         "log_level": "warning",
         "log_config": log_config(level),
         "lifespan": "on",
     }
-    if settings.http == "h11":
-        options["h11_max_incomplete_event_size"] = settings.max_head_bytes
+    # h11 enforces it itself; BoundedHttpTools reads it from there.
+    options["h11_max_incomplete_event_size"] = settings.max_head_bytes
     return options
 
 

@@ -148,13 +148,15 @@ def label_statements(
 ) -> list[ox.Triple]:
     """The rdfs:label, skos:prefLabel and dct:title statements about the given IRIs."""
     wanted = sorted(set(iris))
-    props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+    # One branch per property with the property written out: the engine then looks each IRI up
+    # in an index. With ``VALUES ?p`` it scanned every statement instead (11 s for 400 IRIs at 1M
+    # triples, against 0.1–0.2 s this way).
+    branches = " } UNION { ".join(f"?x <{p}> ?l BIND(<{p}> AS ?p)" for p in LABEL_PROPERTIES)
     out: set[ox.Triple] = set()
     for start in range(0, len(wanted), 400):
         values = " ".join(str(ox.NamedNode(i)) for i in wanted[start : start + 400])
         for r in ds.select(
-            f"SELECT ?x ?p ?l {{ VALUES ?x {{ {values} }} VALUES ?p {{ {props} }} ?x ?p ?l "
-            "FILTER(isLiteral(?l)) }",
+            f"SELECT ?x ?p ?l {{ VALUES ?x {{ {values} }} {{ {branches} }} FILTER(isLiteral(?l)) }}",
             include_private=may_read_private,
         ):
             out.add(ox.Triple(r["x"], r["p"], r["l"]))
