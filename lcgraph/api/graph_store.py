@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Annotated
+from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
@@ -41,6 +41,7 @@ from lcgraph.api.runtime import ServiceRuntime, runtime
 from lcgraph.namespaces import LCG, PREFIXES
 from lcgraph.publish.privacy import QueryRefused, check_graph_readable
 from lcgraph.store import Format, UnknownFormat, by_media_type, for_path
+from lcgraph.store.formats import Writable
 from lcgraph.store.graph_names import graph_node
 
 router = APIRouter(tags=["SPARQL 1.1 Graph Store Protocol"])
@@ -163,17 +164,17 @@ def _check_private(rt: ServiceRuntime, principal: Principal, target: Target) -> 
 
 def _dump(
     rt: ServiceRuntime, target: Target, fmt: MediaFormat, hidden: tuple[str, ...]
-) -> Callable[[IO[bytes]], None]:
+) -> Callable[[Writable], None]:
     repo = rt.dataset
     prefixes = PREFIXES if fmt.key in ("turtle", "trig", "n3") else None
 
-    def write(output: IO[bytes]) -> None:
+    def write(output: Writable) -> None:
         if target is _ALL:
             # Every named graph the caller may read.
-            repo.dump(output, fmt.engine, prefixes=prefixes, exclude=hidden)
+            repo.dump(output, fmt, prefixes=prefixes, exclude=hidden)
         else:
             graph = graph_node(str(target) if isinstance(target, str) else None).value
-            repo.dump(output, fmt.engine, graph=graph, prefixes=prefixes)
+            repo.dump(output, fmt, graph=graph, prefixes=prefixes)
 
     return write
 

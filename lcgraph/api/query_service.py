@@ -62,6 +62,7 @@ from lcgraph.api.views import ReadView
 from lcgraph.publish import privacy
 from lcgraph.publish.search import sparql_functions
 from lcgraph.store.dataset_clause import NestingTooDeep, check_nesting
+from lcgraph.store.formats import write_answer
 from lcgraph.store.repository import StoreUnavailable
 
 HOLD_BACK = 1024 * 1024
@@ -365,7 +366,7 @@ def evaluate(view: ReadView, job: QueryJob, sink: Any, on_format: Callable[[Medi
     on_format(fmt)
     limited = _Limited(sink, job.max_bytes)
     try:
-        result.serialize(limited, fmt.engine)
+        write_answer(result, limited, fmt)
     except (ApiError, streaming.Cancelled):
         raise
     except Exception as exc:  # the engine reports lazy evaluation errors while writing

@@ -32,8 +32,8 @@ import pyoxigraph as ox
 
 from lcgraph.namespaces import GRAPH_PRIVATE
 from lcgraph.store.dataset_clause import read_dataset_clause
-from lcgraph.store.formats import Format, UnknownFormat, by_name, for_path
-from lcgraph.store.graph_names import UNNAMED, InvalidGraphName, graph_node
+from lcgraph.store.formats import Format, UnknownFormat, Writable, by_name, engine_target, for_path
+from lcgraph.store.graph_names import UNNAMED, InvalidGraphName, graph_iri, graph_node
 from lcgraph.store.repository import Afterword, ConcurrentChange, ProgressCallback, QueryResult
 
 # Inputs below this size are loaded in one transaction (held in memory).
@@ -147,7 +147,7 @@ def _data_block(quads: Iterable[ox.Quad]) -> str:
         by_graph.setdefault(q.graph_name, []).append(ox.Triple(q.subject, q.predicate, q.object))
     parts = []
     for g, triples in by_graph.items():
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
         parts.append(body if isinstance(g, ox.DefaultGraph) else f"GRAPH {g} {{\n{body}}}")
     return "\n".join(parts)
 
@@ -673,7 +673,7 @@ class OxigraphRepository:
         try:
             quads = list(_parsed(data, fmt, target, base_iri))
             if afterword is not None:
-                quads += afterword(len(quads), sorted({q.graph_name.value for q in quads}))
+                quads += afterword(len(quads), sorted({graph_iri(q.graph_name) for q in quads}))
         except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
             raise _load_error(exc, source) from None
         self._store.extend(quads + [_merged(q) for q in quads if _public(q)])
@@ -767,7 +767,7 @@ class OxigraphRepository:
             for q in quads:
                 q = stored(q)
                 count += 1
-                graphs.add(q.graph_name.value)
+                graphs.add(graph_iri(q.graph_name))
                 yield q
                 if q.graph_name != PRIVATE:
                     yield ox.Quad(q.subject, q.predicate, q.object)
@@ -810,7 +810,7 @@ class OxigraphRepository:
 
     def dump(
         self,
-        output: IO[bytes] | str | Path,
+        output: Writable | str | Path,
         format: str | Format | ox.RdfFormat,
         *,
         graph: str | None = None,
@@ -840,7 +840,7 @@ class OxigraphRepository:
             )
         if prefixes and rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
             kwargs["prefixes"] = prefixes
-        out = str(output) if isinstance(output, Path) else output
+        out = engine_target(output)
         if "from_graph" in kwargs:
             self._store.dump(out, format=rdf_format, **kwargs)
             return

@@ -13,10 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Protocol, cast
 
-from pyoxigraph import QueryResultsFormat, RdfFormat
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples, RdfFormat
 
 Engine = RdfFormat | QueryResultsFormat
+Answer = QuerySolutions | QueryBoolean | QueryTriples
+"""The engine's answer to a query: solutions (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE)."""
+
+
+class Writable(Protocol):
+    """Where an answer is written: anything with ``write(bytes)`` (a file, a size guard, a rewriter)."""
+
+    def write(self, data: bytes, /) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,11 @@ class Format:
     @property
     def rdf_format(self) -> RdfFormat:
         assert isinstance(self.engine, RdfFormat), f"{self.key} is not an RDF format"
+        return self.engine
+
+    @property
+    def results_format(self) -> QueryResultsFormat:
+        assert isinstance(self.engine, QueryResultsFormat), f"{self.key} is not a SPARQL results format"
         return self.engine
 
     @property
@@ -204,3 +218,31 @@ def for_path(path: Path, explicit: str | None = None) -> Format:
             f"cannot tell the format of {path.name!r} from its extension (known: {known}); pass --format"
         )
     return found
+
+
+def engine_sink(output: Writable) -> IO[bytes]:
+    """``output`` as the engine's serialisers take it.
+
+    They only call ``write``; pyoxigraph's type stubs ask for a whole binary
+    file, hence the cast (the one place it is made).
+    """
+    return cast(IO[bytes], output)
+
+
+def engine_target(output: Writable | str | Path) -> IO[bytes] | str:
+    """A file name, or a writer, as the engine's ``dump``/``serialize`` take it."""
+    if isinstance(output, Path):
+        return str(output)
+    return output if isinstance(output, str) else engine_sink(output)
+
+
+def write_answer(answer: Answer, output: Writable, fmt: Format) -> None:
+    """Serialise a query's answer with the engine: RDF for triples, SPARQL results for solutions and booleans.
+
+    The engine only calls ``write`` on ``output``.
+    """
+    sink = engine_sink(output)
+    if isinstance(answer, QueryTriples):
+        answer.serialize(sink, fmt.rdf_format)
+    else:
+        answer.serialize(sink, fmt.results_format)

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
-from lcgraph.store.formats import Format
+from lcgraph.store.formats import Format, Writable
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of bytes read so far."""
@@ -65,7 +65,7 @@ class StoreAnswer(Protocol):
     #: The SPARQL results format the bytes are in (the one asked for).
     format: Format
 
-    def write_to(self, output: IO[bytes]) -> None:
+    def write_to(self, output: Writable) -> None:
         """Copy the answer into ``output`` as it arrives (:class:`StoreUnavailable` if it breaks off)."""
         ...
 
@@ -219,14 +219,15 @@ class Repository(Protocol):
 
     def dump(
         self,
-        output: IO[bytes] | str | Path,
-        format: str | Format,
+        output: Writable | str | Path,
+        format: str | Format | ox.RdfFormat,
         *,
         graph: str | None = None,
         default_graph: bool = False,
         prefixes: dict[str, str] | None = None,
+        exclude: Iterable[str] = (),
     ) -> None:
-        """Serialise (every named graph, one graph, or the public union), streamed to ``output``."""
+        """Serialise every named graph (but those in ``exclude``), one graph, or the public union."""
         ...
 
     def scratch_copy(self) -> Repository:

@@ -63,7 +63,17 @@ from lcgraph.store.dataset import (
     stored,
 )
 from lcgraph.store.dataset_clause import _TOKEN, read_dataset_clause
-from lcgraph.store.formats import Format, UnknownFormat, by_media_type, by_name, for_path
+from lcgraph.store.formats import (
+    Format,
+    UnknownFormat,
+    Writable,
+    by_media_type,
+    by_name,
+    engine_target,
+    for_path,
+    write_answer,
+)
+from lcgraph.store.graph_names import InvalidGraphName, graph_iri
 from lcgraph.store.repository import (
     Afterword,
     ConcurrentChange,
@@ -139,7 +149,7 @@ def _unskolem_quad(q: ox.Quad) -> ox.Quad:
 def _probe_quads() -> list[ox.Quad]:
     xsd = "http://www.w3.org/2001/XMLSchema#"
     node = ox.BlankNode("lcgraphprobe")
-    terms = {
+    terms: dict[str, ox.Literal | ox.NamedNode | ox.BlankNode] = {
         "b": ox.Literal("true", datatype=ox.NamedNode(xsd + "boolean")),
         "i": ox.Literal("7", datatype=ox.NamedNode(xsd + "int")),
         "d": ox.Literal("2.50", datatype=ox.NamedNode(xsd + "decimal")),
@@ -228,7 +238,7 @@ class _Rewriter:
     ``canonical_booleans`` also writes Virtuoso's ``"1"^^xsd:boolean`` as ``true``.
     """
 
-    def __init__(self, fmt: str, output: IO[bytes], *, canonical_booleans: bool = False) -> None:
+    def __init__(self, fmt: str, output: Writable, *, canonical_booleans: bool = False) -> None:
         make_rules, self._cut, _, _ = _REWRITES[fmt]
         self._rules: list[tuple[re.Pattern[bytes], bytes]] = make_rules(canonical_booleans)
         self._output = output
@@ -264,7 +274,7 @@ class _PassedAnswer:
         self._response = response
         self._store = store
 
-    def write_to(self, output: IO[bytes]) -> None:
+    def write_to(self, output: Writable) -> None:
         _, _, first, last = _REWRITES[self.format.key]
         rewriter = _Rewriter(self.format.key, output)
         started, tail = False, b""
@@ -302,7 +312,7 @@ class _ParsedAnswer:
         self._response = response
         self._repository = repository
 
-    def write_to(self, output: IO[bytes]) -> None:
+    def write_to(self, output: Writable) -> None:
         store = self._repository.endpoint.name
         result = self._repository._results(self._response)
         if not isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
@@ -310,7 +320,7 @@ class _ParsedAnswer:
             raise StoreUnavailable("answered a SELECT/ASK with a graph", store=store)
         rewriter = _Rewriter(self.format.key, output, canonical_booleans=True)
         try:
-            result.serialize(rewriter, self.format.engine)
+            write_answer(result, rewriter, self.format)
         except SyntaxError as exc:
             raise StoreUnavailable(f"answered broken SPARQL results ({exc})", store=store) from None
         finally:
@@ -379,7 +389,8 @@ class Endpoint:
     def name(self) -> str:
         """The endpoint as error messages name it (no credentials)."""
         parts = urlsplit(self.query_url)
-        return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
+        host = parts.hostname or ""
+        return urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
 
 
 class _ResponseReader(io.RawIOBase):
@@ -412,6 +423,11 @@ class _ResponseReader(io.RawIOBase):
     def close(self) -> None:
         self._response.close()
         super().close()
+
+
+def _answer_file(response: httpx.Response, store: str) -> IO[bytes]:
+    """The streamed answer as a buffered binary file, as the engine's parsers read it."""
+    return io.BufferedReader(_ResponseReader(response, store), 64 * 1024)
 
 
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -479,7 +495,10 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 def _by_graph(quads: Iterable[ox.Quad]) -> dict[ox.NamedNode, list[ox.Quad]]:
     out: dict[ox.NamedNode, list[ox.Quad]] = {}
     for q in quads:
-        out.setdefault(q.graph_name, []).append(q)
+        g = q.graph_name
+        if not isinstance(g, ox.NamedNode):  # stored() has put default-graph quads in UNNAMED
+            raise InvalidGraphName(f"a quad to write names no graph IRI: {q}")
+        out.setdefault(g, []).append(q)
     return out
 
 
@@ -582,12 +601,12 @@ class SparqlRepository:
         results_format = ox.QueryResultsFormat.from_media_type(media) if media else None
         try:
             if results_format is not None:
-                return ox.parse_query_results(_ResponseReader(response, store), format=results_format)
+                return ox.parse_query_results(_answer_file(response, store), format=results_format)
             rdf = by_media_type(media).rdf_format
             local = ox.Store()
             local.extend(
                 ox.Quad(unskolem(t.subject), t.predicate, unskolem(t.object))
-                for t in ox.parse(_ResponseReader(response, store), format=rdf)
+                for t in ox.parse(_answer_file(response, store), format=rdf)
             )
             return local.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         except (SyntaxError, ValueError, UnknownFormat) as exc:
@@ -720,7 +739,7 @@ class SparqlRepository:
         same = True
         for query in _PROBE_QUERIES:
             expected = io.BytesIO()
-            reference.query(query).serialize(expected, fmt.engine)
+            write_answer(reference.query(query), expected, fmt)
             try:
                 response = self._post_query(
                     query,
@@ -769,11 +788,13 @@ class SparqlRepository:
             except UnknownFormat:
                 response.close()
                 raise StoreUnavailable(f"answered a graph as {media!r}", store=self.endpoint.name) from None
-            source: Iterable[Any] = ox.parse(_ResponseReader(response, self.endpoint.name), format=fmt)
+            source: Iterable[Any] = ox.parse(_answer_file(response, self.endpoint.name), format=fmt)
         else:
             result = self.query(
                 f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}", include_private=True
             )
+            if not isinstance(result, ox.QueryTriples):
+                raise StoreUnavailable("answered a CONSTRUCT with no triples", store=self.endpoint.name)
             source = result
         try:
             for t in source:
@@ -973,7 +994,7 @@ class SparqlRepository:
         try:
             quads = list(_parsed(data, fmt, target, base_iri))
             if afterword is not None:
-                quads += afterword(len(quads), sorted({q.graph_name.value for q in quads}))
+                quads += afterword(len(quads), sorted({graph_iri(q.graph_name) for q in quads}))
         except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
             raise _load_error(exc, source) from None
         before = self.count() if fmt.is_dataset else self.count(target.value)
@@ -1054,7 +1075,7 @@ class SparqlRepository:
 
     def dump(
         self,
-        output: IO[bytes] | str | Path,
+        output: Writable | str | Path,
         format: str | Format | ox.RdfFormat,
         *,
         graph: str | None = None,
@@ -1071,7 +1092,7 @@ class SparqlRepository:
         kwargs: dict[str, Any] = {}
         if prefixes and rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
             kwargs["prefixes"] = prefixes
-        out = str(output) if isinstance(output, Path) else output
+        out = engine_target(output)
         if graph is not None or default_graph:
             source = UNION if graph is None else ox.NamedNode(graph)
             items: Iterable[Any] = self._graph_quads(source)

@@ -35,8 +35,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef, Variable
@@ -114,7 +115,7 @@ class _State:
 
     def named_graphs(self) -> set[ox.NamedNode]:
         graphs = set(self._stored_graphs)
-        graphs |= self.created | {q.graph_name for q in self.added}
+        graphs |= self.created | {q.graph_name for q in self.added if isinstance(q.graph_name, ox.NamedNode)}
         return graphs - self.dropped
 
     def readable(self) -> list[str]:
@@ -209,7 +210,45 @@ class _Operation:
 
 def _get(value: object, key: str) -> object:
     """A CompValue's entry (its own ``get`` answers the key itself when missing)."""
-    return dict.get(value, key) if isinstance(value, dict) else None  # type: ignore[arg-type]
+    return dict.get(value, key) if isinstance(value, dict) else None
+
+
+# rdflib's parse tree is untyped (CompValue is a dict of anything). These read its entries with the
+# types the SPARQL 1.1 grammar gives them, in one place.
+TreeTriple = tuple[object, object, object]
+"""A triple of a template or data block: rdflib terms or variables."""
+
+
+def _node(value: object, key: str) -> CompValue | None:
+    """An entry that is itself a node of the tree (``insert``, ``delete``), or ``None``."""
+    entry = _get(value, key)
+    return entry if isinstance(entry, CompValue) else None
+
+
+def _nodes(value: object, key: str) -> list[CompValue]:
+    """An entry that is a list of nodes (``using``), ``[]`` when missing."""
+    entry = _get(value, key)
+    return [v for v in entry if isinstance(v, CompValue)] if isinstance(entry, list) else []
+
+
+def _prologues(tree: object) -> list[list[CompValue]]:
+    """Each operation's BASE and PREFIX declarations, in the order of the operations."""
+    entry = _get(tree, "prologue")
+    if not isinstance(entry, list):
+        return []
+    return [[d for d in declarations if isinstance(d, CompValue)] for declarations in entry]
+
+
+def _triples(block: object) -> list[TreeTriple]:
+    """A block's triples in the default graph (``[]`` when it has none)."""
+    entry = _get(block, "triples")
+    return cast(list[TreeTriple], list(entry)) if isinstance(entry, Iterable) else []
+
+
+def _quads(block: object) -> dict[object, list[TreeTriple]]:
+    """A block's ``GRAPH`` parts: graph name (or variable) -> its triples."""
+    entry = _get(block, "quads")
+    return cast(dict[object, list[TreeTriple]], dict(entry)) if isinstance(entry, Mapping) else {}
 
 
 def _read(sparql: str, base_iri: str | None) -> list[_Operation]:
@@ -242,7 +281,7 @@ def _read(sparql: str, base_iri: str | None) -> list[_Operation]:
         pass  # e.g. CLEAR of a graph the empty store lacks: not a syntax problem
     try:
         tree = parseUpdate(outline)
-        prologues = list(_get(tree, "prologue") or [])
+        prologues = _prologues(tree)
         algebra = translateUpdate(tree, base=base_iri)
     except Exception as exc:  # pyparsing and rdflib raise several types
         raise UpdateSyntaxError(f"not a valid SPARQL 1.1 update: {exc}") from None
@@ -344,19 +383,19 @@ def _check_templates(op: CompValue, default: GraphName, data: list[ox.Quad], acc
     """
     for g in sorted({graph_iri(q.graph_name) for q in data}):
         access.check_write(g)
-    blocks: list[object] = []
+    blocks: list[CompValue | None] = []
     if op.name == "DeleteWhere":
         blocks.append(op)
     elif op.name == "Modify":
-        blocks += [_get(op, "insert"), _get(op, "delete")]
+        blocks += [_node(op, "insert"), _node(op, "delete")]
     for block in blocks:
         if block is None:
             continue
-        if _get(block, "triples"):
+        if _triples(block):
             access.check_write(default.value)
-        for g in _get(block, "quads") or {}:
-            if not isinstance(g, Variable):
-                access.check_write(_graph(g).value)
+        for name in _quads(block):
+            if not isinstance(name, Variable):
+                access.check_write(_graph(name).value)
 
 
 _LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
@@ -379,8 +418,8 @@ def _pattern_text(block: CompValue) -> str:
     def triples(items: Iterable[tuple[object, object, object]]) -> str:
         return " ".join(" ".join(_term_text(t) for t in spo) + " ." for spo in items)
 
-    parts = [triples(_get(block, "triples") or [])]
-    for g, items in (_get(block, "quads") or {}).items():
+    parts = [triples(_triples(block))]
+    for g, items in _quads(block).items():
         name = g if isinstance(g, Variable) else URIRef(_graph(g).value)
         parts.append(f"GRAPH {_term_text(name)} {{ {triples(items)} }}")
     return "{ " + " ".join(parts) + " }"
@@ -389,9 +428,9 @@ def _pattern_text(block: CompValue) -> str:
 def _template(
     block: CompValue, default: GraphName
 ) -> Iterator[tuple[GraphName | Variable, object, object, object]]:
-    for s, p, o in _get(block, "triples") or []:
+    for s, p, o in _triples(block):
         yield default, s, p, o
-    for g, triples in (_get(block, "quads") or {}).items():
+    for g, triples in _quads(block).items():
         graph: GraphName | Variable = g if isinstance(g, Variable) else _graph(g)
         for s, p, o in triples:
             yield graph, s, p, o
@@ -438,7 +477,7 @@ def _solutions(
     """Evaluate one WHERE on the caller's view of the store as it is at this point of the request."""
     access = state.access
     op = operation.op
-    using = _get(op, "using") or []
+    using = _nodes(op, "using")
     defaults = [_graph(u["default"]).value for u in using if _get(u, "default") is not None]
     named = [_graph(u["named"]).value for u in using if _get(u, "named") is not None]
     if protocol_using is not None and (protocol_using[0] or protocol_using[1]):
@@ -563,8 +602,8 @@ def update_change(
             elif operation.name == "Modify":
                 rows = _solutions(state, operation, operation.where, using)
                 state.apply(
-                    _instantiate(_get(op, "insert"), default, rows),
-                    _instantiate(_get(op, "delete"), default, rows),
+                    _instantiate(_node(op, "insert"), default, rows),
+                    _instantiate(_node(op, "delete"), default, rows),
                 )
             else:
                 _graph_op(state, op)
