@@ -44,7 +44,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=["side-copy", "staging"])
 def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both routes of a staged load: a side copy swapped in, or a staging store and a second load."""
-    monkeypatch.setattr(bulk_load, "SIDE_COPY", request.param == "side-copy")
+    monkeypatch.setenv("LCGRAPH_STAGED_SIDE_COPY", "1" if request.param == "side-copy" else "0")
     return str(request.param)
 
 

@@ -37,7 +37,7 @@ from lcgraph.ingest.templates import TEMPLATES, Column, Template, UnknownTemplat
 from lcgraph.namespaces import DCT, GRAPH_PRIVATE, LC, LCG, LCID, PROV, RDF, RDFS, SCHEMA, XSD
 from lcgraph.store.repository import Repository
 from lcgraph.validation.guarded import ValidationFailed, agent_iri, apply_change, check_change
-from lcgraph.validation.report import Finding, ValidationReport, input_error
+from lcgraph.validation.report import ValidationReport, ValidationResult, input_error
 
 IMPORT_GRAPHS = f"{LCG}import/"
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -100,17 +100,19 @@ def _header_key(header: str, template: Template) -> str | None:
     return None
 
 
-def map_header(table: Table, template: Template, source: str) -> tuple[dict[str, int], list[Finding]]:
+def map_header(
+    table: Table, template: Template, source: str
+) -> tuple[dict[str, int], list[ValidationResult]]:
     """Column key -> index; findings for unknown and missing columns (and a likelier template)."""
     positions: dict[str, int] = {}
-    findings: list[Finding] = []
+    findings: list[ValidationResult] = []
     for i, header in enumerate(table.headers):
         if not header:
             continue
         key = _header_key(header, template)
         if key is None:
             findings.append(
-                Finding(
+                ValidationResult(
                     "Warning",
                     f"ไม่รู้จักคอลัมน์ '{header}': จะไม่นำเข้าคอลัมน์นี้",
                     f"unknown column '{header}': it is ignored",
@@ -207,7 +209,7 @@ class _Builder:
         self.private = ox.NamedNode(str(GRAPH_PRIVATE))
         self.quads: list[ox.Quad] = []
         self.origin: dict[tuple[str, str | None], tuple[int, str | None, str | None]] = {}
-        self.findings: list[Finding] = []
+        self.findings: list[ValidationResult] = []
         self.subjects: dict[str, int] = {}
 
     def cell(self, cells: list[object], key: str) -> object:
@@ -516,7 +518,7 @@ def _previous(ds: Repository, subjects: list[str], private_predicates: set[str])
 
 
 def _locate(
-    findings: list[Finding],
+    findings: list[ValidationResult],
     origin: dict[tuple[str, str | None], tuple[int, str | None, str | None]],
     source: str,
 ) -> None:

@@ -34,7 +34,7 @@ from lcgraph.namespaces import GRAPH_PRIVATE
 from lcgraph.store.dataset_clause import read_dataset_clause
 from lcgraph.store.formats import Format, UnknownFormat, Writable, by_name, engine_target, for_path
 from lcgraph.store.graph_names import UNNAMED, InvalidGraphName, graph_iri, graph_node
-from lcgraph.store.repository import Afterword, ConcurrentChange, ProgressCallback, QueryResult
+from lcgraph.store.repository import Afterword, ConcurrentChange, ProgressCallback, QueryResult, store_stats
 
 # Inputs below this size are loaded in one transaction (held in memory).
 TRANSACTIONAL_LIMIT = 32 * 1024 * 1024
@@ -531,20 +531,7 @@ class OxigraphRepository:
                 include_private=True,
             )
         }
-        union = int(self.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")[0]["n"].value)
-        per_class = {
-            row["c"].value: int(row["n"].value)
-            for row in self.select(
-                "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c",
-                include_private=True,
-            )
-        }
-        return {
-            "quads": sum(per_graph.values()),
-            "public_triples": union,
-            "graphs": per_graph,
-            "classes": per_class,
-        }
+        return store_stats(self, per_graph)
 
     # -- writing -------------------------------------------------------------
 

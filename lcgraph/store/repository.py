@@ -237,3 +237,25 @@ class Repository(Protocol):
     def close(self) -> None:
         """Release the store (connections, locks)."""
         ...
+
+
+def store_stats(repository: Repository, per_graph: dict[str, int]) -> dict[str, Any]:
+    """``lcgraph stats`` from the triples per graph (each store counts those its own way).
+
+    The public union and the instances per class are asked of the repository
+    the same way on every store.
+    """
+    union = int(repository.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")[0]["n"].value)
+    per_class = {
+        row["c"].value: int(row["n"].value)
+        for row in repository.select(
+            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c",
+            include_private=True,
+        )
+    }
+    return {
+        "quads": sum(per_graph.values()),
+        "public_triples": union,
+        "graphs": per_graph,
+        "classes": per_class,
+    }

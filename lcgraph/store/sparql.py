@@ -81,6 +81,7 @@ from lcgraph.store.repository import (
     QueryResult,
     StoreAnswer,
     StoreUnavailable,
+    store_stats,
 )
 
 STORE_NS = "https://w3id.org/lcgraph/store/"
@@ -899,20 +900,7 @@ class SparqlRepository:
                 "GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
             )
         }
-        union = int(self.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")[0]["n"].value)
-        per_class = {
-            row["c"].value: int(row["n"].value)
-            for row in self.select(
-                "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c",
-                include_private=True,
-            )
-        }
-        return {
-            "quads": sum(per_graph.values()),
-            "public_triples": union,
-            "graphs": per_graph,
-            "classes": per_class,
-        }
+        return store_stats(self, per_graph)
 
     # -- writing -------------------------------------------------------------
 

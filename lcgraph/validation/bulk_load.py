@@ -49,7 +49,6 @@ sequence path ending at a new node) is not reported. None of the shapes in
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -62,6 +61,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from lcgraph.access import PRIVATE_GRAPH
+from lcgraph.config import Settings
 from lcgraph.namespaces import LCID, RDF, SCHEMA_HTTP
 from lcgraph.personal import PersonalFilter, non_person_classes, personal_properties
 from lcgraph.store import Dataset, LoadError, OxigraphRepository, Repository, for_path
@@ -85,13 +85,18 @@ from lcgraph.validation.guarded import (
 from lcgraph.validation.report import REPORT_CAP, ValidationReport, report_from_results
 from lcgraph.validation.shapes import ShapeSet
 
-# `lcgraph load` stages files at least this big (bytes; environment variable
-# LCGRAPH_STAGED_LOAD_MIN_BYTES); smaller ones go through the guarded write path.
-STAGED_LOAD_MIN_BYTES = int(os.environ.get("LCGRAPH_STAGED_LOAD_MIN_BYTES", 8 * 1024 * 1024))
 
-# Load into a side copy of an on-disk store and swap it in (LCGRAPH_STAGED_SIDE_COPY=0: the
-# staging store and a second bulk load into the store, as for remote stores).
-SIDE_COPY = os.environ.get("LCGRAPH_STAGED_SIDE_COPY", "1") != "0"
+def staged_load_min_bytes() -> int:
+    """`lcgraph load` stages files at least this big (``LCGRAPH_STAGED_LOAD_MIN_BYTES``); smaller ones
+    go through the guarded write path."""
+    return Settings.from_env().staged_load_min_bytes
+
+
+def side_copy() -> bool:
+    """Load into a side copy of an on-disk store and swap it in (``LCGRAPH_STAGED_SIDE_COPY=0``: the
+    staging store and a second bulk load into the store, as for remote stores)."""
+    return Settings.from_env().staged_side_copy
+
 
 Phase = Callable[[str, int | None], None]
 """Told when a new phase starts: its name and its size in bytes (or ``None``)."""
@@ -259,7 +264,7 @@ def load_validated(
     except Exception as exc:
         raise LoadError(str(exc), source=str(p)) from None
     tell = phase or (lambda _name, _size: None)
-    if isinstance(ds, OxigraphRepository) and ds.path is not None and SIDE_COPY:
+    if isinstance(ds, OxigraphRepository) and ds.path is not None and side_copy():
         return _load_side_copy(ds, p, fmt.name, graph, format, agent, shapes, tell, progress, cap, started)
     parent = ds.path.parent if ds.path is not None else None
     scratch = Path(tempfile.mkdtemp(prefix=".lcgraph-staging-", dir=parent))
@@ -485,12 +490,12 @@ def load_checked(
 ) -> WriteResult:
     """``lcgraph load``'s validated load: small files through the guarded write path, big ones staged.
 
-    Files from :data:`STAGED_LOAD_MIN_BYTES` go through :func:`load_validated`
+    Files from :func:`staged_load_min_bytes` go through :func:`load_validated`
     (``phase`` and ``progress`` report on it). Returns a
     :class:`~lcgraph.validation.guarded.WriteResult`; raises as the two routes do.
     """
     from lcgraph.validation.guarded import load_file
 
-    if not path.is_file() or path.stat().st_size < STAGED_LOAD_MIN_BYTES:
+    if not path.is_file() or path.stat().st_size < staged_load_min_bytes():
         return load_file(ds, path, graph=graph, format=format, agent=agent)
     return load_validated(ds, path, graph=graph, format=format, agent=agent, phase=phase, progress=progress)

@@ -23,7 +23,6 @@ qualified value shapes included: checked against pyshacl in the tests).
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -40,6 +39,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Processor, Result
 from rdflib.term import Identifier
 
+from lcgraph.config import Settings
 from lcgraph.store.repository import Repository
 from lcgraph.store.typed import statement
 from lcgraph.validation.shapes import ShapeSet, TargetedShape
@@ -56,7 +56,7 @@ _XSD_STRING = str(XSD.string)
 
 def engine_name() -> str:
     """The engine in use (``LCGRAPH_SHACL_ENGINE``, default ``turbo``)."""
-    name = os.environ.get("LCGRAPH_SHACL_ENGINE", "turbo").strip().lower() or "turbo"
+    name = Settings.from_env().shacl_engine.strip().lower() or "turbo"
     if name not in ENGINES:
         raise ValueError(f"LCGRAPH_SHACL_ENGINE must be one of {', '.join(ENGINES)}, not {name!r}")
     return name

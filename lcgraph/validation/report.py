@@ -3,7 +3,7 @@
 For everyone who receives a rejected write: the HTTP API (422 bodies), the
 CLI (``lcgraph validate``, ``lcgraph import``) and the importer, which adds
 the spreadsheet row and column of each problem. A report is a list of
-:class:`Finding` objects (focus node, path, value, constraint, severity,
+:class:`ValidationResult` objects (focus node, path, value, constraint, severity,
 message th/en, and where in the input it came from), serialisable as JSON or
 as the standard ``sh:ValidationReport`` graph (Turtle, JSON-LD).
 
@@ -35,7 +35,7 @@ INPUT_ERROR = "https://w3id.org/lcgraph/def#InputError"
 
 
 @dataclass
-class Finding:
+class ValidationResult:
     """One problem (or warning, or note) about the data."""
 
     severity: str
@@ -82,7 +82,7 @@ class Finding:
 class ValidationReport:
     """The outcome of validating a change, a file or the store."""
 
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[ValidationResult] = field(default_factory=list)
     focus_nodes: int = 0
     mode: str = "incremental"
     seconds: float = 0.0
@@ -183,9 +183,9 @@ def _node(text: str) -> URIRef | BNode:
     return BNode(text[2:]) if text.startswith("_:") else URIRef(text)
 
 
-def input_error(message_th: str, message_en: str, **where: Any) -> Finding:
+def input_error(message_th: str, message_en: str, **where: Any) -> ValidationResult:
     """A problem found while reading the input (before SHACL)."""
-    return Finding(
+    return ValidationResult(
         "Violation", message_th, message_en, constraint=where.pop("constraint", INPUT_ERROR), **where
     )
 
@@ -193,9 +193,11 @@ def input_error(message_th: str, message_en: str, **where: Any) -> Finding:
 # -- reading pyshacl's results -------------------------------------------------
 
 
-def findings_from_results(results: Graph, shapes: Graph, keep: set[str] | None = None) -> list[Finding]:
+def findings_from_results(
+    results: Graph, shapes: Graph, keep: set[str] | None = None
+) -> list[ValidationResult]:
     """Turn pyshacl's results graph into findings (only focus nodes in ``keep``)."""
-    found: list[Finding] = []
+    found: list[ValidationResult] = []
     # Only the report's own results: nested ones (sh:detail of sh:node) explain those.
     top = [
         r
@@ -274,7 +276,7 @@ def term_text(term: object) -> str:
     return f"_:{term}" if isinstance(term, BNode) else str(term)
 
 
-def _finding(results: Graph, shapes: Graph, r: Node, focus: str | None) -> Finding:
+def _finding(results: Graph, shapes: Graph, r: Node, focus: str | None) -> ValidationResult:
     path_node = results.value(r, SH.resultPath)
     path = _path_text(results, path_node) if path_node is not None else None
     value = results.value(r, SH.value)
@@ -283,7 +285,7 @@ def _finding(results: Graph, shapes: Graph, r: Node, focus: str | None) -> Findi
     constraint = results.value(r, SH.sourceConstraint)
     th, en = default_message(shapes, shape, component, path, value)
     messages = _messages(results, shapes, r, (constraint, shape))
-    return Finding(
+    return ValidationResult(
         severity=_severity(results, shapes, r, constraint),
         message_th=messages.get("th") or th,
         message_en=messages.get("en") or messages.get(None) or en,
