@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -116,8 +117,6 @@ def _stays_here(scope: Scope, body: bytes) -> bool:
     """A POST to ``/sparql`` that is a query (or a request this process refuses just as well)."""
     headers = dict(scope["headers"])
     content_type = headers.get(b"content-type", b"").decode("latin-1") or None
-    from urllib.parse import parse_qsl
-
     params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     try:
         parsed = parse_request(scope["method"], params, content_type, body)

@@ -49,8 +49,10 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.supervisors import Multiprocess
 
 from lcgraph.api.runtime import is_remote
 from lcgraph.api.snapshots import Snapshots
@@ -139,8 +141,6 @@ class BoundedHttpTools(HttpToolsProtocol):
 
 def log_config(level: str) -> dict[str, Any]:
     """Logging of every lcgraph process: uvicorn's default, plus lcgraph's loggers on stderr."""
-    from uvicorn.config import LOGGING_CONFIG
-
     config = {**LOGGING_CONFIG, "handlers": dict(LOGGING_CONFIG["handlers"])}
     config["formatters"] = {
         **LOGGING_CONFIG["formatters"],
@@ -348,7 +348,6 @@ def public_socket(host: str, port: int) -> socket.socket:
 
 def run_query_processes(grace: float, level: str, fd: int) -> None:
     """The supervisor child: uvicorn's multi-process mode over the query app."""
-    from uvicorn.supervisors import Multiprocess
 
     settings = Settings.from_env()
     config = uvicorn.Config(

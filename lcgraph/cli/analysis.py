@@ -33,7 +33,7 @@ class OutputFormat(StrEnum):
 
 
 def _print_table(report: GapReport, console: Console, lang: str, limit: int) -> None:
-    from lcgraph.analysis.report_files import SEVERITY_TH
+    from lcgraph.analysis.report_files import SEVERITY_TH  # matplotlib: see `gaps` below
 
     s = report.summary()
     console.print(

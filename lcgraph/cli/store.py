@@ -7,6 +7,7 @@ For data stewards and researchers. ``register(app)`` adds them to the
 from __future__ import annotations
 
 import getpass
+import json
 import shlex
 import sys
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import pyoxigraph as ox
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
@@ -30,9 +32,13 @@ from lcgraph.cli.common import (
     open_for_writing,
     stop_server_first,
 )
+from lcgraph.ingest.templates import TEMPLATES
 from lcgraph.namespaces import PREFIXES
+from lcgraph.publish import exports
+from lcgraph.publish.privacy import QueryRefused
 from lcgraph.store import LoadError, LoadResult, Repository, UnknownFormat, by_name, for_path, format_names
-from lcgraph.validation.guarded import WriteResult
+from lcgraph.validation.bulk_load import load_checked
+from lcgraph.validation.guarded import ValidationFailed, WriteResult, forced_load_record
 
 
 def _progress() -> Progress:
@@ -138,12 +144,8 @@ def load(
     A file that would break a shape is refused with the report (exit code 1);
     a file that cannot be read is refused with its line and column (exit code 2).
     """
-    from lcgraph.validation.guarded import ValidationFailed, forced_load_record
-
     sheets = [p for p in files if p.suffix.lower() in (".csv", ".xlsx", ".xls", ".tsv")]
     if sheets:
-        from lcgraph.ingest.templates import TEMPLATES
-
         fail(
             f"{sheets[0]}: the extension says a spreadsheet, not RDF; `lcgraph load` reads RDF files. "
             f"To bring in a filled-in template use `lcgraph import TEMPLATE {sheets[0]}` (TEMPLATE: "
@@ -175,8 +177,6 @@ def _load_checked(
     ds: Repository, path: Path, *, graph: str | None, fmt: str | None, agent: str
 ) -> WriteResult:
     """A validated load, with a progress bar for the big files that are staged on disk."""
-    from lcgraph.validation.bulk_load import load_checked
-
     size = path.stat().st_size if path.is_file() else None
     with _progress() as bar:
         task = bar.add_task(path.name, total=size)
@@ -237,8 +237,6 @@ def query(
     ] = "table",
 ) -> None:
     """Run a SPARQL query against the store (default graph = union of all graphs)."""
-    import pyoxigraph as ox
-
     text = _query_text(sparql, file)
     ds = open_for_reading(data)
     try:
@@ -277,7 +275,6 @@ def _query_text(sparql: str | None, file: Path | None) -> str:
 
 
 def _short(term: object) -> str:
-    import pyoxigraph as ox
 
     if isinstance(term, ox.NamedNode):
         for prefix, ns in PREFIXES.items():
@@ -290,7 +287,6 @@ def _short(term: object) -> str:
 
 
 def _print_table(result: object) -> None:
-    import pyoxigraph as ox
 
     if isinstance(result, ox.QueryBoolean):
         console.print("true" if bool(result) else "false")
@@ -330,9 +326,6 @@ def export(
     Personal data (the lcg:private graph) is left out unless --include-private
     is given. A slice names one city, partner, graph or class.
     """
-    from lcgraph.publish import exports
-    from lcgraph.publish.privacy import QueryRefused
-
     ds = open_for_reading(data)
     try:
         fmt = by_name(format)
@@ -353,8 +346,6 @@ def stats(
     ds = open_for_reading(data)
     info = ds.stats()
     if json_output:
-        import json
-
         console.print_json(json.dumps(info))
         return
     graphs = Table("graph", "triples", title=f"{info['quads']:,} quads in {ds.path}")
@@ -369,7 +360,6 @@ def stats(
 
 
 def _short_iri(iri: str) -> str:
-    import pyoxigraph as ox
 
     return _short(ox.NamedNode(iri))
 

@@ -16,7 +16,11 @@ Ctrl-C leaves the store as it was (tests/test_store.py checks each).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gzip
 import io
+import os
 import re
 import shutil
 import tempfile
@@ -220,10 +224,6 @@ def _parsed(source: Any, fmt: Format, target: ox.NamedNode, base_iri: str | None
 
 def _exchange(a: Path, b: Path) -> None:
     """Swap two directories: in one step where the kernel can (Linux ``renameat2``), else in two renames."""
-    import ctypes
-    import ctypes.util
-    import os
-
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         at_fdcwd, rename_exchange = -100, 2
@@ -714,8 +714,6 @@ class OxigraphRepository:
 
     @staticmethod
     def _read_all(p: Path, progress: ProgressCallback | None) -> bytes:
-        import gzip
-
         opener = gzip.open if p.suffix.lower() == ".gz" else open
         try:
             with opener(p, "rb") as fh:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lcgraph.store.dataset import OxigraphRepository
 from lcgraph.store.repository import Repository
 
 
@@ -25,13 +26,11 @@ def open_repository(spec: str | Path, settings: Any = None) -> Repository:
     Raises :class:`~lcgraph.store.repository.StoreUnavailable` (a remote store that
     does not answer or refuses the credentials) or ``ValueError`` (a bad spec).
     """
-    from lcgraph.store.dataset import OxigraphRepository
-
     text = str(spec).strip()
     if text == "memory:":
         return OxigraphRepository.memory()
     if text.startswith("sparql:"):
-        from lcgraph.store.sparql import SparqlRepository
+        from lcgraph.store.sparql import SparqlRepository  # httpx: only for a remote store
 
         defaults: dict[str, Any] = {}
         if settings is not None:

@@ -38,6 +38,7 @@ transaction (Oxigraph server does).
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import random
 import re
@@ -57,6 +58,7 @@ from lcgraph.namespaces import GRAPH_PRIVATE
 from lcgraph.store.dataset import (
     LoadError,
     LoadResult,
+    OxigraphRepository,
     _graph_node,
     _load_error,
     _parsed,
@@ -1043,8 +1045,6 @@ class SparqlRepository:
             raise LoadError("no such file" if not p.exists() else "is a directory, not a file", source=source)
         if p.stat().st_size == 0:
             raise LoadError("the file is empty: there is nothing to load", source=source)
-        import gzip
-
         opener = gzip.open if p.suffix.lower() == ".gz" else open
         try:
             with opener(p, "rb") as fh:
@@ -1100,8 +1100,6 @@ class SparqlRepository:
 
     def scratch_copy(self) -> Any:
         """An embedded in-memory copy of the whole dataset, for dry runs."""
-        from lcgraph.store.dataset import OxigraphRepository
-
         copy = OxigraphRepository.memory()
         copy.apply(add=list(self.quads()), create=[ox.NamedNode(g) for g in self.graphs()])
         return copy

@@ -81,6 +81,7 @@ from lcgraph.validation.guarded import (
     _lock,
     _normalise,
     default_shapes,
+    load_file,
 )
 from lcgraph.validation.report import REPORT_CAP, ValidationReport, report_from_results
 from lcgraph.validation.shapes import ShapeSet
@@ -494,8 +495,6 @@ def load_checked(
     (``phase`` and ``progress`` report on it). Returns a
     :class:`~lcgraph.validation.guarded.WriteResult`; raises as the two routes do.
     """
-    from lcgraph.validation.guarded import load_file
-
     if not path.is_file() or path.stat().st_size < staged_load_min_bytes():
         return load_file(ds, path, graph=graph, format=format, agent=agent)
     return load_validated(ds, path, graph=graph, format=format, agent=agent, phase=phase, progress=progress)
