@@ -25,7 +25,7 @@ from starlette.responses import Response, StreamingResponse
 from lcgraph.api import streaming
 from lcgraph.api.auth import WRITE, Principal, caller, requires
 from lcgraph.api.errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
-from lcgraph.api.negotiation import DATASET_FORMATS, GRAPH_FORMATS, MediaFormat, negotiate
+from lcgraph.api.negotiation import DATASET_FORMATS, GRAPH_FORMATS, negotiate
 from lcgraph.api.protocol_request import check_iri, media_type_of
 from lcgraph.api.protocol_writes import (
     Part,
@@ -163,7 +163,7 @@ def _check_private(rt: ServiceRuntime, principal: Principal, target: Target) -> 
 
 
 def _dump(
-    rt: ServiceRuntime, target: Target, fmt: MediaFormat, hidden: tuple[str, ...]
+    rt: ServiceRuntime, target: Target, fmt: Format, hidden: tuple[str, ...]
 ) -> Callable[[Writable], None]:
     repo = rt.dataset
     prefixes = PREFIXES if fmt.key in ("turtle", "trig", "n3") else None

@@ -42,7 +42,7 @@ from lcgraph.api.negotiation import (
     RDF_XML,
     TRIG,
     TURTLE,
-    MediaFormat,
+    Format,
     negotiate,
 )
 from lcgraph.api.runtime import runtime
@@ -107,7 +107,7 @@ def _cache_headers(etag: str, private: bool, vary: str = "Accept") -> dict[str, 
     }
 
 
-def _alternates(request: Request, formats: tuple[MediaFormat, ...]) -> list[tuple[str, str, str]]:
+def _alternates(request: Request, formats: tuple[Format, ...]) -> list[tuple[str, str, str]]:
     base = str(request.url.replace(query=""))
     return [(f.key, f.media_type, f"{base}?format={f.key}") for f in formats if f is not HTML]
 
@@ -116,7 +116,7 @@ def _link_header(alternates: list[tuple[str, str, str]]) -> str:
     return ", ".join(f'<{url}>; rel="alternate"; type="{media}"' for _, media, url in alternates)
 
 
-def _negotiate(request: Request, formats: tuple[MediaFormat, ...], what: str) -> MediaFormat:
+def _negotiate(request: Request, formats: tuple[Format, ...], what: str) -> Format:
     return negotiate(request.headers.get("accept"), formats, request.query_params.get("format"), what=what)
 
 
@@ -181,7 +181,7 @@ def _resource(request: Request, iri: str) -> Response:
     return Response(desc.serialize(fmt.rdf_format), media_type=fmt.content_type, headers=headers)
 
 
-def _not_found(request: Request, iri: str, fmt: MediaFormat) -> Response:
+def _not_found(request: Request, iri: str, fmt: Format) -> Response:
     message = (
         f"the published dataset has nothing about <{iri}>; search by name at /search?q=…, "
         "or see /catalog for what is published"
@@ -221,7 +221,7 @@ def ontology(request: Request) -> Response:
     return Response(out, media_type=fmt.content_type, headers=headers)
 
 
-def _ontology_bytes(ds: Repository, graph_iri: str, fmt: MediaFormat) -> bytes:
+def _ontology_bytes(ds: Repository, graph_iri: str, fmt: Format) -> bytes:
     buffer = io.BytesIO()
     ds.dump(buffer, by_name(fmt.key), graph=graph_iri, prefixes=PREFIXES)
     return buffer.getvalue()

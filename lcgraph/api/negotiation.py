@@ -36,9 +36,6 @@ from lcgraph.store.formats import (
     Format,
 )
 
-#: What a route offers is a list of entries of the one format table (:mod:`lcgraph.store.formats`).
-MediaFormat = Format
-
 __all__ = [
     "DATASET_FORMATS",
     "GRAPH_FORMATS",
@@ -57,7 +54,7 @@ __all__ = [
     "SPARQL_XML",
     "TRIG",
     "TURTLE",
-    "MediaFormat",
+    "Format",
     "choose",
     "named",
     "negotiate",
@@ -78,7 +75,7 @@ REPORT_FORMATS: tuple[Format, ...] = (JSON, TURTLE, JSON_LD)
 _KNOWN: tuple[Format, ...] = (*RESULTS_FORMATS, *RDF_FORMATS)
 
 
-def by_format_parameter(value: str, offered: Sequence[MediaFormat]) -> MediaFormat | None:
+def by_format_parameter(value: str, offered: Sequence[Format]) -> Format | None:
     """The offered format a ``format=`` value names (short name or media type), if any."""
     for fmt in offered:
         if value.strip().lower() in fmt.all_names:
@@ -89,9 +86,7 @@ def by_format_parameter(value: str, offered: Sequence[MediaFormat]) -> MediaForm
     return None
 
 
-def choose(
-    accept: str | None, offered: Sequence[MediaFormat], format_param: str | None = None
-) -> MediaFormat | None:
+def choose(accept: str | None, offered: Sequence[Format], format_param: str | None = None) -> Format | None:
     """The best offered format for this client, or ``None`` if it accepts none.
 
     ``format=`` wins over ``Accept`` when it names a format on offer; one that
@@ -107,7 +102,7 @@ def choose(
         if by_format_parameter(format_param, _KNOWN) is None:
             return None  # names no format at all (format=docx): nothing to fall back on
     ranges = parse_accept(accept)
-    best: MediaFormat | None = None
+    best: Format | None = None
     best_q = 0.0
     for fmt in offered:
         q = quality(ranges, fmt.media_type, fmt.also)
@@ -118,11 +113,11 @@ def choose(
 
 def negotiate(
     accept: str | None,
-    offered: Sequence[MediaFormat],
+    offered: Sequence[Format],
     format_param: str | None = None,
     *,
     what: str = "this answer",
-) -> MediaFormat:
+) -> Format:
     """Like :func:`choose`, but a client that accepts nothing on offer gets a 406."""
     fmt = choose(accept, offered, format_param)
     if fmt is None and format_param and by_format_parameter(format_param, _KNOWN) is not None:
@@ -134,7 +129,7 @@ def negotiate(
     return fmt
 
 
-def not_acceptable_message(offered: Sequence[MediaFormat], what: str, format_param: str | None) -> str:
+def not_acceptable_message(offered: Sequence[Format], what: str, format_param: str | None) -> str:
     asked = f"format={format_param!r}" if format_param else "the Accept header"
     names = ", ".join(f"{f.media_type} (format={f.key})" for f in offered)
     return f"{asked} allows none of the formats available for {what}: {names}"

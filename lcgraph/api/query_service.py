@@ -53,7 +53,7 @@ from lcgraph.api.errors import (
 from lcgraph.api.negotiation import (
     GRAPH_FORMATS,
     RESULTS_FORMATS,
-    MediaFormat,
+    Format,
     choose,
     not_acceptable_message,
 )
@@ -85,8 +85,8 @@ class QueryJob:
     may_read_private: bool
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
-    results_format: MediaFormat | None = RESULTS_FORMATS[0]
-    graph_format: MediaFormat | None = GRAPH_FORMATS[0]
+    results_format: Format | None = RESULTS_FORMATS[0]
+    graph_format: Format | None = GRAPH_FORMATS[0]
     format_param: str | None = None
     base_iri: str | None = None
     substitutions: tuple[tuple[str, Term], ...] = ()
@@ -212,9 +212,7 @@ def dataset_clause(query: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
 # -- jobs ---------------------------------------------------------------------------
 
 
-def _choose_formats(
-    accept: str | None, format_param: str | None
-) -> tuple[MediaFormat | None, MediaFormat | None]:
+def _choose_formats(accept: str | None, format_param: str | None) -> tuple[Format | None, Format | None]:
     return choose(accept, RESULTS_FORMATS, format_param), choose(accept, GRAPH_FORMATS, format_param)
 
 
@@ -317,7 +315,7 @@ class _Limited:
         return None  # the sink hands on whole chunks by itself
 
 
-def evaluate(view: ReadView, job: QueryJob, sink: Any, on_format: Callable[[MediaFormat], None]) -> None:
+def evaluate(view: ReadView, job: QueryJob, sink: Any, on_format: Callable[[Format], None]) -> None:
     """Evaluate ``job`` on ``view`` and let the engine serialise into ``sink`` (raises :class:`ApiError`).
 
     ``on_format`` learns the answer's format before the first byte is written.
@@ -387,7 +385,7 @@ async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | N
     deadline = loop.time() + job.timeout
 
     def work(sink: streaming.ThreadStream) -> None:
-        def on_format(fmt: MediaFormat) -> None:
+        def on_format(fmt: Format) -> None:
             sink.info = fmt
 
         evaluate(view, job, sink, on_format)
@@ -401,7 +399,7 @@ async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | N
             while held < HOLD_BACK:
                 chunk = await stream.get()
                 if chunk is None:
-                    fmt: MediaFormat = stream.info
+                    fmt: Format = stream.info
                     return Response(b"".join(parts), media_type=fmt.content_type, headers=_headers(job))
                 parts.append(chunk)
                 held += len(chunk)

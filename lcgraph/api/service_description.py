@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from lcgraph.api.negotiation import GRAPH_FORMATS, RESULTS_FORMATS, MediaFormat
+from lcgraph.api.negotiation import GRAPH_FORMATS, RESULTS_FORMATS, Format
 from lcgraph.namespaces import DCT, LC, PREFIXES
 from lcgraph.store import Repository
 
@@ -59,7 +59,7 @@ def describe(
     ]
     if writable:
         triples.append(ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
-    formats: list[MediaFormat] = [*RESULTS_FORMATS, *GRAPH_FORMATS]
+    formats: list[Format] = [*RESULTS_FORMATS, *GRAPH_FORMATS]
     for fmt in formats:
         triples.append(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(fmt.iri)))
     for fmt in GRAPH_FORMATS:
@@ -108,7 +108,7 @@ def describe(
     return triples
 
 
-def serialize(triples: list[ox.Triple], fmt: MediaFormat) -> bytes:
+def serialize(triples: list[ox.Triple], fmt: Format) -> bytes:
     """The description in ``fmt``, written by the engine."""
     assert isinstance(fmt.engine, ox.RdfFormat)
     prefixes = (
