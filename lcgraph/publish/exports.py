@@ -35,6 +35,7 @@ from lcgraph.namespaces import LC, LCG, LCID, ORG, PREFIXES, SCHEMA
 from lcgraph.personal import PersonalFilter
 from lcgraph.publish.privacy import check_graph_readable, readable_graphs
 from lcgraph.store import Format, Repository, by_name
+from lcgraph.store.formats import engine_sink
 
 log = logging.getLogger("lcgraph.publish")
 
@@ -259,8 +260,7 @@ def _serialize(
 ) -> None:
     quads = iter_quads(ds, sl, may_read_private=may_read_private)
     prefixes = dict(PREFIXES) if fmt.name in ("turtle", "trig", "rdfxml", "n3") else None
-    # pyoxigraph's stubs ask for IO[bytes]; it only calls write(), which GzipFile has.
-    out: IO[bytes] = output  # type: ignore[assignment]
+    out = engine_sink(output)  # a GzipFile too: the engine only calls write()
     if fmt.is_dataset:
         ox.serialize(quads, out, format=fmt.rdf_format, prefixes=prefixes)
     else:

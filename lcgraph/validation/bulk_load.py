@@ -55,6 +55,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -100,6 +101,17 @@ def side_copy() -> bool:
 
 
 Phase = Callable[[str, int | None], None]
+
+
+@dataclass
+class _Loaded:
+    """What a bulk load told its afterword: the quads read and the graphs written (and the change's IRI)."""
+
+    iri: str = ""
+    count: int = 0
+    graphs: list[str] = field(default_factory=list)
+
+
 """Told when a new phase starts: its name and its size in bytes (or ``None``)."""
 
 
@@ -285,13 +297,13 @@ def load_validated(
                     f.source = str(p)
                 raise ValidationFailed(report)
             tell("writing", None)
-            written: dict[str, object] = {}
+            written = _Loaded(iri=f"{LCID}change/{_uuid()}")
 
             def record(count: int, graphs_written: list[str]) -> list[ox.Quad]:
                 # The history record goes into the same bulk load as the data: both or neither.
-                written.update(iri=f"{LCID}change/{_uuid()}", added=count, graphs=graphs_written)
+                written.count, written.graphs = count, graphs_written
                 return _history_quads(
-                    str(written["iri"]),
+                    written.iri,
                     (count, 0),
                     f"file {p.name}",
                     agent,
@@ -312,9 +324,7 @@ def load_validated(
                     p, graph=graph, format=format, base_iri=p.resolve().as_uri(), bulk=True, afterword=record
                 )
             staging.close()
-            change_iri = str(written["iri"])
-            added = int(written["added"])  # type: ignore[call-overload]
-            graphs = list(written["graphs"])  # type: ignore[call-overload]
+            change_iri, added, graphs = written.iri, written.count, list(written.graphs)
             ds.flush()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -346,10 +356,10 @@ def _load_side_copy(
         copy = ds.side_copy()
         try:
             tell("reading", p.stat().st_size if p.is_file() else None)
-            loaded: dict[str, object] = {}
+            loaded = _Loaded()
 
             def counted(count: int, graphs_written: list[str]) -> list[ox.Quad]:
-                loaded.update(count=count, graphs=graphs_written)
+                loaded.count, loaded.graphs = count, graphs_written
                 return []
 
             copy.load_path(
@@ -375,8 +385,8 @@ def _load_side_copy(
                     f.source = str(p)
                 raise ValidationFailed(report)
             tell("writing", None)
-            added = int(loaded["count"])  # type: ignore[call-overload]
-            graphs = sorted(set(loaded["graphs"]) | ({PRIVATE_GRAPH} if moved else set()))  # type: ignore[call-overload]
+            added = loaded.count
+            graphs = sorted(set(loaded.graphs) | ({PRIVATE_GRAPH} if moved else set()))
             change_iri = f"{LCID}change/{_uuid()}"
             copy.apply(
                 _history_quads(change_iri, (added, 0), f"file {p.name}", agent, False, graphs, None, None)
