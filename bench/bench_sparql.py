@@ -233,6 +233,8 @@ async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     headers = {
         k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
     }
+    if status in (204, 304) or status < 200:
+        return status, b""  # no body, whatever the headers say (RFC 9112 §6.3)
     if "content-length" in headers:
         return status, await reader.readexactly(int(headers["content-length"]))
     if headers.get("transfer-encoding", "").lower() == "chunked":
