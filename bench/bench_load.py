@@ -23,10 +23,21 @@ at each phase start) beside one `oxigraph load` of the same file.
 
 ``BENCH_NATIONAL=1`` also loads the national file (`--cities 1000 --profile
 benchmark`, ~8.7M triples) once, validated, and prints time and peak RSS.
+
+``BENCH_LOAD_BAD=1`` instead shows refusals at scale, each run once beside
+`oxigraph load` of the good file: the file with one invalid entity appended
+at its end, and the file with ``BENCH_BAD_MANY`` (default 50,000) invalid
+entities appended (two broken rules each, so 100,000 results). For each it
+checks the exit code (1), that the report names the last entity (or is
+capped and summarised) and that the store's quads are unchanged (count and
+SHA-256 of the sorted N-Quads), and prints wall, CPU, peak RSS and the size
+of the report. With ``BENCH_NATIONAL=1`` the national file too (one bad last
+entity, and `oxigraph load` of it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -143,8 +154,92 @@ def phases(data: Path, template: Path, tmp: Path) -> None:
     print(f"{'process total':16} {total:>7.1f}s {total / peer.seconds:>6.2f}x  (load average {load:.1f})")
 
 
+def _store_state(store: Path) -> tuple[int, str]:
+    """The store's named-graph quad count and the SHA-256 of its sorted N-Quads."""
+    from lcgraph.store import Dataset
+
+    ds = Dataset.open_read_only(store)
+    lines = sorted(str(q).encode() for q in ds.quads())
+    del ds
+    digest = hashlib.sha256(b"\n".join(lines)).hexdigest()
+    return len(lines), digest
+
+
+def _bad_many(count: int) -> bytes:
+    """``count`` learning spaces with neither city nor space type: two Violations each."""
+    return "".join(
+        f"<https://w3id.org/lcgraph/id/space/bench-bad-{i}> {BAD_TAIL.split(' ', 1)[1]}" for i in range(count)
+    ).encode()
+
+
+def _refusal(name: str, data: Path, tail: bytes, template: Path, tmp: Path, expect: str) -> None:
+    """One refused load of ``data`` + ``tail`` into a fresh store, checked and measured."""
+    bad = tmp / f"{name}.nt"
+    with open(bad, "wb") as out, open(data, "rb") as src:
+        shutil.copyfileobj(src, out)
+        out.write(tail)
+    lines = sum(1 for _ in bad.open("rb"))
+    store = _fresh(template, tmp / f"store-{name}")
+    before = _store_state(store)
+    load = os.getloadavg()[0]
+    sample = run_measured([VENV_BIN / "lcgraph", "load", "--data", store, bad], ok_codes=(0, 1, 2))
+    after = _store_state(store)
+    side = store.parent / f"{store.name}.scratch"
+    leftovers = list(side.iterdir()) if side.exists() else []
+    text = sample.stderr
+    checks = {
+        "exit code 1": sample.rc == 1,
+        f"report names {expect}": expect in text,
+        "quads unchanged": after == before,
+        "no side copy left": not leftovers,
+    }
+    size = bad.stat().st_size / 1e6
+    print(f"\n== refused: {name} ({lines:,} triples, {size:.0f} MB, load average {load:.1f})")
+    print(
+        f"wall {sample.seconds:.1f} s, CPU {sample.cpu_seconds:.1f} s, peak RSS {sample.peak_rss_mb:.0f} MB, "
+        f"exit {sample.rc}, report {len(text.encode()):,} bytes on stderr"
+    )
+    print(f"store before: {before[0]:,} quads, sha256 {before[1][:16]}; after: {after[0]:,}, {after[1][:16]}")
+    for what, ok in checks.items():
+        print(f"  {'ok  ' if ok else 'FAIL'} {what}")
+    head = [line for line in text.splitlines() if line.strip()]
+    print("  report head: " + "\n  ".join(head[:3]))
+    summary = [line for line in head if line.lstrip().startswith(tuple("0123456789"))]
+    if summary:
+        print("  summary lines:\n  " + "\n  ".join(summary[:6]))
+    bad.unlink()
+    shutil.rmtree(store)
+
+
+def bad_inputs(data: Path, template: Path, tmp: Path) -> None:
+    """Refusals at scale (``BENCH_LOAD_BAD=1``): see the module doc."""
+    peer = run_measured([VENV_BIN / "oxigraph", "load", "--location", tmp / "ox", "--file", data])
+    shutil.rmtree(tmp / "ox")
+    print(
+        f"peer: `oxigraph load` {data.name}: wall {peer.seconds:.1f} s, CPU {peer.cpu_seconds:.1f} s, "
+        f"peak RSS {peer.peak_rss_mb:.0f} MB"
+    )
+    last = "https://w3id.org/lcgraph/id/space/bench-last"
+    _refusal(f"{data.stem}-last-bad", data, BAD_TAIL.encode(), template, tmp, last)
+    many = int(os.environ.get("BENCH_BAD_MANY", "50000"))
+    _refusal(f"{data.stem}-{many}-bad", data, _bad_many(many), template, tmp, "summary")
+    if os.environ.get("BENCH_NATIONAL") == "1":
+        national = _national()
+        peer = run_measured([VENV_BIN / "oxigraph", "load", "--location", tmp / "oxn", "--file", national])
+        shutil.rmtree(tmp / "oxn")
+        print(
+            f"\npeer: `oxigraph load` {national.name}: wall {peer.seconds:.1f} s, "
+            f"CPU {peer.cpu_seconds:.1f} s, peak RSS {peer.peak_rss_mb:.0f} MB"
+        )
+        _refusal(f"{national.stem}-last-bad", national, BAD_TAIL.encode(), template, tmp, last)
+
+
 def main() -> None:
     data = generated_file(CITIES, fmt="nt")
+    if os.environ.get("BENCH_LOAD_BAD") == "1":
+        with tempfile.TemporaryDirectory(dir=OUT_DIR) as tmp_name:
+            bad_inputs(data, _template(Path(tmp_name)), Path(tmp_name))
+        return
     if os.environ.get("BENCH_LOAD_PHASES") == "1":
         with tempfile.TemporaryDirectory(dir=OUT_DIR) as tmp_name:
             phases(data, _template(Path(tmp_name)), Path(tmp_name))

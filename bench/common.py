@@ -40,6 +40,8 @@ class Sample:
     seconds: float
     peak_rss_mb: float
     cpu_seconds: float = 0.0
+    rc: int = 0
+    stderr: str = ""
 
 
 def run_measured(
@@ -59,7 +61,7 @@ def run_measured(
     info = json.loads(proc.stdout.strip().splitlines()[-1])
     if info["rc"] not in ok_codes:
         raise RuntimeError(f"{cmd[0]} failed with exit code {info['rc']}: {proc.stderr[-2000:]}")
-    return Sample(info["seconds"], info["peak_rss_mb"], info["cpu_seconds"])
+    return Sample(info["seconds"], info["peak_rss_mb"], info["cpu_seconds"], info["rc"], proc.stderr)
 
 
 def baseline_checkout() -> Path | None:
