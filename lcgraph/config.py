@@ -58,10 +58,12 @@ class Settings(BaseSettings):
     cache_bytes: int = 32 * 1024 * 1024  # per process, for derived figures keyed by digests
     # Validation (lcgraph/validation/): the SHACL engine (turbo: pyshacl-turbo; pyshacl: the reference),
     # the size from which `lcgraph load` stages a file, and whether a local store takes a staged file
-    # in a side copy that is swapped in (else a staging store and a second bulk load).
+    # in a side copy that is swapped in (else a staging store and a second bulk load), and how many
+    # focus nodes of a side copy are validated at a time (0: all in one piece).
     shacl_engine: str = "turbo"
     staged_load_min_bytes: int = 8 * 1024 * 1024
     staged_side_copy: bool = True
+    staged_batch_nodes: int = Field(default=20_000, ge=0)
     # The DCAT/VoID description (lcgraph/publish/catalog.py): the data's licence and publisher (IRIs).
     data_license: str = "https://creativecommons.org/licenses/by/4.0/"
     publisher: str | None = None

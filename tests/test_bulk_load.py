@@ -41,10 +41,15 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["side-copy", "staging"])
+@pytest.fixture(params=["side-copy", "side-copy-whole", "side-copy-batches-of-7", "staging"])
 def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both routes of a staged load: a side copy swapped in, or a staging store and a second load."""
-    monkeypatch.setenv("LCGRAPH_STAGED_SIDE_COPY", "1" if request.param == "side-copy" else "0")
+    """The routes of a staged load: a side copy swapped in (validated in batches of the default size,
+    whole, or in batches of 7 focus nodes), or a staging store and a second load."""
+    monkeypatch.setenv("LCGRAPH_STAGED_SIDE_COPY", "0" if request.param == "staging" else "1")
+    if request.param == "side-copy-whole":
+        monkeypatch.setenv("LCGRAPH_STAGED_BATCH_NODES", "0")
+    elif request.param == "side-copy-batches-of-7":
+        monkeypatch.setenv("LCGRAPH_STAGED_BATCH_NODES", "7")
     return str(request.param)
 
 
@@ -139,7 +144,7 @@ def test_a_syntax_error_names_its_line_and_writes_nothing(ds: Dataset, tmp_path:
     assert no_side_copies(ds)
 
 
-@pytest.mark.parametrize("how", ["side-copy", "side-copy-file", "staging"])
+@pytest.mark.parametrize("how", ["side-copy", "side-copy-file", "side-copy-batches", "staging"])
 @pytest.mark.parametrize("name", ["bad-ecology.ttl", "bad-agents.ttl", "bad-collaboration.ttl", "valid.ttl"])
 def test_staged_validation_equals_incremental(tmp_path: Path, name: str, how: str) -> None:
     ds = base_dataset(str(tmp_path / "store"))
@@ -149,14 +154,18 @@ def test_staged_validation_equals_incremental(tmp_path: Path, name: str, how: st
     if how.startswith("side-copy"):
         copy = ds.side_copy()
         file = None
-        if how == "side-copy-file":  # the engine reads the N-Triples file beside the store
+        if how != "side-copy":  # the engine reads the N-Triples file beside the store, or batches
             file = tmp_path / "change.nt"
             triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
             file.write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
             copy.load_path(file, bulk=True)
         else:
             copy.apply(quads)
-        staged = validate_side_copy(default_shapes(), ds, copy, file=file)
+        if how == "side-copy-batches" and file is not None:
+            nodes = bulk_load.FileNodes.read(file)
+            staged = bulk_load.validate_side_copy_batches(default_shapes(), ds, copy, nodes, batch=2)
+        else:
+            staged = validate_side_copy(default_shapes(), ds, copy, file=file)
         copy.close()
         assert no_side_copies(ds)
     else:
@@ -174,6 +183,64 @@ def test_staged_validation_equals_incremental(tmp_path: Path, name: str, how: st
     assert key(staged) == key(incremental)
     assert staged.count("Violation") == incremental.count("Violation")
     assert (name == "valid.ttl") == staged.conforms
+
+
+def _result_keys(report: object) -> list[tuple[str, ...]]:
+    return sorted(
+        tuple(str(x) for x in (f.focus_node, f.path, f.severity, f.constraint, f.shape, f.message_en, f.value))
+        for f in report.findings  # type: ignore[attr-defined]
+    )
+
+
+@pytest.mark.parametrize("engine", ["turbo", "pyshacl"])
+def test_batches_equal_whole_validation_of_a_broken_file(
+    ds: Dataset, synthetic: Path, tmp_path: Path, engine: str
+) -> None:
+    # Every 23rd statement of a generated city dropped (names, types of linked nodes, cities,
+    # coordinates...) and a few broken entities added: results of many shapes, some about nodes
+    # whose neighbours (their city, space, organiser) fall in other batches of 5.
+    lines = synthetic.read_bytes().splitlines(keepends=True)
+    kept = [line for i, line in enumerate(lines) if i % 23 != 11]
+    bad = tmp_path / "broken.nt"
+    bad.write_bytes(b"".join(kept) + _space_lines("orphan", city=False) + _space_lines("far", city=True))
+    copy = ds.side_copy()
+    copy.load_path(bad, bulk=True)
+    shapes = default_shapes()
+    # The whole copy by the fast engine (the engine tests tie it to pyshacl); batches by both.
+    whole = validate_side_copy(shapes, ds, copy, cap=100_000)
+    nodes = bulk_load.FileNodes.read(bad)
+    batched = bulk_load.validate_side_copy_batches(
+        shapes, ds, copy, nodes, batch=5, cap=100_000, engine=engine
+    )
+    copy.close()
+    assert whole.count("Violation") > 20
+    assert len({f.shape for f in whole.findings}) >= 4
+    assert _result_keys(batched) == _result_keys(whole)
+    assert [batched.count(s) for s in ("Violation", "Warning", "Info")] == [
+        whole.count(s) for s in ("Violation", "Warning", "Info")
+    ]
+    assert no_side_copies(ds)
+
+
+def test_batched_reports_are_capped_and_summarised_like_whole_ones(ds: Dataset, tmp_path: Path) -> None:
+    bad = tmp_path / "many.nt"
+    bad.write_bytes(b"".join(_space_lines(f"s{i}", city=i % 3 == 0) for i in range(120)))
+    copy = ds.side_copy()
+    copy.load_path(bad, bulk=True)
+    shapes = default_shapes()
+    whole = validate_side_copy(shapes, ds, copy, cap=30)
+    batched = bulk_load.validate_side_copy_batches(
+        shapes, ds, copy, bulk_load.FileNodes.read(bad), batch=11, cap=30
+    )
+    copy.close()
+    assert batched.truncated and len(batched.findings) == 30
+    assert [f.to_json() for f in batched.findings] == [f.to_json() for f in whole.findings]
+    assert batched.to_json()["violations"] == whole.to_json()["violations"]
+
+    def groups(r: object) -> set[tuple[object, ...]]:
+        return {(g["count"], g["severity"], g["shape"], g["path"]) for g in r.summary}  # type: ignore[attr-defined]
+
+    assert groups(batched) == groups(whole)
 
 
 def test_blank_labels_shared_with_the_store_are_found(tmp_path: Path) -> None:

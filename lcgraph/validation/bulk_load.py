@@ -49,14 +49,16 @@ sequence path ending at a new node) is not reported. None of the shapes in
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -71,9 +73,11 @@ from lcgraph.validation.engine import (
     engine_name,
     run_pyshacl,
     run_turbo,
+    to_rdflib,
     triples_graph,
     union_graph,
     union_ntriples,
+    validate_triples,
 )
 from lcgraph.validation.guarded import (
     ValidationFailed,
@@ -84,14 +88,35 @@ from lcgraph.validation.guarded import (
     default_shapes,
     load_file,
 )
-from lcgraph.validation.report import REPORT_CAP, ValidationReport, report_from_results
+from lcgraph.validation.incremental import Targets, collect_reach
+from lcgraph.validation.report import (
+    REPORT_CAP,
+    SEVERITIES,
+    ValidationReport,
+    ValidationResult,
+    report_from_results,
+    term_text,
+)
 from lcgraph.validation.shapes import ShapeSet
+from lcgraph.validation.view import ChangeView, Term, Triple
+
+# Quads per call of the engine's bulk loader into a scratch store (side copy, staging): its memory
+# follows this, not the file (1.17M triples: peak 2,016 MB in one call, 877 MB in calls of 500,000).
+LOAD_CHUNK = 500_000
+# IRIs per VALUES block when reading a batch's triples.
+_VALUES = 2_000
 
 
 def staged_load_min_bytes() -> int:
     """`lcgraph load` stages files at least this big (``LCGRAPH_STAGED_LOAD_MIN_BYTES``); smaller ones
     go through the guarded write path."""
     return Settings.from_env().staged_load_min_bytes
+
+
+def staged_batch_nodes() -> int:
+    """How many focus nodes of a side copy are validated at a time (``LCGRAPH_STAGED_BATCH_NODES``; 0: all
+    at once, the engine reading the whole store and file)."""
+    return Settings.from_env().staged_batch_nodes
 
 
 def side_copy() -> bool:
@@ -285,7 +310,13 @@ def load_validated(
         tell("reading", p.stat().st_size if p.is_file() else None)
         staging = Dataset.open(scratch / "store")
         staging.load_path(
-            p, graph=graph, format=format, progress=progress, base_iri=p.resolve().as_uri(), bulk=True
+            p,
+            graph=graph,
+            format=format,
+            progress=progress,
+            base_iri=p.resolve().as_uri(),
+            bulk=True,
+            chunk=LOAD_CHUNK,
         )
         with _lock:
             tell("normalising", None)
@@ -370,15 +401,23 @@ def _load_side_copy(
                 base_iri=p.resolve().as_uri(),
                 bulk=True,
                 afterword=counted,
+                chunk=LOAD_CHUNK,
             )
             tell("normalising", None)
             fixed, moved = _fix_staged(ds, copy) if _may_need_fixing(ds, p, fmt_name) else (0, 0)
             # An N-Triples file the loader took as it is: the engine reads the file itself beside the
             # store (dumping the copy would decode every statement back out of the database).
             as_is = fmt_name == "ntriples" and p.suffix.lower() != ".gz" and not fixed + moved
-            report = validate_side_copy(
-                shapes or default_shapes(), ds, copy, cap=cap, phase=tell, file=p if as_is else None
-            )
+            batch = staged_batch_nodes()
+            if batch:
+                nodes = FileNodes.read(p, format, fixed=bool(fixed))
+                report = validate_side_copy_batches(
+                    shapes or default_shapes(), ds, copy, nodes, batch=batch, cap=cap, phase=tell
+                )
+            else:
+                report = validate_side_copy(
+                    shapes or default_shapes(), ds, copy, cap=cap, phase=tell, file=p if as_is else None
+                )
             if not report.conforms:
                 _lines_of(p, fmt_name, report)
                 for f in report.findings:
@@ -483,6 +522,244 @@ def _changed_by_file(store: Repository, copy: Repository) -> Callable[[str], boo
         return seen[text]
 
     return test
+
+
+# -- batch-wise validation of a side copy ------------------------------------------------------
+
+
+@dataclass
+class FileNodes:
+    """The IRIs a file names as subject or object, in the order it first names them."""
+
+    order: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: Path, format: str | None = None, *, fixed: bool = False) -> FileNodes:
+        """Parse the file again (the engine's parser, nothing kept but the IRIs).
+
+        ``fixed``: ``http://schema.org/`` IRIs were rewritten in the copy; both forms are kept.
+        """
+        fmt = for_path(path, format)
+        order: dict[str, int] = {}
+        old, new = str(SCHEMA_HTTP), "https://schema.org/"
+        fh = cast(IO[bytes], gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb"))
+        with fh:
+            for item in ox.parse(fh, format=fmt.rdf_format, base_iri=path.resolve().as_uri()):
+                for term in (item.subject, item.object):
+                    if isinstance(term, ox.NamedNode) and term.value not in order:
+                        order[term.value] = len(order)
+                        if fixed and term.value.startswith(old):
+                            order.setdefault(new + term.value[len(old) :], len(order))
+        return cls(order)
+
+    def position(self, node: Term) -> int:
+        return (
+            self.order.get(node.value, len(self.order)) if isinstance(node, ox.NamedNode) else len(self.order)
+        )
+
+
+class _BatchView(ChangeView):
+    """The copy as it is, for walking one batch's reach (no change: a read-only stand-in).
+
+    Each node's triples are read once. The batch's focus nodes, then the IRIs
+    their triples point at, are read by one query per block of IRIs, which
+    the engine writes out as N-Triples and the parser reads back: cheaper
+    than a lookup per node, which stays for whatever else the walk reaches.
+    """
+
+    def __init__(self, repo: Repository, nodes: Iterable[Term]) -> None:
+        super().__init__(repo)
+        self._subjects: dict[Term, list[Triple]] = {}
+        self._patterns: dict[tuple[Term | None, Term | None], list[Triple]] = {}
+        first = self._read_subjects(nodes)
+        self._read_subjects({t[2] for t in first if isinstance(t[2], ox.NamedNode)})
+
+    def _read_subjects(self, nodes: Iterable[Term]) -> list[Triple]:
+        wanted = [n for n in nodes if isinstance(n, ox.NamedNode) and n not in self._subjects]
+        read: list[Triple] = []
+        for i in range(0, len(wanted), _VALUES):
+            part = wanted[i : i + _VALUES]
+            for n in part:
+                self._subjects[n] = []
+            values = " ".join(str(n) for n in part)
+            answer = self.repo.query(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}",
+                include_private=True,
+            )
+            if not isinstance(answer, ox.QueryTriples):
+                raise TypeError("a CONSTRUCT query answered without triples")
+            text = answer.serialize(format=ox.RdfFormat.N_TRIPLES)
+            for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES):
+                triple = statement(t)
+                self._subjects[triple[0]].append(triple)
+                read.append(triple)
+        return read
+
+    def triples(self, s: Term | None, p: Term | None, o: Term | None) -> Iterator[Triple]:
+        if s is not None:
+            found = self._subjects.get(s)
+            if found is None:
+                found = self._subjects[s] = list(dict.fromkeys(statement(q) for q in self.repo.quads(s)))
+            return iter([t for t in found if (p is None or t[1] == p) and (o is None or t[2] == o)])
+        key = (p, o)
+        found = self._patterns.get(key)
+        if found is None:
+            found = self._patterns[key] = list(
+                dict.fromkeys(statement(q) for q in self.repo.quads(None, p, o))
+            )
+        return iter(found)
+
+
+def _focus_of_file(
+    shapes: ShapeSet, store: Repository, copy: Repository, nodes: FileNodes
+) -> dict[Term, set[int]]:
+    """The copy's focus nodes the file changed -> indexes of the shapes that target them.
+
+    The same nodes whole validation of the copy keeps results about
+    (:func:`validate_side_copy`): targets the file names (or its blank nodes)
+    about which the copy says more than the store.
+    """
+    targets = Targets(ChangeView(copy))
+    changed = _changed_by_file(store, copy)
+    verdict: dict[Term, bool] = {}
+
+    def wanted(node: Term) -> bool:
+        known = verdict.get(node)
+        if known is None:
+            if isinstance(node, ox.NamedNode) and node.value not in nodes.order:
+                known = False
+            elif isinstance(node, ox.Literal):
+                known = True  # as whole validation keeps them
+            elif (
+                next(iter(store.quads(node)), None) is None
+                and next(iter(store.quads(object=node)), None) is None
+            ):
+                known = True  # new to the store: the file's
+            else:
+                known = changed(term_text(to_rdflib(node)))
+            verdict[node] = known
+        return known
+
+    focus: dict[Term, set[int]] = {}
+    for i, shape in enumerate(shapes.shapes):
+        queries = []
+        if shape.classes:
+            classes = " ".join(str(c) for c in targets.classes(shape.classes))
+            queries.append(f"SELECT DISTINCT ?f WHERE {{ VALUES ?c {{ {classes} }} ?f a ?c }}")
+        queries += [
+            f"SELECT DISTINCT ?f WHERE {{ ?f {ox.NamedNode(p)} ?v }}" for p in sorted(shape.subjects_of)
+        ]
+        queries += [
+            f"SELECT DISTINCT ?f WHERE {{ ?v {ox.NamedNode(p)} ?f }}" for p in sorted(shape.objects_of)
+        ]
+        found: list[Term] = list(shape.nodes)
+        for q in queries:
+            answer = copy.query(q, include_private=True)
+            if not isinstance(answer, ox.QuerySolutions):
+                raise TypeError("a SELECT query answered without solutions")
+            found.extend(row["f"] for row in answer)
+        for node in found:
+            if wanted(node):
+                focus.setdefault(node, set()).add(i)
+    return focus
+
+
+def validate_side_copy_batches(
+    shapes: ShapeSet,
+    store: Repository,
+    copy: Repository,
+    nodes: FileNodes,
+    *,
+    batch: int,
+    cap: int = REPORT_CAP,
+    phase: Phase | None = None,
+    engine: str | None = None,
+) -> ValidationReport:
+    """:func:`validate_side_copy`, ``batch`` focus nodes at a time: memory follows the batch.
+
+    The focus nodes (the copy's targets the file changed) are taken in the
+    order the file names them. For each batch, the triples their shapes can
+    read (the shapes' reach, as incremental validation walks it: paths,
+    ``sh:node``/``sh:class`` links, SPARQL constraint patterns) are read from
+    the copy and handed to the SHACL engine with those shapes; results about
+    the batch's nodes are kept, counted and summarised, and the rest is let
+    go before the next batch. A result depends only on triples in its focus
+    node's reach, so this equals validating the copy whole
+    (``tests/test_bulk_load.py`` compares the two).
+    """
+    started = time.perf_counter()
+    tell = phase or (lambda _name, _size: None)
+    tell("handing over", None)
+    focus = _focus_of_file(shapes, store, copy, nodes)
+    order = sorted(focus, key=lambda n: (nodes.position(n), str(n)))
+    tell("validating", None)
+    merged = _MergedReport(cap)
+    for start in range(0, len(order), batch):
+        part = order[start : start + batch]
+        by_shape: dict[int, set[Term]] = {}
+        for n in part:
+            for i in focus[n]:
+                by_shape.setdefault(i, set()).add(n)
+        reach = collect_reach(shapes, _BatchView(copy, part), by_shape)
+        results = validate_triples(reach, shapes, [shapes.shapes[i] for i in sorted(by_shape)], engine=engine)
+        del reach
+        keep = {term_text(to_rdflib(n)) for n in part}
+        merged.add(report_from_results(results, shapes.graph, keep=keep.__contains__, cap=cap))
+    tell("reporting", None)
+    report = merged.report()
+    report.mode = "staged"
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _MergedReport:
+    """Batch reports added up: at most ``cap`` results listed, every one counted and summarised."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.findings: list[ValidationResult] = []
+        self.totals = dict.fromkeys(SEVERITIES, 0)
+        self.groups: dict[tuple[str, ...], dict[str, Any]] = {}
+        self.focus_nodes = 0
+
+    def add(self, part: ValidationReport) -> None:
+        for s in SEVERITIES:
+            self.totals[s] += part.count(s)
+        self.focus_nodes += part.focus_nodes
+        if part.truncated:
+            entries = [dict(g) for g in part.summary]
+        else:
+            entries = [
+                {
+                    "count": 1,
+                    "severity": f.severity,
+                    "shape": f.shape,
+                    "constraint": f.constraint,
+                    "path": f.path,
+                    "message": {"th": f.message_th, "en": f.message_en},
+                    "example": f.focus_node,
+                }
+                for f in part.findings
+            ]
+        for entry in entries:
+            key = tuple(str(entry.get(k)) for k in ("severity", "shape", "constraint", "path"))
+            held = self.groups.get(key)
+            if held is None:
+                self.groups[key] = entry
+            else:
+                held["count"] += entry["count"]
+        self.findings = sorted(
+            [*self.findings, *part.findings],
+            key=lambda f: (SEVERITIES.index(f.severity), f.focus_node or "", f.path or ""),
+        )[: self.cap]
+
+    def report(self) -> ValidationReport:
+        report = ValidationReport(mode="staged", focus_nodes=self.focus_nodes)
+        report.findings = list(self.findings)
+        if sum(self.totals.values()) > self.cap:
+            report.totals = dict(self.totals)
+            report.summary = sorted(self.groups.values(), key=lambda g: -int(g["count"]))
+        return report
 
 
 def _uuid() -> str:
