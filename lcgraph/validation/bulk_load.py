@@ -542,9 +542,9 @@ class FileNodes:
         fmt = for_path(path, format)
         order: dict[str, int] = {}
         old, new = str(SCHEMA_HTTP), "https://schema.org/"
-        fh = cast(IO[bytes], gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb"))
-        with fh:
-            for item in ox.parse(fh, format=fmt.rdf_format, base_iri=path.resolve().as_uri()):
+        with gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb") as fh:
+            source = cast(IO[bytes], fh)
+            for item in ox.parse(source, format=fmt.rdf_format, base_iri=path.resolve().as_uri()):
                 for term in (item.subject, item.object):
                     if isinstance(term, ox.NamedNode) and term.value not in order:
                         order[term.value] = len(order)
