@@ -9,17 +9,20 @@ On a local store (:func:`_load_side_copy`), the file is loaded once:
 
 1. a *side copy* of the store is made beside it (hard links, instant:
    :meth:`~lcgraph.store.dataset.OxigraphRepository.side_copy`) and the
-   engine's bulk loader reads the file into it (a syntax error names its line
-   and column; the store is not touched);
+   engine's bulk loader reads the file into it, :data:`LOAD_CHUNK` quads per
+   call (a syntax error names its line and column; the store is not touched);
 2. personal statements (PDPA) are moved to ``lcg:private`` and
    ``http://schema.org/`` IRIs become ``https://schema.org/`` in the copy,
    as the guarded path does for small writes (skipped when a byte search
    shows an N-Triples/N-Quads file holds neither);
 3. the SHACL engine validates the copy, the store *as it would be after the
-   load* (for an N-Triples file taken as it is: the store's dump and the
-   file's own text). Results about nodes the file added nothing about are
-   about data already there and are left out, as incremental validation
-   leaves them out;
+   load*, in batches of focus nodes (:func:`validate_side_copy_batches`:
+   each batch with the triples its shapes can read), or whole when
+   ``LCGRAPH_STAGED_BATCH_NODES=0`` (:func:`validate_side_copy`; for an
+   N-Triples file taken as it is: the store's dump and the file's own
+   text). Results about nodes the file added nothing about are about data
+   already there and are left out, as incremental validation leaves them
+   out;
 4. no Violation: the change-set is recorded in the copy and the copy
    replaces the store in one directory swap
    (:meth:`~lcgraph.store.dataset.OxigraphRepository.take_over`). A
@@ -36,9 +39,10 @@ and summarised per shape, rule and message), so a file that breaks 100,000
 rules gives a short answer. For N-Triples and N-Quads files each listed
 result carries the line of the first statement about its focus node.
 
-Memory: no Python quads are made, but the SHACL engine reads the store and
-the file into its own memory, so memory grows with the data rather than
-with a batch size; the engine's validation dominates the time
+Memory: in batches it follows the batch size (and the bulk loader's
+chunk), besides the IRIs the file names and the focus nodes, which are
+kept to order and choose the batches; whole, the SHACL engine holds the
+store and the file. The engine's validation dominates the time
 (``BENCH_LOAD_PHASES=1 python -m bench load``; ``bench/RESULTS.md``).
 
 Known limit: a node already in the store and not named in the file whose
