@@ -187,7 +187,9 @@ def test_staged_validation_equals_incremental(tmp_path: Path, name: str, how: st
 
 def _result_keys(report: object) -> list[tuple[str, ...]]:
     return sorted(
-        tuple(str(x) for x in (f.focus_node, f.path, f.severity, f.constraint, f.shape, f.message_en, f.value))
+        tuple(
+            str(x) for x in (f.focus_node, f.path, f.severity, f.constraint, f.shape, f.message_en, f.value)
+        )
         for f in report.findings  # type: ignore[attr-defined]
     )
 
@@ -241,6 +243,36 @@ def test_batched_reports_are_capped_and_summarised_like_whole_ones(ds: Dataset, 
         return {(g["count"], g["severity"], g["shape"], g["path"]) for g in r.summary}  # type: ignore[attr-defined]
 
     assert groups(batched) == groups(whole)
+
+
+def test_a_bulk_load_in_chunks_writes_what_one_piece_writes(tmp_path: Path, synthetic: Path) -> None:
+    whole, chunked = Dataset.open(tmp_path / "whole"), Dataset.open(tmp_path / "chunked")
+    whole.load_path(synthetic, graph=f"{ID}graph/g", bulk=True)
+    chunked.load_path(synthetic, graph=f"{ID}graph/g", bulk=True, chunk=101)
+
+    def named(ds: Dataset) -> list[bytes]:  # blank nodes get fresh labels at each load
+        return [line for line in dump(ds).splitlines() if b"_:" not in line]
+
+    assert named(chunked) == named(whole) and len(chunked._store) == len(whole._store)
+    broken = tmp_path / "broken.nt"
+    broken.write_bytes(b"".join(_space_lines(f"s{i}", city=True) for i in range(10)) + b"<http://x/a> .\n")
+    with pytest.raises(LoadError) as info:
+        Dataset.open(tmp_path / "scratch").load_path(broken, bulk=True, chunk=7)
+    assert info.value.line == 41  # past several chunks
+
+
+def test_file_nodes_are_the_iris_a_file_names_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "f.nt"
+    path.write_bytes(
+        b'<http://x/b> <http://x/p> <http://x/a> .\n<http://x/a> <http://x/p> "lit" .\n'
+        b"_:n <http://x/p> <http://schema.org/Thing> .\n"
+    )
+    nodes = bulk_load.FileNodes.read(path)
+    assert list(nodes.order) == ["http://x/b", "http://x/a", "http://schema.org/Thing"]
+    fixed = bulk_load.FileNodes.read(path, fixed=True)
+    assert "https://schema.org/Thing" in fixed.order
+    assert nodes.position(ox.NamedNode("http://x/a")) == 1
+    assert nodes.position(ox.BlankNode("n")) == len(nodes.order)
 
 
 def test_blank_labels_shared_with_the_store_are_found(tmp_path: Path) -> None:

@@ -656,7 +656,10 @@ def _focus_of_file(
         queries += [
             f"SELECT DISTINCT ?f WHERE {{ ?v {ox.NamedNode(p)} ?f }}" for p in sorted(shape.objects_of)
         ]
-        found: list[Term] = list(shape.nodes)
+        for node in shape.nodes:  # sh:targetNode: kept as whole validation keeps them
+            if isinstance(node, ox.Literal) or changed(term_text(to_rdflib(node))):
+                focus.setdefault(node, set()).add(i)
+        found: list[Term] = []
         for q in queries:
             answer = copy.query(q, include_private=True)
             if not isinstance(answer, ox.QuerySolutions):
