@@ -550,9 +550,11 @@ class OxigraphRepository:
         ``clear`` empties graphs and keeps them, ``drop`` removes them,
         ``create`` makes empty ones (graphs exist apart from their triples, as
         SPARQL Update says). Removals happen first, then graph operations, then
-        additions. Everything but blank-node quads goes in one engine
-        transaction; blank-node quads are written with their own identities
-        (SPARQL text would mint new blank nodes) right after it, in one more.
+        additions. A change that only adds goes in as quads, in one engine
+        transaction (``extend``), blank nodes included. Otherwise everything
+        but blank-node quads goes in one SPARQL update; blank-node quads are
+        written with their own identities (SPARQL text would mint new blank
+        nodes) right after it, in one more transaction.
         Callers validate first (the guarded write path). With
         ``expect_version``, nothing is written if another commit came first
         (:class:`~lcgraph.store.repository.ConcurrentChange`).
@@ -576,6 +578,11 @@ class OxigraphRepository:
         if not (add or remove or clear or drop or create):
             return False
         add = [stored(q) for q in add]
+        if not (remove or clear or drop or create):
+            # Only additions (a new import, a write of new entities): the quads go in as they are, in
+            # one engine transaction (``extend``), blank nodes included; no update text to write and parse.
+            self._store.extend(add + [_merged(q) for q in add if _public(q)])
+            return True
         remove = [stored(q) for q in remove]
         ops: list[str] = []
         plain_remove = [q for q in remove if not _has_blank(q)]
