@@ -218,13 +218,21 @@ class _Builder:
         # Per column key: its letter and header (for the origin of each triple); predicates made once.
         self._where: dict[str | None, tuple[str | None, str | None]] = {}
         self._predicates: dict[str, ox.NamedNode] = {}
+        self._row: list[object] | None = None
+        self._values: dict[str, object] = {}
 
     def cell(self, cells: list[object], key: str) -> object:
-        i = self.positions.get(key)
-        if i is None or i >= len(cells):
-            return None
-        value = cells[i]
-        return None if value is None or (isinstance(value, str) and not value.strip()) else value
+        """The row's value in the column ``key`` (``None`` if empty); a row's cells are read once."""
+        if cells is not self._row:
+            self._row = cells
+            self._values = {
+                k: v
+                for k, i in self.positions.items()
+                if i < len(cells)
+                and (v := cells[i]) is not None
+                and not (isinstance(v, str) and not v.strip())
+            }
+        return self._values.get(key)
 
     def error(self, row: int, key: str | None, th: str, en: str, value: object = None) -> None:
         i = self.positions.get(key) if key else None
@@ -250,7 +258,10 @@ class _Builder:
         o: ox.NamedNode | ox.Literal,
         private: bool = False,
     ) -> None:
-        self.quads.append(ox.Quad(s, self._predicate(p), o, self.private if private else self.graph))
+        predicate = self._predicates.get(p)
+        if predicate is None:
+            predicate = self._predicates[p] = ox.NamedNode(p)
+        self.quads.append(ox.Quad(s, predicate, o, self.private if private else self.graph))
         where = self._where.get(key)
         if where is None:
             i = self.positions.get(key) if key else None
@@ -262,12 +273,6 @@ class _Builder:
         subject = s.value
         self.origin.setdefault((subject, p), (row, *where))
         self.origin.setdefault((subject, None), (row, None, None))
-
-    def _predicate(self, iri: str) -> ox.NamedNode:
-        node = self._predicates.get(iri)
-        if node is None:
-            node = self._predicates[iri] = ox.NamedNode(iri)
-        return node
 
     def row(self, number: int, cells: list[object]) -> None:
         missing = [

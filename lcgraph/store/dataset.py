@@ -587,9 +587,17 @@ class OxigraphRepository:
         ops: list[str] = []
         plain_remove = [q for q in remove if not _has_blank(q)]
         blank_remove = [q for q in remove if _has_blank(q)]
+        plain_add = [q for q in add if not _has_blank(q)]
+        # A triple moved from one public graph to another (importing a sheet again) stays in the
+        # merge: it is neither unlinked nor copied again. Not when graphs are emptied as well (the
+        # graph-wide unlink below could take it out of the merge).
+        moved: set[ox.Triple] = set()
+        if not (clear or drop):
+            readded = {q.triple for q in plain_add if _public(q)}
+            moved = {t for q in plain_remove if _public(q) and (t := q.triple) in readded}
         if plain_remove:
             ops.append("DELETE DATA {\n" + _data_block(plain_remove) + "\n}")
-            public = [q for q in plain_remove if _public(q)]
+            public = [q for q in plain_remove if _public(q) and q.triple not in moved]
             if public:
                 ops.append(_unlink_from_merge(public))
         for g in clear:
@@ -601,10 +609,9 @@ class OxigraphRepository:
                 ops.append(_unlink_graph_from_merge(g))
             ops.append(f"DROP SILENT GRAPH {g}")
         ops.extend(f"CREATE SILENT GRAPH {g}" for g in create)
-        plain_add = [q for q in add if not _has_blank(q)]
         blank_add = [q for q in add if _has_blank(q)]
         if plain_add:
-            copies = [_merged(q) for q in plain_add if _public(q)]
+            copies = [_merged(q) for q in plain_add if _public(q) and q.triple not in moved]
             ops.append("INSERT DATA {\n" + _data_block(plain_add + copies) + "\n}")
         if ops:
             self._store.update(" ;\n".join(ops))
