@@ -23,6 +23,26 @@ __all__ = ["ChangeView", "StoreProbe", "Term", "Triple"]
 Triple = Statement
 
 
+_PLAIN = frozenset(
+    {"http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+)
+
+
+def as_stored(quads: set[ox.Quad]) -> set[ox.Quad]:
+    """The quads as the store will hold them: typed literals in the engine's canonical form.
+
+    The engine keeps numbers, dates, booleans… as values, so ``"50.0"^^xsd:decimal``
+    is read back as ``"50"^^xsd:decimal``; what is validated must be what will be read.
+    The typed literals pass once through an in-memory store.
+    """
+    typed = [q for q in quads if isinstance(o := q.object, ox.Literal) and o.datatype.value not in _PLAIN]
+    if not typed:
+        return quads
+    scratch = ox.Store()
+    scratch.extend(typed)
+    return (quads - set(typed)) | set(scratch)
+
+
 class StoreProbe:
     """Which nodes the store holds at all (asked once per node, for the whole write).
 
@@ -86,7 +106,7 @@ class ChangeView:
         self.repo = repo
         self.probe = probe if probe is not None and probe.repo is repo else StoreProbe(repo)
         self._skip: set[object] = set(hidden)
-        self.add = set(add)
+        self.add = as_stored(set(add))
         self.remove = set(remove)
         # Each quad read as a triple once (reading a quad's terms makes new Python objects).
         self.added: list[Triple] = [statement(q) for q in self.add]
@@ -105,6 +125,9 @@ class ChangeView:
         # that links to the same city, space or concept); the store does not change meanwhile.
         self._stored: dict[tuple[Term, Term | None, Term | None], list[Triple]] = {}
         self._out: dict[tuple[Term, Term], list[Triple]] = {}
+        self._about: dict[Term, dict[Term, list[Triple]] | None] = {}
+        self._about_set: dict[Term, set[Triple]] = {}
+        self._asked: dict[Term, int] = {}
         self._into: dict[tuple[Term, Term], list[Triple]] = {}
 
     def _index(self) -> tuple[dict[Term, set[Triple]], ...]:
@@ -163,11 +186,43 @@ class ChangeView:
         key = (s, p)
         found = self._out.get(key)
         if found is None:
-            if self.probe.has_subject(s):
-                found = list(self.triples(s, p, None))
-            else:
+            if not self.probe.has_subject(s):
                 found = list(self._by_sp.get(key, ()))
+            else:
+                # The first predicate asked of a stored node is read alone (links such as a city are
+                # asked for their type only); from the second on, everything about it at once.
+                asked = self._asked[s] = self._asked.get(s, 0) + 1
+                described = self._described(s) if asked > 1 else None
+                if described is None:
+                    found = list(self.triples(s, p, None))
+                else:
+                    found = list(described.get(p, ()))
+                    found += [t for t in self._by_sp.get(key, ()) if t not in self._stored_set(s)]
             self._out[key] = found
+        return found
+
+    def _described(self, s: Term) -> dict[Term, list[Triple]] | None:
+        """What the store says about ``s``, by predicate, read in one lookup (``None``: too much).
+
+        The shapes ask a stored entity for many of its predicates; one read of
+        all its statements costs about what one read of a single predicate does.
+        """
+        if s in self._about:
+            return self._about[s]
+        by_p: dict[Term, list[Triple]] | None = defaultdict(list)
+        for n, t in enumerate(self._from_store(s, None, None, set())):
+            if n >= _DESCRIBE_LIMIT:
+                by_p = None
+                break
+            by_p[t[1]].append(t)  # type: ignore[index]
+        self._about[s] = by_p
+        return by_p
+
+    def _stored_set(self, s: Term) -> set[Triple]:
+        found = self._about_set.get(s)
+        if found is None:
+            described = self._about.get(s) or {}
+            found = self._about_set[s] = {t for ts in described.values() for t in ts}
         return found
 
     def out_of(self, nodes: Iterable[Term], p: Term) -> list[Triple]:
@@ -226,6 +281,9 @@ class ChangeView:
         for t in self.removed:
             yield t, False
 
+
+# Stored entities with more statements than this are read predicate by predicate.
+_DESCRIBE_LIMIT = 256
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _RDF_TYPE = ox.NamedNode(RDF_TYPE)
