@@ -228,7 +228,8 @@ class Lookups:
         pending = self._pending.get(kind)
         if pending:
             for iri, labels in pending:
-                for label in [*labels] or [None]:
+                choices: list[str | None] = [*labels] or [None]
+                for label in choices:
                     self._add_entity(table, kind, iri, label)
             pending.clear()
         return table

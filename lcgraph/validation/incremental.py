@@ -166,22 +166,27 @@ class _Changed:
         self.by_pred: dict[str, list[Triple]] = defaultdict(list)
         for t in self.everything:
             self.by_pred[t[1].value].append(t)
-        self.subjects = {t[0] for t in self.everything}
-        self.objects = {t[2] for t in self.everything}
+        self.subjects: set[Term] = {t[0] for t in self.everything}
+        self.objects: set[Term] = {t[2] for t in self.everything}
         self.touched = self.subjects | self.objects
         self._ends: dict[tuple[str | None, bool], set[Term]] = {}
+        # Class -> subjects of the changed rdf:type triples naming it.
+        self.typed: dict[Term, set[Term]] = defaultdict(set)
+        for t in self.by_pred.get(_TYPE.value, ()):
+            self.typed[t[2]].add(t[0])
 
     def ends(self, predicate: str | None, inverse: bool) -> set[Term]:
         """Subjects (objects if ``inverse``) of the changed triples with ``predicate`` (any if ``None``)."""
         key = (predicate, inverse)
-        found = self._ends.get(key)
-        if found is None:
-            if predicate is None:
-                found = self.objects if inverse else self.subjects
-            else:
-                i = 2 if inverse else 0
-                found = {t[i] for t in self.by_pred.get(predicate, ())}
-            self._ends[key] = found
+        known = self._ends.get(key)
+        if known is not None:
+            return known
+        if predicate is None:
+            found = self.objects if inverse else self.subjects
+        else:
+            i = 2 if inverse else 0
+            found = {t[i] for t in self.by_pred.get(predicate, ())}
+        self._ends[key] = found
         return found
 
 
@@ -224,8 +229,8 @@ def _candidates(
 ) -> set[Term]:
     found: set[Term] = set()
     if shape.classes:
-        classes = targets.classes(shape.classes)
-        found.update(t[0] for t in changed.by_pred.get(_TYPE.value, ()) if t[2] in classes)
+        for c in targets.classes(shape.classes):
+            found |= changed.typed.get(c, set())
     for p in shape.subjects_of:
         found |= changed.ends(p, False)
     for p in shape.objects_of:
@@ -250,7 +255,12 @@ def _candidates(
 
 
 def collect_reach(shapes: ShapeSet, view: ChangeView, nodes_by_shape: dict[int, set[Term]]) -> set[Triple]:
-    """Every triple the given shapes can read about the given nodes (after the change)."""
+    """What the given shapes can read about the given nodes (after the change), but the added triples.
+
+    The engine gets every added triple besides (``view.added``, see :func:`validate_change`):
+    more triples of the graph after the change cannot alter a result about these nodes, and
+    the added ones need not be collected one by one.
+    """
     out: set[Triple] = set()
     for index, nodes in nodes_by_shape.items():
         shape = shapes.shapes[index]
@@ -259,9 +269,9 @@ def collect_reach(shapes: ShapeSet, view: ChangeView, nodes_by_shape: dict[int, 
             g.walk(view, out)
         # What makes the nodes targets, so that pyshacl finds them again.
         resources = [n for n in nodes if not isinstance(n, ox.Literal)]
-        out.update(view.out_of(resources, _TYPE))
+        out.update(view.out_of(resources, _TYPE)[1])
         for p in shape.subjects_of:
-            out.update(view.out_of(resources, ox.NamedNode(p)))
+            out.update(view.out_of(resources, ox.NamedNode(p))[1])
         for p in shape.objects_of:
             predicate = ox.NamedNode(p)
             for n in resources:
@@ -297,14 +307,14 @@ def validate_change(
         reach = collect_reach(shapes, view, nodes_by_shape)
         checkpoint()
         use = [shapes.shapes[i] for i in sorted(nodes_by_shape)]
-        results = _run(reach, shapes, use)
+        results = _run([*reach, *view.added], shapes, use)
         keep = {term_text(to_rdflib(n)) for n in affected}
         report.findings = findings_from_results(results, shapes.graph, keep)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _run(triples: set[Triple], shapes: ShapeSet, use: list[TargetedShape]) -> Graph:
+def _run(triples: list[Triple], shapes: ShapeSet, use: list[TargetedShape]) -> Graph:
     """The chosen engine on a small set of triples (see :mod:`lcgraph.validation.engine`).
 
     The fast engine reads N-Triples text, written here straight from the terms (each term's

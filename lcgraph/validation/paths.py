@@ -66,8 +66,8 @@ class Pred(Step):
                 walked += into(n, p)
             out.update(walked)
             return {t[0] for t in walked}
-        walked = view.out_of(nodes, p)
-        out.update(walked)
+        walked, stored = view.out_of(nodes, p)
+        out.update(stored)  # the added triples go to the engine whole (see collect_reach)
         return {t[2] for t in walked}
 
     @cached_property

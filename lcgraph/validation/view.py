@@ -15,32 +15,12 @@ from collections.abc import Iterable, Iterator
 import pyoxigraph as ox
 
 from lcgraph.store.repository import Repository
-from lcgraph.store.typed import Statement, Term, statement
+from lcgraph.store.typed import Statement, Term, as_stored, statement
 
 __all__ = ["ChangeView", "StoreProbe", "Term", "Triple"]
 
 #: What the validation layer reads: plain statements (no RDF 1.2 triple terms; see lcgraph.store.typed).
 Triple = Statement
-
-
-_PLAIN = frozenset(
-    {"http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
-)
-
-
-def as_stored(quads: set[ox.Quad]) -> set[ox.Quad]:
-    """The quads as the store will hold them: typed literals in the engine's canonical form.
-
-    The engine keeps numbers, dates, booleans… as values, so ``"50.0"^^xsd:decimal``
-    is read back as ``"50"^^xsd:decimal``; what is validated must be what will be read.
-    The typed literals pass once through an in-memory store.
-    """
-    typed = [q for q in quads if isinstance(o := q.object, ox.Literal) and o.datatype.value not in _PLAIN]
-    if not typed:
-        return quads
-    scratch = ox.Store()
-    scratch.extend(typed)
-    return (quads - set(typed)) | set(scratch)
 
 
 class StoreProbe:
@@ -58,7 +38,7 @@ class StoreProbe:
         #: The store's version the answers are for (when the probe is kept for a later write).
         self.version = version
         #: node -> whether the store holds it as a subject (for the nodes asked about so far).
-        self.subjects: dict[Term, bool] = {}
+        self.subjects: dict[Term | ox.Triple, bool] = {}
         self._anywhere: dict[Term, bool] = {}
         self._held: set[Term] = set()
 
@@ -66,7 +46,7 @@ class StoreProbe:
         """May a write on ``repo`` at ``version`` reuse these answers?"""
         return self.repo is repo and self.version is not None and self.version == version
 
-    def has_subject(self, node: Term) -> bool:
+    def has_subject(self, node: Term | ox.Triple) -> bool:
         """Is ``node`` the subject of some quad in the store?"""
         known = self.subjects.get(node)
         if known is None:
@@ -113,14 +93,13 @@ class ChangeView:
         self.removed: list[Triple] = [statement(q) for q in self.remove]
         # The added triples by bound predicate and object (walking back from a city to the many new
         # spaces in it) and by bound subject and predicate (walking forward from new entities).
-        by_po: dict[tuple[Term, Term], set[Triple]] = defaultdict(set)
         by_sp: dict[tuple[Term, Term], set[Triple]] = defaultdict(set)
         for t in self.added:
-            s, p, o = t
-            by_po[p, o].add(t)
-            by_sp[s, p].add(t)
-        self._by_po, self._by_sp = by_po, by_sp
-        self._indexes: tuple[dict[Term, set[Triple]], ...] | None = None
+            by_sp[t[0], t[1]].add(t)
+        self._by_sp = by_sp
+        self._p: dict[Term, list[Triple]] | None = None
+        self._po: dict[Term, dict[Term, set[Triple]]] = {}
+        self._nodes: dict[int, dict[Term, list[Triple]]] = {}
         # Store answers to subject-bound patterns (small, and asked again for every focus node
         # that links to the same city, space or concept); the store does not change meanwhile.
         self._stored: dict[tuple[Term, Term | None, Term | None], list[Triple]] = {}
@@ -130,30 +109,43 @@ class ChangeView:
         self._asked: dict[Term, int] = {}
         self._into: dict[tuple[Term, Term], list[Triple]] = {}
 
-    def _index(self) -> tuple[dict[Term, set[Triple]], ...]:
-        """The added triples by subject, by object and by predicate (made when first asked)."""
-        if self._indexes is None:
-            by_s: dict[Term, set[Triple]] = defaultdict(set)
-            by_o: dict[Term, set[Triple]] = defaultdict(set)
-            by_p: dict[Term, set[Triple]] = defaultdict(set)
+    def _by_p(self) -> dict[Term, list[Triple]]:
+        """The added triples by predicate (made when first asked)."""
+        if self._p is None:
+            self._p = defaultdict(list)
             for t in self.added:
-                by_s[t[0]].add(t)
-                by_o[t[2]].add(t)
-                by_p[t[1]].add(t)
-            self._indexes = (by_s, by_o, by_p)
-        return self._indexes
+                self._p[t[1]].append(t)
+        return self._p
+
+    def _po_for(self, p: Term) -> dict[Term, set[Triple]]:
+        """The added triples with predicate ``p`` by object (made when first asked, per predicate)."""
+        found = self._po.get(p)
+        if found is None:
+            found = self._po[p] = defaultdict(set)
+            for t in self._by_p().get(p, ()):
+                found[t[2]].add(t)
+        return found
+
+    def _by_node(self, position: int) -> dict[Term, list[Triple]]:
+        """The added triples by subject (``position`` 0) or by object (2), made when first asked."""
+        found = self._nodes.get(position)
+        if found is None:
+            found = self._nodes[position] = defaultdict(list)
+            for t in self.added:
+                found[t[position]].append(t)
+        return found
 
     def _added(self, s: Term | None, p: Term | None, o: Term | None) -> Iterable[Triple]:
         if s is not None and p is not None:
             pool: Iterable[Triple] = self._by_sp.get((s, p), ())
         elif o is not None and p is not None:
-            return list(self._by_po.get((p, o), ()))
+            return list(self._po_for(p).get(o, ()))
         elif s is not None:
-            pool = self._index()[0].get(s, ())
+            pool = self._by_node(0).get(s, ())
         elif o is not None:
-            pool = self._index()[1].get(o, ())
+            pool = self._by_node(2).get(o, ())
         elif p is not None:
-            pool = self._index()[2].get(p, ())
+            return list(self._by_p().get(p, ()))
         else:
             pool = self.added
         return [
@@ -225,19 +217,26 @@ class ChangeView:
             found = self._about_set[s] = {t for ts in described.values() for t in ts}
         return found
 
-    def out_of(self, nodes: Iterable[Term], p: Term) -> list[Triple]:
-        """The triples ``n p ?o`` after the change, for every ``n`` in ``nodes`` (see :meth:`out`)."""
+    def out_of(self, nodes: Iterable[Term], p: Term) -> tuple[list[Triple], list[Triple]]:
+        """The triples ``n p ?o`` after the change, for every ``n`` in ``nodes`` (see :meth:`out`).
+
+        Returned twice: all of them, and those about nodes the store holds. The others are
+        all added triples, which the validation hands to the engine anyway.
+        """
         walked: list[Triple] = []
+        stored: list[Triple] = []
         subject = self.probe.subjects
         by_sp = self._by_sp
         for n in nodes:
             if subject.get(n) is False:  # a node the store does not hold: only what the change adds
-                found = by_sp.get((n, p))
-                if found:
-                    walked += found
+                added = by_sp.get((n, p))
+                if added:
+                    walked += added
             else:
-                walked += self.out(n, p)
-        return walked
+                found = self.out(n, p)
+                walked += found
+                stored += found
+        return walked, stored
 
     def into(self, o: Term, p: Term) -> list[Triple]:
         """The triples ``?s p o`` after the change (remembered)."""
@@ -247,7 +246,7 @@ class ChangeView:
             if self.probe.holds(o):
                 found = list(self.triples(None, p, o))
             else:
-                found = list(self._by_po.get((p, o), ()))
+                found = list(self._po_for(p).get(o, ()))
             self._into[key] = found
         return found
 
