@@ -8,7 +8,7 @@ removes, we
    added or removed triple (the engine walks the reach backwards, on the
    store as it is now);
 2. collect, from the store as it would be after the change, every triple the
-   shapes of those nodes can read (their reach), into a small rdflib graph;
+   shapes of those nodes can read (their reach), and every added triple;
 3. run the SHACL engine (:mod:`lcgraph.validation.engine`: pyshacl-turbo, or
    pyshacl, the reference) on those triples with only those shapes, and keep
    the results about the affected nodes.
@@ -16,9 +16,13 @@ removes, we
 Why this equals full validation on a store that was valid before: a result
 about node f depends only on triples in f's reach; if no added or removed
 triple lies in it and f's target status did not change, f's result is what
-it was. Changes to the class hierarchy (``rdfs:subClassOf``) re-validate
-every target. ``tests/test_validation_incremental.py`` checks the agreement
-with hypothesis on random changes.
+it was. More triples of the graph after the change (the added ones that lie
+in no affected node's reach) cannot change a result about an affected node.
+Nodes the store does not hold cost no store lookup beyond the first
+(:class:`~lcgraph.validation.view.StoreProbe`). Changes to the class
+hierarchy (``rdfs:subClassOf``) re-validate every target.
+``tests/test_validation_incremental.py`` checks the agreement with
+hypothesis on random changes.
 
 Literals are normalised on the way to rdflib: Oxigraph reports plain strings
 as ``xsd:string``, which rdflib would not equal to ``sh:in`` members written
