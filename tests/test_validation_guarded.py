@@ -18,6 +18,7 @@ from lcgraph.store import Dataset, LoadError
 from lcgraph.store.dataset import UNNAMED
 from lcgraph.validation.guarded import ValidationFailed, apply_change, apply_update, check_change, load_file
 from lcgraph.validation.updates import UpdateEffect, UpdateNotSupported, UpdateSyntaxError, update_change
+from lcgraph.validation.view import StoreProbe
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -326,3 +327,44 @@ def test_blank_node_intervals_are_followed(ds: Dataset, tmp_path: Path) -> None:
     )
     report = check_change(ds, add_quads=[earlier], remove_quads=[end])
     assert ID + "membership/test" in {f.focus_node for f in report.findings if f.severity == "Violation"}
+
+
+def _in_default_graph(ds: Dataset, s: str, p: str) -> list[str]:
+    """The objects of ``s p`` in the merged default graph that queries see."""
+    rows = ds.select(f"SELECT ?o WHERE {{ <{ID}{s}> <{p}> ?o }}")
+    return sorted(r["o"].value for r in rows)
+
+
+def test_a_triple_moved_between_graphs_stays_in_the_default_graph(ds: Dataset) -> None:
+    """Importing a sheet again moves its triples to a new graph; queries keep seeing them, once."""
+    other = ox.NamedNode("https://w3id.org/lcgraph/graph/test-other")
+    first = new_space()
+    apply_change(ds, add_quads=first, source="test")
+    moved = [ox.Quad(q.subject, q.predicate, q.object, other) for q in first]
+    result = apply_change(ds, add_quads=moved, remove_quads=first, source="test")
+    assert (result.added, result.removed) == (5, 5)
+    assert not any(q in ds._store for q in first) and all(q in ds._store for q in moved)
+    assert _in_default_graph(ds, "space/new", LABEL) == ["New space", "พื้นที่ใหม่"]
+    apply_change(ds, remove_quads=moved, source="test")
+    assert _in_default_graph(ds, "space/new", LABEL) == []
+
+
+def test_a_typed_literal_is_reported_as_the_store_will_hold_it(ds: Dataset) -> None:
+    """``"50.0"^^xsd:decimal`` is read back as ``"50"``: the refusal names the value the store would hold."""
+    decimal = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+    bad = quad("city/test-a", LABEL, ox.Literal("50.0", datatype=decimal))
+    before = dump(ds)
+    with pytest.raises(ValidationFailed) as refused:
+        apply_change(ds, add_quads=[bad], source="test")
+    assert dump(ds) == before
+    values = {f.value for f in refused.value.report.findings if f.path == f"<{LABEL}>"}
+    assert values == {"50"}
+
+
+def test_a_probe_of_an_older_store_is_not_trusted(ds: Dataset) -> None:
+    """What the importer asked the store is reused only while the store has not changed since."""
+    probe = StoreProbe(ds, ds.version())
+    assert not probe.has_subject(ox.NamedNode(ID + "space/new"))
+    apply_change(ds, add_quads=new_space(), source="test")
+    again = apply_change(ds, add_quads=new_space(), source="test", probe=probe)
+    assert (again.added, again.change) == (0, None)

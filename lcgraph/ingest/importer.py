@@ -38,6 +38,7 @@ from lcgraph.namespaces import DCT, GRAPH_PRIVATE, LC, LCG, LCID, PROV, RDF, RDF
 from lcgraph.store.repository import Repository
 from lcgraph.validation.guarded import ValidationFailed, agent_iri, apply_change, check_change
 from lcgraph.validation.report import ValidationReport, ValidationResult, input_error
+from lcgraph.validation.view import StoreProbe
 
 IMPORT_GRAPHS = f"{LCG}import/"
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -178,8 +179,11 @@ class _RowError(Exception):
         self.th, self.en = th, en
 
 
+_LIST_SEPARATORS = re.compile(r"[;,|\n]")
+
+
 def _split(value: object) -> list[str]:
-    return [p.strip() for p in re.split(r"[;,|\n]", str(value)) if p.strip()]
+    return [p.strip() for p in _LIST_SEPARATORS.split(str(value)) if p.strip()]
 
 
 def _text(value: object) -> str:
@@ -211,13 +215,24 @@ class _Builder:
         self.origin: dict[tuple[str, str | None], tuple[int, str | None, str | None]] = {}
         self.findings: list[ValidationResult] = []
         self.subjects: dict[str, int] = {}
+        # Per column key: its letter and header (for the origin of each triple); predicates made once.
+        self._where: dict[str | None, tuple[str | None, str | None]] = {}
+        self._predicates: dict[str, ox.NamedNode] = {}
+        self._row: list[object] | None = None
+        self._values: dict[str, object] = {}
 
     def cell(self, cells: list[object], key: str) -> object:
-        i = self.positions.get(key)
-        if i is None or i >= len(cells):
-            return None
-        value = cells[i]
-        return None if value is None or (isinstance(value, str) and not value.strip()) else value
+        """The row's value in the column ``key`` (``None`` if empty); a row's cells are read once."""
+        if cells is not self._row:
+            self._row = cells
+            self._values = {
+                k: v
+                for k, i in self.positions.items()
+                if i < len(cells)
+                and (v := cells[i]) is not None
+                and not (isinstance(v, str) and not v.strip())
+            }
+        return self._values.get(key)
 
     def error(self, row: int, key: str | None, th: str, en: str, value: object = None) -> None:
         i = self.positions.get(key) if key else None
@@ -243,13 +258,21 @@ class _Builder:
         o: ox.NamedNode | ox.Literal,
         private: bool = False,
     ) -> None:
-        self.quads.append(ox.Quad(s, ox.NamedNode(p), o, self.private if private else self.graph))
-        i = self.positions.get(key) if key else None
-        column = self.t.column(key) if key else None
-        self.origin.setdefault(
-            (s.value, p), (row, letter(i) if i is not None else None, column.header if column else None)
-        )
-        self.origin.setdefault((s.value, None), (row, None, None))
+        predicate = self._predicates.get(p)
+        if predicate is None:
+            predicate = self._predicates[p] = ox.NamedNode(p)
+        self.quads.append(ox.Quad(s, predicate, o, self.private if private else self.graph))
+        where = self._where.get(key)
+        if where is None:
+            i = self.positions.get(key) if key else None
+            column = self.t.column(key) if key else None
+            where = self._where[key] = (
+                letter(i) if i is not None else None,
+                column.header if column else None,
+            )
+        subject = s.value
+        self.origin.setdefault((subject, p), (row, *where))
+        self.origin.setdefault((subject, None), (row, None, None))
 
     def row(self, number: int, cells: list[object]) -> None:
         missing = [
@@ -498,12 +521,17 @@ def _provenance(
     ]
 
 
-def _previous(ds: Repository, subjects: list[str], private_predicates: set[str]) -> list[ox.Quad]:
+def _previous(
+    ds: Repository, subjects: list[str], private_predicates: set[str], probe: StoreProbe
+) -> list[ox.Quad]:
     """What earlier imports said about these entities (replaced, never duplicated)."""
     found: list[ox.Quad] = []
     private = str(GRAPH_PRIVATE)
     for s in subjects:
-        for q in ds.quads(ox.NamedNode(s)):
+        node = ox.NamedNode(s)
+        if not probe.has_subject(node):  # a new entity (asked once; the write path asks no more)
+            continue
+        for q in ds.quads(node):
             g = q.graph_name
             if isinstance(g, ox.NamedNode) and (
                 g.value.startswith(IMPORT_GRAPHS)
@@ -623,10 +651,11 @@ def import_bytes(
     if not result.report.conforms:
         return result
     private = {c.predicate for c in template.columns if c.kind == "private" and c.predicate}
-    remove = _previous(ds, result.entities, private)
+    probe = StoreProbe(ds, ds.version())
+    remove = _previous(ds, result.entities, private, probe)
     add = builder.quads + _provenance(graph, activity, template, name, digest, agent, started_at)
     if dry_run:
-        check = check_change(ds, add_quads=add, remove_quads=remove, access=access)
+        check = check_change(ds, add_quads=add, remove_quads=remove, access=access, probe=probe)
         _locate(check.findings, builder.origin, name)
         result.report.extend(check)
         result.graph = graph.value
@@ -642,6 +671,7 @@ def import_bytes(
                 informed_by=activity.value,
                 access=access,
                 private_ok=True,  # the template's own personal columns of the rows' entities
+                probe=probe,
             )
         except ValidationFailed as exc:
             _locate(exc.report.findings, builder.origin, name)

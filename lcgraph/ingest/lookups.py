@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from lcgraph.namespaces import LCID, LCV, sparql_prefixes
@@ -38,8 +39,9 @@ _PROVINCE_WORD_EN = re.compile(r"\s+province$")
 _SEPARATORS = re.compile(r"[\s_\-–.]+")
 
 
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
-    """Case-, space- and dash-insensitive form of a name, for matching."""
+    """Case-, space- and dash-insensitive form of a name, for matching (the cells of a sheet repeat)."""
     text = unicodedata.normalize("NFC", str(text)).strip().lower()
     text = _PROVINCE_WORD_TH.sub("", text)
     text = _PROVINCE_WORD_EN.sub("", text)
@@ -81,6 +83,9 @@ class Lookups:
         self._schemes: dict[str, dict[str, set[str]]] = {}
         self._scheme_labels: dict[str, dict[str, dict]] = {}
         self._entities: dict[str, dict[str, set[str]]] = {}
+        # Rows of this import, per kind, made findable only when a later row looks that kind up.
+        self._pending: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
+        self._remembered: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self._city_province: dict[str, str] | None = None
         self._age_groups: list[AgeGroup] | None = None
 
@@ -210,18 +215,32 @@ class Lookups:
             table[normalise(label)].add(iri)
 
     def remember(self, kind: str, iri: str, labels: list[str]) -> None:
-        """Make a row of this import findable by later rows."""
-        table = self.entities(kind)
-        choices: list[str | None] = [*labels] or [None]
-        for label in choices:
-            self._add_entity(table, kind, iri, label)
+        """Make a row of this import findable by later rows.
+
+        Kept as given until a later row looks up an entity of this kind (a
+        sheet of 10,000 new spaces that no row refers to costs nothing here).
+        """
+        self._pending[kind].append((iri, labels))
+
+    def _rows_of_import(self, kind: str) -> dict[str, set[str]]:
+        """The name table of the rows remembered so far (see :meth:`remember`)."""
+        table = self._remembered[kind]
+        pending = self._pending.get(kind)
+        if pending:
+            for iri, labels in pending:
+                choices: list[str | None] = [*labels] or [None]
+                for label in choices:
+                    self._add_entity(table, kind, iri, label)
+            pending.clear()
+        return table
 
     def entity(self, kinds: tuple[str, ...], text: str) -> str:
         key = text.strip()
+        wanted = normalise(key)
         found: set[str] = set()
         for kind in kinds:
-            table = self.entities(kind)
-            found |= table.get(key, set()) | table.get(normalise(key), set())
+            for table in (self.entities(kind), self._rows_of_import(kind)):
+                found |= table.get(key, set()) | table.get(wanted, set())
         if len(found) == 1:
             return next(iter(found))
         what_th = {"city": "เมือง", "space": "พื้นที่การเรียนรู้", "asset": "ตัวความรู้"}.get(kinds[0], "หน่วยงาน")

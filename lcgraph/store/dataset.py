@@ -551,9 +551,11 @@ class OxigraphRepository:
         ``clear`` empties graphs and keeps them, ``drop`` removes them,
         ``create`` makes empty ones (graphs exist apart from their triples, as
         SPARQL Update says). Removals happen first, then graph operations, then
-        additions. Everything but blank-node quads goes in one engine
-        transaction; blank-node quads are written with their own identities
-        (SPARQL text would mint new blank nodes) right after it, in one more.
+        additions. A change that only adds goes in as quads, in one engine
+        transaction (``extend``), blank nodes included. Otherwise everything
+        but blank-node quads goes in one SPARQL update; blank-node quads are
+        written with their own identities (SPARQL text would mint new blank
+        nodes) right after it, in one more transaction.
         Callers validate first (the guarded write path). With
         ``expect_version``, nothing is written if another commit came first
         (:class:`~lcgraph.store.repository.ConcurrentChange`).
@@ -577,13 +579,26 @@ class OxigraphRepository:
         if not (add or remove or clear or drop or create):
             return False
         add = [stored(q) for q in add]
+        if not (remove or clear or drop or create):
+            # Only additions (a new import, a write of new entities): the quads go in as they are, in
+            # one engine transaction (``extend``), blank nodes included; no update text to write and parse.
+            self._store.extend(add + [_merged(q) for q in add if _public(q)])
+            return True
         remove = [stored(q) for q in remove]
         ops: list[str] = []
         plain_remove = [q for q in remove if not _has_blank(q)]
         blank_remove = [q for q in remove if _has_blank(q)]
+        plain_add = [q for q in add if not _has_blank(q)]
+        # A triple moved from one public graph to another (importing a sheet again) stays in the
+        # merge: it is neither unlinked nor copied again. Not when graphs are emptied as well (the
+        # graph-wide unlink below could take it out of the merge).
+        moved: set[ox.Triple] = set()
+        if not (clear or drop):
+            readded = {q.triple for q in plain_add if _public(q)}
+            moved = {t for q in plain_remove if _public(q) and (t := q.triple) in readded}
         if plain_remove:
             ops.append("DELETE DATA {\n" + _data_block(plain_remove) + "\n}")
-            public = [q for q in plain_remove if _public(q)]
+            public = [q for q in plain_remove if _public(q) and q.triple not in moved]
             if public:
                 ops.append(_unlink_from_merge(public))
         for g in clear:
@@ -595,10 +610,9 @@ class OxigraphRepository:
                 ops.append(_unlink_graph_from_merge(g))
             ops.append(f"DROP SILENT GRAPH {g}")
         ops.extend(f"CREATE SILENT GRAPH {g}" for g in create)
-        plain_add = [q for q in add if not _has_blank(q)]
         blank_add = [q for q in add if _has_blank(q)]
         if plain_add:
-            copies = [_merged(q) for q in plain_add if _public(q)]
+            copies = [_merged(q) for q in plain_add if _public(q) and q.triple not in moved]
             ops.append("INSERT DATA {\n" + _data_block(plain_add + copies) + "\n}")
         if ops:
             self._store.update(" ;\n".join(ops))

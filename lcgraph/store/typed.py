@@ -70,3 +70,24 @@ def statement(quad: ox.Quad | ox.Triple) -> Statement:
             "(lcgraph's shapes describe resources and literals)"
         )
     return s, quad.predicate, o
+
+
+_PLAIN = frozenset(
+    {"http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+)
+
+
+def as_stored(quads: set[ox.Quad]) -> set[ox.Quad]:
+    """The quads as the engine will hold them: typed literals in its canonical form.
+
+    For the validation of a change. The engine keeps numbers, dates, booleans…
+    as values, so ``"50.0"^^xsd:decimal`` is read back as ``"50"^^xsd:decimal``;
+    what is validated must be what will be read. The typed literals pass once
+    through an in-memory store.
+    """
+    typed = [q for q in quads if isinstance(o := q.object, ox.Literal) and o.datatype.value not in _PLAIN]
+    if not typed:
+        return quads
+    scratch = ox.Store()
+    scratch.extend(typed)
+    return (quads - set(typed)) | set(scratch)

@@ -41,9 +41,11 @@ is validated or written; so is a string value that the private graph holds,
 written anywhere public.
 
 What is validated is what is committed: the commit writes the very quads
-that were validated (blank nodes keep their identities). One known limit:
-quads with blank nodes cannot be said in SPARQL text, so they are written in
-a second engine transaction right after the first, and a reader could see
+that were validated (blank nodes keep their identities). A change that only
+adds quads is written as quads in one engine transaction, with its history
+record. One known limit, for changes that also remove: quads with blank
+nodes cannot be said in SPARQL text, so they are written in a second engine
+transaction right after the first, and a reader could see
 the moment between.
 """
 
@@ -73,6 +75,7 @@ from lcgraph.validation.incremental import validate_change
 from lcgraph.validation.report import ValidationReport
 from lcgraph.validation.shapes import DEFAULT_SHAPES_DIR, ShapeSet, load_shapes
 from lcgraph.validation.updates import update_change
+from lcgraph.validation.view import StoreProbe
 
 log = logging.getLogger("lcgraph.writes")
 
@@ -162,15 +165,22 @@ def compute_change(
     clear: Iterable[ox.NamedNode] = (),
     drop: Iterable[ox.NamedNode] = (),
     create: Iterable[ox.NamedNode] = (),
+    probe: StoreProbe | None = None,
 ) -> Change:
-    """Turn requested adds, removes and graph operations into the effective change on the store now."""
+    """Turn requested adds, removes and graph operations into the effective change on the store now.
+
+    ``probe`` (shared with the validation that follows) knows which subjects the store holds: a
+    quad about a subject it has never seen is new without asking for the quad itself.
+    """
+    probe = probe or StoreProbe(ds)
     emptied = {*clear, *drop}
     wanted_add = {_normalise(q) for q in add_quads}
     wanted_remove = {stored(q) for q in remove_quads}
     for g in emptied:
         wanted_remove.update(ds.quads(graph=g))
     wanted_remove = {q for q in wanted_remove if ds.contains(q)}
-    add = {q for q in wanted_add if not ds.contains(q) or q in wanted_remove}
+    has_subject = probe.has_subject
+    add = {q for q in wanted_add if q in wanted_remove or not has_subject(q.subject) or not ds.contains(q)}
     keep = {q for q in add if q in wanted_remove}
     # A quad both removed and added stays, unless its graph is emptied (then it is written back).
     add -= {q for q in keep if q.graph_name not in emptied}
@@ -192,16 +202,22 @@ def check_change(
     remove_quads: Iterable[ox.Quad] = (),
     shapes: ShapeSet | None = None,
     access: Access = SYSTEM,
+    probe: StoreProbe | None = None,
 ) -> ValidationReport:
     """Validate a change without writing it (``lcgraph validate``, ``POST /validate``).
 
     A caller who may not read the private graph is answered from the store
     without it, so the report cannot tell them anything about personal data.
+    ``probe``: what the caller already asked the store about the change's nodes.
     """
-    change = compute_change(ds, add_quads, remove_quads)
+    if probe is None or not probe.usable(ds, ds.version()):
+        probe = StoreProbe(ds)
+    change = compute_change(ds, add_quads, remove_quads, probe=probe)
     checkpoint()
     hidden = () if access.may_read(PRIVATE_GRAPH) else (PRIVATE,)
-    return validate_change(shapes or default_shapes(), ds, change.add, change.remove, hidden=hidden)
+    return validate_change(
+        shapes or default_shapes(), ds, change.add, change.remove, hidden=hidden, probe=probe
+    )
 
 
 def _route_personal(ds: Repository, quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], set[ox.Quad]]:
@@ -260,11 +276,14 @@ def apply_change(
     informed_by: str | None = None,
     access: Access = SYSTEM,
     private_ok: bool = False,
+    probe: StoreProbe | None = None,
 ) -> WriteResult:
     """Validate and commit a change (see the module docstring for the contract).
 
     ``private_ok``: the caller (the importer) replaces the personal statements of the
     entities it writes, so a write token may change the private graph for it.
+    ``probe``: what the caller already asked the store about the change's nodes (the
+    importer's); it is used only if the store has not changed since.
     """
     started = time.perf_counter()
     with _lock:
@@ -272,12 +291,18 @@ def apply_change(
         # between makes the commit fail (ConcurrentChange, 409) instead of landing unchecked.
         version = ds.version()
         add_list, routed = _route_personal(ds, add_quads)
-        change = compute_change(ds, add_list, remove_quads, clear=clear, drop=drop, create=create)
+        if probe is None or not probe.usable(ds, version):
+            probe = StoreProbe(ds, version)
+        change = compute_change(
+            ds, add_list, remove_quads, clear=clear, drop=drop, create=create, probe=probe
+        )
         _check_access(ds, change, access, routed, private_ok)
         # A caller who may not read personal data is validated on the public view: whether a
         # write is refused must not tell them what the private graph holds.
         hidden = () if access.may_read(PRIVATE_GRAPH) else (PRIVATE,)
-        report = validate_change(shapes or default_shapes(), ds, change.add, change.remove, hidden=hidden)
+        report = validate_change(
+            shapes or default_shapes(), ds, change.add, change.remove, hidden=hidden, probe=probe
+        )
         if not report.conforms:
             if not force:
                 raise ValidationFailed(report)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyoxigraph as ox
 
@@ -57,18 +58,21 @@ class Pred(Step):
         return ("^" if self.inverse else "") + f"<{self.iri}>"
 
     def walk(self, view: ChangeView, nodes: set[Term], out: set[Triple]) -> set[Term]:
-        p = ox.NamedNode(self.iri)
-        values: set[Term] = set()
-        for n in nodes:
-            if self.inverse:
-                for t in view.triples(None, p, n):
-                    out.add(t)
-                    values.add(t[0])
-            elif not isinstance(n, ox.Literal):
-                for t in view.triples(n, p, None):
-                    out.add(t)
-                    values.add(t[2])
-        return values
+        p = self.node
+        if self.inverse:
+            walked: list[Triple] = []
+            into = view.into
+            for n in nodes:
+                walked += into(n, p)
+            out.update(walked)
+            return {t[0] for t in walked}
+        walked, stored = view.out_of(nodes, p)
+        out.update(stored)  # the added triples go to the engine whole (see collect_reach)
+        return {t[2] for t in walked}
+
+    @cached_property
+    def node(self) -> ox.NamedNode:
+        return ox.NamedNode(self.iri)
 
     def positions(self) -> list[tuple[Path | None, Step]]:
         return [(None, self)]
