@@ -144,17 +144,23 @@ class _Loaded:
 """Told when a new phase starts: its name and its size in bytes (or ``None``)."""
 
 
+def _report_node(text: str) -> ox.NamedNode | ox.BlankNode | None:
+    """The node a report names (an IRI or ``_:label``), or ``None`` if the text is neither."""
+    if text.startswith("_:"):
+        return ox.BlankNode(text[2:])
+    try:
+        return ox.NamedNode(text)
+    except ValueError:
+        return None
+
+
 def _touched(staging: Repository) -> Callable[[str], bool]:
     """Is the node (as written in a report) mentioned by the staged file?"""
 
     def test(text: str) -> bool:
-        if text.startswith("_:"):
-            node: ox.NamedNode | ox.BlankNode = ox.BlankNode(text[2:])
-        else:
-            try:
-                node = ox.NamedNode(text)
-            except ValueError:
-                return True
+        node = _report_node(text)
+        if node is None:
+            return True
         for _ in staging.quads(node):
             return True
         for _ in staging.quads(object=node):
@@ -512,14 +518,10 @@ def _changed_by_file(store: Repository, copy: Repository) -> Callable[[str], boo
 
     def test(text: str) -> bool:
         if text not in seen:
-            if text.startswith("_:"):
-                node: ox.NamedNode | ox.BlankNode = ox.BlankNode(text[2:])
-            else:
-                try:
-                    node = ox.NamedNode(text)
-                except ValueError:
-                    seen[text] = True
-                    return True
+            node = _report_node(text)
+            if node is None:
+                seen[text] = True
+                return True
             in_copy = count(copy, node)
             # A blank node the copy does not have is one of the file's own (labelled as in the file).
             seen[text] = not in_copy or in_copy != count(store, node)
