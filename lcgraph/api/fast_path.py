@@ -1,4 +1,4 @@
-"""Plain ``/sparql`` queries answered without the framework's per-request machinery: same functions, fewer layers.
+"""Plain ``/sparql`` queries answered without FastAPI's request handling: the route's functions, fewer layers.
 
 For ``create_app``: the innermost middleware of every lcgraph app, so the
 body limit, CORS, the access log, the write forwarding and the
@@ -28,6 +28,7 @@ private data), at most :data:`JOB_CACHE_BYTES` of jobs per process.
 from __future__ import annotations
 
 import hashlib
+
 from starlette.datastructures import URL, QueryParams
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,7 +41,7 @@ from lcgraph.api.query_service import DigestCache, QueryJob
 from lcgraph.api.runtime import ServiceRuntime
 
 MAX_BODY = 16 * 1024
-"""POSTed queries up to this size (declared ``Content-Length``) are answered here; bigger ones by the route."""
+"""POSTed queries up to this declared ``Content-Length`` are answered here; bigger ones by the route."""
 JOB_CACHE_BYTES = 4 * 1024 * 1024
 """Jobs remembered per process, counted by the size of their query text."""
 
@@ -52,6 +53,7 @@ class FastQueries:
         self.app = app
         self.runtime = runtime
         self.jobs = DigestCache(JOB_CACHE_BYTES)
+        self.answered = 0  # queries answered here (the rest went on to the route)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -82,7 +84,12 @@ class FastQueries:
         if scope["method"] == "POST":
             media = media_type_of(content_type.decode("latin-1") if content_type else None)[0]
             limit = min(MAX_BODY, self.runtime.settings.max_body_bytes or MAX_BODY)
-            if media not in (FORM, SPARQL_QUERY) or length is None or not length.isdigit() or int(length) > limit:
+            if (
+                media not in (FORM, SPARQL_QUERY)
+                or length is None
+                or not length.isdigit()
+                or int(length) > limit
+            ):
                 await self.app(scope, receive, send)
                 return
             received, body = await _read(receive)
@@ -100,6 +107,7 @@ class FastQueries:
         if job is None:
             await self.app(scope, receive, send)
             return
+        self.answered += 1
         await self._answer(scope, receive, send, job)
 
     def _job(

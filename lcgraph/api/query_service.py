@@ -414,6 +414,7 @@ class CostMemory:
         self.entries = entries
         self._quick: OrderedDict[tuple[bytes, int], None] = OrderedDict()
         self._lock = threading.Lock()
+        self.inline_runs = 0  # evaluations made on the event loop (for operators and tests)
 
     def quick(self, key: tuple[bytes, int]) -> bool:
         with self._lock:
@@ -495,6 +496,7 @@ def _answer_inline(view: ReadView, job: QueryJob, key: tuple[bytes, int]) -> Res
     counts the time other programs had the CPU: past :data:`INLINE_WALL` the job goes back
     to a thread, to be timed again by its CPU time.
     """
+    costs.inline_runs += 1
     sink = io.BytesIO()
     formats: list[Format] = []
     started = time.perf_counter()
