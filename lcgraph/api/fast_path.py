@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lcgraph.api import query_service
 from lcgraph.api.auth import Principal
 from lcgraph.api.errors import ApiError
+from lcgraph.api.forwarding import read_body, replay
 from lcgraph.api.protocol_request import FORM, SPARQL_QUERY, QueryOperation, media_type_of, parse_request
 from lcgraph.api.query_service import DigestCache, QueryJob
 from lcgraph.api.runtime import ServiceRuntime
@@ -92,11 +93,10 @@ class FastQueries:
             ):
                 await self.app(scope, receive, send)
                 return
-            received, body = await _read(receive)
-            if body is None:  # the client left: the route meets the same end of the body
-                await self.app(scope, _replay(received, receive), send)
-                return
-            receive = _replay(received, receive)
+            read = await read_body(receive)
+            if read is None:
+                return  # the client left (as a query process's write forwarding does)
+            body, receive = read, replay(read, receive)
         try:
             principal = self.runtime.tokens.identify_header(
                 authorization[0].decode("latin-1") if authorization else None
@@ -190,27 +190,3 @@ def _handled(scope: Scope, exc: Exception) -> ASGIApp:
 
 def _text(value: bytes | None) -> str | None:
     return value.decode("latin-1") if value is not None else None
-
-
-async def _read(receive: Receive) -> tuple[list[Message], bytes | None]:
-    """The messages of a request body and the body (``None`` if the client left first)."""
-    messages: list[Message] = []
-    parts: list[bytes] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            return messages, None
-        parts.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return messages, b"".join(parts)
-
-
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    """``receive`` that gives ``messages`` again first."""
-    pending = list(messages)
-
-    async def replay() -> Message:
-        return pending.pop(0) if pending else await receive()
-
-    return replay
