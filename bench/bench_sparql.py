@@ -17,7 +17,8 @@ The same lean HTTP/1.1 keep-alive client (asyncio, one process) drives all:
 (d) resident memory of each server's whole process tree, idle and at its peak.
 
 Medians of several rounds are printed beside each other with the ratio.
-Environment: ``BENCH_SPARQL_REQUESTS`` (default 4000), ``BENCH_SPARQL_ROUNDS`` (5).
+Environment: ``BENCH_SPARQL_REQUESTS`` (default 4000), ``BENCH_SPARQL_ROUNDS`` (5),
+``BENCH_SPARQL_CASES`` (a comma-separated subset of ``selective,json,csv,turtle``; default all).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ CITIES = 95
 CONCURRENCY = 16
 REQUESTS = int(os.environ.get("BENCH_SPARQL_REQUESTS", "4000"))
 ROUNDS = int(os.environ.get("BENCH_SPARQL_ROUNDS", "5"))
+CASES = tuple(c.strip() for c in os.environ.get("BENCH_SPARQL_CASES", "selective,json,csv,turtle").split(","))
 
 PREFIXES = """PREFIX lc: <https://w3id.org/lcgraph/def#>
 PREFIX schema: <https://schema.org/>
@@ -292,12 +294,15 @@ def _timed(server: Server, query: str, accept: str) -> tuple[float, int]:
 def _round(
     server: Server, selective: list[str], results: dict[str, list[float]], sizes: dict[str, int]
 ) -> None:
-    results["qps"].append(asyncio.run(_throughput(server, selective, REQUESTS)))
+    if "selective" in CASES:
+        results["qps"].append(asyncio.run(_throughput(server, selective, REQUESTS)))
     for key, query, accept in (
         ("json", ROWS_40K, JSON),
         ("csv", ROWS_40K, CSV),
         ("turtle", CONSTRUCT_100K, TURTLE),
     ):
+        if key not in CASES:
+            continue
         seconds, size = _timed(server, query, accept)
         results[key].append(seconds)
         sizes[key] = size
@@ -344,7 +349,7 @@ def main() -> None:
     if sizes["lcgraph"] != sizes["oxigraph"]:
         raise RuntimeError(f"the servers' answers differ in size: {sizes}")
     print(f"answer sizes in bytes (identical for both): {sizes['lcgraph']}")
-    medians = {name: {key: median(v) for key, v in values.items()} for name, values in results.items()}
+    medians = {name: {key: median(v) for key, v in values.items() if v} for name, values in results.items()}
     ours, peer = medians["lcgraph"], medians["oxigraph"]
     print("\n== SPARQL service, lcgraph vs oxigraph serve (same data, same client, same run; medians)")
     extra = f" {'baseline':>12}" if baseline else ""
@@ -356,6 +361,8 @@ def main() -> None:
         ("(c) CONSTRUCT 100k triples as Turtle (ms)", "turtle", "<= 1.2x"),
     ]
     for label, key, goal in rows:
+        if key not in ours:
+            continue
         scale = 1 if key == "qps" else 1000
         a, b = ours[key] * scale, peer[key] * scale
         base = f" {medians['baseline'][key] * scale:>12.1f}" if baseline else ""

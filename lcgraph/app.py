@@ -37,6 +37,7 @@ from lcgraph.api import analysis, graph_store, history, imports, linked_data, qu
 from lcgraph.api.accept import named
 from lcgraph.api.caching import PrivateAnswers
 from lcgraph.api.errors import error_response, install_error_handlers
+from lcgraph.api.fast_path import FastQueries
 from lcgraph.api.forwarding import ForwardWrites
 from lcgraph.api.middleware import AccessLog, BodyLimit, CloseWhenDraining
 from lcgraph.api.negotiation import REPORT_FORMATS
@@ -160,6 +161,8 @@ def create_app(settings: Settings, dataset: Repository | None = None) -> FastAPI
         app.include_router(router)
 
     # Outermost last: the access log sees every answer, including 413s and CORS preflights.
+    # Innermost: plain /sparql queries, inside every other layer (lcgraph/api/fast_path.py).
+    app.add_middleware(FastQueries, runtime=rt)
     if query_process:
         assert settings.writer_socket is not None
         app.add_middleware(ForwardWrites, socket_path=settings.writer_socket)
@@ -175,7 +178,8 @@ def create_app(settings: Settings, dataset: Repository | None = None) -> FastAPI
     app.add_middleware(PrivateAnswers)
     if query_process:
         app.add_middleware(CloseWhenDraining, runtime=rt)
-    app.add_middleware(AccessLog)
+    if settings.access_log:
+        app.add_middleware(AccessLog)
     if query_process:
         app.middleware_stack = app.build_middleware_stack()  # so the forwarder can be closed at shutdown
         forwarder.extend(_find(app.middleware_stack, ForwardWrites))

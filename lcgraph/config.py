@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     keep_alive: int = 5  # seconds an idle keep-alive connection stays open
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ("*",)
     queries_dir: Path | None = None
+    # Plain /sparql queries answered without FastAPI's request handling (lcgraph/api/fast_path.py);
+    # false: every request goes through the documented route.
+    fast_queries: bool = True
+    # One JSON line per request on the lcgraph.access logger (lcgraph/api/middleware.py).
+    access_log: bool = True
     cache_bytes: int = 32 * 1024 * 1024  # per process, for derived figures keyed by digests
     # Validation (lcgraph/validation/): the SHACL engine (turbo: pyshacl-turbo; pyshacl: the reference),
     # the size from which `lcgraph load` stages a file, and whether a local store takes a staged file

@@ -51,11 +51,11 @@ class ForwardWrites:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if body is None:
             return  # the client left
         if scope["path"] == "/sparql" and _stays_here(scope, body):
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay(body, receive), send)
             return
         await self._forward(scope, body, receive, send)
 
@@ -125,7 +125,8 @@ def _stays_here(scope: Scope, body: bytes) -> bool:
     return isinstance(parsed.operation, QueryOperation)
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+async def read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or ``None`` if the client left first."""
     parts = []
     while True:
         message = await receive()
@@ -142,17 +143,18 @@ async def _disconnected(receive: Receive) -> None:
         pass
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
+    """``receive`` that gives ``body`` first, as one message (the app reading it again)."""
     sent = False
 
-    async def replay() -> Message:
+    async def replaying() -> Message:
         nonlocal sent
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
-    return replay
+    return replaying
 
 
 async def _no_body() -> Message:

@@ -3,9 +3,18 @@
 For every route that answers a SPARQL query (``/sparql``, ``/queries/…``)
 and the tests. :func:`make_job` turns a protocol operation and a caller
 into a frozen :class:`QueryJob` (formats negotiated, privacy decided);
-:func:`answer` evaluates it in a thread on a :class:`~lcgraph.api.views.ReadView`
+:func:`answer` evaluates it on a :class:`~lcgraph.api.views.ReadView`
 and returns the HTTP response. :func:`evaluate` is the blocking core (the
 engine evaluates and serialises into any binary sink).
+
+Where a job runs: in a thread, with the time limit below — except a job
+that, on the same snapshot, last finished within :data:`INLINE_CPU` of CPU
+with an answer under :data:`INLINE_BYTES`. Such a job is evaluated on the
+event loop itself (a hand-off to a thread and back costs more than the
+engine's work for a selective query). The memory of which jobs were quick
+(:class:`CostMemory`) holds digests only, at most :data:`COST_ENTRIES` of
+them; the first evaluation of any job, and of any job on a newer snapshot,
+runs in a thread, so a query that runs away always meets its time limit there.
 
 What a caller may read is decided in exactly one function,
 :func:`dataset_options` (the engine's dataset arguments).
@@ -30,8 +39,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import io
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -73,6 +84,14 @@ SMALL_HEADERS = 512
 """``Accept`` + ``format=`` values up to this many bytes have their negotiated formats remembered."""
 SMALL_QUERY = 4096
 """Query texts up to this many bytes may be cache keys themselves; longer ones are keyed by digest."""
+INLINE_CPU = 0.002
+"""CPU seconds within which a job's last evaluation in a thread must have finished for it to run inline."""
+INLINE_WALL = 0.01
+"""Wall-clock seconds past which an evaluation on the event loop goes back to a thread to be timed again."""
+INLINE_BYTES = 64 * 1024
+"""Answer size up to which a quick job may run inline."""
+COST_ENTRIES = 8192
+"""Digests of quick jobs remembered per process (least recently used out first)."""
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -92,6 +111,18 @@ class QueryJob:
     substitutions: tuple[tuple[str, Term], ...] = ()
     max_bytes: int = 0
     timeout: float = 30.0
+
+    @functools.cached_property
+    def digest(self) -> bytes:
+        """A digest of what the engine is asked (query, dataset, caller's view, formats, bindings, base)."""
+        parts = (
+            self.query,
+            repr((self.default_graphs, self.named_graphs, self.may_read_private, self.base_iri)),
+            self.results_format.key if self.results_format else "",
+            self.graph_format.key if self.graph_format else "",
+            repr(self.substitutions),
+        )
+        return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).digest()
 
 
 class QueryTimeout(ServiceUnavailable):
@@ -373,6 +404,43 @@ def evaluate(view: ReadView, job: QueryJob, sink: Any, on_format: Callable[[Form
         raise BadRequest(f"the query failed during evaluation: {exc}") from None
 
 
+# -- which jobs are quick enough to run on the event loop -------------------------------------
+
+
+class CostMemory:
+    """The jobs whose last evaluation on a given snapshot was quick: ``(digest, generation)`` keys only."""
+
+    def __init__(self, entries: int = COST_ENTRIES) -> None:
+        self.entries = entries
+        self._quick: OrderedDict[tuple[bytes, int], None] = OrderedDict()
+        self._lock = threading.Lock()
+        self.inline_runs = 0  # evaluations made on the event loop (for operators and tests)
+
+    def quick(self, key: tuple[bytes, int]) -> bool:
+        with self._lock:
+            if key not in self._quick:
+                return False
+            self._quick.move_to_end(key)
+            return True
+
+    def note(self, key: tuple[bytes, int], seconds: float, size: int, limit: float = INLINE_CPU) -> None:
+        """Remember how the evaluation of ``key`` went: kept if it took at most ``limit`` seconds."""
+        with self._lock:
+            if seconds <= limit and size <= INLINE_BYTES:
+                self._quick[key] = None
+                self._quick.move_to_end(key)
+                while len(self._quick) > self.entries:
+                    self._quick.popitem(last=False)
+            else:
+                self._quick.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._quick)
+
+
+costs = CostMemory()
+
+
 # -- answering over HTTP ----------------------------------------------------------------------
 
 _VARY = {"Vary": "Accept, Authorization"}  # who asks decides what the answer holds
@@ -381,6 +449,9 @@ _PRIVATE = {**_VARY, "Cache-Control": "private"}
 
 async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | None = None) -> Response:
     """Evaluate ``job`` on ``view`` within its time limit; the response, or an :class:`ApiError`."""
+    key = (job.digest, view.generation)
+    if view.local and costs.quick(key):
+        return _answer_inline(view, job, key)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + job.timeout
 
@@ -388,7 +459,10 @@ async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | N
         def on_format(fmt: Format) -> None:
             sink.info = fmt
 
+        started = time.thread_time()
         evaluate(view, job, sink, on_format)
+        if view.local:
+            costs.note(key, time.thread_time() - started, sink.written)
 
     stream = streaming.start(work)
     loop.call_later(LONG_QUERY, _yield_when_busy, loop, stream)  # a long query never slows quick ones
@@ -413,6 +487,22 @@ async def answer(view: ReadView, job: QueryJob, on_stuck: Callable[[], None] | N
     return StreamingResponse(
         _rest(stream, parts, deadline, job, on_stuck), media_type=fmt.content_type, headers=_headers(job)
     )
+
+
+def _answer_inline(view: ReadView, job: QueryJob, key: tuple[bytes, int]) -> Response:
+    """Evaluate a job known to be quick on this snapshot here, on the event loop.
+
+    Timed by the wall clock (reading a thread's CPU clock is a system call), which also
+    counts the time other programs had the CPU: past :data:`INLINE_WALL` the job goes back
+    to a thread, to be timed again by its CPU time.
+    """
+    costs.inline_runs += 1
+    sink = io.BytesIO()
+    formats: list[Format] = []
+    started = time.perf_counter()
+    evaluate(view, job, sink, formats.append)
+    costs.note(key, time.perf_counter() - started, sink.tell(), INLINE_WALL)
+    return Response(sink.getvalue(), media_type=formats[0].content_type, headers=_headers(job))
 
 
 def _yield_when_busy(loop: asyncio.AbstractEventLoop, stream: streaming.ThreadStream) -> None:

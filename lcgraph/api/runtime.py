@@ -78,9 +78,9 @@ class ServiceRuntime:
         views: LiveViews | SnapshotViews
         remote = is_remote(settings)
         if dataset is not None:
-            views = LiveViews(dataset, poll=REMOTE_POLL if remote else 0.0)
+            views = LiveViews(dataset, poll=REMOTE_POLL if remote else 0.0, local=not remote)
         elif remote:
-            views = LiveViews(open_repository(store_spec(settings), settings), poll=REMOTE_POLL)
+            views = LiveViews(open_repository(store_spec(settings), settings), poll=REMOTE_POLL, local=False)
         else:
             assert settings.snapshots_dir is not None
             views = SnapshotViews(settings.snapshots_dir)

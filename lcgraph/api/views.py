@@ -30,10 +30,16 @@ from lcgraph.store import Repository
 
 @dataclass(frozen=True)
 class ReadView:
-    """A dataset to read, and the store generation it reflects."""
+    """A dataset to read, and the store generation it reflects.
+
+    ``local``: the data is read in this process (an embedded store or a
+    checkpoint of it), so a quick query may be evaluated on the event loop;
+    ``False`` over a remote SPARQL store, whose answers wait on the network.
+    """
 
     dataset: Repository
     generation: int
+    local: bool = True
 
 
 class LiveViews:
@@ -44,8 +50,8 @@ class LiveViews:
     store, other lcgraph servers may have written; asking costs a request).
     """
 
-    def __init__(self, dataset: Repository, poll: float = 0.0) -> None:
-        self._view = ReadView(dataset, 0)
+    def __init__(self, dataset: Repository, poll: float = 0.0, *, local: bool = True) -> None:
+        self._view = ReadView(dataset, 0, local)
         self._poll = poll
         self._seen = dataset.version()
         self._checked = time.monotonic()
@@ -59,13 +65,13 @@ class LiveViews:
                     version = self._view.dataset.version()
                     if version != self._seen:
                         self._seen = version
-                        self._view = ReadView(self._view.dataset, self._view.generation + 1)
+                        self._view = ReadView(self._view.dataset, self._view.generation + 1, self._view.local)
         return self._view
 
     def mark_written(self) -> None:
         with self._lock:
             self._seen = self._view.dataset.version()
-            self._view = ReadView(self._view.dataset, self._view.generation + 1)
+            self._view = ReadView(self._view.dataset, self._view.generation + 1, self._view.local)
 
     def close(self) -> None:
         return None
