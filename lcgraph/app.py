@@ -135,6 +135,7 @@ def create_app(settings: Settings, dataset: Repository | None = None) -> FastAPI
         # Served by the web UI from local copies of Swagger UI and ReDoc (no CDN).
         docs_url=None,
         redoc_url=None,
+        telemetry={"tracing": settings.telemetry, "metrics": settings.telemetry, "logs": settings.telemetry},
     )
     app.state = _AppState()
     app.state.settings = settings

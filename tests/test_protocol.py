@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import time
+from collections.abc import Callable
 
 import httpx
 import pyoxigraph as ox
@@ -421,8 +422,9 @@ def test_answers_that_may_hold_personal_data_are_private_to_caches(live: Running
 
 
 def test_access_log_is_one_json_line_per_request(
-    live: RunningServer, caplog: pytest.LogCaptureFixture
+    server_factory: Callable[..., RunningServer], caplog: pytest.LogCaptureFixture
 ) -> None:
+    live = server_factory(access_log=True)  # off by default
     with caplog.at_level("INFO", logger="lcgraph.access"):
         httpx.get(live.sparql, params={"query": "ASK {}", "secret": "x"})
         # The line is written once the answer has gone out, by the server's thread: wait for it.
@@ -433,3 +435,10 @@ def test_access_log_is_one_json_line_per_request(
     records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "lcgraph.access"]
     assert records and records[-1]["path"] == "/sparql" and records[-1]["status"] == 200
     assert "secret" not in caplog.text and "ASK" not in caplog.text
+
+
+def test_access_log_is_off_by_default(live: RunningServer, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="lcgraph.access"):
+        assert httpx.get(live.sparql, params={"query": "ASK {}"}).status_code == 200
+        time.sleep(0.3)
+    assert not [r for r in caplog.records if r.name == "lcgraph.access"]

@@ -25,7 +25,9 @@ TRIPLES = 20000
 @pytest.mark.timeout(240)  # a hang is the failure
 def test_sigterm_lets_an_in_flight_write_finish_and_the_store_reopens(tmp_path: Path) -> None:
     data = tmp_path / "store"
-    live = serve_existing(data, tmp_path / "serve.log", LCGRAPH_TOKENS=DEFAULT_TOKENS)
+    live = serve_existing(
+        data, tmp_path / "serve.log", LCGRAPH_TOKENS=DEFAULT_TOKENS, LCGRAPH_ACCESS_LOG="true"
+    )
     proc, url = live.proc, live.url
     try:
         started = threading.Event()

@@ -43,6 +43,7 @@ def _start(root: Path) -> Live:
         LCGRAPH_TOKENS=f"steward:{WRITE_TOKEN}:write+read-private,analyst:{PRIVATE_TOKEN}:read-private",
         LCGRAPH_QUERY_TIMEOUT="2",
         LCGRAPH_MAX_BODY="4000000",
+        LCGRAPH_ACCESS_LOG="true",
     )
 
 

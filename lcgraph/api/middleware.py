@@ -9,8 +9,8 @@ because every query passes through all of them.
   after each answer once this process is to be replaced.
 * :class:`AccessLog` writes one JSON line per request to the
   ``lcgraph.access`` logger (method, path, status, bytes, milliseconds,
-  client) — no query text, no credentials. ``LCGRAPH_ACCESS_LOG=false``
-  leaves it out (it costs about 75 µs of CPU per request, see bench/RESULTS.md).
+  client) — no query text, no credentials. Only with ``LCGRAPH_ACCESS_LOG=true``
+  (it costs about 100 µs of CPU per request, see bench/RESULTS.md).
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ For maintainers (``make run``). ``register(app)`` adds the command to the
 ``lcgraph`` command line (:mod:`lcgraph.cli`). Settings come from the environment
 (``LCGRAPH_*``, see :class:`lcgraph.config.Settings`) and the flags override
 them. The layout (one writer, uvicorn's supervised query processes sharing
-the public socket) is described in :mod:`lcgraph.api.serving`. The access
-log is one JSON line per request on stderr (none with
-``LCGRAPH_ACCESS_LOG=false``). On SIGTERM/SIGINT the query
+the public socket) is described in :mod:`lcgraph.api.serving`. With
+``LCGRAPH_ACCESS_LOG=true`` the access log is one JSON line per request on
+stderr (off by default). On SIGTERM/SIGINT the query
 processes stop accepting and finish their answers, then the writer lets
 writes in flight finish, for up to ``--grace`` seconds, and flushes the store.
 """
