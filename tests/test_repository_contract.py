@@ -78,6 +78,17 @@ def test_removals_keep_the_union_in_step(repository: Repository) -> None:
     assert repository.graphs() == [G1.value] and repository.count() == 0
 
 
+def test_has_quad_answers_for_every_named_graph(repository: Repository) -> None:
+    secret, c = ox.Literal("secret"), ox.NamedNode(EX + "C")
+    assert not repository.has_quad(A) and not repository.has_quad(object=c)
+    repository.apply(add=[ox.Quad(A, P, c, G1), ox.Quad(B, P, secret, PRIVATE)])
+    assert repository.has_quad(A) and repository.has_quad(object=c) and repository.has_quad(A, P, c)
+    assert repository.has_quad(B) and repository.has_quad(object=secret), "the private graph is a named graph"
+    assert not repository.has_quad(c) and not repository.has_quad(object=A) and not repository.has_quad(A, P, A)
+    repository.apply(remove=[ox.Quad(A, P, c, G1)])
+    assert not repository.has_quad(A) and not repository.has_quad(object=c)
+
+
 def test_private_graph_is_left_out_unless_asked_for(repository: Repository) -> None:
     secret = ox.Literal("secret")
     repository.apply(add=[ox.Quad(A, P, secret, PRIVATE), ox.Quad(B, P, secret, G1)])

@@ -504,6 +504,12 @@ class OxigraphRepository:
     def contains(self, quad: ox.Quad) -> bool:
         return isinstance(quad.graph_name, ox.NamedNode) and quad in self._store
 
+    def has_quad(self, subject: Any = None, predicate: Any = None, object: Any = None) -> bool:
+        # The merged default graph holds only copies of named graphs' quads, so a match there is as
+        # good as one in a named graph; skipping it (as ``quads`` does) would read every copy first:
+        # the engine lists the default graph before the named ones (500 ms for a class IRI on 1M quads).
+        return next(iter(self._store.quads_for_pattern(subject, predicate, object, None)), None) is not None
+
     def version(self) -> str:
         return self._version
 

@@ -142,6 +142,13 @@ class Repository(Protocol):
         """Is this quad (in a named graph) in the store?"""
         ...
 
+    def has_quad(self, subject: Any = None, predicate: Any = None, object: Any = None) -> bool:
+        """Does some named graph hold a quad matching the pattern (``None`` matches anything)?
+
+        One lookup, whatever the number of matches (``next(iter(quads(…)))`` may read many).
+        """
+        ...
+
     def graphs(self) -> list[str]:
         """The IRIs of the named graphs, sorted (empty ones included)."""
         ...

@@ -860,6 +860,12 @@ class SparqlRepository:
         q = f"ASK {{ GRAPH {quad.graph_name} {{ {triple} }} }}"
         return self._ask(q)
 
+    def has_quad(self, subject: Any = None, predicate: Any = None, object: Any = None) -> bool:
+        s = _term(subject) if subject is not None else "?s"
+        p = str(predicate) if predicate is not None else "?p"
+        o = _term(object) if object is not None else "?o"
+        return self._ask(f"ASK {{ GRAPH {META} {{ {META} {HAS_GRAPH} ?g }} GRAPH ?g {{ {s} {p} {o} }} }}")
+
     def graphs(self) -> list[str]:
         """lcgraph's named graphs, sorted (empty ones included; the store's own graphs never)."""
         rows = self._select(f"SELECT ?g WHERE {{ GRAPH {META} {{ {META} {HAS_GRAPH} ?g }} }}")

@@ -636,10 +636,7 @@ def _focus_of_file(
                 known = False
             elif isinstance(node, ox.Literal):
                 known = True  # as whole validation keeps them
-            elif (
-                next(iter(store.quads(node)), None) is None
-                and next(iter(store.quads(object=node)), None) is None
-            ):
+            elif not store.has_quad(node) and not store.has_quad(object=node):
                 known = True  # new to the store: the file's
             else:
                 known = changed(term_text(to_rdflib(node)))

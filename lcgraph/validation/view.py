@@ -51,7 +51,7 @@ class StoreProbe:
         known = self.subjects.get(node)
         if known is None:
             known = self.subjects[node] = (
-                not isinstance(node, ox.Literal) and next(iter(self.repo.quads(node)), None) is not None
+                not isinstance(node, ox.Literal) and self.repo.has_quad(node)
             )
         return known
 
@@ -59,7 +59,7 @@ class StoreProbe:
         """Is ``node`` the subject or the object of some quad in the store?"""
         known = self._anywhere.get(node)
         if known is None:
-            known = self.has_subject(node) or next(iter(self.repo.quads(object=node)), None) is not None
+            known = self.has_subject(node) or self.repo.has_quad(object=node)
             self._anywhere[node] = known
             if known:
                 self._held.add(node)
