@@ -84,7 +84,9 @@ def test_has_quad_answers_for_every_named_graph(repository: Repository) -> None:
     repository.apply(add=[ox.Quad(A, P, c, G1), ox.Quad(B, P, secret, PRIVATE)])
     assert repository.has_quad(A) and repository.has_quad(object=c) and repository.has_quad(A, P, c)
     assert repository.has_quad(B) and repository.has_quad(object=secret), "the private graph is a named graph"
-    assert not repository.has_quad(c) and not repository.has_quad(object=A) and not repository.has_quad(A, P, A)
+    assert (
+        not repository.has_quad(c) and not repository.has_quad(object=A) and not repository.has_quad(A, P, A)
+    )
     repository.apply(remove=[ox.Quad(A, P, c, G1)])
     assert not repository.has_quad(A) and not repository.has_quad(object=c)
 

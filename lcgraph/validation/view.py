@@ -50,9 +50,7 @@ class StoreProbe:
         """Is ``node`` the subject of some quad in the store?"""
         known = self.subjects.get(node)
         if known is None:
-            known = self.subjects[node] = (
-                not isinstance(node, ox.Literal) and self.repo.has_quad(node)
-            )
+            known = self.subjects[node] = not isinstance(node, ox.Literal) and self.repo.has_quad(node)
         return known
 
     def holds(self, node: Term) -> bool:
