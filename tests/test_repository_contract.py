@@ -91,6 +91,21 @@ def test_has_quad_answers_for_every_named_graph(repository: Repository) -> None:
     assert not repository.has_quad(A) and not repository.has_quad(object=c)
 
 
+def test_quads_linking_to_a_node_name_their_named_graphs(repository: Repository) -> None:
+    c, b = ox.NamedNode(EX + "C"), ox.BlankNode()
+    repository.apply(
+        add=[ox.Quad(A, P, c, G1), ox.Quad(A, P, c, G2), ox.Quad(B, P, c, PRIVATE), ox.Quad(A, P, B, G1)]
+    )
+    assert sorted(q.graph_name.value for q in repository.quads(object=c)) == sorted(
+        [G1.value, G2.value, PRIVATE.value]
+    )
+    assert all(q.subject in (A, B) and q.predicate == P and q.object == c for q in repository.quads(object=c))
+    assert list(repository.quads(object=ox.Literal("absent"))) == []
+    repository.apply(add=[ox.Quad(A, P, b, G3)])
+    linked = list(repository.quads(object=next(iter(repository.quads(graph=G3))).object))
+    assert [(q.subject, q.graph_name) for q in linked] == [(A, G3)]
+
+
 def test_private_graph_is_left_out_unless_asked_for(repository: Repository) -> None:
     secret = ox.Literal("secret")
     repository.apply(add=[ox.Quad(A, P, secret, PRIVATE), ox.Quad(B, P, secret, G1)])

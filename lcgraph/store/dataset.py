@@ -238,6 +238,10 @@ def _exchange(a: Path, b: Path) -> None:
     os.rename(aside, a)
 
 
+_OBJECT = ox.Variable("o")
+_LINKS_TO = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
 class OxigraphRepository:
     """The :class:`~lcgraph.store.repository.Repository` over an embedded pyoxigraph store."""
 
@@ -496,6 +500,13 @@ class OxigraphRepository:
     ) -> Iterator[ox.Quad]:
         """Quads of the named graphs matching a pattern (``None`` matches anything); streamed."""
         g = ox.NamedNode(graph) if isinstance(graph, str) else graph
+        if g is None and subject is None and predicate is None and object is not None:
+            # What links to ``object`` (a page's inbound links): the engine lists the merged default
+            # graph's copies first, thousands for a class or a city, each read only to be skipped; a
+            # GRAPH pattern reads the named graphs alone (first 200 links to a class: 108 -> 7 ms).
+            rows = self._store.query(_LINKS_TO, substitutions={_OBJECT: object})
+            assert isinstance(rows, ox.QuerySolutions)
+            return (ox.Quad(r[0], r[1], object, r[3]) for r in rows)
         found = self._store.quads_for_pattern(subject, predicate, object, g)
         if g is not None:
             return iter(found)
