@@ -159,13 +159,7 @@ def _touched(staging: Repository) -> Callable[[str], bool]:
 
     def test(text: str) -> bool:
         node = _report_node(text)
-        if node is None:
-            return True
-        for _ in staging.quads(node):
-            return True
-        for _ in staging.quads(object=node):
-            return True
-        return False
+        return node is None or staging.has_quad(node) or staging.has_quad(object=node)
 
     return test
 
