@@ -111,6 +111,7 @@ def print_brokers(report: GapReport, top: int = 5, threshold: float = 0.1) -> No
     eps = bc.error_bound
     ranked = sorted(bc.values.items(), key=lambda kv: -kv[1])
     for n, v in ranked[:top]:
+        assert isinstance(n, str)  # the network's nodes are IRIs
         print(f"  {report.projections.label(n)[:40]:40s} {v:.4f}  [{max(v - eps, 0):.4f}, {v + eps:.4f}]")
     undecided = sum(abs(v - threshold) <= eps for v in bc.values.values())
     print(f"  actors whose side of the broker threshold {threshold} the bound leaves open: {undecided}")

@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench.common import (
@@ -70,6 +71,8 @@ BAD_TAIL = (
 def _template(tmp: Path, checkout: Path | None = None) -> Path:
     """A store as ``lcgraph init`` leaves it (by the baseline's code when ``checkout`` is given)."""
     template = tmp / ("base-template" if checkout else "template")
+    cmd: Sequence[str | Path]
+    env: dict[str, str] | None
     cmd, env = [VENV_BIN / "lcgraph"], None
     if checkout is not None:
         cmd, env = baseline_command(checkout, "-m", "lcgraph.cli")
@@ -99,15 +102,15 @@ def _phases_child(store: str, file: str) -> None:
     from lcgraph.validation.bulk_load import load_validated
 
     rows: list[dict[str, object]] = []
-    state = {"name": "opening", "t": time.perf_counter(), "cpu": time.process_time()}
+    state: dict[str, str | float] = {"name": "opening", "t": time.perf_counter(), "cpu": time.process_time()}
 
     def close_phase() -> None:
         rss, peak = _rss_mb()
         rows.append(
             {
                 "phase": state["name"],
-                "seconds": time.perf_counter() - float(state["t"]),  # type: ignore[arg-type]
-                "cpu_seconds": time.process_time() - float(state["cpu"]),  # type: ignore[arg-type]
+                "seconds": time.perf_counter() - float(state["t"]),
+                "cpu_seconds": time.process_time() - float(state["cpu"]),
                 "rss_mb": rss,
                 "peak_rss_mb": peak,
             }

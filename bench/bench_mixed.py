@@ -59,7 +59,9 @@ def _city(store: Path) -> str:
     import pyoxigraph as ox
 
     query = PREFIXES + "SELECT ?c WHERE { ?c a lc:LearningCity } ORDER BY ?c LIMIT 1"
-    return next(iter(ox.Store.read_only(str(store)).query(query, use_default_graph_as_union=True)))["c"].value
+    solutions = ox.Store.read_only(str(store)).query(query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return next(iter(solutions))["c"].value
 
 
 def _canned_text(city: str) -> str:
@@ -278,9 +280,9 @@ def main() -> None:
             )
         print(f"{kind:12} {cells[0]}   {cells[1]}")
     for name in ("lcgraph", "oxigraph"):
-        latencies, idle, peak = rows[name]
+        latencies, idle, top = rows[name]
         print(
             f"{name}: errors {int(latencies['errors'][0])}, reconnects after an idle close "
             f"{int(latencies['reconnects'][0])}; process tree RSS idle {idle / 1e6:.0f} MB, "
-            f"peak under load {peak / 1e6:.0f} MB"
+            f"peak under load {top / 1e6:.0f} MB"
         )

@@ -105,7 +105,9 @@ def _space_iris(store_dir: Path, n: int = 200) -> list[str]:
 
     store = ox.Store.read_only(str(store_dir))
     q = PREFIXES + f"SELECT ?s WHERE {{ ?s a lc:LearningSpace }} LIMIT {n}"
-    return [row["s"].value for row in store.query(q, use_default_graph_as_union=True)]
+    solutions = store.query(q, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return [row["s"].value for row in solutions]
 
 
 # -- servers -----------------------------------------------------------------------
@@ -240,7 +242,7 @@ async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     if "content-length" in headers:
         return status, await reader.readexactly(int(headers["content-length"]))
     if headers.get("transfer-encoding", "").lower() == "chunked":
-        parts = []
+        parts: list[bytes] = []
         while True:
             size = int((await reader.readline()).split(b";")[0], 16)
             if size == 0:
@@ -328,7 +330,9 @@ def main() -> None:
         for proc, _ in servers.values():
             _stop(proc)
         raise
-    results = {name: {"qps": [], "json": [], "csv": [], "turtle": []} for name in servers}
+    results: dict[str, dict[str, list[float]]] = {
+        name: {"qps": [], "json": [], "csv": [], "turtle": []} for name in servers
+    }
     sizes: dict[str, dict[str, int]] = {name: {} for name in servers}
     memory: dict[str, list[int]] = {}
     try:

@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -35,12 +36,14 @@ from bench.common import generated_file, median
 from lcgraph import resources
 from lcgraph.validation.engine import run_pyshacl, union_graph, validate_store
 from lcgraph.validation.report import findings_from_results
-from lcgraph.validation.shapes import load_shapes
+from lcgraph.validation.shapes import ShapeSet, load_shapes
 
 CITIES = int(os.environ.get("BENCH_VALIDATE_CITIES", "10"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 PYSHACL_REPEAT = int(os.environ.get("BENCH_PYSHACL_REPEAT", "1"))
 BAD = Path(__file__).resolve().parents[1] / "tests" / "data" / "shapes"
+
+T = TypeVar("T")
 
 
 def _base_store() -> ox.Store:
@@ -51,13 +54,15 @@ def _base_store() -> ox.Store:
     return store
 
 
-def _timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    times, result = [], None
+def _timed(fn: Callable[[], T], repeat: int) -> tuple[float, T]:
+    times: list[float] = []
+    result: T | None = None
     for _ in range(repeat):
         t = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t)
-    return median(times), result
+    # median() raised for repeat < 1: fn has run, so result is what it returned.
+    return median(times), cast(T, result)
 
 
 def _severities(findings: list) -> Counter[str]:
@@ -111,24 +116,27 @@ def main() -> None:
 def _compare(
     title: str,
     store: ox.Store,
-    shapes: object,
+    shapes: ShapeSet,
     shapes_ttl: str,
     compiled: shacl_sparql.Compiled,
     compiled_components: set[str],
     ref_repeat: int,
     repeat: int,
 ) -> None:
-    sg = shapes.graph  # type: ignore[attr-defined]
+    sg = shapes.graph
     ref_s, ref = _timed(
         lambda: findings_from_results(run_pyshacl(union_graph(store), shapes, None), sg), ref_repeat
-    )  # type: ignore[arg-type]
-    turbo_s, turbo = _timed(lambda: findings_from_results(validate_store(store, shapes), sg), repeat)  # type: ignore[arg-type]
+    )
+    turbo_s, turbo = _timed(lambda: findings_from_results(validate_store(store, shapes), sg), repeat)
+    # dump() without an output returns the bytes.
     data_nt = b"".join(
-        [store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())]
-        + [store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g) for g in store.named_graphs()]
+        [cast(bytes, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))]
+        + [cast(bytes, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)) for g in store.named_graphs()]
     ).decode("utf-8")
-    rudof_s, (rudof, rudof_note) = _timed(lambda: _rudof(shapes_ttl, data_nt), repeat)  # type: ignore[misc]
-    sparql_s, sparql = _timed(lambda: shacl_sparql.run(compiled, store), repeat)
+    rudof_s, (rudof, rudof_note) = _timed(lambda: _rudof(shapes_ttl, data_nt), repeat)
+    sparql_s, found = _timed(lambda: shacl_sparql.run(compiled, store), repeat)
+    # Compared below with pyshacl's keys, whose focus node may be None; the counter is only read.
+    sparql = cast("Counter[tuple[str | None, str, str, str]]", found)
     ref_subset = Counter(
         (
             f.focus_node,
@@ -136,30 +144,30 @@ def _compare(
             f.path or "",
             f.severity,
         )
-        for f in ref  # type: ignore[union-attr]
+        for f in ref
         if (f.constraint or "").rsplit("#", 1)[-1].removesuffix("ConstraintComponent") in compiled_components
     )
     print(f"\n== {title}: {len(store):,} triples")
     head = f"{'route':34} {'median s':>9} {'vs pyshacl':>11} {'Violation':>10} {'Warning':>8} {'Info':>6}"
     print(head + "  agreement")
     rows = [
-        ("pyshacl (reference)", ref_s, _severities(ref), "-"),  # type: ignore[arg-type]
+        ("pyshacl (reference)", ref_s, _severities(ref), "-"),
         (
             "pyshacl-turbo",
             turbo_s,
             _severities(turbo),
             "same results" if _keys(turbo) == _keys(ref) else "DIFFERENT",
-        ),  # type: ignore[arg-type]
+        ),
         ("pyrudof", rudof_s, rudof, rudof_note or "counts only"),
         (
             "shapes as SPARQL on pyoxigraph",
             sparql_s,
-            Counter(k[3] for k, n in sparql.items() for _ in range(n)),  # type: ignore[union-attr]
+            Counter(k[3] for k, n in sparql.items() for _ in range(n)),
             (
                 "same on compiled part"
                 if sparql == ref_subset
-                else f"compiled part differs: {sum((sparql - ref_subset).values())} extra, "  # type: ignore[operator]
-                f"{sum((ref_subset - sparql).values())} missing"  # type: ignore[operator]
+                else f"compiled part differs: {sum((sparql - ref_subset).values())} extra, "
+                f"{sum((ref_subset - sparql).values())} missing"
             ),
         ),
     ]

@@ -166,6 +166,7 @@ def _bench_import(ds: Dataset, tmp: Path) -> None:
     again = import_bytes(ds, "spaces", sheet, "bench-spaces.csv", agent="bench")
     t_again, cpu_again = time.perf_counter() - started, time.process_time() - cpu_started
     assert again.written and again.entities == first.entities
+    assert again.graph is not None  # set when written
     # The unchecked floor: the engine loading the same entity triples in one transaction.
     triples = [q for q in ds.quads(None, None, None, ox.NamedNode(again.graph))]
     nq = ox.serialize(triples, format=ox.RdfFormat.N_QUADS)

@@ -75,7 +75,7 @@ def baseline_checkout() -> Path | None:
     return Path(value).resolve() if value else None
 
 
-def baseline_command(checkout: Path, *args: str | os.PathLike[str]) -> tuple[list[str], dict[str, str]]:
+def baseline_command(checkout: Path, *args: str | int | os.PathLike[str]) -> tuple[list[str], dict[str, str]]:
     """``python -m …`` of the baseline checkout: the command and the environment to run it with."""
     python = checkout / ".venv" / "bin" / "python"
     # -P: the working directory (this checkout) is not put first on the path; PYTHONPATH is.

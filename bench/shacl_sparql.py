@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
+from rdflib.term import Node
 
 from lcgraph.validation.shapes import ShapeSet, parse_path
 
@@ -44,8 +46,8 @@ def _n3(term: object) -> str:
     raise ValueError(term)
 
 
-def _severity(g: Graph, node: object, default: str = "Violation") -> str:
-    value = g.value(node, SH.severity)  # type: ignore[arg-type]
+def _severity(g: Graph, node: Node, default: str = "Violation") -> str:
+    value = g.value(node, SH.severity)
     return str(value).rsplit("#", 1)[-1] if value is not None else default
 
 
@@ -69,24 +71,26 @@ def compile_shapes(shapes: ShapeSet) -> Compiled:
     return out
 
 
-def _property(g: Graph, prop: object, target: str, out: Compiled, default: str) -> None:
-    path = parse_path(g, g.value(prop, SH.path))  # type: ignore[arg-type]
+def _property(g: Graph, prop: Node, target: str, out: Compiled, default: str) -> None:
+    path_node = g.value(prop, SH.path)
+    assert path_node is not None  # compile_shapes (lcgraph) raised already for a property shape without one
+    path = parse_path(g, path_node)
     p = path.to_sparql()
     sev = _severity(g, prop, default)
     shape = str(prop)
     for skip in SKIPPED:
-        out.skipped[str(skip).rsplit("#", 1)[-1]] += len(list(g.objects(prop, skip)))  # type: ignore[arg-type]
+        out.skipped[str(skip).rsplit("#", 1)[-1]] += len(list(g.objects(prop, skip)))
 
     def add(body: str, component: str) -> None:
         out.queries.append((body, component, p, sev, shape))
 
-    for n in g.objects(prop, SH.minCount):  # type: ignore[arg-type]
+    for n in g.objects(prop, SH.minCount):
         add(
             f"SELECT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {target} }} }} "
             f"OPTIONAL {{ ?this {p} ?v }} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {n})",
             "MinCount",
         )
-    for n in g.objects(prop, SH.maxCount):  # type: ignore[arg-type]
+    for n in g.objects(prop, SH.maxCount):
         add(
             f"SELECT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {target} }} }} ?this {p} ?v }} "
             f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n})",
@@ -100,45 +104,46 @@ def _property(g: Graph, prop: object, target: str, out: Compiled, default: str) 
             component,
         )
 
-    for d in g.objects(prop, SH.datatype):  # type: ignore[arg-type]
+    for d in g.objects(prop, SH.datatype):
         values(f"!isLiteral(?v) || datatype(?v) != <{d}>", "Datatype")
-    for c in g.objects(prop, SH["class"]):  # type: ignore[arg-type]
+    for c in g.objects(prop, SH["class"]):
         values(f"NOT EXISTS {{ ?v a ?t . ?t {SUBCLASS}* <{c}> }}", "Class")
-    for kind in g.objects(prop, SH.nodeKind):  # type: ignore[arg-type]
-        test = {
+    for kind in g.objects(prop, SH.nodeKind):
+        tests: dict[Node, str] = {
             SH.IRI: "!isIRI(?v)",
             SH.Literal: "!isLiteral(?v)",
             SH.BlankNodeOrIRI: "isLiteral(?v)",
             SH.BlankNode: "!isBlank(?v)",
             SH.IRIOrLiteral: "isBlank(?v)",
-        }[kind]
+        }
+        test = tests[kind]
         values(test, "NodeKind")
-    for pattern in g.objects(prop, SH.pattern):  # type: ignore[arg-type]
-        flags = g.value(prop, SH.flags)  # type: ignore[arg-type]
+    for pattern in g.objects(prop, SH.pattern):
+        flags = g.value(prop, SH.flags)
         extra = f", {Literal(str(flags)).n3()}" if flags is not None else ""
         values(f"isBlank(?v) || !REGEX(STR(?v), {Literal(str(pattern)).n3()}{extra})", "Pattern")
-    for low in g.objects(prop, SH.minInclusive):  # type: ignore[arg-type]
+    for low in g.objects(prop, SH.minInclusive):
         values(f"!COALESCE(?v >= {_n3(low)}, false)", "MinInclusive")
-    for high in g.objects(prop, SH.maxInclusive):  # type: ignore[arg-type]
+    for high in g.objects(prop, SH.maxInclusive):
         values(f"!COALESCE(?v <= {_n3(high)}, false)", "MaxInclusive")
-    for head in g.objects(prop, SH.languageIn):  # type: ignore[arg-type]
+    for head in g.objects(prop, SH.languageIn):
         langs = " || ".join(f'langMatches(lang(?v), "{t}")' for t in Collection(g, head))
         values(f"!isLiteral(?v) || !({langs})", "LanguageIn")
-    for head in g.objects(prop, SH["in"]):  # type: ignore[arg-type]
+    for head in g.objects(prop, SH["in"]):
         members = ", ".join(_n3(t) for t in Collection(g, head))
         values(f"?v NOT IN ({members})", "In")
-    for value in g.objects(prop, SH.hasValue):  # type: ignore[arg-type]
+    for value in g.objects(prop, SH.hasValue):
         add(
             f"SELECT DISTINCT ?this WHERE {{ {target} FILTER NOT EXISTS {{ ?this {p} {_n3(value)} }} }}",
             "HasValue",
         )
 
 
-def _sparql(g: Graph, sparql: object, target: str, out: Compiled, default: str) -> None:
-    text = str(g.value(sparql, SH.select)).replace("$this", "?this")  # type: ignore[arg-type]
+def _sparql(g: Graph, sparql: Node, target: str, out: Compiled, default: str) -> None:
+    text = str(g.value(sparql, SH.select)).replace("$this", "?this")
     header = "".join(
         f"PREFIX {g.value(d, SH.prefix)}: <{g.value(d, SH.namespace)}>\n"
-        for holder in g.objects(sparql, SH.prefixes)  # type: ignore[arg-type]
+        for holder in g.objects(sparql, SH.prefixes)
         for d in g.objects(holder, SH.declare)
     )
     targets = f"{{ SELECT DISTINCT ?this WHERE {{ {target} }} }}"
@@ -150,7 +155,8 @@ def run(compiled: Compiled, store: ox.Store) -> Counter[tuple[str, str, str, str
     """Results as (focus node, component, path, severity) counts."""
     found: Counter[tuple[str, str, str, str]] = Counter()
     for text, component, path, severity, _shape in compiled.queries:
-        for row in store.query(text, use_default_graph_as_union=True):  # type: ignore[union-attr]
+        # Every compiled query is a SELECT.
+        for row in cast(ox.QuerySolutions, store.query(text, use_default_graph_as_union=True)):
             this = row["this"]
             found[(str(this.value), component, path, severity)] += 1
     return found
