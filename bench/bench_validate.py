@@ -115,7 +115,7 @@ def main() -> None:
 
 
 def _repository(store: ox.Store) -> OxigraphRepository:
-    """The same statements in one named graph of an in-memory repository, as lcgraph's validator reads them."""
+    """The same statements in one named graph of an in-memory repository, as the validator reads them."""
     repo = OxigraphRepository.memory()
     graph = ox.NamedNode("urn:lcgraph:bench:validate")
     repo.apply(add=[ox.Quad(q.subject, q.predicate, q.object, graph) for q in store])
