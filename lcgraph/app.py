@@ -183,7 +183,7 @@ def create_app(settings: Settings, dataset: Repository | None = None) -> FastAPI
         app.add_middleware(AccessLog)
     if query_process:
         app.middleware_stack = app.build_middleware_stack()  # so the forwarder can be closed at shutdown
-        forwarder.extend(_find(app.middleware_stack, ForwardWrites))
+        forwarder.extend(find_middleware(app.middleware_stack, ForwardWrites))
     return app
 
 
@@ -192,7 +192,8 @@ def query_app() -> FastAPI:
     return create_app(Settings.from_env())
 
 
-def _find(middleware: Any, kind: type) -> list[Any]:
+def find_middleware(middleware: Any, kind: type) -> list[Any]:
+    """The layers of type ``kind`` in a built middleware stack, outermost first."""
     found = []
     while middleware is not None:
         if isinstance(middleware, kind):

@@ -27,6 +27,7 @@ from test_publish_support import PRIVATE, SECRETS, fill
 
 from lcgraph.api import query_service
 from lcgraph.api.fast_path import JOB_CACHE_BYTES, FastQueries
+from lcgraph.app import find_middleware
 
 CITIES = "PREFIX lc: <https://w3id.org/lcgraph/def#> SELECT ?c WHERE { ?c a lc:LearningCity } ORDER BY ?c"
 EMAILS = "SELECT ?e WHERE { ?p <https://schema.org/email> ?e } ORDER BY ?e"
@@ -36,9 +37,7 @@ TEXT = "text/csv, application/n-triples"
 
 
 def _fast(server: RunningServer) -> FastQueries:
-    layer = server.app.middleware_stack
-    while not isinstance(layer, FastQueries):
-        layer = layer.app
+    layer: FastQueries = find_middleware(server.app.middleware_stack, FastQueries)[0]
     return layer
 
 

@@ -477,6 +477,14 @@ def _accept(sparql: str) -> str:
     return f"{RESULTS_JSON}, application/sparql-results+xml;q=0.9"
 
 
+def _pattern(subject: Any, predicate: Any, object: Any) -> str:
+    """A triple pattern: the given terms, variables ``?s ?p ?o`` for the ``None`` ones."""
+    s = _term(subject) if subject is not None else "?s"
+    p = str(predicate) if predicate is not None else "?p"
+    o = _term(object) if object is not None else "?o"
+    return f"{s} {p} {o}"
+
+
 def _term(term: Any) -> str:
     """A term as SPARQL text (the engine writes it; blank nodes as their skolem IRIs)."""
     return str(skolem(term))
@@ -833,12 +841,10 @@ class SparqlRepository:
     ) -> Iterator[ox.Quad]:
         """Quads of lcgraph's named graphs matching a pattern, streamed, blank nodes restored."""
         g = ox.NamedNode(graph) if isinstance(graph, str) else graph
-        s = _term(subject) if subject is not None else "?s"
-        p = str(predicate) if predicate is not None else "?p"
-        o = _term(object) if object is not None else "?o"
-        where = f"GRAPH {META} {{ {META} {HAS_GRAPH} ?g }} GRAPH ?g {{ {s} {p} {o} }}"
+        pattern = _pattern(subject, predicate, object)
+        where = f"GRAPH {META} {{ {META} {HAS_GRAPH} ?g }} GRAPH ?g {{ {pattern} }}"
         if g is not None:
-            where = f"GRAPH {g} {{ {s} {p} {o} }} BIND({g} AS ?g)"
+            where = f"GRAPH {g} {{ {pattern} }} BIND({g} AS ?g)"
         result = self._results(self._post_query(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}", [], RESULTS_JSON))
         assert isinstance(result, ox.QuerySolutions)
         fixed = {"s": subject, "p": predicate, "o": object}
@@ -861,10 +867,8 @@ class SparqlRepository:
         return self._ask(q)
 
     def has_quad(self, subject: Any = None, predicate: Any = None, object: Any = None) -> bool:
-        s = _term(subject) if subject is not None else "?s"
-        p = str(predicate) if predicate is not None else "?p"
-        o = _term(object) if object is not None else "?o"
-        return self._ask(f"ASK {{ GRAPH {META} {{ {META} {HAS_GRAPH} ?g }} GRAPH ?g {{ {s} {p} {o} }} }}")
+        pattern = _pattern(subject, predicate, object)
+        return self._ask(f"ASK {{ GRAPH {META} {{ {META} {HAS_GRAPH} ?g }} GRAPH ?g {{ {pattern} }} }}")
 
     def graphs(self) -> list[str]:
         """lcgraph's named graphs, sorted (empty ones included; the store's own graphs never)."""
