@@ -57,9 +57,14 @@ def test_quick_work_reuses_a_finished_thread() -> None:
         answers = []
         for i in range(5):
             stream = streaming.start(_writer(b"answer %d" % i, seen))
+            idle = len(streaming._idle)  # the thread doing this piece is not among them
             answers.append(await _drain(stream))
             stream.finished.wait(5)
-            await asyncio.sleep(0.05)  # the thread parks itself after its work
+            # The thread parks itself after its work: wait for it (a loaded machine may take a while).
+            for _ in range(500):
+                if len(streaming._idle) > idle:
+                    break
+                await asyncio.sleep(0.01)
         return answers
 
     assert asyncio.run(run()) == [b"answer %d" % i for i in range(5)]
